@@ -1,0 +1,48 @@
+package cloudtrail
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkSplitRecords measures splitting a decompressed delivery file into
+// records (validating scan, no decoding): the per-byte cost on top of gzip.
+func BenchmarkSplitRecords(b *testing.B) {
+	data := bigDelivery(b, 5000)
+	var st Stats
+	r := &Reader{}
+	n := 0
+	fn := func(Record) error { n++; return nil }
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		f := file{r: r, ctx: context.Background(), fn: fn, st: &st, name: "bench", line: 1}
+		if s, _ := f.values(data); s != done {
+			b.Fatal("split failed")
+		}
+	}
+	if n != 5000*b.N {
+		b.Fatalf("%d records", n)
+	}
+}
+
+// BenchmarkReadGzip measures a whole Read of a gzip delivery file from disk
+// (SetBytes counts decompressed bytes).
+func BenchmarkReadGzip(b *testing.B) {
+	data := bigDelivery(b, 5000)
+	p := filepath.Join(b.TempDir(), "a.json.gz")
+	if err := os.WriteFile(p, gz(b, data), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	var r Reader
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		st, err := r.Read(context.Background(), []string{p}, func(Record) error { return nil })
+		if err != nil || st.Records != 5000 {
+			b.Fatal(err, st)
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+	"fmt"
+	"os"
+)
+
+var calls int
+
+// FuzzRead feeds arbitrary bytes as one input. It must not panic or hang;
+// every record passed on must be a valid JSON object; indexes must increase;
+// and on single-line valid JSON the records must be exactly what
+// encoding/json finds.
+func FuzzRead(f *testing.F) {
+	for _, name := range []string{"delivery.json", "pretty-array.json", "records.ndjson", "deliveries.ndjson", "single-record.json", "digest.json.gz"} {
+		f.Add(fixture(f, name))
+	}
+	f.Add(gz(f, fixture(f, "delivery.json")))
+	for _, s := range []string{
+		`{"Records":[{"a":1},"x",{"b":tru},{"eventTime":"t"}]}`,
+		"{\"Records\":[\n{\"eventName\":1},\n{\"eventName\":2}\n]}",
+		`[{"eventID":1} {"eventID":2}]`, "{\"a\":1\n{\"b\":2}\n", `{"Records":null}`, "\ufeff[]", "[\n",
+		`{"digestStartTime":1,"digestEndTime":2}`, `{"a":"\u00"}`, "\x1f\x8b",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		t0 := time.Now()
+		calls++
+		if calls%1000 == 0 {
+			os.WriteFile("/tmp/fuzzcalls", []byte(fmt.Sprint(calls, " ", len(data))), 0o644)
+		}
+		defer func() {
+			if el := time.Since(t0); el > 20*time.Millisecond {
+				fh, _ := os.OpenFile("/tmp/slowlog", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+				fmt.Fprintf(fh, "%v len=%d\n", el, len(data))
+				os.WriteFile(fmt.Sprintf("/tmp/slow-%d", len(data)), data, 0o644)
+				fh.Close()
+			}
+		}()
+		var st Stats
+		var raws [][]byte
+		last := -1
+		r := &Reader{OnProblem: func(p Problem) {
+			if p.Index < -1 || p.Reason == "" {
+				t.Fatalf("bad problem %+v", p)
+			}
+		}}
+		u := newRun(r, context.Background(), func(rec Record) error {
+			if len(rec.Raw) == 0 || rec.Raw[0] != '{' || !json.Valid(rec.Raw) {
+				t.Fatalf("record %d is not a JSON object: %q", rec.Index, rec.Raw)
+			}
+			if rec.Index <= last {
+				t.Fatalf("index %d after %d", rec.Index, last)
+			}
+			last = rec.Index
+			raws = append(raws, bytes.Clone(rec.Raw))
+			return nil
+		}, &st)
+		if err := u.stream("fuzz", bytes.NewReader(data)); err != nil {
+			t.Fatalf("fatal error %v", err)
+		}
+		if st.Records != len(raws) || st.Files != 1 {
+			t.Fatalf("stats %+v for %d records", st, len(raws))
+		}
+		if want, ok := expected(data); ok {
+			if len(want) != len(raws) {
+				t.Fatalf("%d records, encoding/json finds %d", len(raws), len(want))
+			}
+			for i := range want {
+				if !bytes.Equal(want[i], raws[i]) {
+					t.Fatalf("record %d: %q, encoding/json: %q", i, raws[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+// expected gives the records of single-line valid JSON as encoding/json sees
+// them, when the input is unambiguous (one value; "Records" spelled plainly).
+func expected(data []byte) ([][]byte, bool) {
+	if !json.Valid(data) || bytes.ContainsAny(data, "\n") || bytes.Contains(data, []byte("digest")) {
+		return nil, false
+	}
+	v := bytes.TrimSpace(data)
+	if len(v) == 0 {
+		return nil, false
+	}
+	var elems []json.RawMessage
+	switch v[0] {
+	case '[':
+		if json.Unmarshal(v, &elems) != nil {
+			return nil, false
+		}
+	case '{':
+		var m map[string]json.RawMessage
+		if json.Unmarshal(v, &m) != nil {
+			return nil, false
+		}
+		recs, has := m["Records"]
+		switch n := bytes.Count(v, []byte(`"Records"`)); {
+		case !has && n == 0 && !bytes.Contains(v, []byte(`\u`)):
+			return [][]byte{v}, true
+		case has && n == 1 && len(recs) > 0 && recs[0] == '[':
+			if json.Unmarshal(recs, &elems) != nil {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	var out [][]byte
+	for _, e := range elems {
+		if e[0] == '{' {
+			out = append(out, e)
+		}
+	}
+	return out, true
+}

@@ -1,0 +1,274 @@
+package cloudtrail
+
+import "fmt"
+
+// This file is a small validating JSON scanner over an in-memory buffer. It
+// never decodes: it only finds where a value ends, so that records can be
+// handed on as the exact bytes of the file (Elastic's aws-s3 input also keeps
+// each record as a json.RawMessage). It checks the full JSON grammar (RFC 8259)
+// so that a broken record is reported at the right place instead of reaching
+// the mapper; it does not check UTF-8.
+
+// maxDepth bounds nesting, as encoding/json does (10000), so that hostile input
+// cannot make the scanner's stack grow without bound.
+const maxDepth = 10000
+
+// syntaxError is invalid JSON at byte off of the buffer being scanned.
+type syntaxError struct {
+	off int
+	msg string
+	eof bool // the buffer ended inside the value (more input could complete it)
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func errAt(off int, format string, args ...any) *syntaxError {
+	return &syntaxError{off: off, msg: fmt.Sprintf(format, args...)}
+}
+
+func errEOF(off int) *syntaxError {
+	return &syntaxError{off: off, msg: "unexpected end of input", eof: true}
+}
+
+// plainStringByte reports the bytes that may appear unescaped inside a JSON
+// string without ending it: everything but '"', '\\' and control characters.
+var plainStringByte = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isHex(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// skipWS returns the offset of the first non-whitespace byte at or after i.
+func skipWS(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// scanString returns the offset just after the string that starts at b[i] == '"'.
+func scanString(b []byte, i int) (int, *syntaxError) {
+	j := i + 1
+	for {
+		for j < len(b) && plainStringByte[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			return j, errEOF(j)
+		}
+		switch c := b[j]; c {
+		case '"':
+			return j + 1, nil
+		case '\\':
+			if j+1 >= len(b) {
+				return j + 1, errEOF(j + 1)
+			}
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+			case 'u':
+				for k := j + 2; k < j+6; k++ {
+					if k >= len(b) {
+						return k, errEOF(k)
+					}
+					if !isHex(b[k]) {
+						return k, errAt(k, "invalid character %s in \\u escape", quoteByte(b[k]))
+					}
+				}
+				j += 6
+			default:
+				return j + 1, errAt(j+1, "invalid escape character %s in string", quoteByte(b[j+1]))
+			}
+		default:
+			return j, errAt(j, "invalid control character %s in string", quoteByte(c))
+		}
+	}
+}
+
+// scanNumber returns the offset just after the number that starts at b[i].
+func scanNumber(b []byte, i int) (int, *syntaxError) {
+	j := i
+	if b[j] == '-' {
+		j++
+	}
+	digits := func(what string) *syntaxError {
+		if j >= len(b) {
+			return errEOF(j)
+		}
+		if !isDigit(b[j]) {
+			return errAt(j, "invalid character %s in %s of number", quoteByte(b[j]), what)
+		}
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		return nil
+	}
+	if j < len(b) && b[j] == '0' {
+		j++
+	} else if err := digits("integer part"); err != nil {
+		return j, err
+	}
+	if j < len(b) && b[j] == '.' {
+		j++
+		if err := digits("fraction"); err != nil {
+			return j, err
+		}
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		if err := digits("exponent"); err != nil {
+			return j, err
+		}
+	}
+	return j, nil
+}
+
+// scanLiteral returns the offset just after the literal lit expected at b[i].
+func scanLiteral(b []byte, i int, lit string) (int, *syntaxError) {
+	for k := 0; k < len(lit); k++ {
+		if i+k >= len(b) {
+			return i + k, errEOF(i + k)
+		}
+		if b[i+k] != lit[k] {
+			return i + k, errAt(i+k, "invalid character %s in literal %s", quoteByte(b[i+k]), lit)
+		}
+	}
+	return i + len(lit), nil
+}
+
+// scanKey reads an object key and the colon after it, starting at or after i
+// (leading whitespace allowed). It returns the offsets of the key's opening
+// quote and closing quote + 1, and the offset after the colon.
+func scanKey(b []byte, i int) (ks, ke, next int, err *syntaxError) {
+	ks = skipWS(b, i)
+	if ks >= len(b) {
+		return ks, ks, ks, errEOF(ks)
+	}
+	if b[ks] != '"' {
+		return ks, ks, ks, errAt(ks, "invalid character %s looking for beginning of object key string", quoteByte(b[ks]))
+	}
+	if ke, err = scanString(b, ks); err != nil {
+		return ks, ke, ke, err
+	}
+	next = skipWS(b, ke)
+	if next >= len(b) {
+		return ks, ke, next, errEOF(next)
+	}
+	if b[next] != ':' {
+		return ks, ke, next, errAt(next, "invalid character %s after object key", quoteByte(b[next]))
+	}
+	return ks, ke, next + 1, nil
+}
+
+// skipValue returns the offset just after the JSON value that starts at or
+// after b[i] (leading whitespace allowed), or where and why it is invalid.
+// It is iterative: nesting costs one byte of stack per level, not a call frame.
+func skipValue(b []byte, i int) (int, *syntaxError) {
+	var stackBuf [64]byte
+	stack := stackBuf[:0] // '{' or '[' per open container
+	var err *syntaxError
+value:
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return i, errEOF(i)
+		}
+		switch c := b[i]; c {
+		case '{', '[':
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
+			if len(stack) >= maxDepth {
+				return i, errAt(i, "exceeded max depth of %d", maxDepth)
+			}
+			i = skipWS(b, i+1)
+			if i < len(b) && b[i] == closer {
+				i++
+				break
+			}
+			stack = append(stack, c)
+			if c == '{' {
+				if _, _, i, err = scanKey(b, i); err != nil {
+					return i, err
+				}
+			}
+			continue value
+		case '"':
+			if i, err = scanString(b, i); err != nil {
+				return i, err
+			}
+		case 't':
+			if i, err = scanLiteral(b, i, "true"); err != nil {
+				return i, err
+			}
+		case 'f':
+			if i, err = scanLiteral(b, i, "false"); err != nil {
+				return i, err
+			}
+		case 'n':
+			if i, err = scanLiteral(b, i, "null"); err != nil {
+				return i, err
+			}
+		default:
+			if c != '-' && !isDigit(c) {
+				return i, errAt(i, "invalid character %s looking for beginning of value", quoteByte(c))
+			}
+			if i, err = scanNumber(b, i); err != nil {
+				return i, err
+			}
+		}
+		// A value is complete: close containers or move to the next element.
+		for {
+			if len(stack) == 0 {
+				return i, nil
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return i, errEOF(i)
+			}
+			top := stack[len(stack)-1]
+			switch c := b[i]; {
+			case c == ',':
+				i++
+				if top == '{' {
+					if _, _, i, err = scanKey(b, i); err != nil {
+						return i, err
+					}
+				}
+				continue value
+			case top == '{' && c == '}', top == '[' && c == ']':
+				stack = stack[:len(stack)-1]
+				i++
+			case top == '{':
+				return i, errAt(i, "invalid character %s after object key:value pair", quoteByte(c))
+			default:
+				return i, errAt(i, "invalid character %s after array element", quoteByte(c))
+			}
+		}
+	}
+}
+
+// quoteByte renders a byte for an error message, like encoding/json does.
+func quoteByte(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	if c < 0x20 || c >= 0x7f {
+		return fmt.Sprintf("'\\x%02x'", c)
+	}
+	return "'" + string(rune(c)) + "'"
+}

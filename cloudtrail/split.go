@@ -1,0 +1,351 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+)
+
+// maxProblemRaw caps the bytes copied into Problem.Raw.
+const maxProblemRaw = 64 << 10
+
+// status is how splitting a value ended.
+type status uint8
+
+const (
+	done  status = iota // the value was read; problems in it were reported
+	stop                // the rest of the buffer is skipped (reported), or a fatal error
+	short               // the buffer ended inside the value; nothing reported yet
+)
+
+// file is the state of one input while its records are split out.
+//
+// Splitting may run twice over the start of a file (see stream.go): when the
+// first line turns out to begin a multi-line document, the document is split
+// again from the start, and the first `replay` events (records, problems,
+// digests) are not repeated. Splitting is deterministic, so the events of the
+// second pass start with exactly those of the first.
+type file struct {
+	r     *Reader
+	ctx   context.Context
+	fn    func(Record) error
+	st    *Stats
+	name  string
+	index int  // index of the next record
+	line  int  // line number of the first byte of the current buffer (1-based)
+	lines bool // line mode (NDJSON): a bad value skips the rest of its line only
+	trunc bool // the input failed before its end: an early end is not a record problem
+
+	events int // events in this pass
+	replay int // events of an earlier pass still to be suppressed
+	tick   int
+	fatal  error // the callback's error or the context's; stops everything
+}
+
+// replaying consumes one event and reports whether it was already delivered
+// by an earlier pass.
+func (f *file) replaying() bool {
+	if f.replay > 0 {
+		f.replay--
+		return true
+	}
+	f.events++
+	return false
+}
+
+// emit passes one record to the callback.
+func (f *file) emit(raw []byte) {
+	idx := f.index
+	f.index++
+	if f.replaying() {
+		return
+	}
+	f.st.Records++
+	if err := f.fn(Record{Raw: raw, File: f.name, Index: idx}); err != nil {
+		f.fatal = err
+		return
+	}
+	// Checking the context on every record costs more than it is worth.
+	if f.tick++; f.tick&255 == 0 {
+		f.fatal = f.ctx.Err()
+	}
+}
+
+// skipRecord reports b[start:end] as a record that is not passed on.
+func (f *file) skipRecord(b []byte, start, end int, reason string) {
+	idx := f.index
+	f.index++
+	if f.replaying() {
+		return
+	}
+	f.st.SkippedRecords++
+	f.r.report(Problem{File: f.name, Index: idx, Reason: reason, Raw: clip(b, start, end)})
+}
+
+// note reports a problem that skips no record: Index is the next record's
+// index (a problem between records), or -1 for the whole file.
+func (f *file) note(idx int, reason string, raw []byte) {
+	if f.replaying() {
+		return
+	}
+	f.r.report(Problem{File: f.name, Index: idx, Reason: reason, Raw: clip(raw, 0, len(raw))})
+}
+
+// digest counts one digest document.
+func (f *file) digest() {
+	if f.replaying() {
+		return
+	}
+	f.st.DigestFiles++
+}
+
+func clip(b []byte, start, end int) []byte {
+	if end > len(b) {
+		end = len(b)
+	}
+	if start >= end {
+		return nil
+	}
+	if end-start > maxProblemRaw {
+		end = start + maxProblemRaw
+	}
+	return bytes.Clone(b[start:end])
+}
+
+// pos names offset off of buffer b as "line L, column C" of the input.
+func (f *file) pos(b []byte, off int) string {
+	if off > len(b) {
+		off = len(b)
+	}
+	line := f.line + bytes.Count(b[:off], []byte{'\n'})
+	col := off - (bytes.LastIndexByte(b[:off], '\n') + 1) + 1
+	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
+}
+
+// rest names what a stop skips.
+func (f *file) rest() string {
+	if f.lines {
+		return "the rest of the line was skipped"
+	}
+	return "the rest of the file was skipped"
+}
+
+func (f *file) status() status {
+	if f.fatal != nil {
+		return stop
+	}
+	return done
+}
+
+// values splits every top-level JSON value of b. On short it also returns
+// where the unfinished value started.
+func (f *file) values(b []byte) (status, int) {
+	i := 0
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return done, i
+		}
+		start := i
+		end, s := f.value(b, i)
+		if s != done {
+			return s, start
+		}
+		i = end
+	}
+}
+
+// value splits the top-level value at b[i]: a delivery file, a digest, a
+// record, or an array of records.
+func (f *file) value(b []byte, i int) (int, status) {
+	switch b[i] {
+	case '{':
+		return f.object(b, i)
+	case '[':
+		return f.array(b, i)
+	}
+	end, err := skipValue(b, i)
+	if err != nil {
+		if err.eof {
+			return len(b), short
+		}
+		f.skipRecord(b, i, len(b), f.pos(b, err.off)+": invalid JSON: "+err.msg+"; "+f.rest())
+		return len(b), stop
+	}
+	f.skipRecord(b, i, end, "not a JSON object but "+kind(b[i]))
+	return end, f.status()
+}
+
+// object splits the object at b[start]: its "Records" array if it has one
+// (a delivery file), nothing if it is a digest, else the object is a record.
+// Keys are compared as raw bytes: CloudTrail never escapes them.
+func (f *file) object(b []byte, start int) (int, status) {
+	var delivery, fingerprint, digestStart, digestEnd bool
+	i := skipWS(b, start+1)
+	if i < len(b) && b[i] == '}' {
+		i++
+	} else {
+		for {
+			ks, ke, vs, err := scanKey(b, i)
+			if err != nil {
+				return f.objectError(b, start, delivery, err)
+			}
+			vs = skipWS(b, vs)
+			if vs >= len(b) {
+				return len(b), short
+			}
+			key := b[ks+1 : ke-1]
+			if string(key) == "Records" {
+				delivery = true
+				if b[vs] == '[' {
+					end, s := f.array(b, vs)
+					if s != done {
+						return end, s
+					}
+					i = end
+				} else {
+					end, err := skipValue(b, vs)
+					if err != nil {
+						return f.objectError(b, start, delivery, err)
+					}
+					f.note(-1, f.pos(b, vs)+`: "Records" is not an array but `+kind(b[vs])+"; skipped", b[vs:end])
+					i = end
+				}
+			} else {
+				switch string(key) {
+				case "digestPublicKeyFingerprint":
+					fingerprint = true
+				case "digestStartTime":
+					digestStart = true
+				case "digestEndTime":
+					digestEnd = true
+				}
+				end, err := skipValue(b, vs)
+				if err != nil {
+					return f.objectError(b, start, delivery, err)
+				}
+				i = end
+			}
+			i = skipWS(b, i)
+			if i >= len(b) {
+				return len(b), short
+			}
+			if b[i] == ',' {
+				i++
+				continue
+			}
+			if b[i] == '}' {
+				i++
+				break
+			}
+			return f.objectError(b, start, delivery,
+				errAt(i, "invalid character %s after object key:value pair", quoteByte(b[i])))
+		}
+	}
+	switch {
+	case delivery:
+	case fingerprint || digestStart && digestEnd:
+		f.digest()
+	default:
+		f.emit(b[start:i])
+	}
+	return i, f.status()
+}
+
+func (f *file) objectError(b []byte, start int, delivery bool, err *syntaxError) (int, status) {
+	if err.eof {
+		return len(b), short
+	}
+	reason := f.pos(b, err.off) + ": invalid JSON: " + err.msg + "; " + f.rest()
+	if delivery {
+		f.note(-1, reason+" (after the Records array)", nil)
+	} else {
+		f.skipRecord(b, start, len(b), reason)
+	}
+	return len(b), stop
+}
+
+// array splits the array of records at b[start].
+func (f *file) array(b []byte, start int) (int, status) {
+	i := skipWS(b, start+1)
+	if i >= len(b) {
+		return len(b), short
+	}
+	if b[i] == ']' {
+		return i + 1, done
+	}
+	for {
+		rs := i
+		end, err := skipValue(b, rs)
+		if err != nil {
+			if err.eof {
+				return len(b), short
+			}
+			reason := f.pos(b, err.off) + ": invalid JSON: " + err.msg
+			next, ok := resync(b, err.off)
+			if !ok {
+				f.skipRecord(b, rs, len(b), reason+"; no further record found, "+f.rest())
+				return len(b), stop
+			}
+			f.skipRecord(b, rs, next, reason+"; resumed at the next record, at "+f.pos(b, next))
+			if f.fatal != nil {
+				return next, stop
+			}
+			i = next
+			continue
+		}
+		if b[rs] == '{' {
+			f.emit(b[rs:end])
+		} else {
+			f.skipRecord(b, rs, end, "not a JSON object but "+kind(b[rs]))
+		}
+		if f.fatal != nil {
+			return end, stop
+		}
+		i = skipWS(b, end)
+		if i >= len(b) {
+			return len(b), short
+		}
+		switch b[i] {
+		case ']':
+			return i + 1, done
+		case ',':
+			i = skipWS(b, i+1)
+			if i >= len(b) {
+				return len(b), short
+			}
+			continue
+		}
+		// Garbage between two records.
+		reason := f.pos(b, i) + ": invalid JSON: " + errAt(i, "invalid character %s after array element", quoteByte(b[i])).msg
+		next, ok := resync(b, i)
+		switch {
+		case !ok:
+			f.skipRecord(b, i, len(b), reason+"; no further record found, "+f.rest())
+			return len(b), stop
+		case next == i: // only a missing comma: no record lost
+			f.note(f.index, reason+" (missing ','?); read on", nil)
+		default:
+			f.skipRecord(b, i, next, reason+"; resumed at the next record, at "+f.pos(b, next))
+		}
+		if f.fatal != nil {
+			return next, stop
+		}
+		i = next
+	}
+}
+
+// kind names the JSON type of a value from its first byte.
+func kind(c byte) string {
+	switch c {
+	case '"':
+		return "a string"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}

@@ -1,0 +1,219 @@
+package cloudtrail
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// run is the state of one Read: where records go, counters, buffers reused
+// from file to file, and the directories already walked.
+type run struct {
+	r   *Reader
+	ctx context.Context
+	fn  func(Record) error
+	st  *Stats
+
+	raw   *bufio.Reader // the file as stored
+	dec   *bufio.Reader // the decompressed stream, for gzip files
+	gz    *gzip.Reader
+	lines lineReader
+	doc   []byte // a multi-line document
+
+	seen    map[fileKey]bool
+	parents []dirInfo
+}
+
+func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {
+	return &run{r: r, ctx: ctx, fn: fn, st: st, seen: map[fileKey]bool{}}
+}
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	utf8BOM   = []byte{0xef, 0xbb, 0xbf}
+)
+
+// fileProblem reports a file that is skipped, or not read to its end.
+func (u *run) fileProblem(name, reason string) {
+	u.st.SkippedFiles++
+	u.r.report(Problem{File: name, Index: -1, Reason: reason})
+}
+
+// stream reads one input: it detects gzip by its magic bytes and splits the
+// (decompressed) content. It returns only fatal errors (callback, context).
+func (u *run) stream(name string, src io.Reader) error {
+	u.st.Files++
+	if u.raw == nil {
+		u.raw = bufio.NewReaderSize(src, 256<<10)
+	} else {
+		u.raw.Reset(src)
+	}
+	br := u.raw
+	head, err := br.Peek(len(gzipMagic))
+	if len(head) == 0 {
+		if err == io.EOF {
+			u.fileProblem(name, "empty file")
+		} else {
+			u.fileProblem(name, "read: "+err.Error())
+		}
+		return nil
+	}
+	if bytes.Equal(head, gzipMagic) {
+		if u.gz == nil {
+			u.gz, err = gzip.NewReader(br) // multistream: concatenated members are one stream
+		} else {
+			err = u.gz.Reset(br)
+		}
+		if err != nil {
+			u.fileProblem(name, "gzip: "+err.Error())
+			return nil
+		}
+		if u.dec == nil {
+			u.dec = bufio.NewReaderSize(u.gz, 256<<10)
+		} else {
+			u.dec.Reset(u.gz)
+		}
+		br = u.dec
+	}
+	l := &u.lines
+	l.br, l.max, l.n = br, maxLine, 0
+	f := &file{r: u.r, ctx: u.ctx, fn: u.fn, st: u.st, name: name, line: 1}
+	err = u.split(f, l)
+	u.st.Bytes += l.n
+	return err
+}
+
+// split reads the input line by line. When the first line ends inside a JSON
+// value, the input is a multi-line document and is read whole (document).
+func (u *run) split(f *file, l *lineReader) error {
+	seen := false // non-blank input
+	for {
+		if err := u.ctx.Err(); err != nil {
+			return err
+		}
+		line, long, rerr := l.next()
+		f.trunc = rerr != nil && rerr != io.EOF
+		if f.trunc && damaged(rerr) {
+			u.readFailed(f, rerr)
+			return nil
+		}
+		if f.line == 1 {
+			line = bytes.TrimPrefix(line, utf8BOM)
+		}
+		f.lines = true
+		switch {
+		case long:
+			seen = true
+			f.skipRecord(nil, 0, 0, fmt.Sprintf("line %d is longer than %d bytes; skipped", f.line, maxLine))
+		case skipWS(line, 0) == len(line): // blank line
+		default:
+			first := !seen
+			seen = true
+			if c := line[skipWS(line, 0)]; first && c != '{' && c != '[' {
+				// README, LICENSE, a manifest: not worth one problem per line.
+				u.fileProblem(f.name, "not a JSON log file: it starts with "+quoteByte(c))
+				return nil
+			}
+			s, start := f.values(line)
+			if f.fatal != nil {
+				return f.fatal
+			}
+			if s == short && !f.trunc {
+				if first && rerr == nil && opensDocument(line) {
+					return u.document(f, l, line)
+				}
+				what := "the line ends inside a JSON value"
+				if rerr != nil {
+					what = "the input ends inside a JSON value (truncated?)"
+				}
+				f.skipRecord(line, start, len(line), f.pos(line, len(line))+": "+what)
+				if f.fatal != nil {
+					return f.fatal
+				}
+			}
+		}
+		if rerr != nil {
+			switch {
+			case rerr != io.EOF:
+				u.readFailed(f, rerr)
+			case !seen:
+				u.fileProblem(f.name, "empty file")
+			}
+			return nil
+		}
+		f.line++
+	}
+}
+
+// document splits a multi-line document, held whole in memory: first is its
+// first line, already split once (those events are replayed silently).
+func (u *run) document(f *file, l *lineReader, first []byte) error {
+	doc := append(u.doc[:0], first...)
+	doc = append(doc, '\n')
+	doc, rerr := l.readRest(doc, maxDocument)
+	if cap(doc) <= 64<<20 { // keep a buffer of ordinary size for the next file
+		u.doc = doc[:0]
+	}
+	if rerr == errTooBig {
+		u.fileProblem(f.name, fmt.Sprintf("multi-line JSON document longer than %d bytes; skipped", maxDocument))
+		return nil
+	}
+	f.trunc = rerr != io.EOF
+	if f.trunc && damaged(rerr) {
+		u.readFailed(f, rerr)
+		return nil
+	}
+	f.lines = false
+	f.replay, f.events, f.index = f.events, 0, 0
+	s, start := f.values(doc)
+	if f.fatal != nil {
+		return f.fatal
+	}
+	if s == short && !f.trunc {
+		f.skipRecord(doc, start, len(doc), f.pos(doc, len(doc))+": the input ends inside a JSON value (truncated?)")
+	}
+	if f.trunc {
+		u.readFailed(f, rerr)
+	}
+	return f.fatal
+}
+
+// readFailed reports input that failed before its end: a cut gzip stream or
+// an I/O error (the records complete before it were passed on), or damaged
+// gzip data (the line or document being read was dropped).
+func (u *run) readFailed(f *file, err error) {
+	what := "the rest of the file is lost (how many records it held is unknown)"
+	if damaged(err) {
+		what = "the data decompressed since the last complete line was dropped, as it cannot be trusted, and " + what
+	}
+	u.fileProblem(f.name, fmt.Sprintf("read failed after %d records: %v; %s", f.index, err, what))
+}
+
+// damaged reports read errors after which the bytes already read cannot be
+// trusted. gzip checks its CRC only at the end of a member, and corrupt deflate
+// data can decompress to garbage that still parses as records (the tests found
+// such a case), so the unfinished line or document is dropped. A cut stream
+// (io.ErrUnexpectedEOF) or an I/O error leaves an authentic prefix, which is used.
+// Lines of NDJSON passed on before the error was seen cannot be recalled.
+func damaged(err error) bool {
+	var corrupt flate.CorruptInputError
+	return errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt)
+}
+
+// opensDocument reports whether a first line that ends inside a JSON value
+// looks like the start of a multi-line document rather than a cut NDJSON line:
+// pretty-printers (jq, json.dumps(indent=...), Go's MarshalIndent) break lines
+// only after '{', '[' and ',', while a cut line ends anywhere.
+func opensDocument(line []byte) bool {
+	i := len(line) - 1
+	for i >= 0 && isSpace(line[i]) {
+		i--
+	}
+	return i >= 0 && (line[i] == '{' || line[i] == '[' || line[i] == ',')
+}

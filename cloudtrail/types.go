@@ -1,0 +1,46 @@
+package cloudtrail
+
+import "strconv"
+
+// Record is one raw CloudTrail record as found in an input file.
+type Record struct {
+	// Raw is the exact bytes of the record's JSON object as they appear in the
+	// (decompressed) file, from '{' to '}'. It is only valid during the callback:
+	// the reader reuses its buffers, so copy it to keep it.
+	Raw []byte
+	// File is the path the record was read from, or "-" for standard input.
+	File string
+	// Index is the record's 0-based position in the file: in the Records array
+	// of a delivery file, in a bare array, or counted over the lines of NDJSON.
+	// Skipped records take an index too, so indexes match the file.
+	Index int
+}
+
+// Problem is input that could not be read: a whole file (Index -1) or one
+// record. Reading goes on after a Problem; Reader.OnProblem receives them.
+type Problem struct {
+	File   string
+	Index  int    // record index as in Record.Index, or -1 for the whole file
+	Reason string // what is wrong and where ("line L, column C" of the decompressed input)
+	// Raw holds a copy of the offending bytes when there are some (at most
+	// 64 KiB; longer ones are cut).
+	Raw []byte
+}
+
+// Error formats the problem as "FILE: record N: reason" or "FILE: reason".
+func (p Problem) Error() string {
+	if p.Index < 0 {
+		return p.File + ": " + p.Reason
+	}
+	return p.File + ": record " + strconv.Itoa(p.Index) + ": " + p.Reason
+}
+
+// Stats counts what a Read saw.
+type Stats struct {
+	Files          int   // files opened (standard input counts as one)
+	DigestFiles    int   // CloudTrail digest files skipped (by path or by content)
+	Records        int   // records passed to the callback
+	SkippedRecords int   // records reported as a Problem and not passed on
+	SkippedFiles   int   // files that could not be opened or read to the end
+	Bytes          int64 // decompressed bytes read
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/rule"
+)
+
+type detectFlags struct {
+	rules      []string
+	format     string
+	namespace  string
+	maxSignals int
+	quiet      bool
+}
+
+func newDetectCmd() *cobra.Command {
+	var f detectFlags
+	cmd := &cobra.Command{
+		Use:   "detect [flags] PATH...",
+		Short: "Run detection rules over CloudTrail files and print alerts",
+		Long: `detect reads CloudTrail logs from files, directories (walked recursively,
+e.g. an AWSLogs/ tree synced from S3) or - for stdin, runs the rules and prints
+one alert per result row.
+
+Without --rules it runs the seed rule, "AWS Discovery API Calls via CLI from a
+Single Resource". Output is NDJSON when stdout is not a terminal and a table
+when it is; a summary goes to stderr.`,
+		Example: `  trailql detect examples/
+  trailql detect --format ndjson AWSLogs/ > alerts.ndjson
+  zcat trail.json.gz | trailql detect -
+  trailql detect --rules my-rules/ AWSLogs/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDetect(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML); repeatable; default: the seed rule")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: ndjson or table (default: table on a terminal, else ndjson)")
+	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
+	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
+	return cmd
+}
+
+func runDetect(ctx context.Context, f detectFlags, paths []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	format, err := outputFormat(f.format)
+	if err != nil {
+		return err
+	}
+	rules := []*rule.Rule{rule.Seed()}
+	if len(f.rules) > 0 {
+		rules, err = rule.Load(f.rules...)
+		if err != nil {
+			return withStatus(exitUsage, err)
+		}
+		if len(rules) == 0 {
+			return usageErrorf("no rules found in %v", f.rules)
+		}
+	}
+	now := time.Now().UTC()
+	compiled, err := detect.Compile(rules, now)
+	if err != nil {
+		return withStatus(exitUsage, err)
+	}
+
+	rep := newInputReport(os.Stderr)
+	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals})
+	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
+		if err := det.Process(rec.Raw); err != nil {
+			rep.recordProblem(rec, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return withStatus(exitError, err)
+	}
+	alerts, err := det.Finish()
+	if err != nil {
+		return withStatus(exitError, err)
+	}
+	for _, w := range det.Warnings() {
+		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
+	}
+
+	var w alert.Writer
+	if format == "table" {
+		w = alert.NewTableWriter(os.Stdout)
+	} else {
+		w = alert.NewNDJSONWriter(os.Stdout)
+	}
+	for _, a := range alerts {
+		if err := w.Write(a); err != nil {
+			return withStatus(exitError, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return withStatus(exitError, err)
+	}
+	if !f.quiet {
+		rep.summary(fmt.Sprintf("%d alerts from %d rules", len(alerts), len(compiled)))
+	}
+	return rep.status()
+}
+
+// outputFormat resolves --format, defaulting on whether stdout is a terminal.
+func outputFormat(flag string) (string, error) {
+	switch flag {
+	case "":
+		if isTerminal(os.Stdout) {
+			return "table", nil
+		}
+		return "ndjson", nil
+	case "ndjson", "table":
+		return flag, nil
+	}
+	return "", usageErrorf("unknown --format %q (want ndjson or table)", flag)
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/trailql/trailql/cloudtrail"
+)
+
+// inputReport collects what happened to the input of a run, for the summary
+// line and the exit status: nothing is dropped silently.
+type inputReport struct {
+	stats    cloudtrail.Stats
+	unmapped int // records read but rejected by the ECS mapping
+	start    time.Time
+	stderr   io.Writer
+}
+
+func newInputReport(stderr io.Writer) *inputReport {
+	return &inputReport{start: time.Now(), stderr: stderr}
+}
+
+// problem reports one unreadable file or record on stderr.
+func (r *inputReport) problem(p cloudtrail.Problem) {
+	fmt.Fprintf(r.stderr, "trailql: skipped %s\n", p.Error())
+}
+
+// recordProblem reports a record that was read but could not be mapped.
+func (r *inputReport) recordProblem(rec cloudtrail.Record, err error) {
+	r.unmapped++
+	fmt.Fprintf(r.stderr, "trailql: skipped %s: record %d: %v\n", rec.File, rec.Index, err)
+}
+
+// skipped is the number of input items (records and whole files) not evaluated.
+func (r *inputReport) skipped() int {
+	return r.stats.SkippedRecords + r.stats.SkippedFiles + r.unmapped
+}
+
+// summary prints the one-line run summary on stderr.
+func (r *inputReport) summary(what string) {
+	s := r.stats
+	fmt.Fprintf(r.stderr, "trailql: %d files", s.Files)
+	if s.DigestFiles > 0 {
+		fmt.Fprintf(r.stderr, " (%d digest files skipped)", s.DigestFiles)
+	}
+	fmt.Fprintf(r.stderr, ", %d records, %d skipped records, %d skipped files, %s in %s\n",
+		s.Records, s.SkippedRecords+r.unmapped, s.SkippedFiles, what, time.Since(r.start).Round(time.Millisecond))
+}
+
+// status is the error that gives the run's exit status once output is done.
+func (r *inputReport) status() error {
+	if r.skipped() > 0 {
+		return withStatus(exitSkipped, errPartial)
+	}
+	return nil
+}
+
+// isTerminal reports whether f is a terminal, to pick human or machine output.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,88 @@
+// Command trailql runs Elastic's ES|QL detection rules on AWS CloudTrail logs.
+//
+// This package only wires the library packages to a command line; the work
+// is done in cloudtrail (reading), ecs (mapping), esql (the query engine),
+// rule (rule files), detect (rule execution) and alert (documents, output).
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses. They are part of the interface: scripts branch on them.
+const (
+	exitOK      = 0 // all input read, command succeeded
+	exitError   = 1 // the command failed (I/O error on output, internal error)
+	exitUsage   = 2 // bad command line, or a rule or query that does not compile
+	exitSkipped = 3 // the command ran, but some input was skipped (reported on stderr)
+)
+
+// exitError carries an exit status through cobra's error return.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+// withStatus attaches an exit status to an error.
+func withStatus(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &statusError{code: code, err: err}
+}
+
+// usageErrorf is an error in how the command was called.
+func usageErrorf(format string, args ...any) error {
+	return withStatus(exitUsage, fmt.Errorf(format, args...))
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run executes the command line and returns the exit status.
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		if se.err != errPartial {
+			fmt.Fprintln(os.Stderr, "trailql:", se.err)
+		}
+		return se.code
+	}
+	// cobra's own errors (unknown flag, missing argument) are usage errors.
+	fmt.Fprintln(os.Stderr, "trailql:", err)
+	return exitUsage
+}
+
+// errPartial signals exitSkipped after the problems were already reported.
+var errPartial = errors.New("some input was skipped")
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trailql",
+		Short: "Run Elastic's ES|QL detection rules on AWS CloudTrail logs",
+		Long: `trailql reads AWS CloudTrail logs (delivery files, gzip or plain, NDJSON, stdin)
+and runs Elastic's ES|QL detection rules on them, giving the alerts Elastic
+Security would give on the same events, with no Elasticsearch.
+
+Exit status: 0 success; 1 failure; 2 usage, rule or query error;
+3 some input was skipped (the rest was processed and alerts were printed).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newDetectCmd(), newECSCmd(), newVersionCmd())
+	return root
+}

@@ -1,0 +1,101 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trailql/trailql/esql"
+	"github.com/trailql/trailql/esql/parser"
+	"github.com/trailql/trailql/rule"
+)
+
+// Compiled is a rule whose query has been parsed, checked against the
+// CloudTrail catalog and planned.
+type Compiled struct {
+	Rule    *rule.Rule
+	Program *esql.Program
+	// GroupBy names the output columns that identify an alert of an
+	// aggregating rule: the BY columns of the last top-level STATS that survive
+	// to the output. Nil for non-aggregating rules.
+	GroupBy []string
+}
+
+// Compile compiles each rule's query. Errors name the rule file and the
+// position in that file, e.g. "rules/x.toml:42:7: Unknown column [foo]".
+// Rules that compile are returned even when others fail.
+func Compile(rules []*rule.Rule, now time.Time) ([]*Compiled, error) {
+	var out []*Compiled
+	var errs []error
+	for _, r := range rules {
+		c, err := CompileRule(r, now)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, errors.Join(errs...)
+}
+
+// CompileRule compiles one rule. Rules are executed without an implicit LIMIT:
+// Kibana appends its own `| limit max_signals+1` per execution, which trailql
+// replaces by keeping every alert (DESIGN.md, "Implicit LIMIT").
+func CompileRule(r *rule.Rule, now time.Time) (*Compiled, error) {
+	if !strings.EqualFold(r.Language, "esql") && !strings.EqualFold(r.Type, "esql") {
+		return nil, fmt.Errorf("%s: rule %q is of type %q, not esql", r.Path, r.Name, r.Type)
+	}
+	prog, err := esql.Compile(r.Query, esql.Options{Catalog: Catalog(), Now: now})
+	if err != nil {
+		return nil, ruleError(r, err)
+	}
+	c := &Compiled{Rule: r, Program: prog}
+	if prog.Aggregating() {
+		c.GroupBy = groupColumns(prog)
+	}
+	return c, nil
+}
+
+// ruleError rewrites query positions into positions in the rule file.
+func ruleError(r *rule.Rule, err error) error {
+	var list parser.ErrorList
+	if !errors.As(err, &list) {
+		return fmt.Errorf("%s: %w", r.Path, err)
+	}
+	var b strings.Builder
+	for i, e := range list {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		line, col := r.FileLine(e.Pos.Line, e.Pos.Col)
+		fmt.Fprintf(&b, "%s:%d:%d: %s", r.Path, line, col, e.Msg)
+	}
+	return errors.New(b.String())
+}
+
+// groupColumns finds the BY columns of the last top-level STATS that are
+// still present in the output. They identify an aggregate alert: the same
+// group always gives the same alert id, so re-runs never duplicate it.
+func groupColumns(prog *esql.Program) []string {
+	var last *parser.StatsCommand
+	for _, cmd := range prog.Query().Commands {
+		if s, ok := cmd.(*parser.StatsCommand); ok && !s.Inline {
+			last = s
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	present := make(map[string]bool)
+	for _, col := range prog.Columns() {
+		present[col.Name] = true
+	}
+	groups := []string{}
+	for _, g := range last.Groups {
+		if present[g.Name] {
+			groups = append(groups, g.Name)
+		}
+	}
+	return groups
+}

@@ -1,0 +1,217 @@
+// Package detect runs compiled ES|QL rules over CloudTrail records and turns
+// their result rows into alerts. It is the glue between the record reader
+// (cloudtrail), the ECS mapping (ecs), the query engine (esql) and the alert
+// documents (alert); none of those packages knows about the others.
+package detect
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/ecs"
+	"github.com/trailql/trailql/esql"
+)
+
+// Options configure a Detector.
+type Options struct {
+	// Namespace is the data_stream.namespace events are given ("default").
+	Namespace string
+	// Now is the alert time (the alert's @timestamp); zero means time.Now().
+	Now time.Time
+	// MaxSignals, when positive, keeps at most that many alerts per rule and
+	// scheduled run, as Kibana does; 0 keeps every alert and warns instead.
+	MaxSignals int
+}
+
+// Detector evaluates a set of compiled rules over a stream of raw records, in
+// "hunt" mode: the answer is the set of alerts the rules would have raised had
+// they run on schedule while the records arrived. For a STATS bucketed by event
+// time (the seed rule) that is one alert per qualifying group over the whole
+// input (DESIGN.md, "Rule execution").
+//
+// A Detector is not safe for concurrent use.
+type Detector struct {
+	opts   Options
+	mapper *ecs.Mapper
+	rules  []*ruleRun
+	// fields is the union of the rules' inputs; types their ES|QL types.
+	fields []string
+	types  []esql.DataType
+	values []esql.Value
+	// Events counts records mapped and evaluated.
+	events int
+	// capWarnings are the max_signals warnings of Finish.
+	capWarnings []string
+}
+
+// ruleRun is one rule's execution state.
+type ruleRun struct {
+	c    *Compiled
+	idx  []int // position in Detector.fields of each program input
+	row  []esql.Value
+	exec *esql.Execution
+	rows [][]any
+}
+
+// New returns a Detector for the compiled rules.
+func New(rules []*Compiled, opts Options) *Detector {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	d := &Detector{opts: opts}
+	pos := map[string]int{}
+	cat := Catalog()
+	for _, c := range rules {
+		rr := &ruleRun{c: c}
+		for _, name := range c.Program.Inputs() {
+			i, ok := pos[name]
+			if !ok {
+				i = len(d.fields)
+				pos[name] = i
+				d.fields = append(d.fields, name)
+				d.types = append(d.types, inputType(cat, name))
+			}
+			rr.idx = append(rr.idx, i)
+		}
+		rr.row = make([]esql.Value, len(rr.idx))
+		rr.exec = c.Program.Start(func(row []esql.Value) error {
+			out := make([]any, len(row))
+			for i, v := range row {
+				out[i] = v.JSON()
+			}
+			rr.rows = append(rr.rows, out)
+			return nil
+		})
+		d.rules = append(d.rules, rr)
+	}
+	d.values = make([]esql.Value, len(d.fields))
+	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields})
+	return d
+}
+
+// Fields lists the ECS fields the loaded rules read.
+func (d *Detector) Fields() []string { return d.fields }
+
+// Events is the number of records evaluated so far.
+func (d *Detector) Events() int { return d.events }
+
+// Process maps one raw CloudTrail record and feeds it to every rule. An error
+// means the record could not be mapped (it is not evaluated); the caller
+// reports it and goes on.
+func (d *Detector) Process(raw []byte) error {
+	ev, err := d.mapper.Map(raw)
+	if err != nil {
+		return err
+	}
+	for i, name := range d.fields {
+		d.values[i] = fieldValue(ev, name, d.types[i])
+	}
+	d.events++
+	for _, rr := range d.rules {
+		for i, j := range rr.idx {
+			rr.row[i] = d.values[j]
+		}
+		if err := rr.exec.Push(rr.row); err != nil {
+			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+		}
+	}
+	return nil
+}
+
+// Finish ends the input and returns the alerts, ordered by rule (in load
+// order) and, within a rule, by their identifying columns.
+func (d *Detector) Finish() ([]*alert.Alert, error) {
+	var alerts []*alert.Alert
+	for _, rr := range d.rules {
+		if err := rr.exec.Finish(); err != nil {
+			return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+		}
+		cols := rr.c.Program.Columns()
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = c.Name
+		}
+		sortRows(names, rr.c.GroupBy, rr.rows)
+		rows, warns := capSignals(rr.c, rr.rows, d.opts.MaxSignals)
+		d.capWarnings = append(d.capWarnings, warns...)
+		for _, row := range rows {
+			alerts = append(alerts, alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now))
+		}
+	}
+	return alerts, nil
+}
+
+// Warnings returns the rules' runtime warnings, each prefixed by the rule name.
+func (d *Detector) Warnings() []string {
+	var out []string
+	for _, rr := range d.rules {
+		for _, w := range rr.exec.Warnings() {
+			out = append(out, fmt.Sprintf("rule %q: %s", rr.c.Rule.Name, w))
+		}
+	}
+	return append(out, d.capWarnings...)
+}
+
+// inputType is the ES|QL type of a program input: a catalog field or one of
+// the METADATA fields (esql-semantics.md §A8).
+func inputType(cat esql.Catalog, name string) esql.DataType {
+	switch name {
+	case "_id", "_index":
+		return esql.Keyword
+	case "_version":
+		return esql.Long
+	}
+	if t, ok := cat[name]; ok {
+		return t
+	}
+	return esql.Null
+}
+
+// fieldValue reads one input of an event. The metadata fields stand for what
+// Elasticsearch would hold for the stored document: _id is the event id (a
+// stable id is all rules need, cloudtrail-ecs-mapping.md §1), _index the
+// backing index of the event's day, _version 1.
+func fieldValue(ev ecs.Event, name string, t esql.DataType) esql.Value {
+	switch name {
+	case "_id":
+		if id, ok := ev["event.id"].(string); ok {
+			return esql.KeywordValue(id)
+		}
+		return esql.KeywordValue(contentID(ev))
+	case "_index":
+		ts, _ := ev["@timestamp"].(time.Time)
+		ns, _ := ev["data_stream.namespace"].(string)
+		return esql.KeywordValue(".ds-logs-aws.cloudtrail-" + ns + "-" + ts.UTC().Format("2006.01.02") + "-000001")
+	case "_version":
+		return esql.LongValue(1)
+	}
+	x, ok := ev[name]
+	if !ok || x == nil {
+		return esql.NullValue()
+	}
+	v, err := esql.FromGo(t, x)
+	if err != nil {
+		// A value of the wrong type for its mapping is not indexed by
+		// Elasticsearch (ignore_malformed) and reads as null.
+		return esql.NullValue()
+	}
+	return v
+}
+
+// contentID derives a stable id for an event that has no eventID.
+func contentID(ev ecs.Event) string {
+	h := sha256.New()
+	keys := make([]string, 0, len(ev))
+	for k := range ev {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%v\n", k, ev[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:20]
+}

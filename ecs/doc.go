@@ -1,0 +1,12 @@
+// Package ecs turns one raw AWS CloudTrail record into the flat ECS document that
+// Elastic's AWS integration (aws package 8.9.0, data stream aws.cloudtrail) would
+// index for it, so that Elastic's ES|QL rules can be evaluated without
+// Elasticsearch.
+//
+// The mapping follows the integration's ingest pipeline
+// (packages/aws/data_stream/cloudtrail/elasticsearch/ingest_pipeline/default.yml)
+// as documented in shared/docs/cloudtrail-ecs-mapping.md; section numbers in
+// comments ("doc §N") refer to that document. GeoIP/ASN enrichment
+// (source.geo.*, source.as.*) and the opt-in entity fields (actor_target_mapping)
+// are not produced.
+package ecs

@@ -1,0 +1,474 @@
+package ecs
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// Event is one mapped document: flat dotted ECS field names to values of type
+// string, bool, int64, float64, time.Time (UTC, millisecond precision),
+// []string (multi-valued keyword fields, in ingest order), []any or
+// map[string]any (flattened objects). Absent fields are not in the map.
+type Event map[string]any
+
+// Options configures a Mapper.
+type Options struct {
+	// Namespace is data_stream.namespace; "" means "default".
+	Namespace string
+	// Fields lists the fields the caller needs (dotted names; a trailing "*" or a
+	// parent object name covers its subfields); nil means all. The mapper may
+	// skip work for other fields, but the listed ones are always exactly as a
+	// full map gives them; unlisted fields may or may not be present.
+	Fields []string
+}
+
+// Mapper maps raw CloudTrail records to Events. It is safe for concurrent use.
+type Mapper struct {
+	namespace string
+	pool      fastjson.ParserPool
+
+	// Work that can be skipped when Options.Fields does not need it.
+	wantUA       bool
+	wantHosts    bool
+	wantRendered [len(renderedFields)]bool // keyword string
+	wantFlat     [len(renderedFields)]bool // flattened object
+}
+
+// renderedFields are the objects rendered as Java toString() text (doc §7):
+// source key, keyword field, flattened field.
+var renderedFields = [...]struct{ src, keyword, flat string }{
+	{"requestParameters", "aws.cloudtrail.request_parameters", "aws.cloudtrail.flattened.request_parameters"},
+	{"responseElements", "aws.cloudtrail.response_elements", "aws.cloudtrail.flattened.response_elements"},
+	{"additionalEventData", "aws.cloudtrail.additional_eventdata", "aws.cloudtrail.flattened.additional_eventdata"},
+	{"serviceEventDetails", "aws.cloudtrail.service_event_details", "aws.cloudtrail.flattened.service_event_details"},
+}
+
+// NewMapper returns a Mapper for opts.
+func NewMapper(opts Options) *Mapper {
+	m := &Mapper{namespace: opts.Namespace}
+	if m.namespace == "" {
+		m.namespace = "default"
+	}
+	want := func(name string) bool { return wants(opts.Fields, name) }
+	m.wantUA = want("user_agent.name") || want("user_agent.version") || want("user_agent.os") || want("user_agent.device")
+	m.wantHosts = want("related.hosts")
+	for i, r := range renderedFields {
+		m.wantRendered[i] = want(r.keyword)
+		m.wantFlat[i] = want(r.flat)
+	}
+	return m
+}
+
+// wants reports whether the field list needs field name (or any subfield of it).
+func wants(fields []string, name string) bool {
+	if fields == nil {
+		return true
+	}
+	for _, f := range fields {
+		if f == name || strings.HasPrefix(f, name+".") || strings.HasPrefix(name, f+".") {
+			return true
+		}
+		if p, ok := strings.CutSuffix(f, "*"); ok && (strings.HasPrefix(name, p) || strings.HasPrefix(p, name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrNoTimestamp is returned (wrapped) for records without a usable eventTime
+// (or digestEndTime for digest records).
+var ErrNoTimestamp = errors.New("record has no eventTime")
+
+// Map maps one raw CloudTrail record (the bytes of one JSON object, e.g. one
+// element of Records[]) to its ECS document. It fails when raw is not a JSON
+// object, has an object with a duplicated key (which Elasticsearch's json
+// processor rejects), or has no valid eventTime (digest records:
+// digestEndTime). The Event holds no reference to raw.
+func (m *Mapper) Map(raw []byte) (Event, error) {
+	p := m.pool.Get()
+	defer m.pool.Put(p)
+	root, err := p.ParseBytes(raw)
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %v", err)
+	}
+	if root.Type() != fastjson.TypeObject {
+		return nil, fmt.Errorf("record is a JSON %s, not an object", root.Type())
+	}
+	if k, ok := duplicateKey(root); ok {
+		return nil, fmt.Errorf("duplicate key %q in a JSON object (Elasticsearch's json processor rejects the record)", truncate(k, 64))
+	}
+	b := builder{m: m, root: root, ev: make(Event, 48)}
+	if err := b.timestamp(); err != nil {
+		return nil, err
+	}
+	b.build()
+	return b.ev, nil
+}
+
+// builder carries the state of one Map call, in pipeline order.
+type builder struct {
+	m        *Mapper
+	root     *fastjson.Value
+	ev       Event
+	failed   bool   // a pipeline processor would have appended error.message
+	service  string // AWS-service actor (doc §5 step 1)
+	idType   string
+	userName string
+	userID   string
+	email    string
+	hasEmail bool
+	related  struct{ user, ip, hosts []string }
+}
+
+// set stores a string field unless it is empty (the final purge drops "").
+func (b *builder) set(key, val string) {
+	if val != "" {
+		b.ev[key] = val
+	}
+}
+
+// copyStr copies the scalar at keys under v to field key.
+func (b *builder) copyStr(key string, v *fastjson.Value, keys ...string) (string, bool) {
+	s, ok := str(v, keys...)
+	if ok {
+		b.set(key, s)
+	}
+	return s, ok && s != ""
+}
+
+// appendUnique appends s to list unless empty or already there (append with
+// allow_duplicates: false).
+func appendUnique(list []string, s string) []string {
+	if s == "" {
+		return list
+	}
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// timestamp sets @timestamp from eventTime (doc §2 step 5) or, for digest
+// records, digestEndTime (the pipeline copies the parsed digest end time over
+// @timestamp whenever it exists).
+func (b *builder) timestamp() error {
+	if s, ok := str(b.root, "digestEndTime"); ok {
+		if t, ok := parseISO8601(s); ok {
+			b.ev["@timestamp"] = t
+			return nil
+		}
+	}
+	v := b.root.Get("eventTime")
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return fmt.Errorf("%w", ErrNoTimestamp)
+	}
+	s, _ := text(v)
+	if v.Type() == fastjson.TypeString {
+		sb, _ := v.StringBytes()
+		s = string(sb)
+	}
+	if s == "" {
+		return fmt.Errorf("%w", ErrNoTimestamp)
+	}
+	t, ok := parseISO8601(s)
+	if !ok {
+		return fmt.Errorf("invalid eventTime %q: not an ISO-8601 date", truncate(s, 64))
+	}
+	b.ev["@timestamp"] = t
+	return nil
+}
+
+// truncate shortens s for error messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// build runs the field mapping in the order of the pipeline's processors
+// (the order matters for the related.* lists and for overrides).
+func (b *builder) build() {
+	ev, root := b.ev, b.root
+	ev["data_stream.type"] = "logs"
+	ev["data_stream.dataset"] = "aws.cloudtrail"
+	ev["data_stream.namespace"] = b.m.namespace
+	ev["event.module"] = "aws"
+	ev["event.dataset"] = "aws.cloudtrail"
+
+	b.copyStr("aws.cloudtrail.event_version", root, "eventVersion")
+	b.identity()
+	// Renamed as is: CloudTrail sends the string "true" (aws 4.6.0, PR #16098).
+	b.copyStr("aws.cloudtrail.session_credential_from_console", root, "sessionCredentialFromConsole")
+
+	eventSource, _ := str(root, "eventSource")
+	if name, ok := strings.CutSuffix(eventSource, ".amazonaws.com"); ok {
+		// dissect '%{cloud.service.name}.amazonaws.com': up to the first occurrence.
+		if i := strings.Index(eventSource, ".amazonaws.com"); i >= 0 {
+			name = eventSource[:i]
+		}
+		b.set("cloud.service.name", name)
+	}
+	b.set("event.provider", eventSource)
+	action, _ := b.copyStr("event.action", root, "eventName")
+	b.copyStr("aws.cloudtrail.event_category", root, "eventCategory")
+
+	// UserAuthentication: additionalEventData.UserName is moved to user.name
+	// (aws 4.2.0), so it also disappears from additional_eventdata.
+	skipAdditional := ""
+	if action == "UserAuthentication" && b.userName == "" {
+		if s, ok := str(root, "additionalEventData", "UserName"); ok {
+			b.userName = s
+			b.set("user.name", s)
+			skipAdditional = "UserName"
+		}
+	}
+
+	ev["cloud.provider"] = "aws"
+	b.copyStr("cloud.region", root, "awsRegion")
+	b.source()
+	b.userAgent()
+	errCode, _ := b.copyStr("aws.cloudtrail.error_code", root, "errorCode")
+	errMsg, _ := b.copyStr("aws.cloudtrail.error_message", root, "errorMessage")
+	b.rendered(skipAdditional)
+
+	b.copyStr("aws.cloudtrail.request_id", root, "requestID")
+	b.copyStr("event.id", root, "eventID")
+	b.copyStr("aws.cloudtrail.event_type", root, "eventType")
+	b.copyStr("aws.cloudtrail.api_version", root, "apiVersion")
+	b.copyStr("aws.cloudtrail.management_event", root, "managementEvent")
+	if v := field(root, "readOnly"); v != nil {
+		switch v.Type() {
+		case fastjson.TypeTrue:
+			ev["aws.cloudtrail.read_only"] = true
+		case fastjson.TypeFalse:
+			ev["aws.cloudtrail.read_only"] = false
+		case fastjson.TypeString:
+			// A boolean field accepts "true"/"false" strings.
+			if s, _ := text(v); s == "true" || s == "false" {
+				ev["aws.cloudtrail.read_only"] = s == "true"
+			}
+		}
+	}
+	resourceARNs := b.resources()
+	recipient, _ := b.copyStr("aws.cloudtrail.recipient_account_id", root, "recipientAccountId")
+	if _, ok := ev["cloud.account.id"]; !ok {
+		b.set("cloud.account.id", recipient)
+	}
+	if _, ok := b.copyStr("aws.cloudtrail.shared_event_id", root, "sharedEventID"); !ok {
+		b.copyStr("aws.cloudtrail.shared_event_id", root, "sharedEventId")
+	}
+	b.copyStr("aws.cloudtrail.vpc_endpoint_id", root, "vpcEndpointId")
+	b.copyStr("aws.cloudtrail.vpc_endpoint_account_id", root, "vpcEndpointAccountId")
+	b.copyStr("aws.cloudtrail.addendum.reason", root, "addendum", "reason")
+	b.copyStr("aws.cloudtrail.addendum.updated_fields", root, "addendum", "updatedFields")
+	b.copyStr("aws.cloudtrail.addendum.original_request_id", root, "addendum", "originalRequestID")
+	b.copyStr("aws.cloudtrail.addendum.original_event_id", root, "addendum", "originalEventID")
+
+	reqUserName, _ := str(root, "requestParameters", "userName")
+	newUserName, _ := str(root, "requestParameters", "newUserName")
+	respUserID, _ := str(root, "responseElements", "user", "userId")
+	b.related.user = appendUnique(b.related.user, reqUserName)
+	b.related.user = appendUnique(b.related.user, newUserName)
+	b.related.user = appendUnique(b.related.user, respUserID)
+
+	if action == "ConsoleLogin" {
+		b.consoleLogin()
+	}
+	b.categorize(action, errCode != "" || errMsg != "")
+
+	b.digest()
+	b.set("group.id", first2(str(root, "responseElements", "group", "groupId")))
+	b.set("user.target.id", respUserID)
+	b.set("user.changes.name", newUserName)
+	b.set("group.name", first2(str(root, "requestParameters", "groupName")))
+	b.set("user.target.name", reqUserName)
+	if v := field(root, "insightDetails"); v != nil {
+		ev["aws.cloudtrail.flattened.insight_details"] = toGo(v)
+	}
+	serverName := b.tls()
+
+	// Standardised user fields (doc §5 step 7) and related.user tail.
+	if !b.hasEmail && strings.Index(b.userName, "@") > 0 {
+		b.set("user.email", b.userName)
+	}
+	b.related.user = appendUnique(b.related.user, b.userID)
+	b.related.user = appendUnique(b.related.user, b.userName)
+	b.related.user = appendUnique(b.related.user, newUserName)
+	if s, ok := ev["aws.cloudtrail.user_identity.on_behalf_of.user_id"].(string); ok {
+		b.related.user = appendUnique(b.related.user, s)
+	}
+
+	// related.ip: source.ip, then serviceEventDetails.sourceIpAddress if an IP.
+	if s, ok := ev["source.ip"].(string); ok {
+		b.related.ip = appendUnique(b.related.ip, s)
+	}
+	if s, ok := str(root, "serviceEventDetails", "sourceIpAddress"); ok && isInetAddress(s) {
+		b.related.ip = appendUnique(b.related.ip, s)
+	}
+	if b.m.wantHosts {
+		b.hosts(serverName, resourceARNs)
+	}
+	if len(b.related.user) > 0 {
+		ev["related.user"] = b.related.user
+	}
+	if len(b.related.ip) > 0 {
+		ev["related.ip"] = b.related.ip
+	}
+	if len(b.related.hosts) > 0 {
+		ev["related.hosts"] = b.related.hosts
+	}
+	if b.failed {
+		ev["event.kind"] = "pipeline_error"
+	}
+}
+
+// first2 drops the ok of a (string, bool) pair.
+func first2(s string, _ bool) string { return s }
+
+// source sets source.address and, when it is an IP literal, source.ip (doc §4).
+func (b *builder) source() {
+	addr, ok := str(b.root, "sourceIPAddress")
+	if !ok {
+		return
+	}
+	b.set("source.address", addr)
+	if isInetAddress(addr) {
+		b.ev["source.ip"] = addr
+	}
+}
+
+// userAgent sets user_agent.* (doc §6).
+func (b *builder) userAgent() {
+	s, ok := str(b.root, "userAgent")
+	if !ok {
+		return
+	}
+	b.ev["user_agent.original"] = s
+	if !b.m.wantUA {
+		return
+	}
+	ua := cachedUserAgent(s)
+	b.set("user_agent.name", ua.Name)
+	b.set("user_agent.version", ua.Version)
+	b.set("user_agent.os.name", ua.OSName)
+	b.set("user_agent.os.version", ua.OSVersion)
+	b.set("user_agent.os.full", ua.OSFull)
+	b.set("user_agent.device.name", ua.DeviceName)
+}
+
+// maxFlattenedChars: the flattened copy is kept only when the rendered string
+// is shorter than this many Java chars (aws 2.41.0, doc §7).
+const maxFlattenedChars = 32766
+
+// rendered sets the Java toString() texts and the flattened copies (doc §7).
+func (b *builder) rendered(skipAdditional string) {
+	for i, r := range renderedFields {
+		if !b.m.wantRendered[i] && !b.m.wantFlat[i] {
+			continue
+		}
+		v := field(b.root, r.src)
+		if v == nil {
+			continue
+		}
+		var s []byte
+		if v.Type() == fastjson.TypeObject {
+			skip := ""
+			if r.src == "additionalEventData" {
+				skip = skipAdditional
+			}
+			s = appendJavaMap(nil, v, skip)
+		} else {
+			s = appendJava(nil, v)
+		}
+		// If the move emptied the map, the pipeline still renders "{}" (it only
+		// checks != null); the final purge then drops the empty flattened copy.
+		str := string(s)
+		b.ev[r.keyword] = str
+		if b.m.wantFlat[i] && utf16Len(str) < maxFlattenedChars {
+			g := toGo(v)
+			if m, ok := g.(map[string]any); ok && r.src == "additionalEventData" && skipAdditional != "" {
+				delete(m, skipAdditional)
+				if len(m) == 0 {
+					continue
+				}
+			}
+			b.ev[r.flat] = g
+		}
+	}
+}
+
+// utf16Len is the length of s in UTF-16 code units (Java String.length).
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// consoleLogin maps the ConsoleLogin additionalEventData entries
+// (script_console_login_additional_eventdata).
+func (b *builder) consoleLogin() {
+	aed := object(b.root, "additionalEventData")
+	if aed == nil {
+		return
+	}
+	if s, ok := str(aed, "MobileVersion"); ok {
+		b.ev["aws.cloudtrail.console_login.additional_eventdata.mobile_version"] = s != "No"
+	}
+	if s, ok := str(aed, "LoginTo"); ok {
+		b.set("aws.cloudtrail.console_login.additional_eventdata.login_to", s)
+	}
+	if s, ok := str(aed, "MFAUsed"); ok {
+		b.ev["aws.cloudtrail.console_login.additional_eventdata.mfa_used"] = s != "No"
+	}
+}
+
+// categorize sets event.kind/type/outcome/category
+// (script_add_ecs_categorization, doc §3 and §8).
+func (b *builder) categorize(action string, failed bool) {
+	b.ev["event.kind"] = "event"
+	b.ev["event.type"] = []string{"info"}
+	if failed {
+		b.ev["event.outcome"] = "failure"
+	} else {
+		b.ev["event.outcome"] = "success"
+	}
+	if action == "" {
+		return
+	}
+	if action == "ConsoleLogin" {
+		if s, ok := str(b.root, "responseElements", "ConsoleLogin"); ok {
+			b.set("event.outcome", strings.ToLower(s))
+		}
+	}
+	if c, ok := eventCategorization[action]; ok {
+		b.ev["event.category"] = append([]string(nil), c[0]...)
+		b.ev["event.type"] = append([]string(nil), c[1]...)
+	}
+}
+
+// dateField parses an ISO-8601 member for a date processor; a value that does
+// not parse marks the document as a pipeline error and is left out.
+func (b *builder) dateField(v *fastjson.Value, key string) (time.Time, bool) {
+	s, ok := str(v, key)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, ok := parseISO8601(s)
+	if !ok {
+		b.failed = true
+	}
+	return t, ok
+}

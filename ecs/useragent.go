@@ -1,0 +1,252 @@
+package ecs
+
+import (
+	_ "embed"
+	"regexp"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The pipeline runs Elasticsearch's stock `user_agent` processor on userAgent
+// (doc §6) with the uap-core regexes.yml that Elasticsearch bundles, embedded
+// here (Apache-2.0, header kept in the file).
+//
+// This is a small matcher of our own rather than github.com/ua-parser/uap-go,
+// because uap-go deviates from Elasticsearch's UserAgentParser in ways that
+// change results:
+//   - uap-go's UserAgent has only major/minor/patch; ES also takes group 5 as
+//     the build, so Chrome gives "120.0.0.0" in ES and "120.0.0" in uap-go;
+//   - uap-go reports OS family "Other" when no OS rule matches; ES leaves
+//     user_agent.os absent;
+//   - uap-go expands $1..$n in every replacement; ES
+//     (org.elasticsearch.ingest.useragent.UserAgentParser.UserAgentSubpattern)
+//     only replaces the first "$1" in the name replacement and uses the version
+//     replacements literally;
+//   - uap-go may reorder rules (UseSort); ES always uses file order.
+// ES semantics implemented here: three independent passes (UA, OS, device) in
+// file order; the first rule whose regex is found anywhere in the string
+// (Matcher.find) wins; regex_flag 'i' is case-insensitive; name = replacement
+// (first "$1" replaced by group 1 when group 1 exists) else group 1; versions =
+// v1..v4 replacement else groups 2..5; empty captures count as absent (ES >=
+// 8.16.2, PR #117213); version = major[.minor[.patch[.build]]] only if major
+// exists; name "Other" when no UA rule matches; os only when an OS rule
+// matches, with version/full only when its major exists; device "Other" when no
+// device rule matches.
+
+//go:embed ua_regexes.yml
+var uaRegexesYAML []byte
+
+// uaRule is one compiled regexes.yml entry.
+type uaRule struct {
+	re      *regexp.Regexp
+	name    string // family_/os_/device_replacement ("" = none)
+	hasName bool
+	v       [4]string // v1..v4 replacements
+	hasV    [4]bool
+}
+
+// uaRules holds the three rule lists.
+type uaRules struct {
+	ua, os, device []uaRule
+}
+
+// uaInfo is the parsed user_agent object (empty strings are absent).
+type uaInfo struct {
+	Name, Version             string
+	OSName, OSVersion, OSFull string
+	DeviceName                string
+}
+
+var (
+	uaOnce   sync.Once
+	uaParsed *uaRules
+	uaErr    error
+)
+
+// loadUARules compiles the embedded regex file once.
+func loadUARules() (*uaRules, error) {
+	uaOnce.Do(func() {
+		var doc map[string][]map[string]string
+		if err := yaml.Unmarshal(uaRegexesYAML, &doc); err != nil {
+			uaErr = err
+			return
+		}
+		r := &uaRules{}
+		build := func(list []map[string]string, nameKey string, vKeys [4]string) ([]uaRule, error) {
+			out := make([]uaRule, 0, len(list))
+			for _, m := range list {
+				expr := m["regex"]
+				if m["regex_flag"] == "i" {
+					expr = "(?i)" + expr
+				}
+				re, err := regexp.Compile(expr)
+				if err != nil {
+					return nil, err
+				}
+				rule := uaRule{re: re}
+				rule.name, rule.hasName = m[nameKey]
+				for i, k := range vKeys {
+					if k != "" {
+						rule.v[i], rule.hasV[i] = m[k]
+					}
+				}
+				out = append(out, rule)
+			}
+			return out, nil
+		}
+		var err error
+		if r.ua, err = build(doc["user_agent_parsers"], "family_replacement", [4]string{"v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"}); err != nil {
+			uaErr = err
+			return
+		}
+		if r.os, err = build(doc["os_parsers"], "os_replacement", [4]string{"os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"}); err != nil {
+			uaErr = err
+			return
+		}
+		if r.device, err = build(doc["device_parsers"], "device_replacement", [4]string{}); err != nil {
+			uaErr = err
+			return
+		}
+		uaParsed = r
+	})
+	return uaParsed, uaErr
+}
+
+// versioned is the result of one rule match.
+type versioned struct {
+	name string
+	v    [4]string
+}
+
+// match mirrors UserAgentSubpattern.match; ok is false when the regex is not
+// found or no name results.
+func (r *uaRule) match(s string) (versioned, bool) {
+	loc := r.re.FindStringSubmatchIndex(s)
+	if loc == nil {
+		return versioned{}, false
+	}
+	groups := len(loc)/2 - 1
+	group := func(i int) (string, bool) {
+		if i > groups || loc[2*i] < 0 {
+			return "", false
+		}
+		return s[loc[2*i]:loc[2*i+1]], true
+	}
+	var out versioned
+	haveName := false
+	if r.hasName {
+		out.name, haveName = r.name, true
+		if strings.Contains(r.name, "$1") {
+			if g, ok := group(1); ok {
+				out.name = strings.Replace(r.name, "$1", g, 1)
+			}
+		}
+	} else if g, ok := group(1); ok {
+		out.name, haveName = g, true
+	}
+	for i := 0; i < 4; i++ {
+		if r.hasV[i] {
+			out.v[i] = r.v[i]
+		} else {
+			out.v[i], _ = group(i + 2)
+		}
+	}
+	return out, haveName
+}
+
+// first returns the first rule result in file order.
+func first(rules []uaRule, s string) (versioned, bool) {
+	for i := range rules {
+		if v, ok := rules[i].match(s); ok {
+			return v, true
+		}
+	}
+	return versioned{}, false
+}
+
+// joinVersion builds major[.minor[.patch[.build]]], stopping at the first
+// absent (or empty) part.
+func joinVersion(v [4]string) string {
+	if v[0] == "" {
+		return ""
+	}
+	out := v[0]
+	for _, p := range v[1:] {
+		if p == "" {
+			break
+		}
+		out += "." + p
+	}
+	return out
+}
+
+// parseUserAgent applies the three passes to s.
+func parseUserAgent(s string) uaInfo {
+	r, err := loadUARules()
+	if err != nil || r == nil {
+		return uaInfo{Name: "Other", DeviceName: "Other"}
+	}
+	var ua uaInfo
+	if v, ok := first(r.ua, s); ok {
+		ua.Name = v.name
+		ua.Version = joinVersion(v.v)
+	} else {
+		ua.Name = "Other"
+	}
+	if v, ok := first(r.os, s); ok {
+		ua.OSName = v.name
+		ua.OSVersion = joinVersion(v.v)
+		if ua.OSVersion != "" {
+			ua.OSFull = v.name + " " + ua.OSVersion
+		}
+	}
+	if v, ok := first(r.device, s); ok {
+		ua.DeviceName = v.name
+	} else {
+		ua.DeviceName = "Other"
+	}
+	return ua
+}
+
+// uaCache memoises parse results per distinct user-agent string (CloudTrail has
+// few distinct values). It is bounded: when full it is emptied and refilled.
+type uaCache struct {
+	mu  sync.RWMutex
+	m   map[string]uaInfo
+	max int
+}
+
+// maxCachedUALen: longer user agents are parsed every time instead of cached.
+const maxCachedUALen = 2048
+
+// defaultUACache is shared by all mappers.
+var defaultUACache = &uaCache{m: make(map[string]uaInfo), max: 4096}
+
+// get returns the parsed user agent for s, parsing at most once per cache epoch.
+func (c *uaCache) get(s string) uaInfo {
+	c.mu.RLock()
+	ua, ok := c.m[s]
+	c.mu.RUnlock()
+	if ok {
+		return ua
+	}
+	ua = parseUserAgent(s)
+	if len(s) > maxCachedUALen {
+		return ua // keep the cache's memory bounded too
+	}
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[s] = ua
+	c.mu.Unlock()
+	return ua
+}
+
+// cachedUserAgent returns the user_agent fields Elasticsearch's user_agent
+// processor gives for s (cached).
+func cachedUserAgent(s string) uaInfo {
+	return defaultUACache.get(s)
+}

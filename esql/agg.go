@@ -1,0 +1,244 @@
+package esql
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// aggState accumulates one aggregate for one group. add receives the
+// argument's value for one row: null, a single value or a multi-value, all
+// of whose values count (§A3).
+type aggState interface {
+	add(v Value)
+	result() Value
+}
+
+// aggDef describes an aggregate function: its arity and a checker that
+// returns the result type and a state constructor.
+type aggDef struct {
+	min, max int
+	check    func(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool)
+}
+
+// aggFuncs are the supported aggregate functions (§A5).
+var aggFuncs map[string]*aggDef
+
+func init() {
+	aggFuncs = map[string]*aggDef{
+		"count":          {0, 1, checkCount},
+		"count_distinct": {1, 2, checkCountDistinct},
+		"values":         {1, 1, checkValues},
+		"min":            {1, 1, checkMinMax(-1)},
+		"max":            {1, 1, checkMinMax(1)},
+		"sum":            {1, 1, checkSum},
+		"avg":            {1, 1, checkAvg},
+	}
+}
+
+func arity(min, max int) string {
+	switch {
+	case min == max:
+		return fmt.Sprintf("exactly %d argument(s)", min)
+	case max < 0:
+		return fmt.Sprintf("at least %d argument(s)", min)
+	}
+	return fmt.Sprintf("between %d and %d arguments", min, max)
+}
+
+// COUNT(*) counts rows, COUNT(x) counts values (a multi-value counts all
+// of them), never null (§A2).
+func checkCount(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	if len(args) == 0 || n.Star {
+		return Long, func() aggState { return &countStar{} }, true
+	}
+	return Long, func() aggState { return &countState{} }, true
+}
+
+type countStar struct{ n int64 }
+
+func (s *countStar) add(Value)     { s.n++ }
+func (s *countStar) result() Value { return LongValue(s.n) }
+
+type countState struct{ n int64 }
+
+func (s *countState) add(v Value)   { s.n += int64(v.Count()) }
+func (s *countState) result() Value { return LongValue(s.n) }
+
+// COUNT_DISTINCT is exact here (Elasticsearch's HyperLogLog++ is exact in
+// practice below its 3000 precision threshold, §A5); nulls are ignored and
+// no values give 0.
+func checkCountDistinct(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	t := args[0].typ
+	if isSpan(t) || t == GeoPoint || t == Unsupported {
+		c.argTypeError(n, 0, args[0], "any exact type except unsigned_long, _source, or counter types")
+		return 0, nil, false
+	}
+	if len(args) > 1 && (!args[1].konst || !isNumeric(args[1].typ)) {
+		c.argTypeError(n, 1, args[1], "integer, long or unsigned_long")
+		return 0, nil, false
+	}
+	return Long, func() aggState { return &distinctState{set: map[string]struct{}{}} }, true
+}
+
+type distinctState struct {
+	set map[string]struct{}
+	buf []byte
+}
+
+func (s *distinctState) add(v Value) {
+	for _, e := range v.values() {
+		s.buf = appendKey(s.buf[:0], e)
+		if _, ok := s.set[string(s.buf)]; !ok {
+			s.set[string(s.buf)] = struct{}{}
+		}
+	}
+}
+func (s *distinctState) result() Value { return LongValue(int64(len(s.set))) }
+
+// VALUES collects the distinct values in first-seen order (§A5); one value
+// is a scalar and none is null.
+func checkValues(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	t := args[0].typ
+	if isSpan(t) || t == Unsupported {
+		c.argTypeError(n, 0, args[0], "any type except unsigned_long and spatial types")
+		return 0, nil, false
+	}
+	return t, func() aggState { return &valuesState{set: map[string]struct{}{}} }, true
+}
+
+type valuesState struct {
+	set  map[string]struct{}
+	list []Value
+	buf  []byte
+}
+
+func (s *valuesState) add(v Value) {
+	for _, e := range v.values() {
+		s.buf = appendKey(s.buf[:0], e)
+		if _, ok := s.set[string(s.buf)]; !ok {
+			s.set[string(s.buf)] = struct{}{}
+			s.list = append(s.list, e)
+		}
+	}
+}
+
+func (s *valuesState) result() Value {
+	return multiOf(append([]Value(nil), s.list...))
+}
+
+// MIN and MAX range over every value, ignore nulls and give null for none.
+func checkMinMax(sign int) func(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	return func(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+		t := args[0].typ
+		switch {
+		case isNumeric(t), isDate(t), isString(t), t == Boolean, t == IP, t == Version, t == Null:
+		default:
+			c.argTypeError(n, 0, args[0], "boolean, date, ip, string, version or numeric except unsigned_long or counter types")
+			return 0, nil, false
+		}
+		return t, func() aggState { return &extremeState{sign: sign} }, true
+	}
+}
+
+type extremeState struct {
+	sign int
+	best Value
+}
+
+func (s *extremeState) add(v Value) {
+	for _, e := range v.values() {
+		if s.best.t == Null {
+			s.best = e
+			continue
+		}
+		if c, _ := compareScalar(e, s.best); c*s.sign > 0 {
+			s.best = e
+		}
+	}
+}
+func (s *extremeState) result() Value { return s.best }
+
+// SUM is long for integer and long input and double for double input;
+// null when there are no values (§A5). Long overflow gives null.
+func checkSum(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	switch t := args[0].typ; t {
+	case Integer, Long, Null:
+		return Long, func() aggState { return &sumLong{} }, true
+	case Double:
+		return Double, func() aggState { return &sumDouble{} }, true
+	}
+	c.argTypeError(n, 0, args[0], "aggregate_metric_double or numeric except unsigned_long or counter types")
+	return 0, nil, false
+}
+
+type sumLong struct {
+	sum      int64
+	n        int64
+	overflow bool
+}
+
+func (s *sumLong) add(v Value) {
+	for _, e := range v.values() {
+		z, err := longOp(parser.OpAdd, s.sum, int64(e.n))
+		if err != nil {
+			s.overflow = true
+		}
+		s.sum = z
+		s.n++
+	}
+}
+
+func (s *sumLong) result() Value {
+	if s.n == 0 || s.overflow {
+		return Value{}
+	}
+	return LongValue(s.sum)
+}
+
+// sumDouble uses Kahan summation, as Elasticsearch's double sums do.
+type sumDouble struct {
+	sum, comp float64
+	n         int64
+}
+
+func (s *sumDouble) add(v Value) {
+	for _, e := range v.values() {
+		y := e.AsFloat() - s.comp
+		t := s.sum + y
+		s.comp = (t - s.sum) - y
+		s.sum = t
+		s.n++
+	}
+}
+
+func (s *sumDouble) result() Value {
+	if s.n == 0 {
+		return Value{}
+	}
+	return DoubleValue(s.sum)
+}
+
+// AVG is a double; null when there are no values.
+func checkAvg(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	if !isNumeric(args[0].typ) && args[0].typ != Null {
+		c.argTypeError(n, 0, args[0], "aggregate_metric_double or numeric except unsigned_long or counter types")
+		return 0, nil, false
+	}
+	return Double, func() aggState { return &avgState{} }, true
+}
+
+type avgState struct{ sum sumDouble }
+
+func (s *avgState) add(v Value) { s.sum.add(v) }
+func (s *avgState) result() Value {
+	if s.sum.n == 0 {
+		return Value{}
+	}
+	r := s.sum.sum / float64(s.sum.n)
+	if math.IsNaN(r) {
+		return Value{}
+	}
+	return DoubleValue(r)
+}

@@ -1,0 +1,168 @@
+package esql
+
+import (
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// aggContext is the state of compiling one STATS command's aggregates.
+type aggContext struct {
+	input  []column // the schema STATS reads
+	nkeys  int
+	calls  []*aggCall
+	filter evalFn // the current aggregate field's WHERE, or nil
+	inArg  bool   // compiling an aggregate's argument
+}
+
+// aggCall is one aggregate function call of a STATS command.
+type aggCall struct {
+	newState func() aggState
+	arg      evalFn // nil for COUNT(*)
+	filter   evalFn
+}
+
+// compileStats implements STATS ... BY (§A6): the output is the aggregate
+// columns in written order, then the BY columns; duplicate names keep the
+// rightmost (so a BY key beats an aggregate of the same name).
+func (c *checker) compileStats(cmd *parser.StatsCommand) {
+	input := c.schema
+	spec := &statsSpec{}
+	var keyCols []column
+	for i, g := range cmd.Groups {
+		x := c.compileExpr(g.Expr)
+		if x.bad {
+			continue
+		}
+		if isSpan(x.typ) || x.typ == GeoPoint {
+			c.errorf(g.Pos(), "cannot group by [%s] of type [%s]", c.text(g.Expr), x.typ)
+			continue
+		}
+		spec.keys = append(spec.keys, x.fn)
+		keyCols = append(keyCols, column{name: g.Name, typ: x.typ, ref: &slotRef{slot: i}})
+	}
+	if len(keyCols) != len(cmd.Groups) {
+		return
+	}
+	pseudo := append([]column(nil), keyCols...)
+	c.agg = &aggContext{input: input, nkeys: len(keyCols)}
+	var aggCols []column
+	for _, f := range cmd.Aggs {
+		c.agg.filter = nil
+		if f.Filter != nil {
+			c.schema, c.agg.inArg = input, true
+			fx := c.compileExpr(f.Filter)
+			c.agg.inArg = false
+			if !fx.bad && fx.typ != Boolean && fx.typ != Null {
+				c.errorf(f.Filter.Pos(), "Condition expression needs to be boolean, found [%s]", fx.typ)
+			}
+			c.agg.filter = fx.fn
+		}
+		c.schema = pseudo
+		before := len(c.agg.calls)
+		x := c.compileExpr(f.Expr)
+		if x.bad {
+			continue
+		}
+		if len(c.agg.calls) == before && !isKeyRef(f.Expr, keyCols) {
+			c.errorf(f.Expr.Pos(), "expected an aggregate function but found [%s]", c.text(f.Expr))
+			continue
+		}
+		spec.outs = append(spec.outs, x.fn)
+		aggCols = append(aggCols, column{name: f.Name, typ: x.typ})
+	}
+	for _, call := range c.agg.calls {
+		spec.calls = append(spec.calls, call)
+	}
+	c.agg = nil
+	seg := &segment{}
+	var out []column
+	for _, col := range aggCols {
+		out = append(out, column{name: col.name, typ: col.typ, ref: &slotRef{slot: seg.alloc(), seg: seg}})
+	}
+	for _, col := range keyCols {
+		out = append(out, column{name: col.name, typ: col.typ, ref: &slotRef{slot: seg.alloc(), seg: seg}})
+	}
+	// Rightmost definition of a name wins (§A6).
+	final := make([]column, 0, len(out))
+	for i, col := range out {
+		shadowed := false
+		for _, later := range out[i+1:] {
+			if later.name == col.name {
+				shadowed = true
+				break
+			}
+		}
+		if !shadowed {
+			final = append(final, col)
+		}
+	}
+	spec.seg = seg
+	spec.nouts = len(aggCols)
+	c.schema = final
+	c.seg = seg
+	c.streaming = false
+	c.aggregates = true
+	c.ops = append(c.ops, spec)
+}
+
+func isKeyRef(n parser.Expr, keys []column) bool {
+	for {
+		p, ok := n.(*parser.Paren)
+		if !ok {
+			break
+		}
+		n = p.X
+	}
+	id, ok := n.(*parser.Ident)
+	if !ok {
+		return false
+	}
+	for _, k := range keys {
+		if k.name == id.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// compileAggCall compiles an aggregate function call inside STATS: its
+// arguments read the STATS input; the call's result is read from the
+// group's result row.
+func (c *checker) compileAggCall(n *parser.Call, def *aggDef) *cexpr {
+	if c.agg == nil {
+		c.errorf(n.Pos(), "aggregate function [%s] not allowed outside STATS command", c.text(n))
+		return badExpr(n)
+	}
+	if c.agg.inArg {
+		c.errorf(n.Pos(), "nested aggregations [%s] not allowed inside other aggregations", c.text(n))
+		return badExpr(n)
+	}
+	saved := c.schema
+	c.schema, c.agg.inArg = c.agg.input, true
+	var args []*cexpr
+	for _, a := range n.Args {
+		args = append(args, c.compileExpr(a))
+	}
+	c.schema, c.agg.inArg = saved, false
+	if anyBad(args...) {
+		return badExpr(n)
+	}
+	if n.Star && n.Name != "count" {
+		c.errorf(n.Pos(), "[%s] does not take [*]", n.Name)
+		return badExpr(n)
+	}
+	if len(args) < def.min || len(args) > def.max {
+		c.errorf(n.Pos(), "error building [%s]: expects %s", n.Name, arity(def.min, def.max))
+		return badExpr(n)
+	}
+	t, newState, ok := def.check(c, n, args)
+	if !ok {
+		return badExpr(n)
+	}
+	call := &aggCall{newState: newState, filter: c.agg.filter}
+	if len(args) > 0 && !n.Star {
+		call.arg = args[0].fn
+	}
+	c.agg.calls = append(c.agg.calls, call)
+	slot := c.agg.nkeys + len(c.agg.calls) - 1
+	return &cexpr{typ: t, node: n, fn: func(_ *env, row []Value) Value { return row[slot] }}
+}

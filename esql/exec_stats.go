@@ -1,0 +1,127 @@
+package esql
+
+// statsSpec is a compiled STATS ... BY.
+type statsSpec struct {
+	keys  []evalFn
+	calls []*aggCall
+	outs  []evalFn // aggregate columns over [keys..., call results...]
+	nouts int
+	seg   *segment
+}
+
+type group struct {
+	keys   []Value
+	states []aggState
+}
+
+type statsOp struct {
+	*statsSpec
+	env    *env
+	next   operator
+	groups []*group
+	index  map[string]int
+	keyBuf []byte
+	kv     []Value // key values of the current row
+	combo  []Value // one combination of single key values
+	args   []Value
+	pass   []bool
+}
+
+func (s *statsSpec) build(x *Execution, next operator) operator {
+	return &statsOp{
+		statsSpec: s, env: x.env, next: next, index: map[string]int{},
+		kv: make([]Value, len(s.keys)), combo: make([]Value, len(s.keys)),
+		args: make([]Value, len(s.calls)), pass: make([]bool, len(s.calls)),
+	}
+}
+
+func (o *statsOp) push(row []Value) error {
+	for i, k := range o.keys {
+		o.kv[i] = k(o.env, row)
+	}
+	for i, call := range o.calls {
+		o.pass[i] = true
+		if call.filter != nil {
+			v := call.filter(o.env, row)
+			o.pass[i] = v.t == Boolean && v.mv == nil && v.n != 0
+		}
+		if o.pass[i] && call.arg != nil {
+			o.args[i] = call.arg(o.env, row)
+		} else {
+			o.args[i] = Value{}
+		}
+	}
+	// A multi-valued key puts the row in one group per value (§A3, §A6).
+	o.expand(0)
+	return nil
+}
+
+// expand visits every combination of the key values from key i on.
+func (o *statsOp) expand(i int) {
+	if i == len(o.kv) {
+		o.accumulate()
+		return
+	}
+	v := o.kv[i]
+	if v.mv == nil {
+		o.combo[i] = v
+		o.expand(i + 1)
+		return
+	}
+	for _, e := range *v.mv {
+		o.combo[i] = e
+		o.expand(i + 1)
+	}
+}
+
+func (o *statsOp) accumulate() {
+	o.keyBuf = o.keyBuf[:0]
+	for _, v := range o.combo {
+		o.keyBuf = appendKey(o.keyBuf, v)
+	}
+	gi, ok := o.index[string(o.keyBuf)]
+	if !ok {
+		gi = len(o.groups)
+		o.index[string(o.keyBuf)] = gi
+		o.groups = append(o.groups, o.newGroup(append([]Value(nil), o.combo...)))
+	}
+	g := o.groups[gi]
+	for i, st := range g.states {
+		if o.pass[i] {
+			st.add(o.args[i])
+		}
+	}
+}
+
+func (o *statsOp) newGroup(keys []Value) *group {
+	g := &group{keys: keys, states: make([]aggState, len(o.calls))}
+	for i, call := range o.calls {
+		g.states[i] = call.newState()
+	}
+	return g
+}
+
+// finish emits one row per group in first-seen order; without BY there is
+// exactly one row even for no input, with BY and no input none (§A2).
+func (o *statsOp) finish() error {
+	if len(o.keys) == 0 && len(o.groups) == 0 {
+		o.groups = append(o.groups, o.newGroup(nil))
+	}
+	pseudo := make([]Value, len(o.keys)+len(o.calls))
+	for _, g := range o.groups {
+		copy(pseudo, g.keys)
+		for i, st := range g.states {
+			pseudo[len(o.keys)+i] = st.result()
+		}
+		row := make([]Value, o.seg.width)
+		for i, f := range o.outs {
+			row[i] = f(o.env, pseudo)
+		}
+		copy(row[o.nouts:], g.keys)
+		if err := o.next.push(row); err != nil {
+			return err
+		}
+	}
+	o.groups, o.index = nil, nil
+	return o.next.finish()
+}

@@ -1,0 +1,155 @@
+package esql
+
+import (
+	"strings"
+
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// The MV_ functions take multi-valued arguments (§A3).
+
+func init() {
+	register("mv_count", 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		f := a[0].fn
+		return c.finish(n, Integer, func(e *env, row []Value) Value {
+			v := f(e, row)
+			if v.t == Null {
+				return Value{}
+			}
+			return Int(int32(v.Count()))
+		}, false, a...)
+	})
+	mvPick := func(name string, pick func(vs []Value) Value) {
+		register(name, 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+			f := a[0].fn
+			return c.finish(n, a[0].typ, func(e *env, row []Value) Value {
+				v := f(e, row)
+				if v.mv == nil {
+					return v
+				}
+				return pick(*v.mv)
+			}, false, a...)
+		})
+	}
+	mvPick("mv_first", func(vs []Value) Value { return vs[0] })
+	mvPick("mv_last", func(vs []Value) Value { return vs[len(vs)-1] })
+	mvPick("mv_min", func(vs []Value) Value { return extreme(vs, -1) })
+	mvPick("mv_max", func(vs []Value) Value { return extreme(vs, 1) })
+	// MV_DEDUPE keeps the first occurrence of each value.
+	mvPick("mv_dedupe", func(vs []Value) Value {
+		seen := map[string]bool{}
+		out := make([]Value, 0, len(vs))
+		var buf []byte
+		for _, v := range vs {
+			buf = appendKey(buf[:0], v)
+			if !seen[string(buf)] {
+				seen[string(buf)] = true
+				out = append(out, v)
+			}
+		}
+		return multiOf(out)
+	})
+	register("mv_sort", 1, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		desc := false
+		if len(a) == 2 {
+			if !a[1].konst || !isString(a[1].typ) {
+				c.argTypeError(n, 1, a[1], "string constant ASC or DESC")
+				return badExpr(n)
+			}
+			switch strings.ToUpper(a[1].val.s) {
+			case "ASC":
+			case "DESC":
+				desc = true
+			default:
+				c.errorf(n.Pos(), "Invalid order value in [%s], expected one of [ASC, DESC] but got [%s]", c.text(n), a[1].val.s)
+				return badExpr(n)
+			}
+		}
+		f := a[0].fn
+		return c.finish(n, a[0].typ, func(e *env, row []Value) Value {
+			v := f(e, row)
+			if v.mv == nil {
+				return v
+			}
+			vs := append([]Value(nil), *v.mv...)
+			sortValues(vs)
+			if desc {
+				for i, j := 0, len(vs)-1; i < j; i, j = i+1, j-1 {
+					vs[i], vs[j] = vs[j], vs[i]
+				}
+			}
+			return multiOf(vs)
+		}, false, a[0])
+	})
+	register("mv_concat", 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 0, "string", isStringT) || !c.want(n, a, 1, "string", isStringT) {
+			return badExpr(n)
+		}
+		f, d := a[0].fn, a[1].fn
+		site := c.newSite(n)
+		return c.finish(n, Keyword, func(e *env, row []Value) Value {
+			v, sep := f(e, row), d(e, row)
+			if v.t == Null || sep.t == Null {
+				return Value{}
+			}
+			if sep.mv != nil {
+				return e.fail(site, errMultiValue)
+			}
+			parts := make([]string, 0, v.Count())
+			for _, x := range v.values() {
+				parts = append(parts, x.s)
+			}
+			return KeywordValue(strings.Join(parts, sep.s))
+		}, true, a...)
+	})
+	mvNum := func(name string, out func(t DataType) DataType, f func(vs []Value, t DataType) (Value, *evalError)) {
+		register(name, 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+			if !c.want(n, a, 0, "numeric", isNumericT) {
+				return badExpr(n)
+			}
+			t := out(a[0].typ)
+			g := a[0].fn
+			site := c.newSite(n)
+			return c.finish(n, t, func(e *env, row []Value) Value {
+				v := g(e, row)
+				if v.t == Null {
+					return Value{}
+				}
+				r, err := f(v.values(), v.t)
+				if err != nil {
+					return e.fail(site, err)
+				}
+				return r
+			}, true, a...)
+		})
+	}
+	mvNum("mv_sum", func(t DataType) DataType { return t }, func(vs []Value, t DataType) (Value, *evalError) {
+		acc := vs[0]
+		op := numericOp(parser.OpAdd, t)
+		for _, v := range vs[1:] {
+			var err *evalError
+			if acc, err = op(acc, v); err != nil {
+				return Value{}, err
+			}
+		}
+		return acc, nil
+	})
+	mvNum("mv_avg", func(DataType) DataType { return Double }, func(vs []Value, _ DataType) (Value, *evalError) {
+		var s sumDouble
+		for _, v := range vs {
+			s.add(v)
+		}
+		return DoubleValue(s.sum / float64(s.n)), nil
+	})
+}
+
+// extreme returns the minimum (sign -1) or maximum (sign 1) of values.
+func extreme(vs []Value, sign int) Value {
+	best := vs[0]
+	for _, v := range vs[1:] {
+		if c, _ := compareScalar(v, best); c*sign > 0 {
+			best = v
+		}
+	}
+	return best
+}

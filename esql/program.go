@@ -1,0 +1,109 @@
+package esql
+
+import (
+	"fmt"
+
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// Program is a compiled query. It is immutable and may be started any
+// number of times, concurrently.
+type Program struct {
+	q           *parser.Query
+	cols        []Column
+	inputs      []string
+	inputSlots  []int
+	srcSeg      *segment
+	row         *rowSpec
+	ops         []opSpec
+	sites       []site
+	warnings    []string
+	aggregating bool
+}
+
+// Query returns the parsed query.
+func (p *Program) Query() *parser.Query { return p.q }
+
+// Columns returns the output schema, in order.
+func (p *Program) Columns() []Column { return append([]Column(nil), p.cols...) }
+
+// Inputs returns the source fields the query reads (catalog fields and
+// requested METADATA fields such as "_id"), in the order Push expects
+// their values.
+func (p *Program) Inputs() []string { return append([]string(nil), p.inputs...) }
+
+// Aggregating reports whether the query has a top-level STATS, as Kibana's
+// computeIsESQLQueryAggregating decides (§B2).
+func (p *Program) Aggregating() bool { return p.aggregating }
+
+// Warnings returns compile-time warnings, such as the implicit-limit one.
+func (p *Program) Warnings() []string { return append([]string(nil), p.warnings...) }
+
+// Execution is one run of a program over a stream of source rows. It is not
+// safe for concurrent use.
+type Execution struct {
+	p        *Program
+	env      *env
+	head     operator
+	buf      []Value
+	stopped  bool
+	finished bool
+	emit     func(row []Value) error
+}
+
+// Start begins an execution; emit receives each output row, aligned with
+// Columns(). The row slice is the caller's to keep.
+func (p *Program) Start(emit func(row []Value) error) *Execution {
+	x := &Execution{p: p, env: newEnv(p.sites), emit: emit}
+	var next operator = nil
+	for i := len(p.ops) - 1; i >= 0; i-- {
+		next = p.ops[i].build(x, next)
+	}
+	x.head = next
+	if p.srcSeg != nil {
+		x.buf = make([]Value, p.srcSeg.width)
+	}
+	return x
+}
+
+// Push feeds one source document: values aligned with Inputs(). Streaming
+// commands (WHERE, EVAL, ...) run and may emit at once; STATS and SORT
+// accumulate until Finish. row is not retained.
+func (x *Execution) Push(row []Value) error {
+	if x.finished {
+		return fmt.Errorf("esql: Push after Finish")
+	}
+	if x.stopped {
+		return nil
+	}
+	if len(row) != len(x.p.inputSlots) {
+		return fmt.Errorf("esql: Push got %d values, want %d (Inputs)", len(row), len(x.p.inputSlots))
+	}
+	for i, slot := range x.p.inputSlots {
+		x.buf[slot] = row[i]
+	}
+	return x.head.push(x.buf)
+}
+
+// Finish ends the input: blocking commands (STATS, SORT) flush their rows
+// through emit. A ROW query emits its row here.
+func (x *Execution) Finish() error {
+	if x.finished {
+		return nil
+	}
+	x.finished = true
+	if r := x.p.row; r != nil {
+		for i, f := range r.fns {
+			x.buf[r.slots[i]] = f(x.env, x.buf)
+		}
+		if err := x.head.push(x.buf); err != nil {
+			return err
+		}
+	}
+	return x.head.finish()
+}
+
+// Warnings returns the run-time warnings so far, in Elasticsearch's wording
+// (e.g. "Line 3:8: evaluation of [a == 1] failed, treating result as null.
+// Only first 20 failures recorded.").
+func (x *Execution) Warnings() []string { return append([]string(nil), x.env.warnings...) }

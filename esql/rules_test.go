@@ -1,0 +1,90 @@
+package esql
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// sharedDir finds the shared/ reference directory by walking up from the
+// test's working directory (CI puts it beside the checkout).
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Skip("no working directory")
+	}
+	for {
+		if fi, err := os.Stat(filepath.Join(dir, "shared")); err == nil && fi.IsDir() {
+			return filepath.Join(dir, "shared")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("shared/ reference directory not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+var ruleQueryRe = regexp.MustCompile(`(?s)\nquery = '''\n(.*?)'''`)
+
+var unknownColRe = regexp.MustCompile(`(?:Unknown column|No matches found for pattern) \[([^\]]+)\]`)
+
+// ruleFieldTypes types the non-keyword fields the CloudTrail rules read.
+var ruleFieldTypes = Catalog{
+	"@timestamp": Datetime, "event.ingested": Datetime, "source.ip": IP, "source.as.number": Long,
+	"process.pid": Long, "aws.cloudtrail.request_parameters": Keyword,
+}
+
+// Every bundled CloudTrail ES|QL rule must compile; fields the test
+// catalog lacks are added as keyword, mimicking the integration's mapping.
+func TestAWSRulesCompile(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedDir(t), "rules", "elastic-aws-esql", "*.toml"))
+	if len(files) == 0 {
+		t.Skip("no rules under shared/rules/elastic-aws-esql")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := ruleQueryRe.FindSubmatch(data)
+		if m == nil {
+			t.Errorf("%s: no query", filepath.Base(f))
+			continue
+		}
+		query := string(m[1])
+		cat := Catalog{}
+		for k, v := range ruleFieldTypes {
+			cat[k] = v
+		}
+		var err2 error
+		for i := 0; i < 100; i++ {
+			_, err2 = Compile(query, Options{Catalog: cat})
+			if err2 == nil {
+				break
+			}
+			names := unknownColRe.FindAllStringSubmatch(err2.Error(), -1)
+			added := false
+			for _, n := range names {
+				// Columns the query itself creates are not catalog fields.
+				if strings.HasPrefix(n[1], "Esql") {
+					continue
+				}
+				name := strings.ReplaceAll(n[1], "*", "example")
+				if _, ok := cat[name]; !ok {
+					cat[name] = Keyword
+					added = true
+				}
+			}
+			if !added {
+				break
+			}
+		}
+		if err2 != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err2)
+		}
+	}
+}
