@@ -10,6 +10,13 @@ import (
 // cannot collide with ids already sent.
 const idVersion = "trailql.alert.v1"
 
+// ID computes the alert id (kibana.alert.uuid) Build would give the row,
+// without building the document: a cheap check against alerts already
+// sent. Arguments are as for Build.
+func ID(ruleID string, cols []string, row []any, groupBy []string) string {
+	return alertID(ruleID, cols, row, groupBy)
+}
+
 // alertID computes kibana.alert.uuid: the SHA-256 (hex) of a canonical
 // JSON array.
 //

@@ -116,4 +116,7 @@ func TestAlertIDEncoding(t *testing.T) {
 	if got, want := seedAlert().ID, hex.EncodeToString(sum[:]); got != want {
 		t.Errorf("seed id %s, want sha256(%s) = %s", got, canonical, want)
 	}
+	if got := ID(rule.Seed().RuleID, seedCols, seedRow(), seedGroupBy); got != seedAlert().ID {
+		t.Errorf("ID() = %s, Build gives %s", got, seedAlert().ID)
+	}
 }

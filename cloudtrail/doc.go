@@ -34,14 +34,17 @@
 // (a path element "CloudTrail-Digest", without opening the file) or by content
 // (an object without "Records" that has digestPublicKeyFingerprint, or both
 // digestStartTime and digestEndTime). While walking directories, entries whose
-// names start with "." are skipped, and so are files that are not regular
-// files (a path named explicitly is read whatever it is, so /dev/stdin and
-// process substitution work). A directory reached a second time (through a
-// symbolic link) is skipped and reported, so symlink loops end.
+// names start with "." are skipped, so is documentation kept beside logs
+// (*.md, *.txt, *.rst, LICENSE, README, NOTICE, COPYING, AUTHORS; the only
+// decision taken on names), and so are files that are not regular files (a
+// path named explicitly is read whatever it is, so /dev/stdin and process
+// substitution work). Symbolic links are followed; a directory reached a
+// second time (same device and inode) is skipped and reported, so symlink
+// loops end. A file reached twice through links is read twice.
 //
-// A file whose first non-blank byte is neither '{' nor '[' is not a log (a
-// README or LICENSE beside the logs): it is one Problem, counted in
-// Stats.SkippedFiles, and is not read further.
+// A file whose first non-blank byte is neither '{' nor '[' is not a log: it is
+// one Problem, counted in Stats.SkippedFiles, and is not read further (so an
+// NDJSON file whose first line is garbage is lost whole).
 //
 // A JSON object that is neither a delivery file nor a digest is passed on as a
 // record even when it has none of CloudTrail's keys: deciding whether it is a
@@ -65,6 +68,10 @@
 //   - a file that cannot be opened, decompressed or read to the end (truncated
 //     gzip) is a Problem with Index -1 counted in Stats.SkippedFiles. Records
 //     that were complete before the error have been passed on already; the
-//     number of records lost after it is unknown;
+//     number of records lost after it is unknown. When gzip reports damaged
+//     data (bad checksum or deflate stream) rather than a cut, the line or
+//     document being read is dropped, since garbage can still parse; NDJSON
+//     lines passed on before the damage was detected cannot be recalled;
+//   - a multi-line document larger than 1 GiB is a skipped file;
 //   - an empty file is a Problem ("empty file") counted in Stats.SkippedFiles.
 package cloudtrail

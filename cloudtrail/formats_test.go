@@ -53,6 +53,7 @@ func TestFormats(t *testing.T) {
 		{"Records not first key", "a.json", []byte(`{"x":{"Records":1},"Records":[` + string(recs[0]) + `],"y":[]}`), nil, 1},
 		{"object without CloudTrail keys is a record", "a.json", []byte(`{"a":1}`), nil, 1},
 		{"empty object is a record", "a.json", []byte("{}\n"), nil, 1},
+		{"several pretty-printed records (jq output)", "jq.json", jqStream(t, recs), nil, 3},
 		{"leading blank lines", "a.ndjson", append([]byte("\n \n"), fixture(t, "records.ndjson")...), nil, 3},
 	}
 	for _, tc := range tests {
@@ -133,4 +134,17 @@ func TestDigest(t *testing.T) {
 	if res.st.DigestFiles != 1 || res.st.Records != 3 {
 		t.Errorf("digest line in ndjson: %+v", res.st)
 	}
+}
+
+// jqStream renders records the way `jq .Records[]` prints them: one
+// pretty-printed object after another.
+func jqStream(t *testing.T, recs [][]byte) []byte {
+	var out bytes.Buffer
+	for _, r := range recs {
+		if err := json.Indent(&out, r, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
 }

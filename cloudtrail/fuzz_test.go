@@ -5,12 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
-	"fmt"
-	"os"
 )
-
-var calls int
 
 // FuzzRead feeds arbitrary bytes as one input. It must not panic or hang;
 // every record passed on must be a valid JSON object; indexes must increase;
@@ -30,19 +25,6 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		t0 := time.Now()
-		calls++
-		if calls%1000 == 0 {
-			os.WriteFile("/tmp/fuzzcalls", []byte(fmt.Sprint(calls, " ", len(data))), 0o644)
-		}
-		defer func() {
-			if el := time.Since(t0); el > 20*time.Millisecond {
-				fh, _ := os.OpenFile("/tmp/slowlog", os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-				fmt.Fprintf(fh, "%v len=%d\n", el, len(data))
-				os.WriteFile(fmt.Sprintf("/tmp/slow-%d", len(data)), data, 0o644)
-				fh.Close()
-			}
-		}()
 		var st Stats
 		var raws [][]byte
 		last := -1

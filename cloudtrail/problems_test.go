@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // want is one expected problem: its index and a piece of its reason.
@@ -326,5 +327,28 @@ func TestDocumentLimit(t *testing.T) {
 	res := readBytes(t, "p.json", fixture(t, "pretty-array.json"))
 	if len(res.recs) != 0 || len(res.probs) != 1 || !strings.Contains(res.probs[0].Reason, "multi-line JSON document longer than 1000 bytes") || res.st.SkippedFiles != 1 {
 		t.Errorf("records %d, problems %v, stats %+v", len(res.recs), res.probs, res.st)
+	}
+}
+
+// TestManyProblemsLinear: reporting a problem must not rescan the input from
+// its start (positions are counted incrementally): 100,000 bad records on one
+// 4 MB line would take hours if it did.
+func TestManyProblemsLinear(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(`{"Records":[`)
+	for i := 0; i < 100000; i++ {
+		b.WriteString(`{"eventName":x},{"eventName":"ok"},`)
+	}
+	b.WriteString(`{"eventName":"ok"}]}`)
+	start := time.Now()
+	res := readBytes(t, "in.json", b.Bytes())
+	if res.st.Records != 100001 || res.st.SkippedRecords != 100000 {
+		t.Fatalf("stats %+v", res.st)
+	}
+	if last := res.probs[len(res.probs)-1].Reason; !strings.HasPrefix(last, "line 1, column 3499991: ") {
+		t.Errorf("last problem: %s", last)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -40,6 +40,11 @@ type file struct {
 	replay int // events of an earlier pass still to be suppressed
 	tick   int
 	fatal  error // the callback's error or the context's; stops everything
+
+	posBuf       *byte // pos's memo: buffer, offset, newlines before it,
+	posOff       int   // and where the line holding it starts
+	posLines     int
+	posLineStart int
 }
 
 // replaying consumes one event and reports whether it was already delivered
@@ -113,13 +118,23 @@ func clip(b []byte, start, end int) []byte {
 }
 
 // pos names offset off of buffer b as "line L, column C" of the input.
+// Newlines are counted on from the last position asked for in the same
+// buffer, so a document with many problems is not scanned once per problem.
 func (f *file) pos(b []byte, off int) string {
-	if off > len(b) {
-		off = len(b)
+	off = min(off, len(b))
+	if len(b) == 0 || &b[0] != f.posBuf || off < f.posOff {
+		f.posBuf, f.posOff, f.posLines, f.posLineStart = nil, 0, 0, 0
+		if len(b) > 0 {
+			f.posBuf = &b[0]
+		}
 	}
-	line := f.line + bytes.Count(b[:off], []byte{'\n'})
-	col := off - (bytes.LastIndexByte(b[:off], '\n') + 1) + 1
-	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
+	seg := b[f.posOff:off]
+	if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+		f.posLines += n
+		f.posLineStart = f.posOff + bytes.LastIndexByte(seg, '\n') + 1
+	}
+	f.posOff = off
+	return "line " + strconv.Itoa(f.line+f.posLines) + ", column " + strconv.Itoa(off-f.posLineStart+1)
 }
 
 // rest names what a stop skips.
@@ -140,6 +155,7 @@ func (f *file) status() status {
 // values splits every top-level JSON value of b. On short it also returns
 // where the unfinished value started.
 func (f *file) values(b []byte) (status, int) {
+	f.posBuf = nil // a new buffer (bufio reuses addresses from line to line)
 	i := 0
 	for {
 		i = skipWS(b, i)

@@ -59,7 +59,7 @@ func (u *run) dir(p string, fi fs.FileInfo) error {
 	u.parents = append(u.parents, fi)
 	defer func() { u.parents = u.parents[:len(u.parents)-1] }()
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") || isDocFile(e.Name()) {
 			continue
 		}
 		if err := u.path(filepath.Join(p, e.Name()), false); err != nil {
@@ -106,4 +106,21 @@ func osReason(err error) string {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// isDocFile reports documentation kept beside logs (README.md, LICENSE,
+// NOTES.txt, as the public data sets and examples/ have), which a walk skips
+// quietly. This is the only decision taken on names: CloudTrail never names a
+// log like this, and anything else is judged by its content.
+func isDocFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	switch ext {
+	case ".md", ".txt", ".rst":
+		return true
+	}
+	switch strings.ToUpper(strings.TrimSuffix(name, filepath.Ext(name))) {
+	case "LICENSE", "LICENCE", "README", "NOTICE", "COPYING", "AUTHORS":
+		return true
+	}
+	return false
 }

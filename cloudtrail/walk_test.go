@@ -35,7 +35,7 @@ func files(res result) []string {
 
 // TestWalkS3Layout: a directory tree in CloudTrail's S3 layout is walked
 // recursively in sorted order (so day folders come in date order); digest
-// folders are counted, not opened; dot files are skipped.
+// folders are counted, not opened; dot files and documentation are skipped.
 func TestWalkS3Layout(t *testing.T) {
 	root := t.TempDir()
 	one := fixture(t, "single-record.json")
@@ -60,6 +60,9 @@ func TestWalkS3Layout(t *testing.T) {
 	write(t, filepath.Join(acct, "CloudTrail-Digest", "us-east-1", "2026", "11", "02", "e.json.gz"), []byte("not even read"))
 	write(t, filepath.Join(acct, "CloudTrail", ".DS_Store"), []byte("\x00\x01"))
 	write(t, filepath.Join(acct, ".hidden", "h.json"), one)
+	write(t, filepath.Join(root, "AWSLogs", "README.md"), []byte("# logs\n"))
+	write(t, filepath.Join(root, "AWSLogs", "LICENSE"), []byte("MIT\n"))
+	write(t, filepath.Join(acct, "notes.txt"), []byte("x\n"))
 
 	res := read(t, filepath.Join(root, "AWSLogs"))
 	if res.err != nil || len(res.probs) > 0 {
@@ -71,6 +74,11 @@ func TestWalkS3Layout(t *testing.T) {
 	}
 	if want := (Stats{Files: 5, DigestFiles: 2, Records: 4*3 + 1, Bytes: res.st.Bytes}); res.st != want {
 		t.Errorf("stats %+v, want %+v", res.st, want)
+	}
+	// Named, a non-log file is read and reported (content decides).
+	res = read(t, filepath.Join(root, "AWSLogs", "README.md"))
+	if len(res.probs) != 1 || !strings.Contains(res.probs[0].Reason, "not a JSON log file") {
+		t.Errorf("named README: %v", res.probs)
 	}
 	// Named paths keep the order given, and a file can be named directly.
 	res = read(t, paths[4], paths[0])

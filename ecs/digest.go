@@ -31,7 +31,7 @@ func (b *builder) digest() {
 	put("previous_s3_object", "previousDigestS3Object")
 	put("previous_signature", "previousDigestSignature")
 	put("previous_hash_value", "previousDigestHashValue")
-	if s, ok := str(root, "previousDigestHashValue"); ok && s != "" {
+	if s, ok := b.str(root, "previousDigestHashValue"); ok && s != "" {
 		b.ev["related.hash"] = []string{s}
 	}
 	put("log_files", "logFiles")

@@ -23,7 +23,7 @@ func (b *builder) hosts(serverName string, resourceARNs []string) {
 			b.related.hosts = appendUnique(b.related.hosts, addr)
 		}
 	}
-	if s, ok := str(b.root, "requestParameters", "computerName"); ok {
+	if s, ok := b.str(b.root, "requestParameters", "computerName"); ok {
 		b.related.hosts = appendUnique(b.related.hosts, s)
 	}
 	addID := func(v *fastjson.Value) {

@@ -20,12 +20,12 @@ func (b *builder) identity() {
 
 	// Service-actor test (script_aws_service_actor, aws 8.9.0): AWSService
 	// identities and service-linked roles are services, not users.
-	invokedBy, _ := str(ui, "invokedBy")
+	invokedBy, _ := b.str(ui, "invokedBy")
 	switch b.idType {
 	case "AWSService":
 		b.service = invokedBy
 	case "AssumedRole":
-		issuerARN, _ := str(ui, "sessionContext", "sessionIssuer", "arn")
+		issuerARN, _ := b.str(ui, "sessionContext", "sessionIssuer", "arn")
 		const marker = ":role/aws-service-role/"
 		if i := strings.Index(issuerARN, marker); i >= 0 {
 			rest := issuerARN[i+len(marker):]
@@ -38,15 +38,15 @@ func (b *builder) identity() {
 	}
 	b.set("service.name", b.service)
 	if b.service == "" {
-		b.userName, _ = str(ui, "userName")
-		b.userID, _ = str(ui, "principalId")
+		b.userName, _ = b.str(ui, "userName")
+		b.userID, _ = b.str(ui, "principalId")
 	}
 	arn, _ := b.copyStr("aws.cloudtrail.user_identity.arn", ui, "arn")
 	b.copyStr("cloud.account.id", ui, "accountId")
 	b.copyStr("aws.cloudtrail.user_identity.access_key_id", ui, "accessKeyId")
 	sc := object(ui, "sessionContext")
 	b.copyStr("aws.cloudtrail.user_identity.session_context.mfa_authenticated", sc, "attributes", "mfaAuthenticated")
-	if s, ok := str(sc, "attributes", "creationDate"); ok {
+	if s, ok := b.str(sc, "attributes", "creationDate"); ok {
 		if t, ok := parseCreationDate(s); ok {
 			b.ev["aws.cloudtrail.user_identity.session_context.creation_date"] = t
 		} else {
@@ -56,7 +56,7 @@ func (b *builder) identity() {
 	b.copyStr("aws.cloudtrail.user_identity.session_context.session_issuer.type", sc, "sessionIssuer", "type")
 	if (b.idType == "AssumedRole" || b.idType == "FederatedUser") && b.service == "" {
 		// rename with override: the issuer's userName (the role name) wins.
-		if s, ok := str(sc, "sessionIssuer", "userName"); ok {
+		if s, ok := b.str(sc, "sessionIssuer", "userName"); ok {
 			b.userName = s
 		}
 	}

@@ -122,6 +122,7 @@ type builder struct {
 	email    string
 	hasEmail bool
 	related  struct{ user, ip, hosts []string }
+	arena    stringArena
 }
 
 // set stores a string field unless it is empty (the final purge drops "").
@@ -133,7 +134,7 @@ func (b *builder) set(key, val string) {
 
 // copyStr copies the scalar at keys under v to field key.
 func (b *builder) copyStr(key string, v *fastjson.Value, keys ...string) (string, bool) {
-	s, ok := str(v, keys...)
+	s, ok := b.str(v, keys...)
 	if ok {
 		b.set(key, s)
 	}
@@ -158,7 +159,7 @@ func appendUnique(list []string, s string) []string {
 // records, digestEndTime (the pipeline copies the parsed digest end time over
 // @timestamp whenever it exists).
 func (b *builder) timestamp() error {
-	if s, ok := str(b.root, "digestEndTime"); ok {
+	if s, ok := b.str(b.root, "digestEndTime"); ok {
 		if t, ok := parseISO8601(s); ok {
 			b.ev["@timestamp"] = t
 			return nil
@@ -207,7 +208,7 @@ func (b *builder) build() {
 	// Renamed as is: CloudTrail sends the string "true" (aws 4.6.0, PR #16098).
 	b.copyStr("aws.cloudtrail.session_credential_from_console", root, "sessionCredentialFromConsole")
 
-	eventSource, _ := str(root, "eventSource")
+	eventSource, _ := b.str(root, "eventSource")
 	if name, ok := strings.CutSuffix(eventSource, ".amazonaws.com"); ok {
 		// dissect '%{cloud.service.name}.amazonaws.com': up to the first occurrence.
 		if i := strings.Index(eventSource, ".amazonaws.com"); i >= 0 {
@@ -223,7 +224,7 @@ func (b *builder) build() {
 	// (aws 4.2.0), so it also disappears from additional_eventdata.
 	skipAdditional := ""
 	if action == "UserAuthentication" && b.userName == "" {
-		if s, ok := str(root, "additionalEventData", "UserName"); ok {
+		if s, ok := b.str(root, "additionalEventData", "UserName"); ok {
 			b.userName = s
 			b.set("user.name", s)
 			skipAdditional = "UserName"
@@ -271,9 +272,9 @@ func (b *builder) build() {
 	b.copyStr("aws.cloudtrail.addendum.original_request_id", root, "addendum", "originalRequestID")
 	b.copyStr("aws.cloudtrail.addendum.original_event_id", root, "addendum", "originalEventID")
 
-	reqUserName, _ := str(root, "requestParameters", "userName")
-	newUserName, _ := str(root, "requestParameters", "newUserName")
-	respUserID, _ := str(root, "responseElements", "user", "userId")
+	reqUserName, _ := b.str(root, "requestParameters", "userName")
+	newUserName, _ := b.str(root, "requestParameters", "newUserName")
+	respUserID, _ := b.str(root, "responseElements", "user", "userId")
 	b.related.user = appendUnique(b.related.user, reqUserName)
 	b.related.user = appendUnique(b.related.user, newUserName)
 	b.related.user = appendUnique(b.related.user, respUserID)
@@ -284,10 +285,10 @@ func (b *builder) build() {
 	b.categorize(action, errCode != "" || errMsg != "")
 
 	b.digest()
-	b.set("group.id", first2(str(root, "responseElements", "group", "groupId")))
+	b.set("group.id", first2(b.str(root, "responseElements", "group", "groupId")))
 	b.set("user.target.id", respUserID)
 	b.set("user.changes.name", newUserName)
-	b.set("group.name", first2(str(root, "requestParameters", "groupName")))
+	b.set("group.name", first2(b.str(root, "requestParameters", "groupName")))
 	b.set("user.target.name", reqUserName)
 	if v := field(root, "insightDetails"); v != nil {
 		ev["aws.cloudtrail.flattened.insight_details"] = toGo(v)
@@ -309,7 +310,7 @@ func (b *builder) build() {
 	if s, ok := ev["source.ip"].(string); ok {
 		b.related.ip = appendUnique(b.related.ip, s)
 	}
-	if s, ok := str(root, "serviceEventDetails", "sourceIpAddress"); ok && isInetAddress(s) {
+	if s, ok := b.str(root, "serviceEventDetails", "sourceIpAddress"); ok && isInetAddress(s) {
 		b.related.ip = appendUnique(b.related.ip, s)
 	}
 	if b.m.wantHosts {
@@ -334,7 +335,7 @@ func first2(s string, _ bool) string { return s }
 
 // source sets source.address and, when it is an IP literal, source.ip (doc §4).
 func (b *builder) source() {
-	addr, ok := str(b.root, "sourceIPAddress")
+	addr, ok := b.str(b.root, "sourceIPAddress")
 	if !ok {
 		return
 	}
@@ -346,7 +347,7 @@ func (b *builder) source() {
 
 // userAgent sets user_agent.* (doc §6).
 func (b *builder) userAgent() {
-	s, ok := str(b.root, "userAgent")
+	s, ok := b.str(b.root, "userAgent")
 	if !ok {
 		return
 	}
@@ -424,13 +425,13 @@ func (b *builder) consoleLogin() {
 	if aed == nil {
 		return
 	}
-	if s, ok := str(aed, "MobileVersion"); ok {
+	if s, ok := b.str(aed, "MobileVersion"); ok {
 		b.ev["aws.cloudtrail.console_login.additional_eventdata.mobile_version"] = s != "No"
 	}
-	if s, ok := str(aed, "LoginTo"); ok {
+	if s, ok := b.str(aed, "LoginTo"); ok {
 		b.set("aws.cloudtrail.console_login.additional_eventdata.login_to", s)
 	}
-	if s, ok := str(aed, "MFAUsed"); ok {
+	if s, ok := b.str(aed, "MFAUsed"); ok {
 		b.ev["aws.cloudtrail.console_login.additional_eventdata.mfa_used"] = s != "No"
 	}
 }
@@ -449,7 +450,7 @@ func (b *builder) categorize(action string, failed bool) {
 		return
 	}
 	if action == "ConsoleLogin" {
-		if s, ok := str(b.root, "responseElements", "ConsoleLogin"); ok {
+		if s, ok := b.str(b.root, "responseElements", "ConsoleLogin"); ok {
 			b.set("event.outcome", strings.ToLower(s))
 		}
 	}
@@ -462,7 +463,7 @@ func (b *builder) categorize(action string, failed bool) {
 // dateField parses an ISO-8601 member for a date processor; a value that does
 // not parse marks the document as a pipeline error and is left out.
 func (b *builder) dateField(v *fastjson.Value, key string) (time.Time, bool) {
-	s, ok := str(v, key)
+	s, ok := b.str(v, key)
 	if !ok {
 		return time.Time{}, false
 	}

@@ -30,15 +30,15 @@ func (b *builder) resources() []string {
 			continue
 		}
 		var r res
-		r.arn, r.hasArn = str(it, "ARN")
-		if a, ok := str(it, "arn"); ok && !r.hasArn {
+		r.arn, r.hasArn = b.str(it, "ARN")
+		if a, ok := b.str(it, "arn"); ok && !r.hasArn {
 			r.arn, r.hasArn = a, true
 		}
-		r.account, r.hasAcct = str(it, "accountId")
-		if a, ok := str(it, "account_id"); ok && !r.hasAcct {
+		r.account, r.hasAcct = b.str(it, "accountId")
+		if a, ok := b.str(it, "account_id"); ok && !r.hasAcct {
 			r.account, r.hasAcct = a, true
 		}
-		r.typ, r.hasType = str(it, "type")
+		r.typ, r.hasType = b.str(it, "type")
 		r.key = []byte(r.arn + "_" + r.account + "_" + r.typ)
 		dup := false
 		for i := range list {

@@ -11,10 +11,10 @@ func (b *builder) tls() string {
 	if td == nil {
 		return ""
 	}
-	if v, _ := str(td, "tlsVersion"); v == "tlsVersion" {
+	if v, _ := b.str(td, "tlsVersion"); v == "tlsVersion" {
 		return ""
 	}
-	if v, ok := str(td, "tlsVersion"); ok {
+	if v, ok := b.str(td, "tlsVersion"); ok {
 		if proto, ver, found := strings.Cut(v, "v"); found {
 			b.set("tls.version_protocol", strings.ToLower(proto))
 			b.set("tls.version", ver)

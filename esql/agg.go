@@ -3,6 +3,8 @@ package esql
 import (
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 
 	"github.com/trailql/trailql/esql/parser"
 )
@@ -13,6 +15,12 @@ import (
 type aggState interface {
 	add(v Value)
 	result() Value
+}
+
+// aggFailer is a state whose result can fail (SUM's long overflow), which
+// Elasticsearch reports as a warning on the aggregate call.
+type aggFailer interface {
+	failure() *evalError
 }
 
 // aggDef describes an aggregate function: its arity and a checker that
@@ -34,6 +42,11 @@ func init() {
 		"max":            {1, 1, checkMinMax(1)},
 		"sum":            {1, 1, checkSum},
 		"avg":            {1, 1, checkAvg},
+		"top":            {3, 3, checkTop},
+		"present":        {1, 1, checkPresent},
+		"median":         {1, 1, checkPercentile(50)},
+		"percentile":     {2, 2, checkPercentile(-1)},
+		"weighted_avg":   {2, 2, checkWeightedAvg},
 	}
 }
 
@@ -164,7 +177,10 @@ func (s *extremeState) result() Value { return s.best }
 // null when there are no values (§A5). Long overflow gives null.
 func checkSum(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
 	switch t := args[0].typ; t {
-	case Integer, Long, Null:
+	case Null:
+		// SUM(null) is of type null (null.csv-spec multipleAggsOverNullExpressions).
+		return Null, func() aggState { return &sumLong{} }, true
+	case Integer, Long:
 		return Long, func() aggState { return &sumLong{} }, true
 	case Double:
 		return Double, func() aggState { return &sumDouble{} }, true
@@ -188,6 +204,13 @@ func (s *sumLong) add(v Value) {
 		s.sum = z
 		s.n++
 	}
+}
+
+func (s *sumLong) failure() *evalError {
+	if s.overflow {
+		return arithmeticErr("long overflow")
+	}
+	return nil
 }
 
 func (s *sumLong) result() Value {
@@ -241,4 +264,131 @@ func (s *avgState) result() Value {
 		return Value{}
 	}
 	return DoubleValue(r)
+}
+
+// TOP(field, limit, order) collects the top limit values, repeats
+// included, sorted in order ("asc" or "desc"); one value is a scalar (§A5).
+func checkTop(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	t := args[0].typ
+	switch {
+	case isNumeric(t), isDate(t), isString(t), t == Boolean, t == IP, t == Null:
+	default:
+		c.argTypeError(n, 0, args[0], "boolean, date, ip, string or numeric except unsigned_long or counter types")
+		return 0, nil, false
+	}
+	if !args[1].konst || !isIntegralT(args[1].typ) || args[1].val.t == Null || int64(args[1].val.n) <= 0 {
+		c.errorf(n.Pos(), "Limit must be greater than 0 in [%s], found [%s]", c.text(n), c.text(args[1].node))
+		return 0, nil, false
+	}
+	if !args[2].konst || !isString(args[2].typ) {
+		c.argTypeError(n, 2, args[2], "string constant")
+		return 0, nil, false
+	}
+	desc := false
+	switch strings.ToLower(args[2].val.s) {
+	case "asc":
+	case "desc":
+		desc = true
+	default:
+		c.errorf(n.Pos(), "Invalid order value in [%s], expected [ASC, DESC] but got [%s]", c.text(n), args[2].val.s)
+		return 0, nil, false
+	}
+	limit := int(int64(args[1].val.n))
+	return t, func() aggState { return &topState{limit: limit, desc: desc} }, true
+}
+
+type topState struct {
+	limit int
+	desc  bool
+	vals  []Value
+}
+
+func (s *topState) add(v Value) {
+	for _, e := range v.values() {
+		s.vals = append(s.vals, e)
+	}
+	if len(s.vals) > 4*s.limit+64 {
+		s.trim()
+	}
+}
+
+func (s *topState) trim() {
+	sortValues(s.vals)
+	if s.desc {
+		for i, j := 0, len(s.vals)-1; i < j; i, j = i+1, j-1 {
+			s.vals[i], s.vals[j] = s.vals[j], s.vals[i]
+		}
+	}
+	if len(s.vals) > s.limit {
+		s.vals = s.vals[:s.limit]
+	}
+}
+
+func (s *topState) result() Value {
+	s.trim()
+	return multiOf(append([]Value(nil), s.vals...))
+}
+
+// PRESENT(x) is true when the group has any value of x.
+func checkPresent(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	return Boolean, func() aggState { return &presentState{} }, true
+}
+
+type presentState struct{ seen bool }
+
+func (s *presentState) add(v Value)   { s.seen = s.seen || v.t != Null }
+func (s *presentState) result() Value { return Bool(s.seen) }
+
+// MEDIAN and PERCENTILE are exact here, interpolating linearly between the
+// closest ranks; Elasticsearch's t-digest agrees on small groups and
+// approximates large ones.
+func checkPercentile(fixed float64) func(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	return func(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+		if !isNumeric(args[0].typ) && args[0].typ != Null {
+			c.argTypeError(n, 0, args[0], "numeric except unsigned_long")
+			return 0, nil, false
+		}
+		p := fixed
+		if fixed < 0 {
+			if !args[1].konst || !isNumeric(args[1].typ) || args[1].val.t == Null {
+				c.argTypeError(n, 1, args[1], "numeric constant")
+				return 0, nil, false
+			}
+			p = args[1].val.AsFloat()
+			if p < 0 || p > 100 {
+				c.errorf(n.Pos(), "Percentile must be between 0 and 100 in [%s]", c.text(n))
+				return 0, nil, false
+			}
+		}
+		return Double, func() aggState { return &percentileState{p: p} }, true
+	}
+}
+
+type percentileState struct {
+	p    float64
+	vals []float64
+}
+
+func (s *percentileState) add(v Value) {
+	for _, e := range v.values() {
+		s.vals = append(s.vals, e.AsFloat())
+	}
+}
+
+func (s *percentileState) result() Value {
+	if len(s.vals) == 0 {
+		return Value{}
+	}
+	sort.Float64s(s.vals)
+	pos := s.p / 100 * float64(len(s.vals)-1)
+	lo := int(math.Floor(pos))
+	hi := int(math.Ceil(pos))
+	return DoubleValue(s.vals[lo] + (s.vals[hi]-s.vals[lo])*(pos-float64(lo)))
+}
+
+// WEIGHTED_AVG(value, weight) is sum(value*weight)/sum(weight) over rows
+// where both are single and non-null.
+func checkWeightedAvg(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
+	c.errorf(n.Pos(), "Unknown function [weighted_avg]")
+	return 0, nil, false
 }

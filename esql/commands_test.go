@@ -84,8 +84,8 @@ func TestSortNulls_A2(t *testing.T) {
 	cat := Catalog{"x": Long, "id": Keyword}
 	docs := []doc{{"id": "a", "x": int64(2)}, {"id": "b"}, {"id": "c", "x": int64(1)}, {"id": "d", "x": []any{int64(0), int64(5)}}}
 	cases := []struct{ sort, want string }{
-		{"x", "d c a b"},            // ASC: nulls last; multi-value sorts by its min
-		{"x DESC", "b d a c"},       // DESC: nulls first; multi-value sorts by its max
+		{"x", "d c a b"},      // ASC: nulls last; multi-value sorts by its min
+		{"x DESC", "b d a c"}, // DESC: nulls first; multi-value sorts by its max
 		{"x NULLS FIRST", "b d c a"},
 		{"x DESC NULLS LAST", "d a c b"},
 		{"id DESC", "d c b a"},
@@ -165,5 +165,19 @@ func TestCompileErrors(t *testing.T) {
 		if err := compileErr(tc.q, cat); !strings.Contains(err, tc.want) {
 			t.Errorf("%q: error %q, want %q", tc.q, err, tc.want)
 		}
+	}
+}
+
+// SORT followed by LIMIT keeps only the top rows while reading, with the
+// same result (and tie order) as a full sort.
+func TestSortLimitTopN(t *testing.T) {
+	cat := Catalog{"x": Long, "id": Long}
+	var docs []doc
+	for i := 0; i < 5000; i++ {
+		docs = append(docs, doc{"x": int64((i * 7919) % 100), "id": int64(i)})
+	}
+	r := run(t, "FROM i | SORT x DESC | LIMIT 3 | KEEP x, id", cat, docs...)
+	if got := strings.Join(r.table(), ";"); got != "99 | 21;99 | 121;99 | 221" {
+		t.Errorf("top 3: %s", got)
 	}
 }

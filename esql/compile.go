@@ -300,6 +300,11 @@ func (c *checker) compileCommand(cmd parser.Command) {
 			n = int64(c.opts.MaxLimit)
 		}
 		c.hasLimit = true
+		if len(c.ops) > 0 {
+			if s, ok := c.ops[len(c.ops)-1].(*sortSpec); ok && s.limit == 0 && n < 1<<30 {
+				s.limit = int(n)
+			}
+		}
 		c.ops = append(c.ops, &limitSpec{n: n, streaming: c.streaming})
 	case *parser.MvExpandCommand:
 		c.compileMvExpand(cmd)

@@ -1,6 +1,8 @@
 package esql
 
 import (
+	"fmt"
+
 	"github.com/trailql/trailql/esql/parser"
 )
 
@@ -11,6 +13,8 @@ type aggContext struct {
 	calls  []*aggCall
 	filter evalFn // the current aggregate field's WHERE, or nil
 	inArg  bool   // compiling an aggregate's argument
+	// keyRefs counts references to BY keys outside aggregate arguments.
+	keyRefs int
 }
 
 // aggCall is one aggregate function call of a STATS command.
@@ -18,6 +22,7 @@ type aggCall struct {
 	newState func() aggState
 	arg      evalFn // nil for COUNT(*)
 	filter   evalFn
+	site     int // for failures reported when the result is computed
 }
 
 // compileStats implements STATS ... BY (§A6): the output is the aggregate
@@ -42,13 +47,23 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 	if len(keyCols) != len(cmd.Groups) {
 		return
 	}
+	// Aggregate arguments and filters may name a BY alias (`max(l) ... BY
+	// l = languages`): the key value is written into a slot of the input
+	// row before the aggregates read it.
+	aggInput := append([]column(nil), input...)
+	for _, k := range keyCols {
+		slot := c.seg.alloc()
+		spec.keySlots = append(spec.keySlots, slot)
+		aggInput = append(aggInput, column{name: k.name, typ: k.typ, ref: &slotRef{slot: slot, seg: c.seg}})
+	}
 	pseudo := append([]column(nil), keyCols...)
-	c.agg = &aggContext{input: input, nkeys: len(keyCols)}
+	c.agg = &aggContext{input: aggInput, nkeys: len(keyCols)}
 	var aggCols []column
+	var positions []parser.Pos
 	for _, f := range cmd.Aggs {
 		c.agg.filter = nil
 		if f.Filter != nil {
-			c.schema, c.agg.inArg = input, true
+			c.schema, c.agg.inArg = aggInput, true
 			fx := c.compileExpr(f.Filter)
 			c.agg.inArg = false
 			if !fx.bad && fx.typ != Boolean && fx.typ != Null {
@@ -57,17 +72,20 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 			c.agg.filter = fx.fn
 		}
 		c.schema = pseudo
-		before := len(c.agg.calls)
+		before, beforeRefs := len(c.agg.calls), c.agg.keyRefs
 		x := c.compileExpr(f.Expr)
 		if x.bad {
 			continue
 		}
-		if len(c.agg.calls) == before && !isKeyRef(f.Expr, keyCols) {
+		// An output may be an expression over aggregates and BY keys
+		// (`length(f) + 1 ... BY f`), not over nothing.
+		if len(c.agg.calls) == before && c.agg.keyRefs == beforeRefs {
 			c.errorf(f.Expr.Pos(), "expected an aggregate function but found [%s]", c.text(f.Expr))
 			continue
 		}
 		spec.outs = append(spec.outs, x.fn)
 		aggCols = append(aggCols, column{name: f.Name, typ: x.typ})
+		positions = append(positions, f.Pos())
 	}
 	for _, call := range c.agg.calls {
 		spec.calls = append(spec.calls, call)
@@ -78,16 +96,20 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 	for _, col := range aggCols {
 		out = append(out, column{name: col.name, typ: col.typ, ref: &slotRef{slot: seg.alloc(), seg: seg}})
 	}
-	for _, col := range keyCols {
+	for i, col := range keyCols {
 		out = append(out, column{name: col.name, typ: col.typ, ref: &slotRef{slot: seg.alloc(), seg: seg}})
+		positions = append(positions, cmd.Groups[i].Pos())
 	}
-	// Rightmost definition of a name wins (§A6).
+	// Rightmost definition of a name wins (§A6), with Elasticsearch's
+	// warning naming both places.
 	final := make([]column, 0, len(out))
 	for i, col := range out {
 		shadowed := false
-		for _, later := range out[i+1:] {
-			if later.name == col.name {
+		for j := i + 1; j < len(out); j++ {
+			if out[j].name == col.name {
 				shadowed = true
+				c.warnings = append(c.warnings, fmt.Sprintf("Line %d:%d: Field '%s' shadowed by field at line %d:%d",
+					positions[i].Line, positions[i].Col, col.name, positions[j].Line, positions[j].Col))
 				break
 			}
 		}
@@ -102,26 +124,6 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 	c.streaming = false
 	c.aggregates = true
 	c.ops = append(c.ops, spec)
-}
-
-func isKeyRef(n parser.Expr, keys []column) bool {
-	for {
-		p, ok := n.(*parser.Paren)
-		if !ok {
-			break
-		}
-		n = p.X
-	}
-	id, ok := n.(*parser.Ident)
-	if !ok {
-		return false
-	}
-	for _, k := range keys {
-		if k.name == id.Name {
-			return true
-		}
-	}
-	return false
 }
 
 // compileAggCall compiles an aggregate function call inside STATS: its
@@ -158,7 +160,7 @@ func (c *checker) compileAggCall(n *parser.Call, def *aggDef) *cexpr {
 	if !ok {
 		return badExpr(n)
 	}
-	call := &aggCall{newState: newState, filter: c.agg.filter}
+	call := &aggCall{newState: newState, filter: c.agg.filter, site: c.newSite(n)}
 	if len(args) > 0 && !n.Star {
 		call.arg = args[0].fn
 	}

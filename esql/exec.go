@@ -150,8 +150,12 @@ func (o *outputOp) push(row []Value) error {
 }
 func (o *outputOp) finish() error { return nil }
 
-// sortSpec buffers rows and emits them ordered on Finish.
-type sortSpec struct{ keys []sortKey }
+// sortSpec buffers rows and emits them ordered on Finish. With a LIMIT
+// right after it (limit > 0) it keeps only the top rows (TopN).
+type sortSpec struct {
+	keys  []sortKey
+	limit int
+}
 
 type sortKey struct {
 	fn         evalFn
@@ -165,14 +169,15 @@ type sortedRow struct {
 }
 
 type sortOp struct {
-	keys []sortKey
-	env  *env
-	rows []sortedRow
-	next operator
+	keys  []sortKey
+	limit int
+	env   *env
+	rows  []sortedRow
+	next  operator
 }
 
 func (s *sortSpec) build(x *Execution, next operator) operator {
-	return &sortOp{keys: s.keys, env: x.env, next: next}
+	return &sortOp{keys: s.keys, limit: s.limit, env: x.env, next: next}
 }
 
 func (o *sortOp) push(row []Value) error {
@@ -193,10 +198,28 @@ func (o *sortOp) push(row []Value) error {
 		keys[i] = v
 	}
 	o.rows = append(o.rows, sortedRow{row: slices.Clone(row), keys: keys})
+	if o.limit > 0 && len(o.rows) >= 2*o.limit+1024 {
+		o.sort()
+		clear(o.rows[o.limit:])
+		o.rows = o.rows[:o.limit]
+	}
 	return nil
 }
 
 func (o *sortOp) finish() error {
+	o.sort()
+	for _, r := range o.rows {
+		if err := o.next.push(r.row); err != nil {
+			return err
+		}
+	}
+	o.rows = nil
+	return o.next.finish()
+}
+
+// sort orders the buffered rows; the sort is stable, so truncating to the
+// top rows keeps the same rows a full sort would.
+func (o *sortOp) sort() {
 	slices.SortStableFunc(o.rows, func(a, b sortedRow) int {
 		for i, k := range o.keys {
 			x, y := a.keys[i], b.keys[i]
@@ -224,11 +247,4 @@ func (o *sortOp) finish() error {
 		}
 		return 0
 	})
-	for _, r := range o.rows {
-		if err := o.next.push(r.row); err != nil {
-			return err
-		}
-	}
-	o.rows = nil
-	return o.next.finish()
 }

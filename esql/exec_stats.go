@@ -2,11 +2,12 @@ package esql
 
 // statsSpec is a compiled STATS ... BY.
 type statsSpec struct {
-	keys  []evalFn
-	calls []*aggCall
-	outs  []evalFn // aggregate columns over [keys..., call results...]
-	nouts int
-	seg   *segment
+	keys     []evalFn
+	keySlots []int // input-row slots the key values are copied to for aggregate arguments
+	calls    []*aggCall
+	outs     []evalFn // aggregate columns over [keys..., call results...]
+	nouts    int
+	seg      *segment
 }
 
 type group struct {
@@ -38,6 +39,7 @@ func (s *statsSpec) build(x *Execution, next operator) operator {
 func (o *statsOp) push(row []Value) error {
 	for i, k := range o.keys {
 		o.kv[i] = k(o.env, row)
+		row[o.keySlots[i]] = o.kv[i]
 	}
 	for i, call := range o.calls {
 		o.pass[i] = true
@@ -112,6 +114,11 @@ func (o *statsOp) finish() error {
 		copy(pseudo, g.keys)
 		for i, st := range g.states {
 			pseudo[len(o.keys)+i] = st.result()
+			if f, ok := st.(aggFailer); ok {
+				if err := f.failure(); err != nil {
+					o.env.fail(o.calls[i].site, err)
+				}
+			}
 		}
 		row := make([]Value, o.seg.width)
 		for i, f := range o.outs {

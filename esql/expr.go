@@ -198,6 +198,9 @@ func (c *checker) compileIdent(n *parser.Ident) *cexpr {
 		c.errorf(n.Pos(), "Unknown column [%s]", n.Name)
 		return badExpr(n)
 	}
+	if c.agg != nil && !c.agg.inArg {
+		c.agg.keyRefs++
+	}
 	if col.typ == Unsupported || col.typ == GeoPoint {
 		c.errorf(n.Pos(), "Cannot use field [%s] with unsupported type [%s]", n.Name, col.typ)
 		return badExpr(n)

@@ -300,7 +300,9 @@ func TestConversionFunctions(t *testing.T) {
 		{"to_string(true)", "true", false},
 		{"to_long(\"12\")", "12", false},
 		{"to_long(\"x\")", "null", true},
-		{"to_long(2.7)", "2", false},
+		{"to_long(2.7)", "3", false}, // ES rounds (Math.round)
+		{"to_long(-2.5)", "-2", false},
+		{"to_integer(\"2.5\")", "3", false},
 		{"to_integer(\"3\")", "3", false},
 		{"to_double(\"1.25\")", "1.25", false},
 		{"to_double(3)", "3.0", false},

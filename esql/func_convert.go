@@ -94,8 +94,12 @@ func init() {
 	register("to_ver", 1, 1, scalarFuncs["to_version"].build)
 }
 
+// javaRound is Math.round: half rounds up (ES safeToLong rounds doubles,
+// stats.csv-spec docsStatsWithSimpleFiltering).
+func javaRound(f float64) int64 { return int64(math.Floor(f + 0.5)) }
+
 // toIntegral converts to long or integer like ES's ToLong/ToInteger:
-// doubles truncate (out of range fails), strings parse as integers or else
+// doubles round half up (out of range fails), strings parse as integers or else
 // as doubles, booleans are 1 or 0, dates their epoch milliseconds.
 func toIntegral(v Value, lo, hi float64, t DataType) (Value, *evalError) {
 	var i int64
@@ -111,7 +115,7 @@ func toIntegral(v Value, lo, hi float64, t DataType) (Value, *evalError) {
 			if f < lo || f > hi {
 				return Value{}, &evalError{"org.elasticsearch.xpack.esql.core.InvalidArgumentException", fmt.Sprintf("[%s] out of [%s] range", v.s, t)}
 			}
-			x = int64(f)
+			x = javaRound(f)
 		}
 		i = x
 	case v.t == Double:
@@ -119,7 +123,7 @@ func toIntegral(v Value, lo, hi float64, t DataType) (Value, *evalError) {
 		if f < lo || f > hi {
 			return Value{}, &evalError{"org.elasticsearch.xpack.esql.core.InvalidArgumentException", fmt.Sprintf("[%s] out of [%s] range", formatDouble(f), t)}
 		}
-		i = int64(f)
+		i = javaRound(f)
 	case v.t == UnsignedLong:
 		if v.n > uint64(math.MaxInt64) {
 			return Value{}, &evalError{"org.elasticsearch.xpack.esql.core.InvalidArgumentException", fmt.Sprintf("[%d] out of [%s] range", v.n, t)}

@@ -129,6 +129,13 @@ func truncFunc(iv Value) (func(ms int64) int64, error) {
 func init() {
 	register("date_trunc", 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
 		iv, date := a[0], a[1]
+		if date.konst && isString(date.typ) && date.val.t != Null {
+			// A string constant date is cast implicitly (date_trunc.csv-spec evalDateTruncYearInString).
+			if date = c.castConst(date, Datetime); date == nil {
+				return badExpr(n)
+			}
+			a = []*cexpr{iv, date}
+		}
 		if !c.want(n, a, 1, "date_nanos or datetime", isDateT) {
 			return badExpr(n)
 		}

@@ -52,6 +52,9 @@ func init() {
 				if dec >= 0 {
 					return x, nil
 				}
+				if dec < -18 {
+					return castNumeric(LongValue(0), x.t), nil
+				}
 				p := int64(math.Pow(10, float64(-dec)))
 				i := int64(x.n)
 				q := i / p * p

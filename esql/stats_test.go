@@ -11,8 +11,8 @@ func TestStats_A6(t *testing.T) {
 	docs := []doc{
 		{"k": "a", "v": int64(1), "d": 1.5, "s": "x"},
 		{"k": "a", "v": int64(2), "s": "y"},
-		{"v": int64(4), "s": "x"},                          // null key -> its own group
-		{"k": []any{"a", "b"}, "v": int64(8), "s": "x"},    // multi-valued key -> each group
+		{"v": int64(4), "s": "x"},                                          // null key -> its own group
+		{"k": []any{"a", "b"}, "v": int64(8), "s": "x"},                    // multi-valued key -> each group
 		{"k": "b", "v": []any{int64(16), int64(32)}, "s": []any{"y", "z"}}, // aggregates see every value
 	}
 	cases := []struct{ q, cols, rows string }{
@@ -81,5 +81,15 @@ func TestValues_A5(t *testing.T) {
 	}
 	if row[1].JSON() != "2024-05-01T00:00:00.000Z" {
 		t.Errorf("date JSON: %#v", row[1].JSON())
+	}
+}
+
+func TestStatsMoreAggregates_A5(t *testing.T) {
+	cat := Catalog{"v": Long, "b": Boolean, "t": Datetime}
+	docs := []doc{{"v": int64(3), "b": true, "t": "2024-01-02T00:00:00Z"}, {"v": int64(1), "b": false}, {"v": int64(3), "t": "2024-01-01T00:00:00Z"}, {"v": int64(2)}}
+	r := run(t, "FROM i | STATS c = count(), top2 = top(v, 2, \"desc\"), top1 = top(v, 1, \"asc\"), mb = max(b), mt = min(t), xt = max(t)", cat, docs...)
+	want := "4 | [3, 3] | 1 | true | 2024-01-01T00:00:00.000Z | 2024-01-02T00:00:00.000Z"
+	if got := strings.Join(r.table(), ";"); got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }

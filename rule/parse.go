@@ -184,9 +184,6 @@ func Parse(name string, data []byte) (*Rule, error) {
 	if p, ok := findString(data, []string{"rule", "query"}); ok {
 		r.qpos = p
 		r.QueryLine = p.line
-		// BurntSushi/toml normalises CRLF inside multi-line strings;
-		// FileLine must then skip the raw '\r'.
-		r.qpos.skipCR = strings.Contains(p.raw, "\r\n") && !strings.Contains(r.Query, "\r")
 	}
 	return r, nil
 }
@@ -251,6 +248,7 @@ type keyError struct {
 	msg string
 }
 
+// Error prints "dotted.key: message".
 func (e *keyError) Error() string { return strings.Join(e.key, ".") + ": " + e.msg }
 
 func keyErr(key, format string, args ...any) error {

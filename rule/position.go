@@ -13,7 +13,6 @@ type queryPos struct {
 	line, col int    // file position of the first content character (col in runes)
 	raw       string // raw content between the delimiters, opening newline trimmed
 	basic     bool   // "..." or """...""": escapes decode to one rune, line-ending backslashes vanish
-	skipCR    bool   // decoder dropped the '\r' of CRLF line ends
 }
 
 // FileLine maps a position inside the query text (1-based line, column in
@@ -51,9 +50,6 @@ func (r *Rule) FileLine(queryLine, queryCol int) (line, col int) {
 		switch {
 		case c == '\n':
 			dl, dc, rl, rc = dl+1, 1, rl+1, 1
-			i++
-		case c == '\r' && p.skipCR && i+1 < len(raw) && raw[i+1] == '\n':
-			rc++
 			i++
 		case c == '\\' && p.basic: // an escape: several raw bytes, one decoded rune
 			n, _, _ := escapeLen(raw[i:])

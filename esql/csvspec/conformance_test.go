@@ -92,13 +92,21 @@ func TestCSVSpec(t *testing.T) {
 					reason, listed := known[id]
 					switch res.Status {
 					case Skipped:
+						if listed && !*updateKnown {
+							t.Errorf("%s is skipped now (%s) but listed in %s; remove it", id, res.Reason, knownFile)
+						}
 						t.Skip(res.Reason)
 					case Passed:
 						if listed && !*updateKnown {
 							t.Errorf("%s passes now but is listed in %s (%s); remove it", id, knownFile, reason)
 						}
 					case Failed:
-						newKnown[id] = FailureGroup(res)
+						note := res.Reason
+						if legacyWarningFiles[c.File] {
+							// README: eval and string are ~8.11 fixtures; current ES may differ.
+							note = "(8.11-era fixture) " + note
+						}
+						newKnown[id] = note
 						t.Logf("%s:%d: %s\nquery:\n%s\n%s", c.File, c.Line, id, c.Query, res.Detail)
 						if listed || *updateKnown {
 							t.Skipf("known failure (%s): %s", knownFile, res.Reason)

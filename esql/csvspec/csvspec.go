@@ -33,6 +33,7 @@ type Case struct {
 	RequestStored        string   // request_stored: value (only meaningful to ES's stored-fields harness)
 	TimeFilter           []string // request_time_filter: [gte, lte], or nil
 	Approximate          bool     // approximate: true
+	SkipFlattenedRewrite string   // skip_flattened_rewrite: reason (for ES's flattened-rewrite variant only)
 
 	Query          string   // query lines joined with "\r\n", final ';' removed
 	QueryLine      int      // 1-based line where the query starts
@@ -204,6 +205,10 @@ func (p *specParser) preamble(n int, line string) error {
 		return nil
 	case strings.HasPrefix(lower, "approximate:"):
 		c.Approximate = strings.EqualFold(javaTrim(line[len("approximate:"):]), "true")
+		return nil
+	case strings.HasPrefix(lower, "skip_flattened_rewrite:"):
+		// Opt-out of ES's flattened-field rewrite test variant: irrelevant here.
+		c.SkipFlattenedRewrite = javaTrim(line[len("skip_flattened_rewrite:"):])
 		return nil
 	case strings.HasPrefix(line, "schema::"):
 		// Early schema of ES's generative tests: irrelevant to results.

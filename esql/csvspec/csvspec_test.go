@@ -12,6 +12,8 @@ const sampleSpec = `// leading comment
 
 multiLine#[skip:-8.11.99, reason:old]
 required_capability: fn_one
+skip_flattened_rewrite: field_extract_multivalue_null
+request_stored: skip
 required_capability:   fn_two
   FROM employees
 | WHERE salary > 1
@@ -70,7 +72,10 @@ func TestParseSample(t *testing.T) {
 	if want := "FROM employees\r\n| WHERE salary > 1\r\n| KEEP emp_no, salary"; c.Query != want {
 		t.Errorf("query %q, want %q", c.Query, want)
 	}
-	if c.QueryLine != 7 {
+	if c.SkipFlattenedRewrite != "field_extract_multivalue_null" || c.RequestStored != "skip" {
+		t.Errorf("directives: %q %q", c.SkipFlattenedRewrite, c.RequestStored)
+	}
+	if c.QueryLine != 9 {
 		t.Errorf("query line %d", c.QueryLine)
 	}
 	if len(c.Warnings) != 2 || !strings.HasPrefix(c.Warnings[1], "Line 2:9: java.lang") {

@@ -411,6 +411,26 @@ func (p *parser) parseCall() *Call {
 		p.next()
 	case tRParen:
 	default:
+		if c.Name == "first" || c.Name == "last" {
+			// Some grammar versions spell the aggregates FIRST(value BY sort)
+			// and LAST(value BY sort) (parser/Expression.g4:
+			// functionFirstLast); Elastic's rules use FIRST(value, sort)
+			// (initial_access_entra_id_signin_impossible_travel). Both give
+			// a call with the two arguments.
+			c.Args = append(c.Args, p.parseExpr())
+			if p.tok.is("by") {
+				p.next()
+				c.Args = append(c.Args, p.parseExpr())
+				if p.tok.kind != tRParen {
+					p.expected(`")"`)
+				}
+				break
+			}
+			if p.tok.kind != tComma {
+				break
+			}
+			p.next()
+		}
 		for {
 			if p.tok.kind == tLBrace {
 				c.Args = append(c.Args, p.parseMap())

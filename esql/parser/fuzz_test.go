@@ -33,6 +33,9 @@ func FuzzParse(f *testing.F) {
 				if e.Pos.Offset < 0 || e.Pos.Offset > len(query) || e.Pos != posAt(query, e.Pos.Offset) {
 					t.Fatalf("error position %+v is not a valid position of the input", e.Pos)
 				}
+				if strings.Contains(e.Msg, "internal error") {
+					t.Fatalf("parser bug: %v", e)
+				}
 				if !strings.HasPrefix(e.Error(), "line ") {
 					t.Fatalf("error %q lacks its position", e.Error())
 				}

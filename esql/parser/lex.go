@@ -241,7 +241,8 @@ func (l *lexer) lexNumber(start Pos) token {
 // lexString scans a QUOTED_STRING: "..." with the escapes \t \n \r \" \\,
 // or """...""" with no escapes (lexer/Expression.g4). Neither may contain
 // a raw line break. As in the grammar, up to two extra quotes after the
-// closing """ belong to the value.
+// closing """ belong to the value. There are no unicode escapes: the
+// grammar's ESCAPE_SEQUENCE is '\\' [tnr"\\] only, so `\u0041` is an error.
 func (l *lexer) lexString(start Pos) token {
 	s := l.input[l.pos.Offset:]
 	if strings.HasPrefix(s, `"""`) {

@@ -214,6 +214,7 @@ func TestErrors(t *testing.T) {
 		{"FROM a | change_point x", "line 1:10: unsupported command [CHANGE_POINT]"},
 		{"FROM a | rerank \"q\" ON x", "line 1:10: unsupported command [RERANK]"},
 		{"FROM a | fuse", "line 1:10: unsupported command [FUSE]"},
+		{"FROM a | enrich #", "line 1:10: unsupported command [ENRICH]"},
 		{"FROM a | inline foo", "line 1:10: unsupported command [INLINE FOO]"},
 		{"FROM a | frobnicate", "line 1:10: unsupported command [FROBNICATE]"},
 		{"FROM a | FROM b", "line 1:10: unsupported command [FROM]"},
@@ -224,6 +225,7 @@ func TestErrors(t *testing.T) {
 		{"ROW x = 1 | WHERE x IN 1", `line 1:24: expected "(", found "1"`},
 		{"ROW x = 1 | WHERE x IN (1, 2", `line 1:29: expected "," or ")", found end of input`},
 		{"ROW x = 1 | EVAL y = x z", `line 1:24: expected "|" or end of query, found "z"`},
+		{"ROW x = 1 | WHERE x = 1", `line 1:21: expected "|" or end of query, found "=" (use "==" to compare)`},
 		{"ROW x = 1 | WHERE x.", `line 1:21: expected column name part after ".", found end of input`},
 		{"ROW x = 1 | WHERE x IS NOT 1", `line 1:28: expected NULL, found "1"`},
 		{"ROW x = 1 | WHERE x LIKE y", `line 1:26: expected pattern string, found "y"`},
@@ -252,6 +254,7 @@ func TestErrors(t *testing.T) {
 		{"ROW x = [1, 2", `line 1:14: expected "," or "]", found end of input`},
 		{"ROW and = 1", `line 1:5: expected expression, found "and"`},
 		{"ROW x = 1::", `line 1:12: expected type name, found end of input`},
+		{"FROM a | STATS first(x BY y, z)", `line 1:28: expected ")", found ","`},
 		{"ROW x = \"a\nb\"", "line 1:9: unterminated string"},
 	}
 	for _, tt := range tests {
@@ -300,8 +303,12 @@ func TestDepthLimit(t *testing.T) {
 		}
 	}
 	// A flat chain is iterative and not limited.
-	flat := "ROW x = 1" + strings.Repeat(" OR 1", 5000)
-	if _, err := Parse(flat); err != nil {
-		t.Errorf("flat OR chain: %v", err)
+	flat := "ROW x = 1" + strings.Repeat(" OR 1", 50000)
+	q, err := Parse(flat)
+	if err != nil {
+		t.Fatalf("flat OR chain: %v", err)
+	}
+	if msg := roundTrip(q); msg != "" {
+		t.Errorf("flat OR chain: %.200s", msg)
 	}
 }

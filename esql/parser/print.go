@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"math"
 	"strconv"
 	"strings"
 )
@@ -51,7 +50,9 @@ func prec(x Expr) int {
 	return precPrimary
 }
 
-// writeExpr writes x, parenthesised if it binds looser than min.
+// writeExpr writes x, parenthesised if it binds looser than min. All
+// expression printing goes through one builder, so printing is linear in
+// the size of the output even for long operator chains.
 func writeExpr(b *strings.Builder, x Expr, min int) {
 	if x == nil {
 		b.WriteString("null")
@@ -59,11 +60,11 @@ func writeExpr(b *strings.Builder, x Expr, min int) {
 	}
 	if prec(x) < min {
 		b.WriteByte('(')
-		b.WriteString(x.String())
+		writeNode(b, x)
 		b.WriteByte(')')
 		return
 	}
-	b.WriteString(x.String())
+	writeNode(b, x)
 }
 
 func exprString(x Expr, min int) string {
@@ -328,7 +329,7 @@ func patternPartString(part string) string {
 // it is not an UNQUOTED_IDENTIFIER or is a keyword (Elasticsearch lexes
 // `by` or `last` as keyword tokens even after a dot; the parser here is
 // lenient there, the printer is strict);
-// `a.b` and `` `a.b` `` name the same column, as the name is the joined
+// `a.b` and “ `a.b` “ name the same column, as the name is the joined
 // text. A name with an empty part is backquoted whole.
 func nameString(name string) string {
 	parts := strings.Split(name, ".")
@@ -397,215 +398,3 @@ func quoteString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
-// String renders the column name.
-func (x *Ident) String() string { return nameString(x.Name) }
-
-// String renders the constant.
-func (x *Literal) String() string {
-	switch x.Kind {
-	case NullLit:
-		return "null"
-	case BoolLit:
-		if v, _ := x.Value.(bool); v {
-			return "true"
-		}
-		return "false"
-	case IntLit:
-		v, _ := x.Value.(int64)
-		return strconv.FormatInt(v, 10) // a signed constant when negative
-	case DecimalLit:
-		v, _ := x.Value.(float64)
-		return decimalString(v)
-	case StringLit:
-		v, _ := x.Value.(string)
-		return quoteString(v)
-	case TimeSpanLit:
-		v, _ := x.Value.(TimeSpan)
-		return strconv.FormatInt(v.N, 10) + " " + v.Unit
-	case ParamLit:
-		v, _ := x.Value.(string)
-		return "?" + v
-	}
-	return "null"
-}
-
-// decimalString renders a double so that it lexes back as a
-// DECIMAL_LITERAL (it always has a '.' or an exponent).
-func decimalString(v float64) string {
-	switch {
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		return "null" // not representable as an ES|QL literal
-	case v < 0 || v == 0 && math.Signbit(v):
-		return "-" + decimalString(-v) // a signed constant
-	}
-	s := strconv.FormatFloat(v, 'g', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return s
-}
-
-// String renders the array literal.
-func (x *ListLiteral) String() string {
-	parts := make([]string, len(x.Elems))
-	for i, e := range x.Elems {
-		parts[i] = exprString(e, precUnary)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// String renders the map literal.
-func (x *MapLiteral) String() string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, k := range x.Keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(quoteString(k))
-		b.WriteString(": ")
-		if i < len(x.Values) {
-			v := x.Values[i]
-			if _, isMap := v.(*MapLiteral); isMap {
-				b.WriteString(v.String())
-			} else {
-				writeExpr(&b, v, precUnary)
-			}
-		} else {
-			b.WriteString("null")
-		}
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// String renders the call with its lower-case name.
-func (x *Call) String() string {
-	var b strings.Builder
-	if isUnquotedIdent(x.Name) && !operatorWords[x.Name] {
-		b.WriteString(x.Name)
-	} else {
-		b.WriteString(backquote(x.Name)) // not re-parsable as a call; best effort
-	}
-	b.WriteByte('(')
-	if x.Star {
-		b.WriteByte('*')
-	}
-	for i, a := range x.Args {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if _, isMap := a.(*MapLiteral); isMap {
-			b.WriteString(a.String())
-			continue
-		}
-		writeExpr(&b, a, 0)
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
-// String renders the unary operation. A sign directly before a number
-// would be read back as part of the constant (see parseUnary), so a
-// numeric operand is parenthesised; a space keeps `- -1` from reading as
-// anything else.
-func (x *Unary) String() string {
-	if x.Op == OpNot {
-		return "NOT " + exprString(x.X, precNot)
-	}
-	sign := "-"
-	if x.Op == OpPos {
-		sign = "+"
-	}
-	s := exprString(x.X, precUnary)
-	if lit, ok := x.X.(*Literal); ok && (lit.Kind == IntLit || lit.Kind == DecimalLit || lit.Kind == TimeSpanLit) && !strings.HasPrefix(s, "-") {
-		return sign + "(" + s + ")"
-	}
-	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
-		return sign + " " + s
-	}
-	return sign + s
-}
-
-var binaryOpText = map[BinaryOp]string{
-	OpOr: "OR", OpAnd: "AND", OpEq: "==", OpNeq: "!=", OpLt: "<", OpLte: "<=",
-	OpGt: ">", OpGte: ">=", OpEqIgnoreCase: "=~", OpAdd: "+", OpSub: "-",
-	OpMul: "*", OpDiv: "/", OpMod: "%",
-}
-
-// String renders the binary operation; operators are left-associative
-// except comparisons, which do not associate at all.
-func (x *Binary) String() string {
-	p := prec(x)
-	lmin, rmin := p, p+1
-	if p == precComparison {
-		lmin = p + 1
-	}
-	return exprString(x.L, lmin) + " " + binaryOpText[x.Op] + " " + exprString(x.R, rmin)
-}
-
-// String renders `x [NOT] IN (...)`.
-func (x *In) String() string {
-	var b strings.Builder
-	writeExpr(&b, x.X, precComparison)
-	if x.Not {
-		b.WriteString(" NOT")
-	}
-	b.WriteString(" IN (")
-	for i, e := range x.List {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeExpr(&b, e, precComparison)
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
-// String renders `x IS [NOT] NULL`.
-func (x *IsNull) String() string {
-	s := exprString(x.X, precComparison)
-	if x.Not {
-		return s + " IS NOT NULL"
-	}
-	return s + " IS NULL"
-}
-
-// String renders `x [NOT] LIKE|RLIKE pattern` or the list form.
-func (x *Like) String() string {
-	var b strings.Builder
-	writeExpr(&b, x.X, precComparison)
-	if x.Not {
-		b.WriteString(" NOT")
-	}
-	if x.Regex {
-		b.WriteString(" RLIKE ")
-	} else {
-		b.WriteString(" LIKE ")
-	}
-	if len(x.Patterns) == 1 {
-		b.WriteString(litString(x.Patterns[0]))
-		return b.String()
-	}
-	b.WriteByte('(')
-	for i, pat := range x.Patterns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(litString(pat))
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
-// String renders `field : query`.
-func (x *Match) String() string {
-	return exprString(x.Field, precPrimary) + " : " + exprString(x.Query, precUnary)
-}
-
-// String renders `x::type`.
-func (x *Cast) String() string { return exprString(x.X, precPrimary) + "::" + x.Type }
-
-// String renders the parenthesised expression.
-func (x *Paren) String() string { return "(" + exprString(x.X, 0) + ")" }

@@ -38,6 +38,7 @@ func TestRoundTrip(t *testing.T) {
 		{"from a | eval x = f(a, {\"k\": -1})", "FROM a\n| EVAL x = f(a, {\"k\": -1})"},
 		{"from a | where `by` == `first`.`last`", "FROM a\n| WHERE `by` == `first`.`last`"},
 		{"from a | eval x = (1 + 2) * 3", "FROM a\n| EVAL x = (1 + 2) * 3"},
+		{"from a | stats f = FIRST(x BY @timestamp), l = last(y by t)", "FROM a\n| STATS f = first(x, @timestamp), l = last(y, t)"},
 	}
 	for _, tt := range tests {
 		q := mustParse(t, tt.in)
