@@ -58,10 +58,18 @@ const hexDigits = "0123456789abcdef"
 // truncate shortens s to at most max runes, ending with an ellipsis when
 // cut.
 func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
+	n := utf8.RuneCountInString(s)
+	if n <= max {
 		return s
 	}
-	n := 0
+	if !strings.Contains(s, ", ") && max >= 9 {
+		// A single value such as an ARN keeps both ends: the account and
+		// the role or session name at the end both identify it.
+		r := []rune(s)
+		head := (max - 1) / 2
+		return string(r[:head]) + "…" + string(r[n-(max-1-head):])
+	}
+	n = 0
 	for i := range s {
 		if n == max-1 {
 			return s[:i] + "…"

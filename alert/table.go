@@ -38,9 +38,17 @@ func NewTableWriter(w io.Writer) Writer {
 	return &tableWriter{w: w}
 }
 
+// NewTableWriterWidth is NewTableWriter for a terminal of the given width in
+// columns: trailing table columns that would not fit are left out, and a note
+// says how many, so lines never wrap. A width <= 0 means no limit.
+func NewTableWriterWidth(w io.Writer, width int) Writer {
+	return &tableWriter{w: w, width: width}
+}
+
 type tableWriter struct {
 	mu     sync.Mutex
 	w      io.Writer
+	width  int
 	alerts []*Alert
 	closed bool
 }
@@ -65,11 +73,15 @@ func (t *tableWriter) Close() error {
 	}
 	t.closed = true
 	bw := bufio.NewWriter(t.w)
-	for i, g := range groupByRule(t.alerts) {
+	groups := groupByRule(t.alerts)
+	if len(groups) == 0 {
+		bw.WriteString("No alerts.\n")
+	}
+	for i, g := range groups {
 		if i > 0 {
 			bw.WriteString("\n")
 		}
-		writeGroup(bw, g)
+		writeGroup(bw, g, t.width)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -104,7 +116,7 @@ func groupByRule(alerts []*Alert) [][]*Alert {
 // column is a table column: the document key it shows and its header.
 type column struct{ key, header string }
 
-func writeGroup(w *bufio.Writer, alerts []*Alert) {
+func writeGroup(w *bufio.Writer, alerts []*Alert, width int) {
 	r := alerts[0].Rule
 	noun := "alerts"
 	if len(alerts) == 1 {
@@ -118,7 +130,7 @@ func writeGroup(w *bufio.Writer, alerts []*Alert) {
 		row := make([]string, len(cols))
 		for j, c := range cols {
 			v, _ := a.Doc.Get(c.key)
-			row[j] = truncate(formatCell(v), maxCellWidth)
+			row[j] = formatCell(v)
 		}
 		rows[i] = row
 	}
@@ -130,21 +142,72 @@ func writeGroup(w *bufio.Writer, alerts []*Alert) {
 		}
 		return false
 	})
-	widths := make([]int, len(cols))
 	header := make([]string, len(cols))
 	for j, c := range cols {
-		header[j] = truncate(sanitize(c.header), maxCellWidth)
-		widths[j] = utf8.RuneCountInString(header[j])
+		header[j] = sanitize(c.header)
+	}
+	// On a narrow terminal, first narrow the cells, then drop trailing
+	// columns: the leading ones (window, identity, count, actions for the
+	// seed rule) matter most.
+	limit, shown := maxCellWidth, len(cols)
+	var widths []int
+	for {
+		widths = columnWidths(header, rows, limit)
+		shown = fitColumns(widths, width)
+		if shown >= min(4, len(cols)) || limit <= minCellWidth {
+			break
+		}
+		limit -= 8
+	}
+	cut := func(cells []string) []string {
+		out := make([]string, shown)
+		for j := range out {
+			out[j] = truncate(cells[j], limit)
+		}
+		return out
+	}
+	writeRow(w, cut(header), widths[:shown])
+	for _, row := range rows {
+		writeRow(w, cut(row), widths[:shown])
+	}
+	if hidden := len(cols) - shown; hidden > 0 {
+		fmt.Fprintf(w, "(%d more columns not shown: use a wider terminal or --format ndjson)\n", hidden)
+	}
+}
+
+// minCellWidth is the narrowest a cell is cut to make columns fit.
+const minCellWidth = 24
+
+// columnWidths is each column's width with cells cut to limit runes.
+func columnWidths(header []string, rows [][]string, limit int) []int {
+	widths := make([]int, len(header))
+	for j, h := range header {
+		widths[j] = min(limit, utf8.RuneCountInString(h))
 	}
 	for _, row := range rows {
 		for j, cell := range row {
-			widths[j] = max(widths[j], utf8.RuneCountInString(cell))
+			widths[j] = max(widths[j], min(limit, utf8.RuneCountInString(cell)))
 		}
 	}
-	writeRow(w, header, widths)
-	for _, row := range rows {
-		writeRow(w, row, widths)
+	return widths
+}
+
+// fitColumns is how many leading columns fit in width (at least one).
+func fitColumns(widths []int, width int) int {
+	if width <= 0 {
+		return len(widths)
 	}
+	used := 0
+	for j, w := range widths {
+		if j > 0 {
+			used += 2
+		}
+		used += w
+		if used > width && j > 0 {
+			return j
+		}
+	}
+	return len(widths)
 }
 
 // writeRow prints cells padded to their column widths, two spaces apart,

@@ -73,5 +73,6 @@
 //     document being read is dropped, since garbage can still parse; NDJSON
 //     lines passed on before the damage was detected cannot be recalled;
 //   - a multi-line document larger than 1 GiB is a skipped file;
-//   - an empty file is a Problem ("empty file") counted in Stats.SkippedFiles.
+//   - an empty file is a Problem ("empty file") counted in Stats.SkippedFiles;
+//     empty standard input is simply no records.
 package cloudtrail

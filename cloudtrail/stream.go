@@ -57,6 +57,11 @@ func (u *run) stream(name string, src io.Reader) error {
 	br := u.raw
 	head, err := br.Peek(len(gzipMagic))
 	if len(head) == 0 {
+		if err == io.EOF && name == "-" {
+			// An empty pipe is no records, not bad input: pipelines that
+			// filter everything out are normal.
+			return nil
+		}
 		if err == io.EOF {
 			u.fileProblem(name, "empty file")
 		} else {
@@ -142,7 +147,7 @@ func (u *run) split(f *file, l *lineReader) error {
 			switch {
 			case rerr != io.EOF:
 				u.readFailed(f, rerr)
-			case !seen:
+			case !seen && f.name != "-":
 				u.fileProblem(f.name, "empty file")
 			}
 			return nil

@@ -46,7 +46,6 @@ func init() {
 		"present":        {1, 1, checkPresent},
 		"median":         {1, 1, checkPercentile(50)},
 		"percentile":     {2, 2, checkPercentile(-1)},
-		"weighted_avg":   {2, 2, checkWeightedAvg},
 	}
 }
 
@@ -384,11 +383,4 @@ func (s *percentileState) result() Value {
 	lo := int(math.Floor(pos))
 	hi := int(math.Ceil(pos))
 	return DoubleValue(s.vals[lo] + (s.vals[hi]-s.vals[lo])*(pos-float64(lo)))
-}
-
-// WEIGHTED_AVG(value, weight) is sum(value*weight)/sum(weight) over rows
-// where both are single and non-null.
-func checkWeightedAvg(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
-	c.errorf(n.Pos(), "Unknown function [weighted_avg]")
-	return 0, nil, false
 }

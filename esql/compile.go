@@ -287,10 +287,6 @@ func (c *checker) compileCommand(cmd parser.Command) {
 	case *parser.RenameCommand:
 		c.compileRename(cmd)
 	case *parser.StatsCommand:
-		if cmd.Inline {
-			c.errorf(cmd.Pos(), "unsupported command [INLINE STATS]")
-			return
-		}
 		c.compileStats(cmd)
 	case *parser.SortCommand:
 		c.compileSort(cmd)

@@ -91,7 +91,11 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 		spec.calls = append(spec.calls, call)
 	}
 	c.agg = nil
+	// STATS starts a new row layout; INLINE STATS appends to the input rows.
 	seg := &segment{}
+	if cmd.Inline {
+		seg = c.seg
+	}
 	var out []column
 	for _, col := range aggCols {
 		out = append(out, column{name: col.name, typ: col.typ, ref: &slotRef{slot: seg.alloc(), seg: seg}})
@@ -117,12 +121,35 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 			final = append(final, col)
 		}
 	}
+	for _, col := range out {
+		spec.outSlots = append(spec.outSlots, col.ref.slot)
+	}
 	spec.seg = seg
 	spec.nouts = len(aggCols)
+	spec.inline = cmd.Inline
+	if cmd.Inline {
+		// INLINE STATS keeps the input columns, minus those the new columns
+		// override, then appends the aggregates and the BY columns.
+		kept := make([]column, 0, len(input)+len(final))
+		for _, col := range input {
+			overridden := false
+			for _, f := range final {
+				if f.name == col.name {
+					overridden = true
+				}
+			}
+			if !overridden {
+				kept = append(kept, col)
+			}
+		}
+		final = append(kept, final...)
+	} else {
+		// Kibana's computeIsESQLQueryAggregating looks for a top-level STATS only.
+		c.aggregates = true
+	}
 	c.schema = final
 	c.seg = seg
 	c.streaming = false
-	c.aggregates = true
 	c.ops = append(c.ops, spec)
 }
 

@@ -1,5 +1,7 @@
 package esql
 
+import "slices"
+
 // statsSpec is a compiled STATS ... BY.
 type statsSpec struct {
 	keys     []evalFn
@@ -7,7 +9,9 @@ type statsSpec struct {
 	calls    []*aggCall
 	outs     []evalFn // aggregate columns over [keys..., call results...]
 	nouts    int
+	outSlots []int // slots of the aggregate columns, then the BY columns
 	seg      *segment
+	inline   bool // INLINE STATS: append the results to every input row
 }
 
 type group struct {
@@ -26,9 +30,19 @@ type statsOp struct {
 	combo  []Value // one combination of single key values
 	args   []Value
 	pass   []bool
+	// touched, when set, collects the groups the current row joined
+	// (INLINE STATS).
+	touched *[]int
 }
 
 func (s *statsSpec) build(x *Execution, next operator) operator {
+	if s.inline {
+		return &inlineStatsOp{statsOp: s.newOp(x, next)}
+	}
+	return s.newOp(x, next)
+}
+
+func (s *statsSpec) newOp(x *Execution, next operator) *statsOp {
 	return &statsOp{
 		statsSpec: s, env: x.env, next: next, index: map[string]int{},
 		kv: make([]Value, len(s.keys)), combo: make([]Value, len(s.keys)),
@@ -87,6 +101,9 @@ func (o *statsOp) accumulate() {
 		o.index[string(o.keyBuf)] = gi
 		o.groups = append(o.groups, o.newGroup(append([]Value(nil), o.combo...)))
 	}
+	if o.touched != nil {
+		*o.touched = append(*o.touched, gi)
+	}
 	g := o.groups[gi]
 	for i, st := range g.states {
 		if o.pass[i] {
@@ -109,26 +126,74 @@ func (o *statsOp) finish() error {
 	if len(o.keys) == 0 && len(o.groups) == 0 {
 		o.groups = append(o.groups, o.newGroup(nil))
 	}
-	pseudo := make([]Value, len(o.keys)+len(o.calls))
 	for _, g := range o.groups {
-		copy(pseudo, g.keys)
-		for i, st := range g.states {
-			pseudo[len(o.keys)+i] = st.result()
-			if f, ok := st.(aggFailer); ok {
-				if err := f.failure(); err != nil {
-					o.env.fail(o.calls[i].site, err)
-				}
-			}
-		}
 		row := make([]Value, o.seg.width)
-		for i, f := range o.outs {
-			row[i] = f(o.env, pseudo)
-		}
-		copy(row[o.nouts:], g.keys)
+		o.fill(g, row)
 		if err := o.next.push(row); err != nil {
 			return err
 		}
 	}
 	o.groups, o.index = nil, nil
+	return o.next.finish()
+}
+
+// fill writes a group's aggregate and BY columns into row.
+func (o *statsOp) fill(g *group, row []Value) {
+	pseudo := make([]Value, len(o.keys)+len(o.calls))
+	copy(pseudo, g.keys)
+	for i, st := range g.states {
+		pseudo[len(o.keys)+i] = st.result()
+		if f, ok := st.(aggFailer); ok {
+			if err := f.failure(); err != nil {
+				o.env.fail(o.calls[i].site, err)
+			}
+		}
+	}
+	for i, f := range o.outs {
+		row[o.outSlots[i]] = f(o.env, pseudo)
+	}
+	for j, k := range g.keys {
+		row[o.outSlots[o.nouts+j]] = k
+	}
+}
+
+// inlineStatsOp is INLINE STATS: it keeps every input row and, at Finish,
+// emits each with its group's aggregates appended (one row per group a
+// multi-valued key puts it in).
+type inlineStatsOp struct {
+	*statsOp
+	rows   [][]Value
+	groups [][]int
+}
+
+func (o *inlineStatsOp) push(row []Value) error {
+	var touched []int
+	o.statsOp.touched = &touched
+	if err := o.statsOp.push(row); err != nil {
+		return err
+	}
+	o.rows = append(o.rows, slices.Clone(row))
+	o.groups = append(o.groups, touched)
+	return nil
+}
+
+func (o *inlineStatsOp) finish() error {
+	results := make([][]Value, len(o.statsOp.groups))
+	for gi, g := range o.statsOp.groups {
+		results[gi] = make([]Value, o.seg.width)
+		o.fill(g, results[gi])
+	}
+	for ri, row := range o.rows {
+		for _, gi := range o.groups[ri] {
+			out := slices.Clone(row)
+			for _, s := range o.outSlots {
+				out[s] = results[gi][s]
+			}
+			if err := o.next.push(out); err != nil {
+				return err
+			}
+		}
+	}
+	o.rows, o.groups = nil, nil
 	return o.next.finish()
 }

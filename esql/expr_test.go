@@ -323,3 +323,15 @@ func TestConversionFunctions(t *testing.T) {
 		{"date_format(\"yyyy-MM-dd\", to_datetime(\"2024-05-01T12:00:00Z\"))", "2024-05-01", false},
 	})
 }
+
+func TestExtraFunctions(t *testing.T) {
+	checkExprs(t, []exprCase{
+		{"left(\"héllo\", 2)", "hé", false},
+		{"right(\"hello\", 3)", "llo", false},
+		{"right(\"hi\", 5)", "hi", false},
+		{"round(pi(), 2)", "3.14", false},
+		{"date_extract(\"YEAR\", to_datetime(\"2024-05-01T12:00:00Z\"))", "2024", false},
+		{"date_extract(\"day_of_week\", to_datetime(\"2024-05-01T12:00:00Z\"))", "3", false},
+		{"date_trunc(1 year, \"1991-06-26T00:00:00.000Z\")", "1991-01-01T00:00:00.000Z", false},
+	})
+}

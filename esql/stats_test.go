@@ -93,3 +93,55 @@ func TestStatsMoreAggregates_A5(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// Aggregate arguments and filters may name BY aliases, outputs may be
+// expressions over BY keys, duplicate names warn, SUM overflow warns
+// (stats.csv-spec statsWithFilterOnSameColumn, nestedAggsOverGroupingWithAlias*,
+// statsDuplicateCountAndMaxWithDateTruncDropGroupingKey, sumWithOverflow).
+func TestStatsGroupingAliases_A6(t *testing.T) {
+	cat := Catalog{"lang": Integer, "salary": Long, "name": Keyword}
+	docs := []doc{{"lang": int64(1), "salary": int64(10), "name": "ab"}, {"lang": int64(2), "salary": int64(60000), "name": "abc"}}
+	cases := []struct{ q, rows string }{
+		{"STATS m = max(l) WHERE l > 1, c = count(*) BY l = lang", "null | 1 | 1;2 | 1 | 2"},
+		{"STATS m_f = max(lang) WHERE salary > 50000 BY salary = 2", "null | 2"},
+		{"STATS e = length(f) + 1, c = count(*) BY f = name", "3 | 1 | ab;4 | 1 | abc"},
+		{"STATS lang + 1 BY lang", "2 | 1;3 | 2"},
+		{"STATS s = median(salary), p = percentile(salary, 0), any = present(name)", "30005.0 | 10.0 | true"},
+	}
+	for _, tc := range cases {
+		r := run(t, "FROM i | "+tc.q, cat, docs...)
+		if got := strings.Join(r.table(), ";"); got != tc.rows {
+			t.Errorf("%s:\n rows %s\nwant %s", tc.q, got, tc.rows)
+		}
+	}
+	r := run(t, "FROM i\n| STATS y = COUNT(*), a = MAX(salary), y = COUNT(*) BY lang", cat, docs...)
+	if len(r.warnings) != 1 || r.warnings[0] != "Line 2:9: Field 'y' shadowed by field at line 2:40" {
+		t.Errorf("shadow warning: %q", r.warnings)
+	}
+	r = run(t, "ROW x = [9223372036854775807, 1]\n| STATS s = SUM(x)", nil)
+	want := "Line 2:13: evaluation of [SUM(x)] failed, treating result as null. Only first 20 failures recorded.|Line 2:13: java.lang.ArithmeticException: long overflow"
+	if got := strings.Join(r.warnings, "|"); got != want || !r.rows[0][0].IsNull() {
+		t.Errorf("SUM overflow: %v %q", r.table(), r.warnings)
+	}
+}
+
+// INLINE STATS keeps the input rows and columns and appends the
+// aggregates, then the BY columns (inlinestats-by docs).
+func TestInlineStats(t *testing.T) {
+	cat := Catalog{"emp": Long, "lang": Integer, "salary": Long}
+	docs := []doc{{"emp": int64(1), "lang": int64(1), "salary": int64(10)}, {"emp": int64(2), "lang": int64(2), "salary": int64(30)}, {"emp": int64(3), "lang": int64(1), "salary": int64(20)}}
+	r := run(t, "FROM i | KEEP emp, lang, salary | INLINE STATS max_salary = MAX(salary) BY lang", cat, docs...)
+	if got := strings.Join(r.colNames(), " "); got != "emp salary max_salary lang" {
+		t.Errorf("columns %s", got)
+	}
+	if got := strings.Join(r.table(), ";"); got != "1 | 10 | 20 | 1;2 | 30 | 30 | 2;3 | 20 | 20 | 1" {
+		t.Errorf("rows %s", got)
+	}
+	if r.prog.Aggregating() {
+		t.Error("INLINE STATS is not an aggregating (STATS) query for Kibana")
+	}
+	r = run(t, "FROM i | KEEP emp, salary | INLINE STATS total = SUM(salary) | EVAL share = salary * 100 / total", cat, docs...)
+	if got := strings.Join(r.table(), ";"); got != "1 | 10 | 60 | 16;2 | 30 | 60 | 50;3 | 20 | 60 | 33" {
+		t.Errorf("no BY: %s", got)
+	}
+}

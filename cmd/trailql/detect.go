@@ -97,7 +97,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 
 	var w alert.Writer
 	if format == "table" {
-		w = alert.NewTableWriter(os.Stdout)
+		w = alert.NewTableWriterWidth(os.Stdout, terminalWidth(os.Stdout))
 	} else {
 		w = alert.NewNDJSONWriter(os.Stdout)
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/trailql/trailql/cloudtrail"
 )
 
@@ -55,6 +57,15 @@ func (r *inputReport) status() error {
 		return withStatus(exitSkipped, errPartial)
 	}
 	return nil
+}
+
+// terminalWidth is the width of the terminal f, or 0 when f is not one.
+func terminalWidth(f *os.File) int {
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // isTerminal reports whether f is a terminal, to pick human or machine output.
