@@ -50,11 +50,18 @@ type Detector struct {
 
 // ruleRun is one rule's execution state.
 type ruleRun struct {
-	c    *Compiled
-	idx  []int // position in Detector.fields of each program input
-	row  []esql.Value
+	c   *Compiled
+	idx []int // position in Detector.fields of each program input
+	row []esql.Value
+	// exec streams every event through the query once (rules bucketed by
+	// event time); rows collects its output.
 	exec *esql.Execution
 	rows [][]any
+	// buffer holds the inputs of a replayed rule (schedule.go); its events
+	// are run when the input ends.
+	replay   bool
+	buffer   []buffered
+	warnings []string
 }
 
 // New returns a Detector for the compiled rules.
@@ -78,14 +85,13 @@ func New(rules []*Compiled, opts Options) *Detector {
 			rr.idx = append(rr.idx, i)
 		}
 		rr.row = make([]esql.Value, len(rr.idx))
-		rr.exec = c.Program.Start(func(row []esql.Value) error {
-			out := make([]any, len(row))
-			for i, v := range row {
-				out[i] = v.JSON()
-			}
-			rr.rows = append(rr.rows, out)
-			return nil
-		})
+		rr.replay = replayed(c.Program.Query())
+		if !rr.replay {
+			rr.exec = c.Program.Start(func(row []esql.Value) error {
+				rr.rows = append(rr.rows, jsonRow(row))
+				return nil
+			})
+		}
 		d.rules = append(d.rules, rr)
 	}
 	d.values = make([]esql.Value, len(d.fields))
@@ -112,6 +118,15 @@ func (d *Detector) Process(raw []byte) error {
 	}
 	d.events++
 	for _, rr := range d.rules {
+		if rr.replay {
+			ts, _ := ev["@timestamp"].(time.Time)
+			row := make([]esql.Value, len(rr.idx))
+			for i, j := range rr.idx {
+				row[i] = d.values[j]
+			}
+			rr.buffer = append(rr.buffer, buffered{ms: ts.UnixMilli(), row: row})
+			continue
+		}
 		for i, j := range rr.idx {
 			rr.row[i] = d.values[j]
 		}
@@ -127,13 +142,26 @@ func (d *Detector) Process(raw []byte) error {
 func (d *Detector) Finish() ([]*alert.Alert, error) {
 	var alerts []*alert.Alert
 	for _, rr := range d.rules {
+		names := columnNames(rr.c.Program.Columns())
+		if rr.replay {
+			rows, ids, intended, err := rr.runSchedule()
+			if err != nil {
+				return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+			}
+			rr.buffer = nil
+			for i, row := range rows {
+				a := alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now)
+				a.ID = ids[i]
+				a.Doc.Set("kibana.alert.uuid", ids[i])
+				// Kibana records when a backfilled alert would have been
+				// raised in kibana.alert.intended_timestamp.
+				a.Doc.Set("kibana.alert.intended_timestamp", intended[i].Format("2006-01-02T15:04:05.000Z"))
+				alerts = append(alerts, a)
+			}
+			continue
+		}
 		if err := rr.exec.Finish(); err != nil {
 			return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
-		}
-		cols := rr.c.Program.Columns()
-		names := make([]string, len(cols))
-		for i, c := range cols {
-			names[i] = c.Name
 		}
 		sortRows(names, rr.c.GroupBy, rr.rows)
 		rows, warns := capSignals(rr.c, rr.rows, d.opts.MaxSignals)
@@ -149,7 +177,11 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 func (d *Detector) Warnings() []string {
 	var out []string
 	for _, rr := range d.rules {
-		for _, w := range rr.exec.Warnings() {
+		ws := rr.warnings
+		if rr.exec != nil {
+			ws = rr.exec.Warnings()
+		}
+		for _, w := range ws {
 			out = append(out, fmt.Sprintf("rule %q: %s", rr.c.Rule.Name, w))
 		}
 	}

@@ -33,8 +33,7 @@ func sortRows(names, groupBy []string, rows [][]any) {
 	for r, row := range rows {
 		k := make([]string, len(order))
 		for j, i := range order {
-			b, _ := json.Marshal(row[i])
-			k[j] = string(b)
+			k[j] = canonical(row[i])
 		}
 		keys[r] = k
 	}
@@ -56,4 +55,10 @@ func sortRows(names, groupBy []string, rows [][]any) {
 		sorted[i] = rows[j]
 	}
 	copy(rows, sorted)
+}
+
+// canonical renders a JSON-ready cell as JSON text, for keys and ordering.
+func canonical(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

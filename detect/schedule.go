@@ -1,0 +1,296 @@
+package detect
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailql/trailql/esql"
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// How a rule is evaluated over logs that are not arriving live.
+//
+// Kibana runs a rule every `interval` over the events whose timestamp falls in
+// [now-lookback, now] (esql-semantics.md §B1), with NOW() bound to the run's
+// start. Hunting over files, trailql answers "what alerts would these logs have
+// raised had the rule run on schedule while they arrived":
+//
+//   - A STATS grouped by a DATE_TRUNC of @timestamp (the seed rule) buckets by
+//     event time, so its groups do not depend on the schedule: the query runs
+//     once over all events and each qualifying bucket is one alert.
+//   - Every other rule is replayed: runs at the epoch-aligned multiples of its
+//     interval, from the first that sees the earliest event to the first at or
+//     after the latest, each over [T-lookback, T] with NOW() = T. A group (or,
+//     for non-aggregating rules, an event) that qualifies in consecutive runs
+//     is one alert, updated with the latest run's row; a group that stops
+//     qualifying and later qualifies again is a new alert. Kibana would raise
+//     a new alert in every overlapping run (a known complaint, §B3).
+//
+// The time filter uses @timestamp: all rules set timestamp_override =
+// event.ingested, which files do not have, and Kibana then falls back to
+// @timestamp (§B1, the fallback range filter).
+
+// replayed reports whether a compiled rule must be replayed on its schedule.
+func replayed(q *parser.Query) bool {
+	return !bucketedByEventTime(q) || usesNow(q)
+}
+
+// bucketedByEventTime reports whether the last top-level STATS groups by a
+// DATE_TRUNC of @timestamp, written in the BY clause or computed by an
+// earlier EVAL.
+func bucketedByEventTime(q *parser.Query) bool {
+	truncCols := map[string]bool{}
+	var last *parser.StatsCommand
+	for _, cmd := range q.Commands {
+		switch c := cmd.(type) {
+		case *parser.EvalCommand:
+			for _, f := range c.Fields {
+				truncCols[f.Name] = isTimeTrunc(f.Expr)
+			}
+		case *parser.StatsCommand:
+			if !c.Inline {
+				last = c
+			}
+		}
+	}
+	if last == nil {
+		return false
+	}
+	for _, g := range last.Groups {
+		if isTimeTrunc(g.Expr) {
+			return true
+		}
+		if id, ok := unparen(g.Expr).(*parser.Ident); ok && truncCols[id.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// isTimeTrunc matches DATE_TRUNC(span, @timestamp).
+func isTimeTrunc(e parser.Expr) bool {
+	call, ok := unparen(e).(*parser.Call)
+	if !ok || call.Name != "date_trunc" || len(call.Args) != 2 {
+		return false
+	}
+	id, ok := unparen(call.Args[1]).(*parser.Ident)
+	return ok && id.Name == "@timestamp"
+}
+
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.Paren)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}
+
+// usesNow reports whether the query calls NOW(), whose value depends on
+// when the rule runs.
+func usesNow(q *parser.Query) bool {
+	found := false
+	parser.Inspect(q, func(n parser.Node) bool {
+		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// buffered is one event's inputs to a replayed rule, with its time.
+type buffered struct {
+	ms  int64
+	row []esql.Value
+}
+
+// episode is an alert of a replayed rule: a group that qualified in
+// consecutive runs.
+type episode struct {
+	key   string
+	first int64 // start time (ms) of the first run that raised it
+	last  int64 // start time of the latest run that raised it
+	row   []any
+}
+
+// runSchedule runs a rule's schedule over its buffered events and returns the
+// result rows, one per episode, with an identity that includes the episode's
+// first run so that separate episodes of one group are separate alerts.
+func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, intended []time.Time, err error) {
+	buf := rr.buffer
+	if len(buf) == 0 {
+		return nil, nil, nil, nil
+	}
+	sort.SliceStable(buf, func(i, j int) bool { return buf[i].ms < buf[j].ms })
+	interval, err := rr.c.Rule.IntervalDuration()
+	if err != nil || interval <= 0 {
+		interval = 5 * time.Minute
+	}
+	lookback, err := rr.c.Rule.Lookback()
+	if err != nil || lookback <= 0 {
+		lookback = 6 * time.Minute
+	}
+	iv, lb := interval.Milliseconds(), lookback.Milliseconds()
+	first := ceilDiv(buf[0].ms, iv) * iv
+	lastRun := ceilDiv(buf[len(buf)-1].ms, iv) * iv
+
+	names := columnNames(rr.c.Program.Columns())
+	open := map[string]*episode{}
+	var done []*episode
+	lo := 0
+	for t := first; t <= lastRun; t += iv {
+		for lo < len(buf) && buf[lo].ms < t-lb {
+			lo++
+		}
+		hi := lo
+		for hi < len(buf) && buf[hi].ms <= t {
+			hi++
+		}
+		var runRows [][]any
+		if hi > lo {
+			runRows, err = rr.runOnce(time.UnixMilli(t).UTC(), buf[lo:hi])
+			if err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		seen := map[string]bool{}
+		for _, row := range runRows {
+			key := groupKey(rr.c, names, row)
+			seen[key] = true
+			if ep, ok := open[key]; ok && ep.last == t-iv {
+				ep.last, ep.row = t, row
+				continue
+			} else if ok {
+				done = append(done, ep)
+			}
+			open[key] = &episode{key: key, first: t, last: t, row: row}
+		}
+		for key, ep := range open {
+			if !seen[key] && ep.last < t {
+				done = append(done, ep)
+				delete(open, key)
+			}
+		}
+	}
+	for _, ep := range open {
+		done = append(done, ep)
+	}
+	sort.SliceStable(done, func(i, j int) bool {
+		if done[i].first != done[j].first {
+			return done[i].first < done[j].first
+		}
+		return done[i].key < done[j].key
+	})
+	for _, ep := range done {
+		rows = append(rows, ep.row)
+		h := sha256.Sum256([]byte(ep.key + "\x00" + time.UnixMilli(ep.first).UTC().Format(time.RFC3339Nano)))
+		ids = append(ids, hex.EncodeToString(h[:]))
+		intended = append(intended, time.UnixMilli(ep.last).UTC())
+	}
+	return rows, ids, intended, nil
+}
+
+// runOnce executes the rule's query over one run's events with NOW() = t.
+func (rr *ruleRun) runOnce(t time.Time, events []buffered) ([][]any, error) {
+	prog, err := compileAt(rr.c, t)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]any
+	exec := prog.Start(func(row []esql.Value) error {
+		rows = append(rows, jsonRow(row))
+		return nil
+	})
+	for _, ev := range events {
+		if err := exec.Push(ev.row); err != nil {
+			return nil, err
+		}
+	}
+	if err := exec.Finish(); err != nil {
+		return nil, err
+	}
+	rr.warnings = appendNew(rr.warnings, exec.Warnings())
+	return rows, nil
+}
+
+// compileAt compiles the rule's query with NOW() bound to t. Inputs are the
+// same as the rule's main program: the query text and catalog are.
+func compileAt(c *Compiled, t time.Time) (*esql.Program, error) {
+	if !usesNow(c.Program.Query()) {
+		return c.Program, nil
+	}
+	return esql.Compile(c.Rule.Query, esql.Options{Catalog: Catalog(), Now: t})
+}
+
+// groupKey identifies a result row across runs: its group columns for an
+// aggregating rule, else its source event (_id, event.id), else all cells.
+func groupKey(c *Compiled, names []string, row []any) string {
+	var b strings.Builder
+	b.WriteString(c.Rule.RuleID)
+	want := c.GroupBy
+	if want == nil {
+		for _, k := range []string{"_id", "event.id"} {
+			for i, n := range names {
+				if n == k && row[i] != nil {
+					return c.Rule.RuleID + "\x00" + k + "\x00" + canonical(row[i])
+				}
+			}
+		}
+		want = names
+	}
+	for _, g := range want {
+		for i, n := range names {
+			if n == g {
+				b.WriteString("\x00")
+				b.WriteString(canonical(row[i]))
+			}
+		}
+	}
+	return b.String()
+}
+
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a > 0) == (b > 0) {
+		q++
+	}
+	return q
+}
+
+func columnNames(cols []esql.Column) []string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names
+}
+
+func jsonRow(row []esql.Value) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		out[i] = v.JSON()
+	}
+	return out
+}
+
+// appendNew appends the warnings not yet in list (runs repeat them).
+func appendNew(list, more []string) []string {
+	for _, w := range more {
+		dup := false
+		for _, x := range list {
+			if x == w {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			list = append(list, w)
+		}
+	}
+	return list
+}
