@@ -47,6 +47,9 @@ func CompileRule(r *rule.Rule, now time.Time) (*Compiled, error) {
 		return nil, fmt.Errorf("%s: rule %q is of type %q, not esql", r.Path, r.Name, r.Type)
 	}
 	prog, err := esql.Compile(r.Query, esql.Options{Catalog: Catalog(), Now: now})
+	if err == nil {
+		err = checkIndices(prog.Query())
+	}
 	if err != nil {
 		return nil, ruleError(r, err)
 	}

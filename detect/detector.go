@@ -69,7 +69,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	d := &Detector{opts: opts}
+	d := &Detector{opts: opts, fields: []string{}} // non-nil: only these fields are mapped
 	pos := map[string]int{}
 	cat := Catalog()
 	for _, c := range rules {

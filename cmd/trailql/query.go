@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/esql"
+	"github.com/trailql/trailql/tabular"
+)
+
+func newQueryCmd() *cobra.Command {
+	var format, namespace string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "query [flags] 'ES|QL' PATH...",
+		Short: "Run an ad-hoc ES|QL query over CloudTrail files",
+		Long: `query runs any ES|QL query over CloudTrail logs as if they were Elastic's
+logs-aws.cloudtrail-* indices: every record is mapped to the ECS document
+Elastic's AWS integration would store (see 'trailql ecs'), and the query reads
+those fields with Elasticsearch's semantics. As in Elasticsearch, a query
+without LIMIT returns at most 1000 rows (with a warning), and no query returns
+more than 10000. Warnings go to stderr.`,
+		Example: `  trailql query 'FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY event.provider | SORT n DESC' AWSLogs/
+  trailql query --format csv 'FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" | KEEP @timestamp, event.action, user.name' trail.json.gz`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runQuery(cmd.Context(), args[0], args[1:], format, namespace, quiet)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "output `FORMAT`: table, ndjson or csv (default: table on a terminal, else ndjson)")
+	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
+	return cmd
+}
+
+func runQuery(ctx context.Context, text string, paths []string, format, namespace string, quiet bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if format == "" {
+		format = "ndjson"
+		if isTerminal(os.Stdout) {
+			format = "table"
+		}
+	}
+	prog, err := detect.CompileQuery(text, time.Now().UTC())
+	if err != nil {
+		return withStatus(exitUsage, fmt.Errorf("query: %w", err))
+	}
+	out, err := tabular.New(format, os.Stdout, prog.Columns(), terminalWidth(os.Stdout))
+	if err != nil {
+		return withStatus(exitUsage, err)
+	}
+	rows := 0
+	q := detect.NewQuery(prog, detect.Options{Namespace: namespace}, func(row []esql.Value) error {
+		rows++
+		return out.Row(row)
+	})
+	rep := newInputReport(os.Stderr)
+	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
+		if err := q.Process(rec.Raw); err != nil {
+			rep.recordProblem(rec, err)
+		}
+		return nil
+	})
+	if err == nil {
+		err = q.Finish()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	for _, w := range q.Warnings() {
+		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
+	}
+	if err != nil {
+		return withStatus(exitError, err)
+	}
+	if !quiet {
+		rep.summary(fmt.Sprintf("%d rows", rows))
+	}
+	return rep.status()
+}
