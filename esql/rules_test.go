@@ -1,32 +1,13 @@
 package esql
 
 import (
+	"github.com/trailql/trailql/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
-
-// sharedDir finds the shared/ reference directory by walking up from the
-// test's working directory (CI puts it beside the checkout).
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Skip("no working directory")
-	}
-	for {
-		if fi, err := os.Stat(filepath.Join(dir, "shared")); err == nil && fi.IsDir() {
-			return filepath.Join(dir, "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/ reference directory not found above the working directory")
-		}
-		dir = parent
-	}
-}
 
 var ruleQueryRe = regexp.MustCompile(`(?s)\nquery = '''\n(.*?)'''`)
 
@@ -41,7 +22,7 @@ var ruleFieldTypes = Catalog{
 // Every bundled CloudTrail ES|QL rule must compile; fields the test
 // catalog lacks are added as keyword, mimicking the integration's mapping.
 func TestAWSRulesCompile(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(sharedDir(t), "rules", "elastic-aws-esql", "*.toml"))
+	files, _ := filepath.Glob(filepath.Join(sharedtest.Dir(t, ""), "rules", "elastic-aws-esql", "*.toml"))
 	if len(files) == 0 {
 		t.Skip("no rules under shared/rules/elastic-aws-esql")
 	}

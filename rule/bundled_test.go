@@ -2,6 +2,7 @@ package rule
 
 import (
 	"bytes"
+	"github.com/trailql/trailql/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +48,7 @@ func TestBundled(t *testing.T) {
 // reference copies in shared/ (skipped when shared/ is absent), and the
 // seed differs from its newer revision among the 25, so both are kept.
 func TestBundledMatchesShared(t *testing.T) {
-	shared := findShared(t)
+	shared := sharedtest.Dir(t, "")
 	refs, err := filepath.Glob(filepath.Join(shared, "rules", "elastic-aws-esql", "*.toml"))
 	if err != nil || len(refs) != 25 {
 		t.Fatalf("reference rules: %d, %v", len(refs), err)

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"errors"
+	"github.com/trailql/trailql/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -87,7 +88,7 @@ func TestLoadFilesAndProblems(t *testing.T) {
 // kept in shared/ (skipped when shared/ is absent): every one must parse,
 // have its QueryLine on the query's first line, and no undecoded keys.
 func TestLoadElasticCorpus(t *testing.T) {
-	shared := findShared(t)
+	shared := sharedtest.Dir(t, "")
 	dir := filepath.Join(shared, "rules", "elastic-esql-all")
 	rules, err := Load(dir)
 	if err != nil {
@@ -106,26 +107,5 @@ func TestLoadElasticCorpus(t *testing.T) {
 		if r.QueryLine < 1 || r.QueryLine > len(lines) || lines[r.QueryLine-1] != first {
 			t.Errorf("%s: QueryLine %d does not hold %q", r.Path, r.QueryLine, first)
 		}
-	}
-}
-
-// findShared walks up from the test's directory to the one containing
-// shared/ (CI puts shared/ beside the checkout) and skips without it.
-func findShared(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared")
-		if st, err := os.Stat(filepath.Join(p, "rules")); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/ (reference rules) not found above the test directory")
-		}
-		dir = parent
 	}
 }

@@ -2,6 +2,7 @@ package csvspec
 
 import (
 	"flag"
+	"github.com/trailql/trailql/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,27 +13,6 @@ var updateKnown = flag.Bool("update-known", false, "rewrite testdata/known_failu
 
 const knownFile = "testdata/known_failures.txt"
 
-// specDir finds shared/testdata/esql-csv-spec by walking up from the
-// working directory (CI puts shared/ beside the checkout).
-func specDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		d := filepath.Join(dir, "shared", "testdata", "esql-csv-spec")
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/testdata/esql-csv-spec not found above the working directory; csv-spec conformance needs the shared/ reference copy")
-		}
-		dir = parent
-	}
-}
-
 // TestCSVSpec runs every case of every bundled csv-spec file against the
 // esql engine (§A9). Cases needing a capability, data set, command or
 // function trailql lacks are skipped; failures listed in
@@ -41,7 +21,7 @@ func specDir(t *testing.T) string {
 // the list only shrinks. Set TRAILQL_CSVSPEC_REPORT=path to write the
 // summary, TRAILQL_CSVSPEC_ALL_CAPS=1 to ignore required_capability.
 func TestCSVSpec(t *testing.T) {
-	dir := specDir(t)
+	dir := sharedtest.Dir(t, "testdata/esql-csv-spec")
 	files, err := filepath.Glob(filepath.Join(dir, "*.csv-spec"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no csv-spec files in %s (%v)", dir, err)

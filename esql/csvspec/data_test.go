@@ -1,6 +1,7 @@
 package csvspec
 
 import (
+	"github.com/trailql/trailql/internal/sharedtest"
 	"math"
 	"os"
 	"path/filepath"
@@ -170,7 +171,7 @@ func TestLoadBundledDatasets(t *testing.T) {
 // sharedSpecDir is specDir for tests that only need the data files.
 func sharedSpecDir(t *testing.T) string {
 	t.Helper()
-	dir := specDir(t)
+	dir := sharedtest.Dir(t, "testdata/esql-csv-spec")
 	if _, err := os.Stat(filepath.Join(dir, "employees.csv")); err != nil {
 		t.Skip("employees.csv not in shared/testdata/esql-csv-spec")
 	}

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"github.com/trailql/trailql/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -9,27 +10,6 @@ import (
 
 	"github.com/BurntSushi/toml"
 )
-
-// sharedDir finds the team's shared/ directory by walking up from the test's
-// working directory (CI places it beside the checkout), or skips the test.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Skipf("no working directory: %v", err)
-	}
-	for {
-		cand := filepath.Join(dir, "shared")
-		if fi, err := os.Stat(cand); err == nil && fi.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/ directory not found above the working directory; corpus tests need the team's reference material")
-		}
-		dir = parent
-	}
-}
 
 // ruleQuery reads the rule.query key of an Elastic detection rule TOML file.
 func ruleQuery(t testing.TB, path string) string {
@@ -48,7 +28,7 @@ func ruleQuery(t testing.TB, path string) string {
 // TestCorpus parses every ES|QL rule Elastic publishes (shared/rules/
 // elastic-esql-all) and checks that each round-trips through String.
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "rules", "elastic-esql-all")
+	dir := filepath.Join(sharedtest.Dir(t, ""), "rules", "elastic-esql-all")
 	files, err := filepath.Glob(filepath.Join(dir, "*.toml"))
 	if err != nil || len(files) == 0 {
 		t.Skipf("no rule files in %s", dir)
@@ -83,7 +63,7 @@ func TestCorpus(t *testing.T) {
 // TestSeedRule parses the seed rule's query and checks the parts the
 // evaluator depends on.
 func TestSeedRule(t *testing.T) {
-	path := filepath.Join(sharedDir(t), "seed", "discovery_multiple_discovery_api_calls_via_cli.toml")
+	path := filepath.Join(sharedtest.Dir(t, ""), "seed", "discovery_multiple_discovery_api_calls_via_cli.toml")
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("seed rule not available: %v", err)
 	}
