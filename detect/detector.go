@@ -22,6 +22,8 @@ type Options struct {
 	Namespace string
 	// Now is the alert time (the alert's @timestamp); zero means time.Now().
 	Now time.Time
+	// GeoIP, when set, adds source.geo.* and source.as.* to events.
+	GeoIP *ecs.GeoIP
 	// MaxSignals, when positive, keeps at most that many alerts per rule and
 	// scheduled run, as Kibana does; 0 keeps every alert and warns instead.
 	MaxSignals int
@@ -95,7 +97,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 		d.rules = append(d.rules, rr)
 	}
 	d.values = make([]esql.Value, len(d.fields))
-	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields})
+	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
 	return d
 }
 
@@ -225,6 +227,7 @@ func fieldValue(ev ecs.Event, name string, t esql.DataType) esql.Value {
 	if !ok || x == nil {
 		return esql.NullValue()
 	}
+	x = dropIgnoredAbove(name, x)
 	v, err := esql.FromGo(t, x)
 	if err != nil {
 		// A value of the wrong type for its mapping is not indexed by
@@ -232,6 +235,39 @@ func fieldValue(ev ecs.Event, name string, t esql.DataType) esql.Value {
 		return esql.NullValue()
 	}
 	return v
+}
+
+// dropIgnoredAbove removes keyword values longer than the field mapping's
+// ignore_above: Elasticsearch does not index them, and ES|QL reads them as
+// null (cloudtrail-ecs-mapping.md §10; limits in ecs.IgnoreAbove). No limit is
+// below ecs.DefaultIgnoreAbove, so shorter strings skip the lookup.
+func dropIgnoredAbove(name string, x any) any {
+	switch v := x.(type) {
+	case string:
+		if len(v) > ecs.DefaultIgnoreAbove && ecs.ExceedsIgnoreAbove(name, v) {
+			return nil
+		}
+	case []string:
+		var kept []string
+		for i, s := range v {
+			if len(s) > ecs.DefaultIgnoreAbove && ecs.ExceedsIgnoreAbove(name, s) {
+				if kept == nil {
+					kept = append([]string{}, v[:i]...)
+				}
+				continue
+			}
+			if kept != nil {
+				kept = append(kept, s)
+			}
+		}
+		if kept != nil {
+			if len(kept) == 0 {
+				return nil
+			}
+			return kept
+		}
+	}
+	return x
 }
 
 // contentID derives a stable id for an event that has no eventID.

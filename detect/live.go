@@ -48,6 +48,8 @@ type Live struct {
 type LiveOptions struct {
 	// Namespace is the data_stream.namespace events are given.
 	Namespace string
+	// GeoIP, when set, adds source.geo.* and source.as.* to events.
+	GeoIP *ecs.GeoIP
 	// AllowedLateness is how far behind the newest event an event may be and
 	// still count; CloudTrail delivers within about 15 minutes.
 	AllowedLateness time.Duration
@@ -130,7 +132,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 		return nil, errors.Join(errs...)
 	}
 	l.values = make([]esql.Value, len(l.fields))
-	l.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: l.fields})
+	l.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: l.fields, GeoIP: opts.GeoIP})
 	return l, nil
 }
 

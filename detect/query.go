@@ -54,7 +54,7 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 		q.types = append(q.types, inputType(cat, f))
 	}
 	q.row = make([]esql.Value, len(q.fields))
-	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields})
+	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields, GeoIP: opts.GeoIP})
 	q.exec = prog.Start(emit)
 	return q
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
 )
@@ -24,6 +25,9 @@ type Options struct {
 	// skip work for other fields, but the listed ones are always exactly as a
 	// full map gives them; unlisted fields may or may not be present.
 	Fields []string
+	// GeoIP, if set, adds source.geo.* / source.as.* for source.ip (doc §3),
+	// only when Fields needs them. It is shared, not closed, by the Mapper.
+	GeoIP *GeoIP
 }
 
 // Mapper maps raw CloudTrail records to Events. It is safe for concurrent use.
@@ -36,6 +40,9 @@ type Mapper struct {
 	wantHosts    bool
 	wantRendered [len(renderedFields)]bool // keyword string
 	wantFlat     [len(renderedFields)]bool // flattened object
+
+	geoip            *GeoIP // nil: no enrichment or none needed
+	wantGeo, wantASN bool
 }
 
 // renderedFields are the objects rendered as Java toString() text (doc §7):
@@ -56,6 +63,12 @@ func NewMapper(opts Options) *Mapper {
 	want := func(name string) bool { return wants(opts.Fields, name) }
 	m.wantUA = want("user_agent.name") || want("user_agent.version") || want("user_agent.os") || want("user_agent.device")
 	m.wantHosts = want("related.hosts")
+	if opts.GeoIP != nil {
+		m.wantGeo, m.wantASN = want("source.geo"), want("source.as")
+		if m.wantGeo || m.wantASN {
+			m.geoip = opts.GeoIP
+		}
+	}
 	for i, r := range renderedFields {
 		m.wantRendered[i] = want(r.keyword)
 		m.wantFlat[i] = want(r.flat)
@@ -89,11 +102,14 @@ var ErrNoTimestamp = errors.New("record has no eventTime")
 // processor rejects), or has no valid eventTime (digest records:
 // digestEndTime). The Event holds no reference to raw.
 func (m *Mapper) Map(raw []byte) (Event, error) {
+	if !utf8.Valid(raw) {
+		raw = replaceInvalidUTF8(raw)
+	}
 	p := m.pool.Get()
 	defer m.pool.Put(p)
 	root, err := p.ParseBytes(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+		return nil, fmt.Errorf("invalid JSON: %s", jsonError(err))
 	}
 	if root.Type() != fastjson.TypeObject {
 		return nil, fmt.Errorf("record is a JSON %s, not an object", root.Type())
@@ -107,6 +123,29 @@ func (m *Mapper) Map(raw []byte) (Event, error) {
 	}
 	b.build()
 	return b.ev, nil
+}
+
+// replaceInvalidUTF8 replaces each byte that is not part of valid UTF-8 by
+// U+FFFD, as Elastic Agent does before the record reaches Elasticsearch: the
+// aws-s3 input puts the record in the event's message string, and libbeat's
+// JSON encoder writes every invalid byte of a string as \ufffd
+// (elastic/go-structform, json/visitor.go, Visitor.OnString: a RuneError of
+// size 1 becomes invalidCharSym). Raw invalid bytes never reach the json
+// processor, which would reject them (Jackson: "Invalid UTF-8 start byte").
+// Invalid bytes can only sit inside JSON strings (elsewhere the record is not
+// valid JSON), so replacing them in the raw bytes changes string values only.
+func replaceInvalidUTF8(raw []byte) []byte {
+	out := make([]byte, 0, len(raw)+16)
+	for i := 0; i < len(raw); {
+		r, n := utf8.DecodeRune(raw[i:])
+		if r == utf8.RuneError && n == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, raw[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }
 
 // builder carries the state of one Map call, in pipeline order.
@@ -183,6 +222,22 @@ func (b *builder) timestamp() error {
 	}
 	b.ev["@timestamp"] = t
 	return nil
+}
+
+// jsonError words a fastjson parse error in one short line: fastjson wraps
+// its cause once per nesting level ("cannot parse object value: cannot parse
+// array: ..."), so deep input gives kilobytes of prefixes; only the cause is
+// kept, and the unparsed tail it quotes is cut.
+func jsonError(err error) string {
+	msg := err.Error()
+	for strings.HasPrefix(msg, "cannot parse ") {
+		i := strings.Index(msg, ": ")
+		if i < 0 || strings.IndexByte(msg[:i], ';') >= 0 { // the cause itself: "cannot parse empty string; unparsed tail: ..."
+			break
+		}
+		msg = msg[i+2:]
+	}
+	return truncate(msg, 120)
 }
 
 // truncate shortens s for error messages.
@@ -342,6 +397,9 @@ func (b *builder) source() {
 	b.set("source.address", addr)
 	if isInetAddress(addr) {
 		b.ev["source.ip"] = addr
+		if b.m.geoip != nil {
+			b.m.geoip.enrich(b.ev, b.m.wantGeo, b.m.wantASN)
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ type detectFlags struct {
 	namespace  string
 	maxSignals int
 	quiet      bool
+	geoip      *geoipFlags
 }
 
 func newDetectCmd() *cobra.Command {
@@ -48,6 +49,7 @@ when it is; a summary goes to stderr.`,
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
+	f.geoip = addGeoIPFlags(fl)
 	return cmd
 }
 
@@ -75,8 +77,15 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return withStatus(exitUsage, err)
 	}
 
+	geo, err := f.geoip.open()
+	if err != nil {
+		return err
+	}
+	if geo != nil {
+		defer geo.Close()
+	}
 	rep := newInputReport(os.Stderr)
-	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals})
+	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
 	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
 		if err := det.Process(rec.Raw); err != nil {

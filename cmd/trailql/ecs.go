@@ -15,6 +15,7 @@ import (
 func newECSCmd() *cobra.Command {
 	var namespace string
 	var quiet bool
+	var geoip *geoipFlags
 	cmd := &cobra.Command{
 		Use:   "ecs [flags] PATH...",
 		Short: "Print CloudTrail records as the ECS documents Elastic would store",
@@ -25,22 +26,30 @@ see which fields a rule can read and what values they hold.`,
   trailql ecs trail.json.gz | jq -c '{a: .event.action, ua: .user_agent.name}'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runECS(cmd.Context(), args, namespace, quiet)
+			geo, err := geoip.open()
+			if err != nil {
+				return err
+			}
+			if geo != nil {
+				defer geo.Close()
+			}
+			return runECS(cmd.Context(), args, ecs.Options{Namespace: namespace, GeoIP: geo}, quiet)
 		},
 	}
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
+	geoip = addGeoIPFlags(cmd.Flags())
 	return cmd
 }
 
-func runECS(ctx context.Context, paths []string, namespace string, quiet bool) error {
+func runECS(ctx context.Context, paths []string, opts ecs.Options, quiet bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	out := bufio.NewWriterSize(os.Stdout, 1<<16)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	mapper := ecs.NewMapper(ecs.Options{Namespace: namespace})
+	mapper := ecs.NewMapper(opts)
 	rep := newInputReport(os.Stderr)
 	mapped := 0
 	var err error

@@ -16,6 +16,7 @@ import (
 func newQueryCmd() *cobra.Command {
 	var format, namespace string
 	var quiet bool
+	var geoip *geoipFlags
 	cmd := &cobra.Command{
 		Use:   "query [flags] 'ES|QL' PATH...",
 		Short: "Run an ad-hoc ES|QL query over CloudTrail files",
@@ -29,16 +30,24 @@ more than 10000. Warnings go to stderr.`,
   trailql query --format csv 'FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" | KEEP @timestamp, event.action, user.name' trail.json.gz`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runQuery(cmd.Context(), args[0], args[1:], format, namespace, quiet)
+			geo, err := geoip.open()
+			if err != nil {
+				return err
+			}
+			if geo != nil {
+				defer geo.Close()
+			}
+			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo}, quiet)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "output `FORMAT`: table, ndjson or csv (default: table on a terminal, else ndjson)")
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
+	geoip = addGeoIPFlags(cmd.Flags())
 	return cmd
 }
 
-func runQuery(ctx context.Context, text string, paths []string, format, namespace string, quiet bool) error {
+func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, quiet bool) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -57,7 +66,7 @@ func runQuery(ctx context.Context, text string, paths []string, format, namespac
 		return withStatus(exitUsage, err)
 	}
 	rows := 0
-	q := detect.NewQuery(prog, detect.Options{Namespace: namespace}, func(row []esql.Value) error {
+	q := detect.NewQuery(prog, opts, func(row []esql.Value) error {
 		rows++
 		return out.Row(row)
 	})

@@ -1,0 +1,696 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/esql/parser"
+	"github.com/trailql/trailql/rule"
+	"github.com/trailql/trailql/ruletest"
+)
+
+// newRulesCmd is "trailql rules": list, validate, show and test rules.
+func newRulesCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "List, validate, show and test detection rules",
+		Long: `rules works on Elastic detection rules (TOML): the 25 CloudTrail ES|QL rules
+bundled in trailql, or your own files and directories.`,
+	}
+	cmd.AddCommand(newRulesListCmd(), newRulesValidateCmd(), newRulesShowCmd(), newRulesTestCmd())
+	return cmd
+}
+
+func newRulesListCmd() *cobra.Command {
+	var dirs []string
+	cmd := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List rules: id, severity, name",
+		Long: `list prints one line per rule: its rule_id, severity and name, sorted by
+name. Without --rules it lists the bundled CloudTrail rules.`,
+		Example: `  trailql rules list
+  trailql rules list --rules my-rules/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rules, err := loadRulesOrBundled(dirs)
+			if err != nil {
+				return err
+			}
+			sort.SliceStable(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			for _, r := range rules {
+				bb := ""
+				if r.BuildingBlockType != "" {
+					bb = " (building block)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s%s\n", r.RuleID, r.Severity, sanitize(r.Name), bb)
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "rule `FILE|DIR` to list instead of the bundled rules; repeatable")
+	return cmd
+}
+
+// loadRulesOrBundled loads rule files, or returns the bundled rules when
+// none are given. A rule that fails to load is a usage error (exit 2).
+func loadRulesOrBundled(paths []string) ([]*rule.Rule, error) {
+	if len(paths) == 0 {
+		return rule.Bundled(), nil
+	}
+	rules, err := rule.Load(paths...)
+	if err != nil {
+		return nil, withStatus(exitUsage, err)
+	}
+	return rules, nil
+}
+
+func newRulesValidateCmd() *cobra.Command {
+	var parseOnly bool
+	cmd := &cobra.Command{
+		Use:   "validate [flags] [DIR|FILE...]",
+		Short: "Parse and type-check rules",
+		Long: `validate reads each rule (TOML, *.toml files of directories, recursively),
+parses its ES|QL query and type-checks it against the CloudTrail field catalog
+(the fields of Elastic's logs-aws.cloudtrail-* indices), as Elasticsearch would
+when the rule runs. It prints one line per rule, "ok" or the error with
+file:line:col, then a summary, and exits with status 2 if any rule is invalid.
+
+--parse-only stops after parsing: use it for rules written for other
+integrations (Azure, Okta, Elastic Defend, ...), whose fields the CloudTrail
+catalog does not have. Without arguments it validates the bundled rules.`,
+		Example: `  trailql rules validate
+  trailql rules validate my-rules/ extra.toml
+  trailql rules validate --parse-only detection-rules/rules/`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runValidate(cmd.OutOrStdout(), args, parseOnly)
+		},
+	}
+	cmd.Flags().BoolVar(&parseOnly, "parse-only", false, "only parse the queries, do not type-check them against the CloudTrail catalog")
+	return cmd
+}
+
+// runValidate validates each rule file of paths (the bundled rules when
+// paths is empty).
+func runValidate(out io.Writer, paths []string, parseOnly bool) error {
+	type item struct {
+		path string
+		r    *rule.Rule
+		err  error
+	}
+	var items []item
+	if len(paths) == 0 {
+		for _, r := range rule.Bundled() {
+			items = append(items, item{path: r.Path, r: r})
+		}
+	} else {
+		files, err := ruleFiles(paths)
+		if err != nil {
+			return withStatus(exitUsage, err)
+		}
+		if len(files) == 0 {
+			return usageErrorf("no rule files (*.toml) in %s", strings.Join(paths, " "))
+		}
+		for _, f := range files {
+			r, err := rule.LoadFile(f)
+			items = append(items, item{path: f, r: r, err: err})
+		}
+	}
+	now := time.Now().UTC()
+	valid := 0
+	for _, it := range items {
+		err := it.err
+		if err == nil {
+			if parseOnly {
+				err = parseRule(it.r)
+			} else {
+				_, err = detect.CompileRule(it.r, now)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(out, sanitize(err.Error()))
+			continue
+		}
+		valid++
+		fmt.Fprintf(out, "ok   %s (%s)\n", it.path, sanitize(it.r.Name))
+	}
+	fmt.Fprintf(out, "%d of %d valid\n", valid, len(items))
+	if valid != len(items) {
+		return withStatus(exitUsage, errPartialValid)
+	}
+	return nil
+}
+
+// errPartialValid is the exit-2 signal of validate; the lines already say
+// which rules failed, so run() prints nothing more.
+var errPartialValid = errors.New("some rules are invalid")
+
+// parseRule parses a rule's query without type-checking, and names errors by
+// file:line:col like detect.CompileRule does.
+func parseRule(r *rule.Rule) error {
+	_, err := parser.Parse(r.Query)
+	if err == nil {
+		return nil
+	}
+	var list parser.ErrorList
+	if !errors.As(err, &list) {
+		return fmt.Errorf("%s: %w", r.Path, err)
+	}
+	var b strings.Builder
+	for i, e := range list {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		line, col := r.FileLine(e.Pos.Line, e.Pos.Col)
+		fmt.Fprintf(&b, "%s:%d:%d: %s", r.Path, line, col, e.Msg)
+	}
+	return errors.New(b.String())
+}
+
+// ruleFiles expands paths into rule files: a file as given, a directory's
+// *.toml files recursively, in lexical order.
+func ruleFiles(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(d.Name(), ".toml") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		out = append(out, files...)
+	}
+	return out, nil
+}
+
+func newRulesShowCmd() *cobra.Command {
+	var dirs []string
+	cmd := &cobra.Command{
+		Use:   "show [flags] ID|NAME|FILE",
+		Short: "Show a rule: metadata, threat mapping, schedule, query and investigation guide",
+		Long: `show prints one rule for a person at a terminal: its metadata, MITRE ATT&CK
+mapping, schedule, query (with the file's line numbers) and investigation
+guide, with the Markdown turned into plain text. The rule is a file, or a rule
+of the bundled set (or of --rules) named by rule_id, file name or name (a
+unique case-insensitive part of the name is enough).`,
+		Example: `  trailql rules show 74f45152-9aee-11ef-b0a5-f661ea17fbcd
+  trailql rules show "Discovery API Calls via CLI"
+  trailql rules show my-rules/rule.toml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := findRule(args[0], dirs)
+			if err != nil {
+				return err
+			}
+			width := terminalWidth(os.Stdout)
+			if width <= 0 || width > 100 {
+				width = 100
+			}
+			return showRule(cmd.OutOrStdout(), r, width)
+		},
+	}
+	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "rule `FILE|DIR` to search instead of the bundled rules; repeatable")
+	return cmd
+}
+
+// findRule resolves a rule by file path, else by rule_id, file name, exact
+// name or unique name substring among the bundled rules (or dirs).
+func findRule(ref string, dirs []string) (*rule.Rule, error) {
+	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		r, err := rule.LoadFile(ref)
+		if err != nil {
+			return nil, withStatus(exitUsage, err)
+		}
+		return r, nil
+	}
+	rules, err := loadRulesOrBundled(dirs)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rules {
+		stem := strings.TrimSuffix(filepath.Base(r.Path), ".toml")
+		if r.RuleID == ref || stem == ref || strings.EqualFold(r.Name, ref) {
+			return r, nil
+		}
+	}
+	var matches []*rule.Rule
+	for _, r := range rules {
+		if strings.Contains(strings.ToLower(r.Name), strings.ToLower(ref)) {
+			matches = append(matches, r)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return nil, usageErrorf("no rule %q (try 'trailql rules list')", ref)
+	}
+	names := make([]string, len(matches))
+	for i, r := range matches {
+		names[i] = "  " + r.RuleID + "  " + r.Name
+	}
+	return nil, usageErrorf("%q matches %d rules:\n%s", ref, len(matches), strings.Join(names, "\n"))
+}
+
+// showRule renders a rule for a terminal.
+func showRule(w io.Writer, r *rule.Rule, width int) error {
+	p := &printer{w: w, width: width}
+	p.line(sanitize(r.Name))
+	p.line(strings.Repeat("=", min(utf8.RuneCountInString(r.Name), width)))
+	p.blank()
+	kv := func(k, v string) {
+		if v != "" {
+			p.wrap(fmt.Sprintf("%-16s", k), "                ", sanitize(v))
+		}
+	}
+	kv("rule_id", r.RuleID)
+	kv("severity", fmt.Sprintf("%s (risk score %d)", r.Severity, r.RiskScore))
+	kind := r.Type
+	if r.BuildingBlockType != "" {
+		kind += ", building block"
+	}
+	kv("type", kind)
+	sched := fmt.Sprintf("every %s, looking back to %s", r.Interval, r.From)
+	if r.TimestampOverride != "" {
+		sched += fmt.Sprintf(" (time field %s, falling back to @timestamp)", r.TimestampOverride)
+	}
+	kv("schedule", sched)
+	kv("max_signals", fmt.Sprint(r.MaxSignals))
+	kv("index", strings.Join(r.Index, ", "))
+	kv("version", fmt.Sprint(r.Version))
+	kv("maturity", r.Metadata.Maturity)
+	kv("created", r.Metadata.CreationDate)
+	kv("updated", r.Metadata.UpdatedDate)
+	kv("integration", strings.Join(r.Metadata.Integration, ", "))
+	kv("author", strings.Join(r.Author, ", "))
+	kv("license", r.License)
+	kv("file", r.Path)
+	kv("tags", strings.Join(r.Tags, ", "))
+	kv("investigate", strings.Join(r.InvestigationFields, ", "))
+	if s := r.AlertSuppression; s != nil {
+		v := "by " + strings.Join(s.GroupBy, ", ")
+		if s.Duration != nil {
+			v += fmt.Sprintf(" for %d%s", s.Duration.Value, s.Duration.Unit)
+		}
+		kv("suppression", v)
+	}
+
+	p.section("Description")
+	p.markdown(r.Description)
+	if len(r.Threat) > 0 {
+		p.section("MITRE ATT&CK")
+		for _, t := range r.Threat {
+			p.wrap("  ", "    ", sanitize(fmt.Sprintf("%s %s (%s)", t.Tactic.ID, t.Tactic.Name, t.Framework)))
+			for _, te := range t.Technique {
+				p.wrap("    ", "      ", sanitize(te.ID+" "+te.Name))
+				for _, st := range te.Subtechnique {
+					p.wrap("      ", "        ", sanitize(st.ID+" "+st.Name))
+				}
+			}
+		}
+	}
+	if len(r.FalsePositives) > 0 {
+		p.section("False positives")
+		for _, fp := range r.FalsePositives {
+			p.wrap("  - ", "    ", inline(sanitize(collapse(fp))))
+		}
+	}
+	if len(r.References) > 0 {
+		p.section("References")
+		for _, ref := range r.References {
+			p.line("  " + sanitize(ref))
+		}
+	}
+	p.section("Query")
+	for i, l := range strings.Split(strings.TrimRight(r.Query, "\n"), "\n") {
+		n := i + 1
+		if r.QueryLine > 0 {
+			n, _ = r.FileLine(i+1, 1)
+		}
+		p.line(fmt.Sprintf("%5d | %s", n, sanitize(expandTabs(l))))
+	}
+	if strings.TrimSpace(r.Note) != "" {
+		p.section("Investigation guide")
+		p.markdown(r.Note)
+	}
+	if strings.TrimSpace(r.Setup) != "" {
+		p.section("Setup")
+		p.markdown(r.Setup)
+	}
+	return p.err
+}
+
+// printer writes wrapped plain text and remembers the first write error.
+type printer struct {
+	w     io.Writer
+	width int
+	err   error
+}
+
+func (p *printer) line(s string) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintln(p.w, strings.TrimRight(s, " "))
+	}
+}
+
+func (p *printer) blank() { p.line("") }
+
+func (p *printer) section(title string) {
+	p.blank()
+	p.line(title)
+	p.line(strings.Repeat("-", utf8.RuneCountInString(title)))
+}
+
+// wrap prints text word-wrapped to the width, the first line after first,
+// the others after rest.
+func (p *printer) wrap(first, rest, text string) {
+	prefix := first
+	var cur strings.Builder
+	cur.WriteString(prefix)
+	n := utf8.RuneCountInString(prefix)
+	empty := true
+	for _, word := range strings.Fields(text) {
+		wl := utf8.RuneCountInString(word)
+		if !empty && n+1+wl > p.width {
+			p.line(cur.String())
+			cur.Reset()
+			cur.WriteString(rest)
+			n, empty = utf8.RuneCountInString(rest), true
+		}
+		if !empty {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wl
+		empty = false
+	}
+	if !empty {
+		p.line(cur.String())
+	}
+}
+
+var (
+	mdHeading = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
+	mdBullet  = regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`)
+	mdNumber  = regexp.MustCompile(`^(\s*)(\d+)[.)]\s+(.*)$`)
+	mdLink    = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
+	mdBold    = regexp.MustCompile(`(\*\*|__)(.+?)(\*\*|__)`)
+	mdCode    = regexp.MustCompile("`([^`]+)`")
+	mdRule    = regexp.MustCompile(`^\s*([-*_]\s*){3,}$`)
+	mdStrong  = regexp.MustCompile(`^(\*\*|__)([^*_]+)(\*\*|__):?$`)
+)
+
+// markdown renders the Markdown of an investigation guide as plain text:
+// headings become underlined titles, list items get a bullet and hang,
+// paragraphs are joined and wrapped, emphasis, code ticks and link syntax
+// disappear (a link keeps its URL in parentheses), fenced code is indented
+// unchanged. Control characters are removed first (sanitize).
+func (p *printer) markdown(md string) {
+	lines := strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n")
+	var para []string
+	paraFirst, paraRest := "", ""
+	flush := func() {
+		if len(para) > 0 {
+			p.wrap(paraFirst, paraRest, inline(strings.Join(para, " ")))
+			para = nil
+		}
+	}
+	inFence := false
+	for _, raw := range lines {
+		l := sanitize(expandTabs(raw))
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			flush()
+			inFence = !inFence
+			continue
+		}
+		if inFence {
+			p.line("    " + l)
+			continue
+		}
+		switch {
+		case t == "":
+			flush()
+			continue
+		case mdRule.MatchString(t):
+			flush()
+			p.blank()
+			continue
+		}
+		if m := mdHeading.FindStringSubmatch(t); m != nil {
+			flush()
+			title := inline(m[2])
+			p.blank()
+			p.line(title)
+			if len(m[1]) <= 2 {
+				p.line(strings.Repeat("~", utf8.RuneCountInString(title)))
+			}
+			continue
+		}
+		if m := mdStrong.FindStringSubmatch(t); m != nil {
+			// A paragraph that is all bold is used as a sub-heading.
+			flush()
+			p.blank()
+			p.line(inline(m[2]))
+			continue
+		}
+		if m := mdBullet.FindStringSubmatch(l); m != nil {
+			flush()
+			ind := strings.Repeat("  ", len(m[1])/2+1)
+			paraFirst, paraRest = ind+"• ", ind+"  "
+			para = append(para, m[2])
+			continue
+		}
+		if m := mdNumber.FindStringSubmatch(l); m != nil {
+			flush()
+			ind := strings.Repeat("  ", len(m[1])/2+1)
+			num := m[2] + ". "
+			paraFirst, paraRest = ind+num, ind+strings.Repeat(" ", len(num))
+			para = append(para, m[3])
+			continue
+		}
+		if len(para) == 0 {
+			paraFirst, paraRest = "", ""
+		}
+		para = append(para, t)
+	}
+	flush()
+}
+
+// inline removes inline Markdown: links keep text and URL, emphasis and
+// code ticks go.
+func inline(s string) string {
+	s = mdLink.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdLink.FindStringSubmatch(m)
+		if sub[1] == sub[2] {
+			return sub[2]
+		}
+		return sub[1] + " (" + sub[2] + ")"
+	})
+	s = mdBold.ReplaceAllString(s, "$2")
+	s = mdCode.ReplaceAllString(s, "$1")
+	return strings.ReplaceAll(s, `\_`, "_")
+}
+
+// collapse joins a text's lines into one.
+func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func expandTabs(s string) string { return strings.ReplaceAll(s, "\t", "    ") }
+
+// sanitize makes rule text safe to print on a terminal: rule files are
+// input, and escape sequences in a name or note could rewrite the screen or
+// hide text. It drops C0 controls other than newline, DEL, C1 controls,
+// bidirectional overrides and invalid UTF-8.
+func sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\t' {
+			b.WriteString("    ")
+			continue
+		}
+		if !unsafeRune(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	switch {
+	case r == '\n':
+		return false
+	case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+		return true
+	}
+	return unicode.Is(unicode.Cs, r)
+}
+
+func newRulesTestCmd() *cobra.Command {
+	var verbose bool
+	var runPattern string
+	var geoip *geoipFlags
+	cmd := &cobra.Command{
+		Use:   "test [flags] DIR|FILE...",
+		Short: "Run rule script tests (*.test)",
+		Long: `test runs script tests: small text files that feed raw CloudTrail records to a
+rule (or an ad-hoc ES|QL query) and state the alerts (or rows) expected. See
+testdata/rules/ in the trailql repository for examples and the ruletest
+package documentation for the format. Directories are searched recursively for
+*.test files. It prints PASS, FAIL or SKIP per case, the failed expectations
+with file:line, and a summary; the exit status is 1 if any case failed or a
+script could not be read.
+
+A case that states "geoip" lines runs on GeoIP/ASN databases built from them;
+a case marked "requires geoip" without such lines runs on the databases given
+with --geoip-city/--geoip-asn, and is skipped without them.`,
+		Example: `  trailql rules test testdata/rules/
+  trailql rules test -v --run 'window' testdata/rules/discovery_multiple_discovery_api_calls_via_cli/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var re *regexp.Regexp
+			if runPattern != "" {
+				var err error
+				if re, err = regexp.Compile(runPattern); err != nil {
+					return usageErrorf("--run: %v", err)
+				}
+			}
+			geo, err := geoip.open()
+			if err != nil {
+				return err
+			}
+			if geo != nil {
+				defer geo.Close()
+			}
+			return runRuleTests(cmd.OutOrStdout(), args, re, verbose, ruletest.Options{GeoIP: geo})
+		},
+	}
+	geoip = addGeoIPFlags(cmd.Flags())
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print warnings and the alerts' group columns of every case")
+	cmd.Flags().StringVar(&runPattern, "run", "", "run only the cases whose file/case name matches `REGEXP`")
+	return cmd
+}
+
+// runRuleTests runs the scripts of paths and prints one line per case.
+func runRuleTests(out io.Writer, paths []string, re *regexp.Regexp, verbose bool, opts ruletest.Options) error {
+	files, err := ruletest.Find(paths...)
+	if err != nil {
+		return withStatus(exitUsage, err)
+	}
+	if len(files) == 0 {
+		return usageErrorf("no script tests (*.test) in %s", strings.Join(paths, " "))
+	}
+	var passed, failed, skipped, broken int
+	for _, f := range files {
+		s, err := ruletest.ParseFile(f)
+		if err != nil {
+			broken++
+			fmt.Fprintf(out, "ERROR %v\n", err)
+			continue
+		}
+		for _, c := range s.Cases {
+			name := f + ": " + c.Name
+			if re != nil && !re.MatchString(filepath.ToSlash(f)+"/"+c.Name) {
+				continue
+			}
+			res := c.Run(opts)
+			switch {
+			case res.Skipped != "":
+				skipped++
+				fmt.Fprintf(out, "SKIP  %s (%s)\n", name, res.Skipped)
+				continue
+			case res.Passed():
+				passed++
+				fmt.Fprintf(out, "PASS  %s\n", name)
+			default:
+				failed++
+				fmt.Fprintf(out, "FAIL  %s\n", name)
+				for _, msg := range res.Failures {
+					fmt.Fprintf(out, "      %s\n", sanitize(msg))
+				}
+			}
+			if verbose {
+				for _, w := range res.Warnings {
+					fmt.Fprintf(out, "      warning: %s\n", sanitize(w))
+				}
+				for i, a := range res.Alerts {
+					fmt.Fprintf(out, "      alert %d: %s\n", i+1, sanitize(alertSummary(a.Doc.Get, a.GroupBy, a.Columns)))
+				}
+			}
+		}
+	}
+	fmt.Fprintf(out, "%d passed, %d failed, %d skipped", passed, failed, skipped)
+	if broken > 0 {
+		fmt.Fprintf(out, ", %d scripts with errors", broken)
+	}
+	fmt.Fprintln(out)
+	if failed > 0 || broken > 0 {
+		return withStatus(exitError, errTestsFailed)
+	}
+	return nil
+}
+
+// errTestsFailed is the exit-1 signal of test; the output already says why.
+var errTestsFailed = errors.New("some rule tests failed")
+
+// alertSummary shows an alert's identifying columns (its group columns, or
+// the first few columns of a non-aggregating rule).
+func alertSummary(get func(string) (any, bool), groupBy, cols []string) string {
+	keys := groupBy
+	if len(keys) == 0 {
+		keys = cols
+		if len(keys) > 4 {
+			keys = keys[:4]
+		}
+	}
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v, ok := get(k)
+		if !ok {
+			v = nil
+		}
+		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+	}
+	return strings.Join(parts, " ")
+}
