@@ -37,6 +37,7 @@ type Mapper struct {
 
 	// Work that can be skipped when Options.Fields does not need it.
 	wantUA       bool
+	uaParts      uaPart // the user_agent passes the wanted fields need
 	wantHosts    bool
 	wantRendered [len(renderedFields)]bool // keyword string
 	wantFlat     [len(renderedFields)]bool // flattened object
@@ -61,7 +62,8 @@ func NewMapper(opts Options) *Mapper {
 		m.namespace = "default"
 	}
 	want := func(name string) bool { return wants(opts.Fields, name) }
-	m.wantUA = want("user_agent.name") || want("user_agent.version") || want("user_agent.os") || want("user_agent.device")
+	m.uaParts = uaPartsWanted(want)
+	m.wantUA = m.uaParts != 0
 	m.wantHosts = want("related.hosts")
 	if opts.GeoIP != nil {
 		m.wantGeo, m.wantASN = want("source.geo"), want("source.as")
@@ -413,7 +415,7 @@ func (b *builder) userAgent() {
 	if !b.m.wantUA {
 		return
 	}
-	ua := cachedUserAgent(s)
+	ua := cachedUserAgentParts(s, b.m.uaParts)
 	b.set("user_agent.name", ua.Name)
 	b.set("user_agent.version", ua.Version)
 	b.set("user_agent.os.name", ua.OSName)

@@ -34,6 +34,14 @@ import (
 // exists; name "Other" when no UA rule matches; os only when an OS rule
 // matches, with version/full only when its major exists; device "Other" when no
 // device rule matches.
+//
+// Speed: real CloudTrail user agents are mostly distinct (aws-cli v2 embeds the
+// command), so caching alone leaves ~1,100 regexes per record. Passes are
+// computed only when their fields are needed (uaPart), and within a pass a
+// rule's regex runs only when its required literals occur in the input
+// (useragent_prefilter.go, useragent_literals.go), with the huge bot-list
+// alternations cut down to their possible alternatives (useragent_prune.go).
+// Results are identical to trying every rule: TestUserAgentPrefilterDifferential.
 
 //go:embed ua_regexes.yml
 var uaRegexesYAML []byte
@@ -47,9 +55,38 @@ type uaRule struct {
 	hasV    [4]bool
 }
 
-// uaRules holds the three rule lists.
+// uaRules holds the three rule lists and their prefilter.
 type uaRules struct {
 	ua, os, device []uaRule
+	pf             *uaPrefilter
+}
+
+// uaPart selects parts of the user_agent object to compute; each part is one
+// independent pass of the processor, so unneeded passes can be skipped.
+type uaPart uint8
+
+const (
+	uaPartName   uaPart = 1 << iota // user_agent.name, user_agent.version (UA pass)
+	uaPartOS                        // user_agent.os.* (OS pass)
+	uaPartDevice                    // user_agent.device.name (device pass)
+
+	uaPartAll = uaPartName | uaPartOS | uaPartDevice
+)
+
+// uaPartsWanted returns the parts whose fields want (e.g. a Mapper's field
+// filter) needs; 0 means none.
+func uaPartsWanted(want func(field string) bool) uaPart {
+	var p uaPart
+	if want("user_agent.name") || want("user_agent.version") {
+		p |= uaPartName
+	}
+	if want("user_agent.os") {
+		p |= uaPartOS
+	}
+	if want("user_agent.device") {
+		p |= uaPartDevice
+	}
+	return p
 }
 
 // uaInfo is the parsed user_agent object (empty strings are absent).
@@ -74,8 +111,11 @@ func loadUARules() (*uaRules, error) {
 			return
 		}
 		r := &uaRules{}
-		build := func(list []map[string]string, nameKey string, vKeys [4]string) ([]uaRule, error) {
+		var conds [3][][][]uaLit
+		var pruners [3][]*uaPruner
+		build := func(pass int, list []map[string]string, nameKey string, vKeys [4]string) ([]uaRule, error) {
 			out := make([]uaRule, 0, len(list))
+			conds[pass] = make([][][]uaLit, 0, len(list))
 			for _, m := range list {
 				expr := m["regex"]
 				if m["regex_flag"] == "i" {
@@ -85,6 +125,12 @@ func loadUARules() (*uaRules, error) {
 				if err != nil {
 					return nil, err
 				}
+				c, tree, err := uaRequiredLiterals(expr)
+				if err != nil {
+					return nil, err
+				}
+				conds[pass] = append(conds[pass], c)
+				pruners[pass] = append(pruners[pass], newUAPruner(tree))
 				rule := uaRule{re: re}
 				rule.name, rule.hasName = m[nameKey]
 				for i, k := range vKeys {
@@ -97,18 +143,19 @@ func loadUARules() (*uaRules, error) {
 			return out, nil
 		}
 		var err error
-		if r.ua, err = build(doc["user_agent_parsers"], "family_replacement", [4]string{"v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"}); err != nil {
+		if r.ua, err = build(0, doc["user_agent_parsers"], "family_replacement", [4]string{"v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"}); err != nil {
 			uaErr = err
 			return
 		}
-		if r.os, err = build(doc["os_parsers"], "os_replacement", [4]string{"os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"}); err != nil {
+		if r.os, err = build(1, doc["os_parsers"], "os_replacement", [4]string{"os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"}); err != nil {
 			uaErr = err
 			return
 		}
-		if r.device, err = build(doc["device_parsers"], "device_replacement", [4]string{}); err != nil {
+		if r.device, err = build(2, doc["device_parsers"], "device_replacement", [4]string{}); err != nil {
 			uaErr = err
 			return
 		}
+		r.pf = newUAPrefilter(conds, pruners)
 		uaParsed = r
 	})
 	return uaParsed, uaErr
@@ -123,7 +170,13 @@ type versioned struct {
 // match mirrors UserAgentSubpattern.match; ok is false when the regex is not
 // found or no name results.
 func (r *uaRule) match(s string) (versioned, bool) {
-	loc := r.re.FindStringSubmatchIndex(s)
+	return r.matchWith(r.re, s)
+}
+
+// matchWith is match using re, which must give the same matches as r.re on s
+// (a pruned variant, see uaPruner).
+func (r *uaRule) matchWith(re *regexp.Regexp, s string) (versioned, bool) {
+	loc := re.FindStringSubmatchIndex(s)
 	if loc == nil {
 		return versioned{}, false
 	}
@@ -156,7 +209,8 @@ func (r *uaRule) match(s string) (versioned, bool) {
 	return out, haveName
 }
 
-// first returns the first rule result in file order.
+// first returns the first rule result in file order, trying every rule (the
+// reference the prefiltered path must agree with).
 func first(rules []uaRule, s string) (versioned, bool) {
 	for i := range rules {
 		if v, ok := rules[i].match(s); ok {
@@ -184,28 +238,64 @@ func joinVersion(v [4]string) string {
 
 // parseUserAgent applies the three passes to s.
 func parseUserAgent(s string) uaInfo {
+	return parseUserAgentParts(s, uaPartAll)
+}
+
+// parseUserAgentParts applies the passes selected by parts to s, skipping
+// regexes the prefilter proves cannot match; the other parts' fields are left
+// empty.
+func parseUserAgentParts(s string, parts uaPart) uaInfo {
+	return parseUA(s, parts, true)
+}
+
+// parseUA applies the passes selected by parts, prefiltered or (for the
+// differential test) trying every rule.
+func parseUA(s string, parts uaPart, prefilter bool) uaInfo {
+	var ua uaInfo
 	r, err := loadUARules()
 	if err != nil || r == nil {
-		return uaInfo{Name: "Other", DeviceName: "Other"}
+		if parts&uaPartName != 0 {
+			ua.Name = "Other"
+		}
+		if parts&uaPartDevice != 0 {
+			ua.DeviceName = "Other"
+		}
+		return ua
 	}
-	var ua uaInfo
-	if v, ok := first(r.ua, s); ok {
-		ua.Name = v.name
-		ua.Version = joinVersion(v.v)
-	} else {
-		ua.Name = "Other"
+	var sc *uaScratch
+	if prefilter && parts != 0 {
+		sc = r.pf.scan(s)
+		defer r.pf.done(sc)
 	}
-	if v, ok := first(r.os, s); ok {
-		ua.OSName = v.name
-		ua.OSVersion = joinVersion(v.v)
-		if ua.OSVersion != "" {
-			ua.OSFull = v.name + " " + ua.OSVersion
+	pass := func(i int, rules []uaRule) (versioned, bool) {
+		if sc != nil {
+			return r.pf.first(i, rules, s, sc)
+		}
+		return first(rules, s)
+	}
+	if parts&uaPartName != 0 {
+		if v, ok := pass(0, r.ua); ok {
+			ua.Name = v.name
+			ua.Version = joinVersion(v.v)
+		} else {
+			ua.Name = "Other"
 		}
 	}
-	if v, ok := first(r.device, s); ok {
-		ua.DeviceName = v.name
-	} else {
-		ua.DeviceName = "Other"
+	if parts&uaPartOS != 0 {
+		if v, ok := pass(1, r.os); ok {
+			ua.OSName = v.name
+			ua.OSVersion = joinVersion(v.v)
+			if ua.OSVersion != "" {
+				ua.OSFull = v.name + " " + ua.OSVersion
+			}
+		}
+	}
+	if parts&uaPartDevice != 0 {
+		if v, ok := pass(2, r.device); ok {
+			ua.DeviceName = v.name
+		} else {
+			ua.DeviceName = "Other"
+		}
 	}
 	return ua
 }
@@ -214,39 +304,70 @@ func parseUserAgent(s string) uaInfo {
 // few distinct values). It is bounded: when full it is emptied and refilled.
 type uaCache struct {
 	mu  sync.RWMutex
-	m   map[string]uaInfo
+	m   map[string]uaCacheEntry
 	max int
+}
+
+// uaCacheEntry is a cached result and the parts it holds.
+type uaCacheEntry struct {
+	info uaInfo
+	have uaPart
 }
 
 // maxCachedUALen: longer user agents are parsed every time instead of cached.
 const maxCachedUALen = 2048
 
 // defaultUACache is shared by all mappers.
-var defaultUACache = &uaCache{m: make(map[string]uaInfo), max: 4096}
+var defaultUACache = &uaCache{m: make(map[string]uaCacheEntry), max: 4096}
 
-// get returns the parsed user agent for s, parsing at most once per cache epoch.
-func (c *uaCache) get(s string) uaInfo {
+// get returns the parts of the parsed user agent for s, parsing each part at
+// most once per cache epoch. Only the requested parts are set in the result,
+// whatever else is cached, so output does not depend on cache history.
+func (c *uaCache) get(s string, parts uaPart) uaInfo {
 	c.mu.RLock()
-	ua, ok := c.m[s]
+	e, ok := c.m[s]
 	c.mu.RUnlock()
-	if ok {
-		return ua
+	if !ok || parts&^e.have != 0 {
+		missing := parts &^ e.have
+		e.info = mergeUAInfo(e.info, parseUserAgentParts(s, missing), missing)
+		e.have |= missing
+		if len(s) <= maxCachedUALen { // keep the cache's memory bounded too
+			c.mu.Lock()
+			if len(c.m) >= c.max {
+				clear(c.m)
+			}
+			c.m[s] = e
+			c.mu.Unlock()
+		}
 	}
-	ua = parseUserAgent(s)
-	if len(s) > maxCachedUALen {
-		return ua // keep the cache's memory bounded too
+	return mergeUAInfo(uaInfo{}, e.info, parts)
+}
+
+// mergeUAInfo returns dst with the fields of parts taken from src.
+func mergeUAInfo(dst, src uaInfo, parts uaPart) uaInfo {
+	if parts&uaPartName != 0 {
+		dst.Name, dst.Version = src.Name, src.Version
 	}
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		clear(c.m)
+	if parts&uaPartOS != 0 {
+		dst.OSName, dst.OSVersion, dst.OSFull = src.OSName, src.OSVersion, src.OSFull
 	}
-	c.m[s] = ua
-	c.mu.Unlock()
-	return ua
+	if parts&uaPartDevice != 0 {
+		dst.DeviceName = src.DeviceName
+	}
+	return dst
 }
 
 // cachedUserAgent returns the user_agent fields Elasticsearch's user_agent
 // processor gives for s (cached).
 func cachedUserAgent(s string) uaInfo {
-	return defaultUACache.get(s)
+	return defaultUACache.get(s, uaPartAll)
+}
+
+// cachedUserAgentParts is cachedUserAgent computing only the parts selected
+// (fields of other parts are empty).
+func cachedUserAgentParts(s string, parts uaPart) uaInfo {
+	if parts == 0 {
+		return uaInfo{}
+	}
+	return defaultUACache.get(s, parts)
 }

@@ -1,0 +1,36 @@
+package ecs
+
+import "testing"
+
+// BenchmarkUserAgent parses 200 distinct realistic CloudTrail user agents,
+// bypassing the cache (real CloudTrail user agents are mostly distinct:
+// aws-cli v2 embeds the command), so it measures the regex passes themselves.
+// "every-rule" is the unfiltered reference (the matcher before the
+// prefilter), "all" the prefiltered three passes, "name" only the UA pass
+// (user_agent.name/version, all the seed rule needs).
+func BenchmarkUserAgent(b *testing.B) {
+	uas := realisticUserAgents(200, 1)
+	if _, err := loadUARules(); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name      string
+		parts     uaPart
+		prefilter bool
+	}{
+		{"every-rule", uaPartAll, false},
+		{"all", uaPartAll, true},
+		{"name", uaPartName, true},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for _, s := range uas { // steady state: compiled pruned variants are cached
+				parseUA(s, bc.parts, bc.prefilter)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = parseUA(uas[i%len(uas)], bc.parts, bc.prefilter)
+			}
+		})
+	}
+}
