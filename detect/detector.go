@@ -39,7 +39,10 @@ type Options struct {
 type Detector struct {
 	opts   Options
 	mapper *ecs.Mapper
-	rules  []*ruleRun
+	// validator maps no field: it checks records no rule can match, so bad
+	// input is reported whether or not a rule would have read it.
+	validator *ecs.Mapper
+	rules     []*ruleRun
 	// fields is the union of the rules' inputs; types their ES|QL types.
 	fields []string
 	types  []esql.DataType
@@ -59,6 +62,10 @@ type ruleRun struct {
 	// event time); rows collects its output.
 	exec *esql.Execution
 	rows [][]any
+	// filter rejects records this rule's WHERE would drop (prefilter.go);
+	// pass is its verdict on the current record.
+	filter *prefilter
+	pass   bool
 	// buffer holds the inputs of a replayed rule (schedule.go); its events
 	// are run when the input ends.
 	replay   bool
@@ -87,6 +94,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 			rr.idx = append(rr.idx, i)
 		}
 		rr.row = make([]esql.Value, len(rr.idx))
+		rr.filter = newPrefilter(c.Program.Query())
 		rr.replay = replayed(c.Program.Query())
 		if !rr.replay {
 			rr.exec = c.Program.Start(func(row []esql.Value) error {
@@ -98,6 +106,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 	}
 	d.values = make([]esql.Value, len(d.fields))
 	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
+	d.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
 	return d
 }
 
@@ -111,6 +120,18 @@ func (d *Detector) Events() int { return d.events }
 // means the record could not be mapped (it is not evaluated); the caller
 // reports it and goes on.
 func (d *Detector) Process(raw []byte) error {
+	wanted := false
+	for _, rr := range d.rules {
+		rr.pass = rr.filter.pass(raw)
+		wanted = wanted || rr.pass
+	}
+	if !wanted {
+		if _, err := d.validator.Map(raw); err != nil {
+			return err
+		}
+		d.events++
+		return nil
+	}
 	ev, err := d.mapper.Map(raw)
 	if err != nil {
 		return err
@@ -120,6 +141,9 @@ func (d *Detector) Process(raw []byte) error {
 	}
 	d.events++
 	for _, rr := range d.rules {
+		if !rr.pass {
+			continue
+		}
 		if rr.replay {
 			ts, _ := ev["@timestamp"].(time.Time)
 			row := make([]esql.Value, len(rr.idx))

@@ -31,6 +31,7 @@ import (
 type Live struct {
 	opts      LiveOptions
 	mapper    *ecs.Mapper
+	validator *ecs.Mapper // checks records no rule's prefilter admits
 	fields    []string
 	types     []esql.DataType
 	values    []esql.Value
@@ -63,6 +64,8 @@ const DefaultAllowedLateness = 15 * time.Minute
 type liveRule struct {
 	c       *Compiled
 	plan    *splitPlan
+	filter  *prefilter
+	pass    bool
 	idx     []int
 	row     []esql.Value
 	exec    *esql.Execution
@@ -120,7 +123,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 			errs = append(errs, fmt.Errorf("%s: rule %q cannot run live: %v", c.Rule.Path, c.Rule.Name, err))
 			continue
 		}
-		lr := &liveRule{c: c, plan: plan, buckets: map[int64]*liveBucket{}, sent: map[string]string{}, late: &l.Late, finalBefore: -1 << 62}
+		lr := &liveRule{c: c, plan: plan, filter: newPrefilter(c.Program.Query()), buckets: map[int64]*liveBucket{}, sent: map[string]string{}, late: &l.Late, finalBefore: -1 << 62}
 		for _, in := range plan.prefix.Inputs() {
 			lr.idx = append(lr.idx, field(in))
 		}
@@ -133,6 +136,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	}
 	l.values = make([]esql.Value, len(l.fields))
 	l.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: l.fields, GeoIP: opts.GeoIP})
+	l.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
 	return l, nil
 }
 
@@ -159,6 +163,15 @@ func (lr *liveRule) route(row []esql.Value) error {
 // Process maps one raw record and feeds it to every rule. An error means the
 // record could not be mapped; the caller reports it and goes on.
 func (l *Live) Process(raw []byte) error {
+	wanted := false
+	for _, lr := range l.rules {
+		lr.pass = lr.filter.pass(raw)
+		wanted = wanted || lr.pass
+	}
+	if !wanted {
+		_, err := l.validator.Map(raw)
+		return err
+	}
 	ev, err := l.mapper.Map(raw)
 	if err != nil {
 		return err
@@ -179,6 +192,9 @@ func (l *Live) Process(raw []byte) error {
 		l.maxEvent = ms
 	}
 	for _, lr := range l.rules {
+		if !lr.pass {
+			continue
+		}
 		for i, j := range lr.idx {
 			lr.row[i] = l.values[j]
 		}

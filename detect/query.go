@@ -36,12 +36,14 @@ func CompileQuery(text string, now time.Time) (*esql.Program, error) {
 // Query runs one compiled ad-hoc query over raw records and streams its
 // result rows to emit. It is not safe for concurrent use.
 type Query struct {
-	prog   *esql.Program
-	mapper *ecs.Mapper
-	fields []string
-	types  []esql.DataType
-	row    []esql.Value
-	exec   *esql.Execution
+	prog      *esql.Program
+	mapper    *ecs.Mapper
+	validator *ecs.Mapper // checks records the prefilter rejects
+	filter    *prefilter
+	fields    []string
+	types     []esql.DataType
+	row       []esql.Value
+	exec      *esql.Execution
 }
 
 // NewQuery prepares prog to run over records.
@@ -55,6 +57,8 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 	}
 	q.row = make([]esql.Value, len(q.fields))
 	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields, GeoIP: opts.GeoIP})
+	q.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
+	q.filter = newPrefilter(prog.Query())
 	q.exec = prog.Start(emit)
 	return q
 }
@@ -62,6 +66,10 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 // Process maps one raw record and pushes it through the query. An error
 // means the record could not be mapped; the caller reports it and goes on.
 func (q *Query) Process(raw []byte) error {
+	if !q.filter.pass(raw) {
+		_, err := q.validator.Map(raw)
+		return err
+	}
 	ev, err := q.mapper.Map(raw)
 	if err != nil {
 		return err

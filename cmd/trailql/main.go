@@ -83,6 +83,6 @@ Exit status: 0 success; 1 failure; 2 usage, rule or query error;
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDetectCmd(), newQueryCmd(), newECSCmd(), newVersionCmd())
+	root.AddCommand(newDetectCmd(), newQueryCmd(), newRulesCmd(), newECSCmd(), newVersionCmd())
 	return root
 }

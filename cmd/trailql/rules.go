@@ -374,15 +374,25 @@ type printer struct {
 	w     io.Writer
 	width int
 	err   error
+	// atBlank is set after an empty line, so blocks are separated by one
+	// blank line however the Markdown spaced them.
+	atBlank bool
 }
 
 func (p *printer) line(s string) {
+	s = strings.TrimRight(s, " ")
+	p.atBlank = s == ""
 	if p.err == nil {
-		_, p.err = fmt.Fprintln(p.w, strings.TrimRight(s, " "))
+		_, p.err = fmt.Fprintln(p.w, s)
 	}
 }
 
-func (p *printer) blank() { p.line("") }
+// blank ends a block with one empty line (never two in a row).
+func (p *printer) blank() {
+	if !p.atBlank {
+		p.line("")
+	}
+}
 
 func (p *printer) section(title string) {
 	p.blank()
@@ -446,6 +456,7 @@ func (p *printer) markdown(md string) {
 		}
 	}
 	inFence := false
+	gap := false // a blank source line ended the previous block
 	for _, raw := range lines {
 		l := sanitize(expandTabs(raw))
 		t := strings.TrimSpace(l)
@@ -461,6 +472,7 @@ func (p *printer) markdown(md string) {
 		switch {
 		case t == "":
 			flush()
+			gap = true
 			continue
 		case mdRule.MatchString(t):
 			flush()
@@ -486,6 +498,7 @@ func (p *printer) markdown(md string) {
 		}
 		if m := mdBullet.FindStringSubmatch(l); m != nil {
 			flush()
+			gap = false
 			ind := strings.Repeat("  ", len(m[1])/2+1)
 			paraFirst, paraRest = ind+"• ", ind+"  "
 			para = append(para, m[2])
@@ -493,6 +506,7 @@ func (p *printer) markdown(md string) {
 		}
 		if m := mdNumber.FindStringSubmatch(l); m != nil {
 			flush()
+			gap = false
 			ind := strings.Repeat("  ", len(m[1])/2+1)
 			num := m[2] + ". "
 			paraFirst, paraRest = ind+num, ind+strings.Repeat(" ", len(num))
@@ -501,7 +515,11 @@ func (p *printer) markdown(md string) {
 		}
 		if len(para) == 0 {
 			paraFirst, paraRest = "", ""
+			if gap {
+				p.blank()
+			}
 		}
+		gap = false
 		para = append(para, t)
 	}
 	flush()

@@ -1,0 +1,148 @@
+package detect
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trailql/trailql/esql/parser"
+	"github.com/trailql/trailql/rule"
+)
+
+func TestPrefilterDerivation(t *testing.T) {
+	for _, tc := range []struct {
+		where string
+		want  string // requirements, "|" between alternatives, ";" between requirements
+	}{
+		{`event.action == "ListUsers"`, `"ListUsers"`},
+		{`event.provider IN ("iam.amazonaws.com", "sts.amazonaws.com") AND user_agent.name == "aws-cli"`, `"iam.amazonaws.com"|"sts.amazonaws.com";aws-cli`},
+		{`true IN (starts_with(event.action, "Get"), starts_with(event.action, "List"))`, `"Get|"List`},
+		{`ends_with(event.action, "Policy") OR event.action == "X"`, `Policy"|"X"`},
+		{`NOT event.action == "X"`, ``},
+		{`event.action != "X"`, ``},
+		{`event.outcome == "success"`, ``},                  // derived, not verbatim
+		{`user_agent.name == "Python Requests"`, ``},        // produced by a replacement
+		{`event.action == "a\"b"`, ``},                      // has several JSON encodings
+		{`event.action == "X" OR event.outcome == "y"`, ``}, // one branch unconstrained
+		{`event.action LIKE "Get*"`, ``},
+	} {
+		q, err := parser.Parse("FROM logs-aws.cloudtrail-* | WHERE " + tc.where)
+		must(t, err)
+		var got []string
+		if p := newPrefilter(q); p != nil {
+			for _, r := range p.all {
+				var alts []string
+				for _, a := range r.anyOf {
+					alts = append(alts, string(a))
+				}
+				got = append(got, strings.Join(alts, "|"))
+			}
+		}
+		if g := strings.Join(got, ";"); g != tc.want {
+			t.Errorf("WHERE %s: requirements %q, want %q", tc.where, g, tc.want)
+		}
+	}
+	// A field assigned by EVAL is not the source field any more.
+	q, _ := parser.Parse(`FROM logs-aws.cloudtrail-* | EVAL event.action = "ListUsers" | WHERE event.action == "ListUsers"`)
+	if p := newPrefilter(q); p != nil {
+		t.Errorf("prefilter on an EVAL-assigned field: %v", p.all)
+	}
+}
+
+func TestPrefilterEscapes(t *testing.T) {
+	q, _ := parser.Parse(`FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" AND event.provider == "ec2.amazonaws.com"`)
+	p := newPrefilter(q)
+	for _, tc := range []struct {
+		raw  string
+		pass bool
+	}{
+		{`{"userAgent":"aws-cli/2.1","eventSource":"ec2.amazonaws.com"}`, true},
+		{`{"userAgent":"Boto3/1.2","eventSource":"ec2.amazonaws.com"}`, false},
+		{`{"userAgent":"aws\u002dcli/2.1","eventSource":"ec2.amazonaws.com"}`, true}, // an escape may hide it
+		{`{"userAgent":"aws-cli/2.1","eventSource":"s3.amazonaws.com"}`, false},
+	} {
+		if got := p.pass([]byte(tc.raw)); got != tc.pass {
+			t.Errorf("%s: pass = %v, want %v", tc.raw, got, tc.pass)
+		}
+	}
+}
+
+// escapeSome rewrites some letters of JSON string contents as \u escapes
+// and slashes as \/, which JSON allows and CloudTrail writers may emit.
+func escapeSome(raw []byte, r *rand.Rand) []byte {
+	var out bytes.Buffer
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '\\':
+			out.WriteByte(c)
+			i++
+			out.WriteByte(raw[i])
+			continue
+		case c == '"':
+			inString = !inString
+		case inString && c == '/' && r.Intn(4) == 0:
+			out.WriteString(`\/`)
+			continue
+		case inString && c >= 'a' && c <= 'z' && r.Intn(30) == 0:
+			fmt.Fprintf(&out, `\u%04x`, c)
+			continue
+		}
+		out.WriteByte(c)
+	}
+	return out.Bytes()
+}
+
+// With and without the prefilter, every rule gives the same alerts, on
+// records with and without JSON escapes.
+func TestPrefilterIsConservative(t *testing.T) {
+	rules := append([]*rule.Rule{rule.Seed()}, rule.Bundled()...)
+	var compiled []*Compiled
+	for _, r := range rules {
+		c, err := CompileRule(r, time.Now())
+		if err == nil {
+			compiled = append(compiled, c)
+		}
+	}
+	r := rand.New(rand.NewSource(7))
+	raws := randomCorpus(11, 2000)
+	for i := range raws {
+		if i%2 == 0 {
+			raws[i] = escapeSome(raws[i], r)
+		}
+		if !json.Valid(raws[i]) {
+			t.Fatalf("escaping broke record %d: %s", i, raws[i])
+		}
+	}
+	run := func(filter bool) []string {
+		d := New(compiled, Options{Now: time.Unix(0, 0)})
+		if !filter {
+			for _, rr := range d.rules {
+				rr.filter = nil
+			}
+		}
+		for _, raw := range raws {
+			_ = d.Process(raw)
+		}
+		alerts, err := d.Finish()
+		must(t, err)
+		var out []string
+		for _, a := range alerts {
+			b, _ := json.Marshal(a.Doc)
+			out = append(out, string(b))
+		}
+		return out
+	}
+	with, without := run(true), run(false)
+	if len(without) == 0 {
+		t.Fatal("no alerts to compare")
+	}
+	if strings.Join(with, "\n") != strings.Join(without, "\n") {
+		t.Errorf("prefilter changed the alerts: %d with, %d without", len(with), len(without))
+	}
+}
