@@ -44,7 +44,9 @@
 //
 // A file whose first non-blank byte is neither '{' nor '[' is not a log: it is
 // one Problem, counted in Stats.SkippedFiles, and is not read further (so an
-// NDJSON file whose first line is garbage is lost whole).
+// NDJSON file whose first line is garbage is lost whole), unless its first
+// line is exactly one JSON scalar ("x", 42, null): that is NDJSON whose first
+// record is not an object, a skipped record, and the lines after it are read.
 //
 // A JSON object that is neither a delivery file nor a digest is passed on as a
 // record even when it has none of CloudTrail's keys: deciding whether it is a
@@ -72,7 +74,20 @@
 //     data (bad checksum or deflate stream) rather than a cut, the line or
 //     document being read is dropped, since garbage can still parse; NDJSON
 //     lines passed on before the damage was detected cannot be recalled;
+//   - a record larger than Reader.MaxRecordSize (16 MiB by default) or
+//     nested deeper than Reader.MaxDepth (256 levels) is a skipped record;
+//     reading goes on at the next record (in an array, as after invalid JSON);
+//   - a "Records" value that is not an array, and invalid JSON after the
+//     Records array, are whole-file problems counted in Stats.SkippedFiles
+//     (each file is counted once however many of its parts are lost);
 //   - a multi-line document larger than 1 GiB is a skipped file;
 //   - an empty file is a Problem ("empty file") counted in Stats.SkippedFiles;
 //     empty standard input is simply no records.
+//
+// A delivery file with an empty Records array ({"Records":[]}) is valid: no
+// records and no Problem. Problem.Skipped tells problems that lost input from
+// warnings that lost nothing (a missing ',' between records, a directory
+// reached again through a symbolic link). Problem.Raw holds the skipped bytes
+// (cut to Reader.MaxProblemRaw, see Problem.Truncated), so that they can be
+// kept aside (package deadletter).
 package cloudtrail

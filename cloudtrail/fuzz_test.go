@@ -50,6 +50,7 @@ func FuzzRead(f *testing.F) {
 		if st.Records != len(raws) || st.Files != 1 {
 			t.Fatalf("stats %+v for %d records", st, len(raws))
 		}
+		limited(t, data)
 		if want, ok := expected(data); ok {
 			if len(want) != len(raws) {
 				t.Fatalf("%d records, encoding/json finds %d", len(raws), len(want))
@@ -105,4 +106,47 @@ func expected(data []byte) ([][]byte, bool) {
 		}
 	}
 	return out, true
+}
+
+// limited reads data again with small limits (issue "Reliability", item 4):
+// no record passed on may break them, whatever the input.
+func limited(t *testing.T, data []byte) {
+	const size, depth = 64, 3
+	r := &Reader{MaxRecordSize: size, MaxDepth: depth, OnProblem: func(p Problem) {
+		if p.Reason == "" || p.Skipped && p.Index < -1 {
+			t.Fatalf("bad problem %+v", p)
+		}
+	}}
+	var st Stats
+	u := newRun(r, context.Background(), func(rec Record) error {
+		if len(rec.Raw) > size {
+			t.Fatalf("record of %d bytes passed a %d-byte limit", len(rec.Raw), size)
+		}
+		if d := nesting(rec.Raw); d > depth {
+			t.Fatalf("record nesting %d levels passed a %d-level limit: %q", d, depth, rec.Raw)
+		}
+		return nil
+	}, &st)
+	if err := u.stream("fuzz", bytes.NewReader(data)); err != nil {
+		t.Fatalf("fatal error %v", err)
+	}
+}
+
+// nesting is the deepest nesting of containers in valid JSON b.
+func nesting(b []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	d, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			d++
+			deepest = max(deepest, d)
+		case json.Delim('}'), json.Delim(']'):
+			d--
+		}
+	}
 }

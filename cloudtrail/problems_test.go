@@ -122,18 +122,21 @@ func TestProblems(t *testing.T) {
 			name:     "Records is not an array",
 			data:     `{"Records":null}`,
 			problems: []want{{-1, `"Records" is not an array but null`}},
+			// Counted, so that the run's exit status says input was lost.
+			skippedFile: 1,
 		},
 		{
-			name:     "invalid JSON after the Records array",
-			data:     `{"Records":[` + r0 + `],"x":nul}`,
-			records:  []string{r0},
-			problems: []want{{-1, "invalid character '}' in literal null; the rest of the line was skipped (after the Records array)"}},
+			name:        "invalid JSON after the Records array",
+			data:        `{"Records":[` + r0 + `],"x":nul}`,
+			records:     []string{r0},
+			problems:    []want{{-1, "invalid character '}' in literal null; the rest of the line was skipped (after the Records array)"}},
+			skippedFile: 1,
 		},
 		{
 			name:        "nesting deeper than 10000",
 			data:        `{"Records":[` + r0 + `,` + deep + `]}`,
 			records:     []string{r0},
-			problems:    []want{{1, "exceeded max depth of 10000"}},
+			problems:    []want{{1, "nested deeper than 256 levels, the maximum depth (--max-depth)"}},
 			skippedRecs: 1,
 		},
 		{

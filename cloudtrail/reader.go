@@ -11,6 +11,59 @@ type Reader struct {
 	// OnProblem, when set, receives every problem found in the input, in order.
 	// Problems never stop a Read; they are counted in Stats either way.
 	OnProblem func(Problem)
+
+	// MaxRecordSize is the largest record, in bytes, passed to the callback;
+	// a larger one is a skipped record and reading goes on at the next one.
+	// 0 means DefaultMaxRecordSize. Lines and documents are still held whole
+	// in memory up to their own limits (256 MiB per NDJSON line, 1 GiB per
+	// multi-line document) before records are cut out of them.
+	MaxRecordSize int
+	// MaxDepth is the deepest nesting of objects and arrays a record may have,
+	// counting the record object itself as 1; a deeper record is skipped and
+	// reading goes on at the next one. 0 means DefaultMaxDepth.
+	MaxDepth int
+	// MaxProblemRaw caps Problem.Raw: 0 means 64 KiB, a negative value keeps
+	// the offending bytes whole (a dead-letter writer wants them unchanged).
+	MaxProblemRaw int
+}
+
+const (
+	// DefaultMaxRecordSize is 16 MiB. CloudTrail's own records are far
+	// smaller (the largest in the public data sets are a few hundred KB: big
+	// requestParameters/responseElements, policy documents), so the limit
+	// only stops hostile or broken input from reaching the mapper.
+	DefaultMaxRecordSize = 16 << 20
+	// DefaultMaxDepth is 256 levels. Real records nest about ten deep. The
+	// ECS mapper's JSON parser (valyala/fastjson, MaxDepth = 300) rejects
+	// anything deeper than 300, so a larger limit only moves the error.
+	DefaultMaxDepth = 256
+)
+
+func (r *Reader) maxRecordSize() int {
+	if r.MaxRecordSize > 0 {
+		return r.MaxRecordSize
+	}
+	return DefaultMaxRecordSize
+}
+
+func (r *Reader) maxDepth() int {
+	switch {
+	case r.MaxDepth <= 0:
+		return DefaultMaxDepth
+	case r.MaxDepth > maxDepth:
+		return maxDepth // the scanner's own bound on its stack
+	}
+	return r.MaxDepth
+}
+
+func (r *Reader) maxProblemRaw() int {
+	switch {
+	case r.MaxProblemRaw < 0:
+		return int(^uint(0) >> 1)
+	case r.MaxProblemRaw == 0:
+		return defaultProblemRaw
+	}
+	return r.MaxProblemRaw
 }
 
 // Read reads paths in order (files, directories walked recursively in sorted

@@ -10,9 +10,9 @@ var recordKeys = []string{"eventVersion", "eventTime", "eventName", "eventSource
 // resync looks, after invalid JSON at off inside an array of records, for the
 // start of the next record: a '{' at or after off, preceded by ',' or '}'
 // (whitespace aside), that opens a valid object with a CloudTrail key and is
-// followed by ',' or ']'. Only a heuristic: it works on the usual damage
+// followed by ',' or ']', and nests at most depth levels. Only a heuristic: it works on the usual damage
 // (a cut or garbled record) and gives up rather than guess for long.
-func resync(b []byte, off int) (int, bool) {
+func resync(b []byte, off, depth int) (int, bool) {
 	budget := 4*len(b) + 1<<20 // bytes the candidates may scan in total
 	for p := off; p < len(b); p++ {
 		j := bytes.IndexByte(b[p:], '{')
@@ -27,7 +27,7 @@ func resync(b []byte, off int) (int, bool) {
 		if k < 0 || b[k] != ',' && b[k] != '}' {
 			continue
 		}
-		end, err := skipValue(b, p)
+		end, err := skipValueDepth(b, p, depth, 0)
 		if err != nil {
 			budget -= err.off - p
 		} else {

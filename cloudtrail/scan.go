@@ -15,12 +15,21 @@ const maxDepth = 10000
 
 // syntaxError is invalid JSON at byte off of the buffer being scanned.
 type syntaxError struct {
-	off int
-	msg string
-	eof bool // the buffer ended inside the value (more input could complete it)
+	off   int
+	msg   string
+	eof   bool // the buffer ended inside the value (more input could complete it)
+	limit bool // valid JSON, perhaps, but nested deeper than allowed
 }
 
 func (e *syntaxError) Error() string { return e.msg }
+
+// what words the error for a Problem reason.
+func (e *syntaxError) what() string {
+	if e.limit {
+		return e.msg
+	}
+	return "invalid JSON: " + e.msg
+}
 
 func errAt(off int, format string, args ...any) *syntaxError {
 	return &syntaxError{off: off, msg: fmt.Sprintf(format, args...)}
@@ -174,6 +183,15 @@ func scanKey(b []byte, i int) (ks, ke, next int, err *syntaxError) {
 // after b[i] (leading whitespace allowed), or where and why it is invalid.
 // It is iterative: nesting costs one byte of stack per level, not a call frame.
 func skipValue(b []byte, i int) (int, *syntaxError) {
+	return skipValueDepth(b, i, maxDepth, 0)
+}
+
+// skipValueDepth is skipValue allowing at most depth levels of nesting in
+// all, of which outer are already open around b[i] (a record's members are
+// scanned with outer 1). Exceeding depth is an error with limit set.
+func skipValueDepth(b []byte, i, depth, outer int) (int, *syntaxError) {
+	depth = min(depth, maxDepth)
+	limit := depth - outer
 	var stackBuf [64]byte
 	stack := stackBuf[:0] // '{' or '[' per open container
 	var err *syntaxError
@@ -189,8 +207,12 @@ value:
 			if c == '[' {
 				closer = ']'
 			}
-			if len(stack) >= maxDepth {
-				return i, errAt(i, "exceeded max depth of %d", maxDepth)
+			if len(stack) >= limit {
+				if depth == maxDepth {
+					return i, errAt(i, "exceeded max depth of %d", maxDepth)
+				}
+				return i, &syntaxError{off: i, limit: true,
+					msg: fmt.Sprintf("nested deeper than %d levels, the maximum depth (--max-depth)", depth)}
 			}
 			i = skipWS(b, i+1)
 			if i < len(b) && b[i] == closer {

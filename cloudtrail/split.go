@@ -6,8 +6,8 @@ import (
 	"strconv"
 )
 
-// maxProblemRaw caps the bytes copied into Problem.Raw.
-const maxProblemRaw = 64 << 10
+// defaultProblemRaw caps the bytes copied into Problem.Raw by default.
+const defaultProblemRaw = 64 << 10
 
 // status is how splitting a value ended.
 type status uint8
@@ -27,6 +27,7 @@ const (
 // second pass start with exactly those of the first.
 type file struct {
 	r     *Reader
+	run   *run
 	ctx   context.Context
 	fn    func(Record) error
 	st    *Stats
@@ -58,8 +59,13 @@ func (f *file) replaying() bool {
 	return false
 }
 
-// emit passes one record to the callback.
+// emit passes one record to the callback, unless it is over the size limit.
 func (f *file) emit(raw []byte) {
+	if limit := f.r.maxRecordSize(); len(raw) > limit {
+		f.skipRecord(raw, 0, len(raw), "record of "+sizeText(len(raw))+" is larger than the maximum record size "+
+			sizeText(limit)+" (--max-record-size); skipped")
+		return
+	}
 	idx := f.index
 	f.index++
 	if f.replaying() {
@@ -84,16 +90,29 @@ func (f *file) skipRecord(b []byte, start, end int, reason string) {
 		return
 	}
 	f.st.SkippedRecords++
-	f.r.report(Problem{File: f.name, Index: idx, Reason: reason, Raw: clip(b, start, end)})
+	raw, cut := f.clip(b, start, end)
+	f.r.report(Problem{File: f.name, Index: idx, Reason: reason, Raw: raw, Truncated: cut, Skipped: true})
 }
 
 // note reports a problem that skips no record: Index is the next record's
-// index (a problem between records), or -1 for the whole file.
-func (f *file) note(idx int, reason string, raw []byte) {
+// index (a problem between records).
+func (f *file) note(idx int, reason string) {
 	if f.replaying() {
 		return
 	}
-	f.r.report(Problem{File: f.name, Index: idx, Reason: reason, Raw: clip(raw, 0, len(raw))})
+	f.r.report(Problem{File: f.name, Index: idx, Reason: reason})
+}
+
+// skipPart reports part of a file that is not a record and is skipped (a
+// "Records" value that is not an array, garbage after the Records array): a
+// whole-file problem (Index -1), counted once per file in Stats.SkippedFiles.
+func (f *file) skipPart(reason string, b []byte) {
+	if f.replaying() {
+		return
+	}
+	f.run.countSkippedFile(f.name)
+	raw, cut := f.clip(b, 0, len(b))
+	f.r.report(Problem{File: f.name, Index: -1, Reason: reason, Raw: raw, Truncated: cut, Skipped: true})
 }
 
 // digest counts one digest document.
@@ -104,17 +123,31 @@ func (f *file) digest() {
 	f.st.DigestFiles++
 }
 
-func clip(b []byte, start, end int) []byte {
+// clip copies b[start:end] for Problem.Raw, cut to the Reader's limit.
+func (f *file) clip(b []byte, start, end int) ([]byte, bool) {
 	if end > len(b) {
 		end = len(b)
 	}
 	if start >= end {
-		return nil
+		return nil, false
 	}
-	if end-start > maxProblemRaw {
-		end = start + maxProblemRaw
+	cut := false
+	if limit := f.r.maxProblemRaw(); end-start > limit {
+		end, cut = start+limit, true
 	}
-	return bytes.Clone(b[start:end])
+	return bytes.Clone(b[start:end]), cut
+}
+
+// sizeText renders a byte count for a Problem reason: "16 MiB", "512 KiB",
+// "1234567 bytes" (exact, so a user can set a limit just above it).
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + " KiB"
+	}
+	return strconv.Itoa(n) + " bytes"
 }
 
 // pos names offset off of buffer b as "line L, column C" of the input.
@@ -185,7 +218,7 @@ func (f *file) value(b []byte, i int) (int, status) {
 		if err.eof {
 			return len(b), short
 		}
-		f.skipRecord(b, i, len(b), f.pos(b, err.off)+": invalid JSON: "+err.msg+"; "+f.rest())
+		f.skipRecord(b, i, len(b), f.pos(b, err.off)+": "+err.what()+"; "+f.rest())
 		return len(b), stop
 	}
 	f.skipRecord(b, i, end, "not a JSON object but "+kind(b[i]))
@@ -224,7 +257,10 @@ func (f *file) object(b []byte, start int) (int, status) {
 					if err != nil {
 						return f.objectError(b, start, delivery, err)
 					}
-					f.note(-1, f.pos(b, vs)+`: "Records" is not an array but `+kind(b[vs])+"; skipped", b[vs:end])
+					f.skipPart(f.pos(b, vs)+`: "Records" is not an array but `+kind(b[vs])+"; skipped", b[vs:end])
+					if f.fatal != nil {
+						return end, stop
+					}
 					i = end
 				}
 			} else {
@@ -236,7 +272,7 @@ func (f *file) object(b []byte, start int) (int, status) {
 				case "digestEndTime":
 					digestEnd = true
 				}
-				end, err := skipValue(b, vs)
+				end, err := skipValueDepth(b, vs, f.r.maxDepth(), 1)
 				if err != nil {
 					return f.objectError(b, start, delivery, err)
 				}
@@ -272,9 +308,9 @@ func (f *file) objectError(b []byte, start int, delivery bool, err *syntaxError)
 	if err.eof {
 		return len(b), short
 	}
-	reason := f.pos(b, err.off) + ": invalid JSON: " + err.msg + "; " + f.rest()
+	reason := f.pos(b, err.off) + ": " + err.what() + "; " + f.rest()
 	if delivery {
-		f.note(-1, reason+" (after the Records array)", nil)
+		f.skipPart(reason+" (after the Records array)", b[start:])
 	} else {
 		f.skipRecord(b, start, len(b), reason)
 	}
@@ -292,13 +328,13 @@ func (f *file) array(b []byte, start int) (int, status) {
 	}
 	for {
 		rs := i
-		end, err := skipValue(b, rs)
+		end, err := skipValueDepth(b, rs, f.r.maxDepth(), 0)
 		if err != nil {
 			if err.eof {
 				return len(b), short
 			}
-			reason := f.pos(b, err.off) + ": invalid JSON: " + err.msg
-			next, ok := resync(b, err.off)
+			reason := f.pos(b, err.off) + ": " + err.what()
+			next, ok := resync(b, err.off, f.r.maxDepth())
 			if !ok {
 				f.skipRecord(b, rs, len(b), reason+"; no further record found, "+f.rest())
 				return len(b), stop
@@ -334,13 +370,13 @@ func (f *file) array(b []byte, start int) (int, status) {
 		}
 		// Garbage between two records.
 		reason := f.pos(b, i) + ": invalid JSON: " + errAt(i, "invalid character %s after array element", quoteByte(b[i])).msg
-		next, ok := resync(b, i)
+		next, ok := resync(b, i, f.r.maxDepth())
 		switch {
 		case !ok:
 			f.skipRecord(b, i, len(b), reason+"; no further record found, "+f.rest())
 			return len(b), stop
 		case next == i: // only a missing comma: no record lost
-			f.note(f.index, reason+" (missing ','?); read on", nil)
+			f.note(f.index, reason+" (missing ','?); read on")
 		default:
 			f.skipRecord(b, i, next, reason+"; resumed at the next record, at "+f.pos(b, next))
 		}
@@ -362,6 +398,8 @@ func kind(c byte) string {
 		return "a boolean"
 	case 'n':
 		return "null"
+	case '{':
+		return "an object"
 	}
 	return "a number"
 }

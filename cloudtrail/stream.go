@@ -28,6 +28,8 @@ type run struct {
 
 	seen    map[fileKey]bool
 	parents []dirInfo
+
+	skippedFile string // the input last counted in Stats.SkippedFiles
 }
 
 func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {
@@ -41,14 +43,25 @@ var (
 
 // fileProblem reports a file that is skipped, or not read to its end.
 func (u *run) fileProblem(name, reason string) {
+	u.countSkippedFile(name)
+	u.r.report(Problem{File: name, Index: -1, Reason: reason, Skipped: true})
+}
+
+// countSkippedFile counts a file in Stats.SkippedFiles once, however many
+// parts of it are lost (a bad "Records" value, then a cut gzip stream).
+func (u *run) countSkippedFile(name string) {
+	if u.skippedFile == name {
+		return
+	}
+	u.skippedFile = name
 	u.st.SkippedFiles++
-	u.r.report(Problem{File: name, Index: -1, Reason: reason})
 }
 
 // stream reads one input: it detects gzip by its magic bytes and splits the
 // (decompressed) content. It returns only fatal errors (callback, context).
 func (u *run) stream(name string, src io.Reader) error {
 	u.st.Files++
+	u.skippedFile = "" // the same path named twice is two inputs
 	if u.raw == nil {
 		u.raw = bufio.NewReaderSize(src, 256<<10)
 	} else {
@@ -88,7 +101,7 @@ func (u *run) stream(name string, src io.Reader) error {
 	}
 	l := &u.lines
 	l.br, l.max, l.n = br, maxLine, 0
-	f := &file{r: u.r, ctx: u.ctx, fn: u.fn, st: u.st, name: name, line: 1}
+	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: name, line: 1}
 	err = u.split(f, l)
 	u.st.Bytes += l.n
 	return err
@@ -120,7 +133,7 @@ func (u *run) split(f *file, l *lineReader) error {
 		default:
 			first := !seen
 			seen = true
-			if c := line[skipWS(line, 0)]; first && c != '{' && c != '[' {
+			if c := line[skipWS(line, 0)]; first && c != '{' && c != '[' && !scalarLine(line) {
 				// README, LICENSE, a manifest: not worth one problem per line.
 				u.fileProblem(f.name, "not a JSON log file: it starts with "+quoteByte(c))
 				return nil
@@ -209,6 +222,20 @@ func (u *run) readFailed(f *file, err error) {
 func damaged(err error) bool {
 	var corrupt flate.CorruptInputError
 	return errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.As(err, &corrupt)
+}
+
+// scalarLine reports whether line holds exactly one JSON string, number,
+// boolean or null: NDJSON whose first record is not an object. Such a file is
+// read on (the value is a skipped record), so the good records after it are
+// not lost; text that merely starts like JSON ("true story", "2024 report")
+// is still not a log.
+func scalarLine(line []byte) bool {
+	i := skipWS(line, 0)
+	if i >= len(line) || line[i] == '{' || line[i] == '[' {
+		return false
+	}
+	end, err := skipValue(line, i)
+	return err == nil && skipWS(line, end) == len(line)
 }
 
 // opensDocument reports whether a first line that ends inside a JSON value

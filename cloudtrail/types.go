@@ -22,9 +22,20 @@ type Problem struct {
 	File   string
 	Index  int    // record index as in Record.Index, or -1 for the whole file
 	Reason string // what is wrong and where ("line L, column C" of the decompressed input)
-	// Raw holds a copy of the offending bytes when there are some (at most
-	// 64 KiB; longer ones are cut).
+	// Raw holds a copy of the offending bytes when there are some: a skipped
+	// record's exact bytes, or a "Records" value that is not an array. It is
+	// cut to Reader.MaxProblemRaw bytes (64 KiB by default), and Truncated
+	// says so. Raw is nil for whole-file problems that have no bytes of their
+	// own (the file cannot be opened or decompressed, is empty, is not JSON),
+	// and for a line too long to hold in memory.
 	Raw []byte
+	// Truncated reports that Raw is only the first bytes of the offending input.
+	Truncated bool
+	// Skipped reports that input was lost: the problem is counted in
+	// Stats.SkippedRecords or Stats.SkippedFiles. Problems with Skipped false
+	// lose nothing (a missing ',' between records, a directory reached again
+	// through a symbolic link): they are warnings.
+	Skipped bool
 }
 
 // Error formats the problem as "FILE: record N: reason" or "FILE: reason".

@@ -20,6 +20,7 @@ type detectFlags struct {
 	maxSignals int
 	quiet      bool
 	geoip      *geoipFlags
+	limits     *inputLimits
 }
 
 func newDetectCmd() *cobra.Command {
@@ -50,6 +51,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
+	f.limits = addInputFlags(fl, true)
 	return cmd
 }
 
@@ -63,18 +65,19 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	}
 	rules := []*rule.Rule{rule.Seed()}
 	if len(f.rules) > 0 {
-		rules, err = rule.Load(f.rules...)
-		if err != nil {
-			return withStatus(exitUsage, err)
+		var lerr error
+		rules, lerr = rule.Load(f.rules...)
+		if err := f.limits.ruleErrors(lerr, len(rules)); err != nil {
+			return err
 		}
 		if len(rules) == 0 {
 			return usageErrorf("no rules found in %v", f.rules)
 		}
 	}
 	now := time.Now().UTC()
-	compiled, err := detect.Compile(rules, now)
-	if err != nil {
-		return withStatus(exitUsage, err)
+	compiled, cerr := detect.Compile(rules, now)
+	if err := f.limits.ruleErrors(cerr, len(compiled)); err != nil {
+		return err
 	}
 
 	geo, err := f.geoip.open()
@@ -87,9 +90,12 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	rep := newInputReport(os.Stderr)
 	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	if err := f.limits.apply(reader); err != nil {
+		return err
+	}
 	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
 		if err := det.Process(rec.Raw); err != nil {
-			rep.recordProblem(rec, err)
+			f.limits.recordProblem(rep, rec, err)
 		}
 		return nil
 	})
@@ -121,7 +127,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if !f.quiet {
 		rep.summary(fmt.Sprintf("%d alerts from %d rules", len(alerts), len(compiled)))
 	}
-	return rep.status()
+	return f.limits.status(rep.status())
 }
 
 // outputFormat resolves --format, defaulting on whether stdout is a terminal.

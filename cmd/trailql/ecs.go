@@ -16,6 +16,7 @@ func newECSCmd() *cobra.Command {
 	var namespace string
 	var quiet bool
 	var geoip *geoipFlags
+	var limits *inputLimits
 	cmd := &cobra.Command{
 		Use:   "ecs [flags] PATH...",
 		Short: "Print CloudTrail records as the ECS documents Elastic would store",
@@ -33,16 +34,17 @@ see which fields a rule can read and what values they hold.`,
 			if geo != nil {
 				defer geo.Close()
 			}
-			return runECS(cmd.Context(), args, ecs.Options{Namespace: namespace, GeoIP: geo}, quiet)
+			return runECS(cmd.Context(), args, ecs.Options{Namespace: namespace, GeoIP: geo}, quiet, limits)
 		},
 	}
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
 	geoip = addGeoIPFlags(cmd.Flags())
+	limits = addInputFlags(cmd.Flags(), false)
 	return cmd
 }
 
-func runECS(ctx context.Context, paths []string, opts ecs.Options, quiet bool) error {
+func runECS(ctx context.Context, paths []string, opts ecs.Options, quiet bool, limits *inputLimits) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -54,10 +56,13 @@ func runECS(ctx context.Context, paths []string, opts ecs.Options, quiet bool) e
 	mapped := 0
 	var err error
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	if err := limits.apply(reader); err != nil {
+		return err
+	}
 	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
 		ev, err := mapper.Map(rec.Raw)
 		if err != nil {
-			rep.recordProblem(rec, err)
+			limits.recordProblem(rep, rec, err)
 			return nil
 		}
 		mapped++
@@ -72,5 +77,5 @@ func runECS(ctx context.Context, paths []string, opts ecs.Options, quiet bool) e
 	if !quiet {
 		rep.summary(fmt.Sprintf("%d events printed", mapped))
 	}
-	return rep.status()
+	return limits.status(rep.status())
 }

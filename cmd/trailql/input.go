@@ -26,6 +26,11 @@ func newInputReport(stderr io.Writer) *inputReport {
 
 // problem reports one unreadable file or record on stderr.
 func (r *inputReport) problem(p cloudtrail.Problem) {
+	if !p.Skipped {
+		// Recovered: nothing was lost (a missing comma, a symlink loop).
+		fmt.Fprintf(r.stderr, "trailql: warning: %s\n", p.Error())
+		return
+	}
 	fmt.Fprintf(r.stderr, "trailql: skipped %s\n", p.Error())
 }
 

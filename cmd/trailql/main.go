@@ -78,7 +78,8 @@ func newRootCmd() *cobra.Command {
 and runs Elastic's ES|QL detection rules on them, giving the alerts Elastic
 Security would give on the same events, with no Elasticsearch.
 
-Exit status: 0 success; 1 failure; 2 usage, rule or query error;
+Exit status: 0 success; 1 failure; 2 usage, rule or query error (with
+--rules, a rule that fails to load or compile is reported and the others run);
 3 some input was skipped (the rest was processed and alerts were printed).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -17,6 +17,7 @@ func newQueryCmd() *cobra.Command {
 	var format, namespace string
 	var quiet bool
 	var geoip *geoipFlags
+	var limits *inputLimits
 	cmd := &cobra.Command{
 		Use:   "query [flags] 'ES|QL' PATH...",
 		Short: "Run an ad-hoc ES|QL query over CloudTrail files",
@@ -37,17 +38,18 @@ more than 10000. Warnings go to stderr.`,
 			if geo != nil {
 				defer geo.Close()
 			}
-			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo}, quiet)
+			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo}, quiet, limits)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "output `FORMAT`: table, ndjson or csv (default: table on a terminal, else ndjson)")
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
 	geoip = addGeoIPFlags(cmd.Flags())
+	limits = addInputFlags(cmd.Flags(), false)
 	return cmd
 }
 
-func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, quiet bool) error {
+func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, quiet bool, limits *inputLimits) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -72,9 +74,12 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 	})
 	rep := newInputReport(os.Stderr)
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	if err := limits.apply(reader); err != nil {
+		return err
+	}
 	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
 		if err := q.Process(rec.Raw); err != nil {
-			rep.recordProblem(rec, err)
+			limits.recordProblem(rep, rec, err)
 		}
 		return nil
 	})
@@ -93,5 +98,5 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 	if !quiet {
 		rep.summary(fmt.Sprintf("%d rows", rows))
 	}
-	return rep.status()
+	return limits.status(rep.status())
 }
