@@ -38,14 +38,15 @@ when it is; a summary goes to stderr.`,
 		Example: `  trailql detect examples/
   trailql detect --format ndjson AWSLogs/ > alerts.ndjson
   zcat trail.json.gz | trailql detect -
-  trailql detect --rules my-rules/ AWSLogs/`,
+  trailql detect --rules my-rules/ AWSLogs/
+  trailql detect --rules bundled AWSLogs/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDetect(cmd.Context(), f, args)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML); repeatable; default: the seed rule")
+	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML), or \"bundled\" for Elastic's 25 CloudTrail ES|QL rules; repeatable; default: the seed rule")
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: ndjson or table (default: table on a terminal, else ndjson)")
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
@@ -63,16 +64,9 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
-	rules := []*rule.Rule{rule.Seed()}
-	if len(f.rules) > 0 {
-		var lerr error
-		rules, lerr = rule.Load(f.rules...)
-		if err := f.limits.ruleErrors(lerr, len(rules)); err != nil {
-			return err
-		}
-		if len(rules) == 0 {
-			return usageErrorf("no rules found in %v", f.rules)
-		}
+	rules, err := loadRules(f.rules, f.limits)
+	if err != nil {
+		return err
 	}
 	now := time.Now().UTC()
 	compiled, cerr := detect.Compile(rules, now)
@@ -142,4 +136,32 @@ func outputFormat(flag string) (string, error) {
 		return flag, nil
 	}
 	return "", usageErrorf("unknown --format %q (want ndjson or table)", flag)
+}
+
+// loadRules resolves --rules: files and directories of rule TOML, and the
+// word "bundled" for the embedded CloudTrail rules; none means the seed rule.
+func loadRules(specs []string, limits *inputLimits) ([]*rule.Rule, error) {
+	if len(specs) == 0 {
+		return []*rule.Rule{rule.Seed()}, nil
+	}
+	var rules []*rule.Rule
+	var paths []string
+	for _, s := range specs {
+		if s == "bundled" {
+			rules = append(rules, rule.Bundled()...)
+		} else {
+			paths = append(paths, s)
+		}
+	}
+	if len(paths) > 0 {
+		loaded, lerr := rule.Load(paths...)
+		rules = append(rules, loaded...)
+		if err := limits.ruleErrors(lerr, len(rules)); err != nil {
+			return nil, err
+		}
+	}
+	if len(rules) == 0 {
+		return nil, usageErrorf("no rules found in %v", specs)
+	}
+	return rules, nil
 }
