@@ -30,6 +30,10 @@ type run struct {
 	parents []dirInfo
 
 	skippedFile string // the input last counted in Stats.SkippedFiles
+
+	// dispatch, when set, hands each file found to a worker instead of
+	// reading it here (ReadParallel).
+	dispatch func(path string) error
 }
 
 func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {

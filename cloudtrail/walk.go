@@ -36,6 +36,14 @@ func (u *run) path(p string, named bool) error {
 		u.st.DigestFiles++
 		return nil
 	}
+	if u.dispatch != nil {
+		return u.dispatch(p)
+	}
+	return u.file(p)
+}
+
+// file opens and reads one file.
+func (u *run) file(p string) error {
 	in, err := os.Open(p)
 	if err != nil {
 		u.fileProblem(p, osReason(err))

@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trailql/trailql/alert"
@@ -27,6 +29,9 @@ type Options struct {
 	// MaxSignals, when positive, keeps at most that many alerts per rule and
 	// scheduled run, as Kibana does; 0 keeps every alert and warns instead.
 	MaxSignals int
+	// Workers is the number of goroutines that may call Worker(i).Process at
+	// once (0 means 1).
+	Workers int
 }
 
 // Detector evaluates a set of compiled rules over a stream of raw records, in
@@ -35,7 +40,10 @@ type Options struct {
 // time (the seed rule) that is one alert per qualifying group over the whole
 // input (DESIGN.md, "Rule execution").
 //
-// A Detector is not safe for concurrent use.
+// Records may be processed by several goroutines, each through its own
+// Worker: the expensive part (mapping, filtering, everything before the last
+// STATS) runs in parallel, and only the rows that reach STATS meet under a
+// lock. Process is Worker(0).Process; Finish must follow every Process.
 type Detector struct {
 	opts   Options
 	mapper *ecs.Mapper
@@ -44,33 +52,49 @@ type Detector struct {
 	validator *ecs.Mapper
 	rules     []*ruleRun
 	// fields is the union of the rules' inputs; types their ES|QL types.
-	fields []string
-	types  []esql.DataType
-	values []esql.Value
-	// Events counts records mapped and evaluated.
-	events int
+	fields  []string
+	types   []esql.DataType
+	workers []*Worker
+	// events counts records evaluated, over all workers.
+	events atomic.Int64
 	// capWarnings are the max_signals warnings of Finish.
 	capWarnings []string
 }
 
-// ruleRun is one rule's execution state.
+// ruleRun is one rule's shared execution state.
 type ruleRun struct {
 	c   *Compiled
 	idx []int // position in Detector.fields of each program input
-	row []esql.Value
-	// exec streams every event through the query once (rules bucketed by
-	// event time); rows collects its output.
+	// filter rejects records this rule's WHERE would drop (prefilter.go).
+	filter *prefilter
+	// A rule bucketed by event time streams every event once: split at its
+	// last STATS (split.go), workers run the prefix and push its rows into
+	// one suffix execution under mu. A rule that cannot be split runs its
+	// whole program under mu. rows collects the output.
+	plan *splitPlan
+	mu   sync.Mutex
 	exec *esql.Execution
 	rows [][]any
-	// filter rejects records this rule's WHERE would drop (prefilter.go);
-	// pass is its verdict on the current record.
-	filter *prefilter
-	pass   bool
-	// buffer holds the inputs of a replayed rule (schedule.go); its events
-	// are run when the input ends.
+	// A replayed rule (schedule.go) buffers its inputs in the workers; they
+	// are merged into buffer and run when the input ends.
 	replay   bool
 	buffer   []buffered
 	warnings []string
+}
+
+// Worker processes records for a Detector; each is used by one goroutine.
+type Worker struct {
+	d      *Detector
+	values []esql.Value
+	rules  []workerRule
+}
+
+// workerRule is one rule's per-worker state.
+type workerRule struct {
+	row    []esql.Value
+	pass   bool
+	prefix *esql.Execution // split rules: this worker's prefix
+	buffer []buffered      // replayed rules: this worker's events
 }
 
 // New returns a Detector for the compiled rules.
@@ -78,58 +102,103 @@ func New(rules []*Compiled, opts Options) *Detector {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
+	if opts.Workers < 1 {
+		opts.Workers = 1
+	}
 	d := &Detector{opts: opts, fields: []string{}} // non-nil: only these fields are mapped
 	pos := map[string]int{}
 	cat := Catalog()
-	for _, c := range rules {
-		rr := &ruleRun{c: c}
-		for _, name := range c.Program.Inputs() {
-			i, ok := pos[name]
-			if !ok {
-				i = len(d.fields)
-				pos[name] = i
-				d.fields = append(d.fields, name)
-				d.types = append(d.types, inputType(cat, name))
-			}
-			rr.idx = append(rr.idx, i)
+	field := func(name string) int {
+		i, ok := pos[name]
+		if !ok {
+			i = len(d.fields)
+			pos[name] = i
+			d.fields = append(d.fields, name)
+			d.types = append(d.types, inputType(cat, name))
 		}
-		rr.row = make([]esql.Value, len(rr.idx))
-		rr.filter = newPrefilter(c.Program.Query())
-		rr.replay = replayed(c.Program.Query())
+		return i
+	}
+	for _, c := range rules {
+		rr := &ruleRun{c: c, filter: newPrefilter(c.Program.Query()), replay: replayed(c.Program.Query())}
 		if !rr.replay {
-			rr.exec = c.Program.Start(func(row []esql.Value) error {
-				rr.rows = append(rr.rows, jsonRow(row))
-				return nil
-			})
+			if plan, err := splitForBuckets(c); err == nil {
+				rr.plan = plan
+			}
+		}
+		inputs := c.Program.Inputs()
+		switch {
+		case rr.plan != nil:
+			inputs = rr.plan.prefix.Inputs()
+			rr.exec = rr.plan.suffix.Start(rr.collect)
+		case !rr.replay:
+			rr.exec = c.Program.Start(rr.collect)
+		}
+		for _, name := range inputs {
+			rr.idx = append(rr.idx, field(name))
 		}
 		d.rules = append(d.rules, rr)
 	}
-	d.values = make([]esql.Value, len(d.fields))
 	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
 	d.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
+	for i := 0; i < opts.Workers; i++ {
+		w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules))}
+		for j, rr := range d.rules {
+			wr := &w.rules[j]
+			wr.row = make([]esql.Value, len(rr.idx))
+			if rr.plan != nil {
+				wr.prefix = rr.plan.prefix.Start(rr.pushSuffix)
+			}
+		}
+		d.workers = append(d.workers, w)
+	}
 	return d
+}
+
+// collect keeps an output row of the rule's query.
+func (rr *ruleRun) collect(row []esql.Value) error {
+	rr.rows = append(rr.rows, jsonRow(row))
+	return nil
+}
+
+// pushSuffix feeds a row that reached STATS in some worker to the shared
+// suffix execution.
+func (rr *ruleRun) pushSuffix(row []esql.Value) error {
+	in := make([]esql.Value, len(rr.plan.suffixIdx))
+	for i, j := range rr.plan.suffixIdx {
+		in[i] = row[j]
+	}
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	return rr.exec.Push(in)
 }
 
 // Fields lists the ECS fields the loaded rules read.
 func (d *Detector) Fields() []string { return d.fields }
 
 // Events is the number of records evaluated so far.
-func (d *Detector) Events() int { return d.events }
+func (d *Detector) Events() int { return int(d.events.Load()) }
+
+// Worker returns worker i (0 <= i < Options.Workers).
+func (d *Detector) Worker(i int) *Worker { return d.workers[i] }
+
+// Process is Worker(0).Process.
+func (d *Detector) Process(raw []byte) error { return d.workers[0].Process(raw) }
 
 // Process maps one raw CloudTrail record and feeds it to every rule. An error
 // means the record could not be mapped (it is not evaluated); the caller
 // reports it and goes on.
-func (d *Detector) Process(raw []byte) error {
+func (w *Worker) Process(raw []byte) error {
+	d := w.d
 	wanted := false
-	for _, rr := range d.rules {
-		rr.pass = rr.filter.pass(raw)
-		wanted = wanted || rr.pass
+	for i, rr := range d.rules {
+		w.rules[i].pass = rr.filter.pass(raw)
+		wanted = wanted || w.rules[i].pass
 	}
 	if !wanted {
 		if _, err := d.validator.Map(raw); err != nil {
 			return err
 		}
-		d.events++
+		d.events.Add(1)
 		return nil
 	}
 	ev, err := d.mapper.Map(raw)
@@ -137,26 +206,34 @@ func (d *Detector) Process(raw []byte) error {
 		return err
 	}
 	for i, name := range d.fields {
-		d.values[i] = fieldValue(ev, name, d.types[i])
+		w.values[i] = fieldValue(ev, name, d.types[i])
 	}
-	d.events++
-	for _, rr := range d.rules {
-		if !rr.pass {
+	d.events.Add(1)
+	for i, rr := range d.rules {
+		wr := &w.rules[i]
+		if !wr.pass {
 			continue
 		}
 		if rr.replay {
 			ts, _ := ev["@timestamp"].(time.Time)
 			row := make([]esql.Value, len(rr.idx))
-			for i, j := range rr.idx {
-				row[i] = d.values[j]
+			for k, j := range rr.idx {
+				row[k] = w.values[j]
 			}
-			rr.buffer = append(rr.buffer, buffered{ms: ts.UnixMilli(), row: row})
+			wr.buffer = append(wr.buffer, buffered{ms: ts.UnixMilli(), row: row})
 			continue
 		}
-		for i, j := range rr.idx {
-			rr.row[i] = d.values[j]
+		for k, j := range rr.idx {
+			wr.row[k] = w.values[j]
 		}
-		if err := rr.exec.Push(rr.row); err != nil {
+		if wr.prefix != nil {
+			err = wr.prefix.Push(wr.row)
+		} else {
+			rr.mu.Lock()
+			err = rr.exec.Push(wr.row)
+			rr.mu.Unlock()
+		}
+		if err != nil {
 			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
 		}
 	}
@@ -167,9 +244,13 @@ func (d *Detector) Process(raw []byte) error {
 // order) and, within a rule, by their identifying columns.
 func (d *Detector) Finish() ([]*alert.Alert, error) {
 	var alerts []*alert.Alert
-	for _, rr := range d.rules {
+	for i, rr := range d.rules {
 		names := columnNames(rr.c.Program.Columns())
 		if rr.replay {
+			for _, w := range d.workers {
+				rr.buffer = append(rr.buffer, w.rules[i].buffer...)
+				w.rules[i].buffer = nil
+			}
 			rows, ids, intended, err := rr.runSchedule()
 			if err != nil {
 				return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
@@ -185,6 +266,13 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 				alerts = append(alerts, a)
 			}
 			continue
+		}
+		for _, w := range d.workers {
+			if p := w.rules[i].prefix; p != nil {
+				if err := p.Finish(); err != nil {
+					return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+				}
+			}
 		}
 		if err := rr.exec.Finish(); err != nil {
 			return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
@@ -202,10 +290,15 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 // Warnings returns the rules' runtime warnings, each prefixed by the rule name.
 func (d *Detector) Warnings() []string {
 	var out []string
-	for _, rr := range d.rules {
+	for i, rr := range d.rules {
 		ws := rr.warnings
 		if rr.exec != nil {
-			ws = rr.exec.Warnings()
+			ws = appendNew(ws, rr.exec.Warnings())
+		}
+		for _, w := range d.workers {
+			if p := w.rules[i].prefix; p != nil {
+				ws = appendNew(ws, p.Warnings())
+			}
 		}
 		for _, w := range ws {
 			out = append(out, fmt.Sprintf("rule %q: %s", rr.c.Rule.Name, w))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ type detectFlags struct {
 	format     string
 	namespace  string
 	maxSignals int
+	workers    int
 	quiet      bool
 	geoip      *geoipFlags
 	limits     *inputLimits
@@ -50,6 +52,7 @@ when it is; a summary goes to stderr.`,
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: ndjson or table (default: table on a terminal, else ndjson)")
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
+	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
@@ -82,13 +85,18 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		defer geo.Close()
 	}
 	rep := newInputReport(os.Stderr)
-	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo})
+	workers := f.workers
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Worker index `workers` is the reader's standard-input stream.
+	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo, Workers: workers + 1})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
 	if err := f.limits.apply(reader); err != nil {
 		return err
 	}
-	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
-		if err := det.Process(rec.Raw); err != nil {
+	rep.stats, err = reader.ReadParallel(ctx, paths, workers, func(w int, rec cloudtrail.Record) error {
+		if err := det.Worker(w).Process(rec.Raw); err != nil {
 			f.limits.recordProblem(rep, rec, err)
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 	"github.com/trailql/trailql/cloudtrail"
@@ -32,6 +33,8 @@ type inputLimits struct {
 	kept     int // dead letters written
 	dlErrors int // dead letters that could not be written
 	badRules int // rules reported and not run
+
+	mu sync.Mutex // recordProblem is called by parallel workers
 }
 
 // addInputFlags registers --dead-letter, --max-record-size and --max-depth
@@ -80,7 +83,10 @@ func (l *inputLimits) apply(r *cloudtrail.Reader) error {
 
 // recordProblem reports a record that was read but rejected (by the ECS
 // mapping), and keeps it as a dead letter.
+// Workers reading in parallel call it concurrently.
 func (l *inputLimits) recordProblem(rep *inputReport, rec cloudtrail.Record, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	rep.recordProblem(rec, err)
 	if l.dl != nil {
 		l.kept++
