@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -71,5 +72,19 @@ func TestReadParallelStopsOnError(t *testing.T) {
 	cancel()
 	if _, err := r.ReadParallel(ctx, []string{"../examples"}, 2, func(int, Record) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v", err)
+	}
+}
+
+func TestReadStream(t *testing.T) {
+	data := `{"Records":[{"eventTime":"2026-11-02T08:00:00Z","eventName":"A"},"bad",{"eventTime":"2026-11-02T08:00:01Z","eventName":"B"}]}`
+	var got []string
+	var problems []Problem
+	r := &Reader{OnProblem: func(p Problem) { problems = append(problems, p) }}
+	st, err := r.ReadStream(context.Background(), "s3://bucket/key.json.gz", strings.NewReader(data), func(rec Record) error {
+		got = append(got, fmt.Sprintf("%s#%d", rec.File, rec.Index))
+		return nil
+	})
+	if err != nil || st.Records != 2 || st.SkippedRecords != 1 || len(problems) != 1 || problems[0].File != "s3://bucket/key.json.gz" {
+		t.Errorf("got %v, stats %+v, problems %v, err %v", got, st, problems, err)
 	}
 }

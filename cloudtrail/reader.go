@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"context"
+	"io"
 	"os"
 )
 
@@ -95,4 +96,13 @@ func (r *Reader) report(p Problem) {
 	if r.OnProblem != nil {
 		r.OnProblem(p)
 	}
+}
+
+// ReadStream reads one input, such as an S3 object's body, under the given
+// name, as Read reads a file: gzip detected by content, every format, the
+// same problems and limits. The name appears in Records and Problems.
+func (r *Reader) ReadStream(ctx context.Context, name string, src io.Reader, fn func(Record) error) (Stats, error) {
+	var st Stats
+	err := newRun(r, ctx, fn, &st).stream(name, src)
+	return st, err
 }
