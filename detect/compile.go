@@ -20,16 +20,32 @@ type Compiled struct {
 	// aggregating rule: the BY columns of the last top-level STATS that survive
 	// to the output. Nil for non-aggregating rules.
 	GroupBy []string
+	// maxGroups bounds the groups of its STATS (esql.Options.MaxGroups).
+	maxGroups int
+}
+
+// CompileOptions tune Compile.
+type CompileOptions struct {
+	// Now is the value of NOW() (replayed rules bind it to each run).
+	Now time.Time
+	// MaxGroups bounds the groups one STATS may hold (see
+	// esql.Options.MaxGroups); 0 means esql.DefaultMaxGroups.
+	MaxGroups int
 }
 
 // Compile compiles each rule's query. Errors name the rule file and the
 // position in that file, e.g. "rules/x.toml:42:7: Unknown column [foo]".
 // Rules that compile are returned even when others fail.
 func Compile(rules []*rule.Rule, now time.Time) ([]*Compiled, error) {
+	return CompileWith(rules, CompileOptions{Now: now})
+}
+
+// CompileWith is Compile with options.
+func CompileWith(rules []*rule.Rule, opts CompileOptions) ([]*Compiled, error) {
 	var out []*Compiled
 	var errs []error
 	for _, r := range rules {
-		c, err := CompileRule(r, now)
+		c, err := compileRule(r, opts)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -43,17 +59,21 @@ func Compile(rules []*rule.Rule, now time.Time) ([]*Compiled, error) {
 // Kibana appends its own `| limit max_signals+1` per execution, which trailql
 // replaces by keeping every alert (DESIGN.md, "Implicit LIMIT").
 func CompileRule(r *rule.Rule, now time.Time) (*Compiled, error) {
+	return compileRule(r, CompileOptions{Now: now})
+}
+
+func compileRule(r *rule.Rule, opts CompileOptions) (*Compiled, error) {
 	if !strings.EqualFold(r.Language, "esql") && !strings.EqualFold(r.Type, "esql") {
 		return nil, fmt.Errorf("%s: rule %q is of type %q, not esql", r.Path, r.Name, r.Type)
 	}
-	prog, err := esql.Compile(r.Query, esql.Options{Catalog: Catalog(), Now: now})
+	prog, err := esql.Compile(r.Query, esql.Options{Catalog: Catalog(), Now: opts.Now, MaxGroups: opts.MaxGroups})
 	if err == nil {
 		err = checkIndices(prog.Query())
 	}
 	if err != nil {
 		return nil, ruleError(r, err)
 	}
-	c := &Compiled{Rule: r, Program: prog}
+	c := &Compiled{Rule: r, Program: prog, maxGroups: opts.MaxGroups}
 	if prog.Aggregating() {
 		c.GroupBy = groupColumns(prog)
 	}

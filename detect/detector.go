@@ -47,10 +47,7 @@ type Options struct {
 type Detector struct {
 	opts   Options
 	mapper *ecs.Mapper
-	// validator maps no field: it checks records no rule can match, so bad
-	// input is reported whether or not a rule would have read it.
-	validator *ecs.Mapper
-	rules     []*ruleRun
+	rules  []*ruleRun
 	// fields is the union of the rules' inputs; types their ES|QL types.
 	fields  []string
 	types   []esql.DataType
@@ -139,7 +136,6 @@ func New(rules []*Compiled, opts Options) *Detector {
 		d.rules = append(d.rules, rr)
 	}
 	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
-	d.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
 	for i := 0; i < opts.Workers; i++ {
 		w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules))}
 		for j, rr := range d.rules {
@@ -195,15 +191,15 @@ func (w *Worker) Process(raw []byte) error {
 		wanted = wanted || w.rules[i].pass
 	}
 	if !wanted {
-		if _, err := d.validator.Map(raw); err != nil {
-			return err
+		if err := d.mapper.Validate(raw); err != nil {
+			return &RecordError{err}
 		}
 		d.events.Add(1)
 		return nil
 	}
 	ev, err := d.mapper.Map(raw)
 	if err != nil {
-		return err
+		return &RecordError{err}
 	}
 	for i, name := range d.fields {
 		w.values[i] = fieldValue(ev, name, d.types[i])
@@ -306,6 +302,14 @@ func (d *Detector) Warnings() []string {
 	}
 	return append(out, d.capWarnings...)
 }
+
+// RecordError is a record that cannot be evaluated (not a valid CloudTrail
+// record: see ecs.Mapper.Map); the caller reports it and goes on. Any other
+// error from Process is the query's (a resource limit) and ends the run.
+type RecordError struct{ Err error }
+
+func (e *RecordError) Error() string { return e.Err.Error() }
+func (e *RecordError) Unwrap() error { return e.Err }
 
 // inputType is the ES|QL type of a program input: a catalog field or one of
 // the METADATA fields (esql-semantics.md §A8).

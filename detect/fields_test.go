@@ -13,7 +13,7 @@ import (
 // Elasticsearch, so ES|QL reads them as null (cloudtrail-ecs-mapping.md §10):
 // 8191 for request_parameters, 1024 for most other keywords.
 func TestIgnoreAboveReadsAsNull(t *testing.T) {
-	prog, err := CompileQuery(`FROM logs-aws.cloudtrail-* | KEEP aws.cloudtrail.request_parameters, user_agent.original | LIMIT 10`, time.Now())
+	prog, err := CompileQuery(`FROM logs-aws.cloudtrail-* | KEEP aws.cloudtrail.request_parameters, user_agent.original | LIMIT 10`, CompileOptions{Now: time.Now()})
 	must(t, err)
 	var rows [][]esql.Value
 	q := NewQuery(prog, Options{}, func(r []esql.Value) error { rows = append(rows, append([]esql.Value(nil), r...)); return nil })

@@ -31,7 +31,6 @@ import (
 type Live struct {
 	opts      LiveOptions
 	mapper    *ecs.Mapper
-	validator *ecs.Mapper // checks records no rule's prefilter admits
 	fields    []string
 	types     []esql.DataType
 	values    []esql.Value
@@ -136,7 +135,6 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	}
 	l.values = make([]esql.Value, len(l.fields))
 	l.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: l.fields, GeoIP: opts.GeoIP})
-	l.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
 	return l, nil
 }
 
@@ -169,12 +167,14 @@ func (l *Live) Process(raw []byte) error {
 		wanted = wanted || lr.pass
 	}
 	if !wanted {
-		_, err := l.validator.Map(raw)
-		return err
+		if err := l.mapper.Validate(raw); err != nil {
+			return &RecordError{err}
+		}
+		return nil
 	}
 	ev, err := l.mapper.Map(raw)
 	if err != nil {
-		return err
+		return &RecordError{err}
 	}
 	for i, name := range l.fields {
 		l.values[i] = fieldValue(ev, name, l.types[i])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/trailql/trailql/esql/parser"
@@ -118,6 +119,9 @@ scan:
 	if len(p.all) == 0 {
 		return nil
 	}
+	// Every requirement must hold, so test the cheapest and most selective
+	// first: those with the fewest alternatives.
+	sort.SliceStable(p.all, func(i, j int) bool { return len(p.all[i].anyOf) < len(p.all[j].anyOf) })
 	return p
 }
 

@@ -19,7 +19,7 @@ func TestPrefilterDerivation(t *testing.T) {
 		want  string // requirements, "|" between alternatives, ";" between requirements
 	}{
 		{`event.action == "ListUsers"`, `"ListUsers"`},
-		{`event.provider IN ("iam.amazonaws.com", "sts.amazonaws.com") AND user_agent.name == "aws-cli"`, `"iam.amazonaws.com"|"sts.amazonaws.com";aws-cli`},
+		{`event.provider IN ("iam.amazonaws.com", "sts.amazonaws.com") AND user_agent.name == "aws-cli"`, `aws-cli;"iam.amazonaws.com"|"sts.amazonaws.com"`},
 		{`true IN (starts_with(event.action, "Get"), starts_with(event.action, "List"))`, `"Get|"List`},
 		{`ends_with(event.action, "Policy") OR event.action == "X"`, `Policy"|"X"`},
 		{`NOT event.action == "X"`, ``},

@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"time"
-
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )
@@ -17,10 +15,11 @@ const (
 
 // CompileQuery compiles an ad-hoc query over the CloudTrail catalog, as if
 // the files were the logs-aws.cloudtrail-* indices.
-func CompileQuery(text string, now time.Time) (*esql.Program, error) {
+func CompileQuery(text string, opts CompileOptions) (*esql.Program, error) {
 	prog, err := esql.Compile(text, esql.Options{
 		Catalog:      Catalog(),
-		Now:          now,
+		Now:          opts.Now,
+		MaxGroups:    opts.MaxGroups,
 		DefaultLimit: QueryDefaultLimit,
 		MaxLimit:     QueryMaxLimit,
 	})
@@ -36,14 +35,13 @@ func CompileQuery(text string, now time.Time) (*esql.Program, error) {
 // Query runs one compiled ad-hoc query over raw records and streams its
 // result rows to emit. It is not safe for concurrent use.
 type Query struct {
-	prog      *esql.Program
-	mapper    *ecs.Mapper
-	validator *ecs.Mapper // checks records the prefilter rejects
-	filter    *prefilter
-	fields    []string
-	types     []esql.DataType
-	row       []esql.Value
-	exec      *esql.Execution
+	prog   *esql.Program
+	mapper *ecs.Mapper
+	filter *prefilter
+	fields []string
+	types  []esql.DataType
+	row    []esql.Value
+	exec   *esql.Execution
 }
 
 // NewQuery prepares prog to run over records.
@@ -57,7 +55,6 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 	}
 	q.row = make([]esql.Value, len(q.fields))
 	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields, GeoIP: opts.GeoIP})
-	q.validator = ecs.NewMapper(ecs.Options{Fields: []string{}})
 	q.filter = newPrefilter(prog.Query())
 	q.exec = prog.Start(emit)
 	return q
@@ -67,12 +64,14 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 // means the record could not be mapped; the caller reports it and goes on.
 func (q *Query) Process(raw []byte) error {
 	if !q.filter.pass(raw) {
-		_, err := q.validator.Map(raw)
-		return err
+		if err := q.mapper.Validate(raw); err != nil {
+			return &RecordError{err}
+		}
+		return nil
 	}
 	ev, err := q.mapper.Map(raw)
 	if err != nil {
-		return err
+		return &RecordError{err}
 	}
 	for i, f := range q.fields {
 		q.row[i] = fieldValue(ev, f, q.types[i])

@@ -224,7 +224,7 @@ func compileAt(c *Compiled, t time.Time) (*esql.Program, error) {
 	if !usesNow(c.Program.Query()) {
 		return c.Program, nil
 	}
-	return esql.Compile(c.Rule.Query, esql.Options{Catalog: Catalog(), Now: t})
+	return esql.Compile(c.Rule.Query, esql.Options{Catalog: Catalog(), Now: t, MaxGroups: c.maxGroups})
 }
 
 // groupKey identifies a result row across runs: its group columns for an

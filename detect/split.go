@@ -112,7 +112,7 @@ func splitForBuckets(c *Compiled) (*splitPlan, error) {
 	for _, col := range wide.Columns() {
 		cat[col.Name] = col.Type
 	}
-	suffix, err := esql.Compile(string(blank), esql.Options{Catalog: cat})
+	suffix, err := esql.Compile(string(blank), esql.Options{Catalog: cat, MaxGroups: c.maxGroups})
 	if err != nil {
 		return nil, fmt.Errorf("suffix: %w", err)
 	}

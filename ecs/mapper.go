@@ -104,11 +104,32 @@ var ErrNoTimestamp = errors.New("record has no eventTime")
 // processor rejects), or has no valid eventTime (digest records:
 // digestEndTime). The Event holds no reference to raw.
 func (m *Mapper) Map(raw []byte) (Event, error) {
+	p := m.pool.Get()
+	defer m.pool.Put(p)
+	b, err := m.check(p, raw, 48)
+	if err != nil {
+		return nil, err
+	}
+	b.build()
+	return b.ev, nil
+}
+
+// Validate reports the error Map would return for raw, without building the
+// document: callers that know no rule can match a record (a byte-level
+// prefilter rejected it) still report bad input, at the cost of a parse.
+func (m *Mapper) Validate(raw []byte) error {
+	p := m.pool.Get()
+	defer m.pool.Put(p)
+	_, err := m.check(p, raw, 1)
+	return err
+}
+
+// check parses raw and applies the checks that make Map fail; on success the
+// builder holds the parsed record and @timestamp.
+func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int) (*builder, error) {
 	if !utf8.Valid(raw) {
 		raw = replaceInvalidUTF8(raw)
 	}
-	p := m.pool.Get()
-	defer m.pool.Put(p)
 	root, err := p.ParseBytes(raw)
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSON: %s", jsonError(err))
@@ -119,12 +140,11 @@ func (m *Mapper) Map(raw []byte) (Event, error) {
 	if k, ok := duplicateKey(root); ok {
 		return nil, fmt.Errorf("duplicate key %q in a JSON object (Elasticsearch's json processor rejects the record)", truncate(k, 64))
 	}
-	b := builder{m: m, root: root, ev: make(Event, 48)}
+	b := &builder{m: m, root: root, ev: make(Event, size)}
 	if err := b.timestamp(); err != nil {
 		return nil, err
 	}
-	b.build()
-	return b.ev, nil
+	return b, nil
 }
 
 // replaceInvalidUTF8 replaces each byte that is not part of valid UTF-8 by

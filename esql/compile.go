@@ -30,6 +30,26 @@ type Options struct {
 	DefaultLimit int
 	// MaxLimit caps any LIMIT (10000 for ad-hoc queries); 0 means no cap.
 	MaxLimit int
+	// MaxGroups bounds the groups one STATS may hold; a query that would
+	// hold more fails with a LimitError instead of exhausting memory (as
+	// Elasticsearch's circuit breaker fails it with "Data too large").
+	// 0 means DefaultMaxGroups; negative means no bound.
+	MaxGroups int
+}
+
+// DefaultMaxGroups is the default bound on the groups of one STATS: about
+// a gigabyte of state for typical rules.
+const DefaultMaxGroups = 1_000_000
+
+// LimitError is returned by Push or Finish when a query exceeds a resource
+// bound. It sticks: every later call returns it too.
+type LimitError struct {
+	What  string // what ran out, e.g. "groups"
+	Limit int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("query exceeds its memory limit: more than %d STATS %s (raise --max-groups)", e.Limit, e.What)
 }
 
 // metadataTypes are the METADATA fields FROM accepts (§A8).
@@ -118,7 +138,10 @@ func compileQuery(q *parser.Query, opts Options) (*Program, error) {
 		now = time.Now()
 	}
 	c := &checker{q: q, opts: opts, now: DatetimeValue(now.UnixMilli()), seg: &segment{}, streaming: true}
-	p := &Program{q: q}
+	p := &Program{q: q, maxGroups: opts.MaxGroups}
+	if p.maxGroups == 0 {
+		p.maxGroups = DefaultMaxGroups
+	}
 	switch src := q.Source.(type) {
 	case *parser.FromCommand:
 		c.compileFrom(src)

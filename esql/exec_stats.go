@@ -33,6 +33,10 @@ type statsOp struct {
 	// touched, when set, collects the groups the current row joined
 	// (INLINE STATS).
 	touched *[]int
+	// maxGroups bounds len(groups) (< 0: none); err is the sticky
+	// LimitError once exceeded.
+	maxGroups int
+	err       error
 }
 
 func (s *statsSpec) build(x *Execution, next operator) operator {
@@ -47,10 +51,14 @@ func (s *statsSpec) newOp(x *Execution, next operator) *statsOp {
 		statsSpec: s, env: x.env, next: next, index: map[string]int{},
 		kv: make([]Value, len(s.keys)), combo: make([]Value, len(s.keys)),
 		args: make([]Value, len(s.calls)), pass: make([]bool, len(s.calls)),
+		maxGroups: x.p.maxGroups,
 	}
 }
 
 func (o *statsOp) push(row []Value) error {
+	if o.err != nil {
+		return o.err
+	}
 	for i, k := range o.keys {
 		o.kv[i] = k(o.env, row)
 		row[o.keySlots[i]] = o.kv[i]
@@ -69,7 +77,7 @@ func (o *statsOp) push(row []Value) error {
 	}
 	// A multi-valued key puts the row in one group per value (§A3, §A6).
 	o.expand(0)
-	return nil
+	return o.err
 }
 
 // expand visits every combination of the key values from key i on.
@@ -97,6 +105,10 @@ func (o *statsOp) accumulate() {
 	}
 	gi, ok := o.index[string(o.keyBuf)]
 	if !ok {
+		if o.maxGroups >= 0 && len(o.groups) >= o.maxGroups {
+			o.err = &LimitError{What: "groups", Limit: o.maxGroups}
+			return
+		}
 		gi = len(o.groups)
 		o.index[string(o.keyBuf)] = gi
 		o.groups = append(o.groups, o.newGroup(append([]Value(nil), o.combo...)))
@@ -123,6 +135,9 @@ func (o *statsOp) newGroup(keys []Value) *group {
 // finish emits one row per group in first-seen order; without BY there is
 // exactly one row even for no input, with BY and no input none (§A2).
 func (o *statsOp) finish() error {
+	if o.err != nil {
+		return o.err
+	}
 	if len(o.keys) == 0 && len(o.groups) == 0 {
 		o.groups = append(o.groups, o.newGroup(nil))
 	}

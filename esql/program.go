@@ -19,6 +19,7 @@ type Program struct {
 	sites       []site
 	warnings    []string
 	aggregating bool
+	maxGroups   int // < 0: unbounded
 }
 
 // Query returns the parsed query.

@@ -207,7 +207,7 @@ func describeAlerts(alerts []*alert.Alert, groupBy []string) string {
 }
 
 func (c *Case) runQuery(res *Result, q *Query, now time.Time, namespace string, geo *ecs.GeoIP, fail func(int, string, ...any)) {
-	prog, err := detect.CompileQuery(q.Text, now)
+	prog, err := detect.CompileQuery(q.Text, detect.CompileOptions{Now: now})
 	if err != nil {
 		fail(q.Line, "query does not compile: %v", err)
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -19,6 +20,7 @@ type detectFlags struct {
 	format     string
 	namespace  string
 	maxSignals int
+	maxGroups  int
 	workers    int
 	quiet      bool
 	geoip      *geoipFlags
@@ -52,6 +54,7 @@ when it is; a summary goes to stderr.`,
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: ndjson or table (default: table on a terminal, else ndjson)")
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
+	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
@@ -72,7 +75,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return err
 	}
 	now := time.Now().UTC()
-	compiled, cerr := detect.Compile(rules, now)
+	compiled, cerr := detect.CompileWith(rules, detect.CompileOptions{Now: now, MaxGroups: f.maxGroups})
 	if err := f.limits.ruleErrors(cerr, len(compiled)); err != nil {
 		return err
 	}
@@ -96,10 +99,13 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return err
 	}
 	rep.stats, err = reader.ReadParallel(ctx, paths, workers, func(w int, rec cloudtrail.Record) error {
-		if err := det.Worker(w).Process(rec.Raw); err != nil {
+		err := det.Worker(w).Process(rec.Raw)
+		var bad *detect.RecordError
+		if errors.As(err, &bad) {
 			f.limits.recordProblem(rep, rec, err)
+			return nil
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return withStatus(exitError, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -17,6 +18,7 @@ func newQueryCmd() *cobra.Command {
 	var format, namespace string
 	var quiet bool
 	var geoip *geoipFlags
+	var maxGroups int
 	var limits *inputLimits
 	cmd := &cobra.Command{
 		Use:   "query [flags] 'ES|QL' PATH...",
@@ -38,18 +40,19 @@ more than 10000. Warnings go to stderr.`,
 			if geo != nil {
 				defer geo.Close()
 			}
-			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo}, quiet, limits)
+			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo}, maxGroups, quiet, limits)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "output `FORMAT`: table, ndjson or csv (default: table on a terminal, else ndjson)")
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
 	geoip = addGeoIPFlags(cmd.Flags())
+	cmd.Flags().IntVar(&maxGroups, "max-groups", 0, "fail a query whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	limits = addInputFlags(cmd.Flags(), false)
 	return cmd
 }
 
-func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, quiet bool, limits *inputLimits) error {
+func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, maxGroups int, quiet bool, limits *inputLimits) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -59,7 +62,7 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 			format = "table"
 		}
 	}
-	prog, err := detect.CompileQuery(text, time.Now().UTC())
+	prog, err := detect.CompileQuery(text, detect.CompileOptions{Now: time.Now().UTC(), MaxGroups: maxGroups})
 	if err != nil {
 		return withStatus(exitUsage, fmt.Errorf("query: %w", err))
 	}
@@ -78,10 +81,13 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 		return err
 	}
 	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
-		if err := q.Process(rec.Raw); err != nil {
+		err := q.Process(rec.Raw)
+		var bad *detect.RecordError
+		if errors.As(err, &bad) {
 			limits.recordProblem(rep, rec, err)
+			return nil
 		}
-		return nil
+		return err
 	})
 	if err == nil {
 		err = q.Finish()

@@ -50,3 +50,12 @@ func TestQueryCommand(t *testing.T) {
 		})
 	}
 }
+
+// A query that would hold more STATS groups than --max-groups fails with a
+// clear error (exit 1) instead of exhausting memory.
+func TestQueryMaxGroups(t *testing.T) {
+	r := trailql(t, burstNDJSON(), "query", "--max-groups", "3", `FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY event.id`, "-")
+	if r.code != 1 || !strings.Contains(r.stderr, "query exceeds its memory limit: more than 3 STATS groups") || strings.Count(r.stderr, "memory limit") != 1 {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
