@@ -20,13 +20,7 @@ func TestParallelWorkersMatchSequential(t *testing.T) {
 	run := func(workers int) []string {
 		d := New(compiled, Options{Workers: workers, Now: time.Unix(0, 0)})
 		r := &cloudtrail.Reader{}
-		_, err := r.ReadParallel(context.Background(), []string{"../examples"}, workers, func(w int, rec cloudtrail.Record) error {
-			if w == workers {
-				w = 0 // stdin is not used here
-			}
-			_ = d.Worker(w).Process(rec.Raw)
-			return nil
-		})
+		_, err := d.Read(context.Background(), r, []string{"../examples", "../testdata/bad"}, func(cloudtrail.Record, error) {})
 		must(t, err)
 		alerts, err := d.Finish()
 		must(t, err)

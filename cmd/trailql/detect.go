@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -92,20 +91,13 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	// Worker index `workers` is the reader's standard-input stream.
-	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo, Workers: workers + 1})
+	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo, Workers: workers})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
 	if err := f.limits.apply(reader); err != nil {
 		return err
 	}
-	rep.stats, err = reader.ReadParallel(ctx, paths, workers, func(w int, rec cloudtrail.Record) error {
-		err := det.Worker(w).Process(rec.Raw)
-		var bad *detect.RecordError
-		if errors.As(err, &bad) {
-			f.limits.recordProblem(rep, rec, err)
-			return nil
-		}
-		return err
+	rep.stats, err = det.Read(ctx, reader, paths, func(rec cloudtrail.Record, err error) {
+		f.limits.recordProblem(rep, rec, err)
 	})
 	if err != nil {
 		return withStatus(exitError, err)

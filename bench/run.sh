@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# bench/run.sh - trailql vs DuckDB vs the decompression floor on the seed rule.
+# See bench/README.md. Usage:
+#   bench/run.sh [-n SIZE] [-r RUNS] [-f] [-D]
+#     -n SIZE  records in the corpus (default 500000; 50000 for a quick run)
+#     -r RUNS  runs per measurement; the table shows the MEDIAN wall time (default 3)
+#     -f       force regeneration of the corpora
+#     -D       skip the 2x-size corpus (peak-RSS flatness check)
+set -euo pipefail
+export LC_ALL=C
+
+SIZE=${SIZE:-500000}
+RUNS=${RUNS:-3}
+FORCE=${FORCE:-0}
+DOUBLE=${DOUBLE:-1}
+while getopts "n:r:fDh" opt; do
+  case $opt in
+    n) SIZE=$OPTARG ;;
+    r) RUNS=$OPTARG ;;
+    f) FORCE=1 ;;
+    D) DOUBLE=0 ;;
+    *) sed -n '2,9p' "$0"; exit 2 ;;
+  esac
+done
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH")
+DATA=$BENCH/data
+BIN=$DATA/bin
+GEN=${GEN:-$ROOT/../shared/tools/gen_cloudtrail.py}
+TIME=/usr/bin/time
+mkdir -p "$BIN"
+cd "$ROOT"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# GNU time gives peak RSS (%M, KiB) and wall time (%e); install it if missing.
+if ! "$TIME" -f %M true >/dev/null 2>&1; then
+  echo "bench: installing GNU time" >&2
+  (apt-get update -qq && apt-get install -y -qq time) >/dev/null || die "need GNU time at $TIME"
+fi
+[ -f "$GEN" ] || die "generator not found: $GEN (set GEN=)"
+
+echo "bench: building" >&2
+CGO_ENABLED=0 go build -o "$BIN/trailql" ./cmd/trailql
+go build -o "$BIN/floor" ./bench/floor
+go build -o "$BIN/gz2ndjson" ./bench/gz2ndjson
+go build -o "$BIN/alertkeys" ./bench/alertkeys
+(cd bench/duckdb && go build -o "$BIN/duckdb-bench" .)
+
+# corpus N: make bench/data/nN/{gz/,events.ndjson} unless already complete.
+# The gzip tree comes from the shared generator (background mix at 50 events/s
+# plus one discovery burst per 2,500 records); the NDJSON file holds exactly
+# the same records (bench/gz2ndjson).
+corpus() {
+  local n=$1 dir=$DATA/n$1
+  # gz/ appears (by rename) only once the generator has finished.
+  if [ "$FORCE" = 1 ] || [ ! -d "$dir/gz" ]; then
+    local bursts=$((n / 2500)) seconds
+    seconds=$(((n - bursts * 11) / 50))
+    echo "bench: generating $dir (~$n records; python, about 2 min per 1M)" >&2
+    rm -rf "$dir" && mkdir -p "$dir"
+    python3 "$GEN" "$dir/gz.tmp" --seed 1 --seconds "$seconds" --rate 50 --bursts "$bursts" >"$dir/gen.log"
+    mv "$dir/gz.tmp" "$dir/gz"
+  fi
+  if [ ! -f "$dir/.complete" ]; then
+    "$BIN/gz2ndjson" "$dir/gz" "$dir/events.ndjson" | awk '{print $1}' >"$dir/.complete"
+  fi
+  cat "$dir/.complete"
+}
+
+ROWS=()        # "tool|input|wall|rss_kib|records"
+declare -A WALL # tool/input -> median wall
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# measure TOOL INPUT RECORDS OUTFILE CMD...: run CMD $RUNS times, stdout to
+# OUTFILE; record the median wall time and the largest peak RSS.
+measure() {
+  local tool=$1 input=$2 records=$3 outfile=$4; shift 4
+  local walls=() cpus=() rss=0 i w m u sy c t0 t1
+  for ((i = 0; i < RUNS; i++)); do
+    t0=$EPOCHREALTIME
+    "$TIME" -f "%M %U %S" -o "$OUT/time" "$@" >"$outfile" 2>"$OUT/stderr" ||
+      { cat "$OUT/stderr" >&2; die "$tool on $input failed"; }
+    t1=$EPOCHREALTIME
+    # Wall time from bash's microsecond clock (GNU time's %e has 10 ms steps).
+    w=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+    read -r m u sy <"$OUT/time"
+    c=$(awk -v u="$u" -v s="$sy" 'BEGIN {printf "%.2f", u + s}')
+    cpus+=("$c")
+    walls+=("$w")
+    if ((m > rss)); then rss=$m; fi
+    echo "bench:   $tool $input run $((i + 1)): wall ${w}s cpu ${c}s ${m}KiB" >&2
+  done
+  w=$(median "${walls[@]}")
+  c=$(median "${cpus[@]}")
+  WALL[$tool/$input]=$w
+  ROWS+=("$tool|$input|$w|$c|$rss|$records")
+}
+
+N=$(corpus "$SIZE")
+DIR=$DATA/n$SIZE
+echo "bench: corpus $DIR: $N records, $(find "$DIR/gz" -name '*.json.gz' | wc -l) gzip files, gz $(du -sh "$DIR/gz" | cut -f1), ndjson $(du -sh "$DIR/events.ndjson" | cut -f1)" >&2
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+measure floor gzip "$N" /dev/null "$BIN/floor" "$DIR/gz"
+measure floor ndjson "$N" /dev/null "$BIN/floor" "$DIR/events.ndjson"
+measure duckdb gzip "$N" "$OUT/duckdb.gzip.tsv" "$BIN/duckdb-bench" -gz "$DIR/gz/**/*.json.gz"
+measure duckdb ndjson "$N" "$OUT/duckdb.ndjson.tsv" "$BIN/duckdb-bench" -ndjson "$DIR/events.ndjson"
+measure trailql gzip "$N" "$OUT/trailql.gzip.ndjson" "$BIN/trailql" detect --format ndjson "$DIR/gz"
+measure trailql ndjson "$N" "$OUT/trailql.ndjson.ndjson" "$BIN/trailql" detect --format ndjson "$DIR/events.ndjson"
+
+# Same alerts everywhere: the set of (window, arn, count_distinct) triples.
+"$BIN/alertkeys" <"$OUT/trailql.gzip.ndjson" >"$OUT/trailql.gzip.tsv"
+"$BIN/alertkeys" <"$OUT/trailql.ndjson.ndjson" >"$OUT/trailql.ndjson.tsv"
+ALERTS=$(wc -l <"$OUT/trailql.gzip.tsv")
+[ "$ALERTS" -gt 0 ] || die "trailql found no alerts: the comparison would prove nothing"
+for f in trailql.ndjson duckdb.gzip duckdb.ndjson; do
+  if ! diff -u "$OUT/trailql.gzip.tsv" "$OUT/$f.tsv" >"$OUT/diff"; then
+    echo "==================== ALERT MISMATCH: trailql.gzip vs $f ====================" >&2
+    head -40 "$OUT/diff" >&2
+    cp "$OUT"/*.tsv "$DATA/" 2>/dev/null || true
+    die "alerts differ (window_ms, arn, count) - TSVs copied to $DATA/"
+  fi
+done
+echo "bench: alerts agree: $ALERTS alerts (trailql gzip = trailql ndjson = duckdb gzip = duckdb ndjson)" >&2
+
+if [ "$DOUBLE" = 1 ]; then
+  N2=$(corpus $((2 * SIZE)))
+  SAVE=$RUNS RUNS=1
+  measure trailql "gzip 2x" "$N2" "$OUT/trailql.gzip2.ndjson" "$BIN/trailql" detect --format ndjson "$DATA/n$((2 * SIZE))/gz"
+  RUNS=$SAVE
+fi
+
+echo
+echo "trailql benchmark: seed rule, $N records ($ALERTS alerts), median of $RUNS runs$([ "$DOUBLE" = 1 ] && echo ' (2x corpus: 1 run)'), warm page cache"
+echo "ratios are of wall time (trailql/duckdb, tool/floor) on the same input; cpu_s = user+sys"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load avg before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "duckdb: $(grep -o 'duckdb/duckdb-go/v2 v[0-9.]*' bench/duckdb/go.mod); $(go version | cut -d' ' -f3-)"
+printf '%-8s %-8s %9s %8s %11s %10s %10s %9s\n' tool input wall_s cpu_s events/s peakRSS_MB vs_duckdb vs_floor
+for row in "${ROWS[@]}"; do
+  IFS='|' read -r tool input w c rss recs <<<"$row"
+  base=${input%% *}
+  vd=- vf=-
+  if [ "$tool" = trailql ] && [ "$input" = "$base" ]; then
+    vd=$(awk -v a="$w" -v b="${WALL[duckdb/$base]}" 'BEGIN {printf "%.2fx", a / b}')
+    vf=$(awk -v a="$w" -v b="${WALL[floor/$base]}" 'BEGIN {printf "%.2fx", a / b}')
+  elif [ "$tool" = duckdb ]; then
+    vf=$(awk -v a="$w" -v b="${WALL[floor/$base]}" 'BEGIN {printf "%.2fx", a / b}')
+  fi
+  awk -v t="$tool" -v i="$input" -v w="$w" -v c="$c" -v r="$rss" -v n="$recs" -v vd="$vd" -v vf="$vf" \
+    'BEGIN {printf "%-8s %-8s %9.3f %8.2f %11.0f %10.1f %10s %9s\n", t, i, w, c, (w > 0 ? n / w : 0), r / 1024, vd, vf}'
+done
