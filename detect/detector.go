@@ -64,6 +64,9 @@ type ruleRun struct {
 	idx []int // position in Detector.fields of each program input
 	// filter rejects records this rule's WHERE would drop (prefilter.go).
 	filter *prefilter
+	// indices are the FROM patterns: documents of other integrations
+	// (ecs passthrough) reach only the rules that read their data stream.
+	indices []string
 	// A rule bucketed by event time streams every event once: split at its
 	// last STATS (split.go), workers run the prefix and push its rows into
 	// one suffix execution under mu. A rule that cannot be split runs its
@@ -116,7 +119,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 		return i
 	}
 	for _, c := range rules {
-		rr := &ruleRun{c: c, filter: newPrefilter(c.Program.Query()), replay: replayed(c.Program.Query())}
+		rr := &ruleRun{c: c, filter: newPrefilter(c.Program.Query()), replay: replayed(c.Program.Query()), indices: fromIndices(c.Program.Query())}
 		if !rr.replay {
 			if plan, err := splitForBuckets(c); err == nil {
 				rr.plan = plan
@@ -205,9 +208,10 @@ func (w *Worker) Process(raw []byte) error {
 		w.values[i] = fieldValue(ev, name, d.types[i])
 	}
 	d.events.Add(1)
+	stream := dataStreamOf(ev)
 	for i, rr := range d.rules {
 		wr := &w.rules[i]
-		if !wr.pass {
+		if !wr.pass || (stream != "" && !matchesIndex(rr.indices, stream)) {
 			continue
 		}
 		if rr.replay {

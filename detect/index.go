@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql/parser"
 )
 
@@ -38,6 +39,37 @@ func indexMatches(pat string) bool {
 	}
 	for _, name := range []string{DataStream, ".ds-" + DataStream + "-2026.01.01-000001"} {
 		if ok, err := path.Match(pat, name); err == nil && ok {
+			return true
+		}
+	}
+	return false
+}
+
+// fromIndices returns the query's FROM patterns (none for ROW).
+func fromIndices(q *parser.Query) []string {
+	if from, ok := q.Source.(*parser.FromCommand); ok {
+		return from.Indices
+	}
+	return nil
+}
+
+// dataStreamOf names the data stream of a document of another integration
+// ("logs-endpoint.events.process-default"), or "" for a CloudTrail event,
+// which every loaded rule reads (checkIndices).
+func dataStreamOf(ev ecs.Event) string {
+	ds, _ := ev["data_stream.dataset"].(string)
+	if ds == "" || ds == "aws.cloudtrail" {
+		return ""
+	}
+	typ, _ := ev["data_stream.type"].(string)
+	ns, _ := ev["data_stream.namespace"].(string)
+	return typ + "-" + ds + "-" + ns
+}
+
+// matchesIndex reports whether some pattern selects the data stream.
+func matchesIndex(patterns []string, stream string) bool {
+	for _, p := range patterns {
+		if ok, err := path.Match(p, stream); err == nil && ok {
 			return true
 		}
 	}

@@ -191,8 +191,9 @@ func (l *Live) Process(raw []byte) error {
 	if ms > l.maxEvent {
 		l.maxEvent = ms
 	}
+	stream := dataStreamOf(ev)
 	for _, lr := range l.rules {
-		if !lr.pass {
+		if !lr.pass || (stream != "" && !matchesIndex(fromIndices(lr.c.Program.Query()), stream)) {
 			continue
 		}
 		for i, j := range lr.idx {

@@ -38,10 +38,12 @@ type Query struct {
 	prog   *esql.Program
 	mapper *ecs.Mapper
 	filter *prefilter
-	fields []string
-	types  []esql.DataType
-	row    []esql.Value
-	exec   *esql.Execution
+	// indices are the FROM patterns, to route documents of other integrations.
+	indices []string
+	fields  []string
+	types   []esql.DataType
+	row     []esql.Value
+	exec    *esql.Execution
 }
 
 // NewQuery prepares prog to run over records.
@@ -56,6 +58,7 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 	q.row = make([]esql.Value, len(q.fields))
 	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields, GeoIP: opts.GeoIP})
 	q.filter = newPrefilter(prog.Query())
+	q.indices = fromIndices(prog.Query())
 	q.exec = prog.Start(emit)
 	return q
 }
@@ -72,6 +75,9 @@ func (q *Query) Process(raw []byte) error {
 	ev, err := q.mapper.Map(raw)
 	if err != nil {
 		return &RecordError{err}
+	}
+	if s := dataStreamOf(ev); s != "" && !matchesIndex(q.indices, s) {
+		return nil
 	}
 	for i, f := range q.fields {
 		q.row[i] = fieldValue(ev, f, q.types[i])

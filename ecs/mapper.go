@@ -110,6 +110,9 @@ func (m *Mapper) Map(raw []byte) (Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.passthrough {
+		return b.ev, nil
+	}
 	b.build()
 	return b.ev, nil
 }
@@ -141,6 +144,10 @@ func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int) (*builder, erro
 		return nil, fmt.Errorf("duplicate key %q in a JSON object (Elasticsearch's json processor rejects the record)", truncate(k, 64))
 	}
 	b := &builder{m: m, root: root, ev: make(Event, size)}
+	if ecsDocument(root) {
+		b.passthrough = true
+		return b, b.passThrough()
+	}
 	if err := b.timestamp(); err != nil {
 		return nil, err
 	}
@@ -183,7 +190,10 @@ type builder struct {
 	email    string
 	hasEmail bool
 	related  struct{ user, ip, hosts []string }
-	arena    stringArena
+	// passthrough: the record is an ECS document of another integration
+	// (passthrough.go), flattened as it is.
+	passthrough bool
+	arena       stringArena
 }
 
 // set stores a string field unless it is empty (the final purge drops "").

@@ -175,10 +175,6 @@ func TestEqualJSON(t *testing.T) {
 // Every bundled rule has a folder with a script that makes it fire and one
 // where it stays silent (issue: every ES|QL rule of the CloudTrail set runs).
 func TestEveryBundledRuleHasFixtures(t *testing.T) {
-	// These two correlate CloudTrail with Azure/GCP/K8s or Elastic Defend
-	// events and cannot fire on CloudTrail alone; their fires.test pins the
-	// CloudTrail leg with queries instead.
-	multiSource := map[string]bool{"credential_access_multi_could_secrets_via_api": true, "execution_aws_ec2_lolbin_via_ssm": true}
 	for _, r := range rule.Bundled() {
 		name := strings.TrimSuffix(filepath.Base(r.Path), ".toml")
 		for _, file := range []string{"fires.test", "silent.test"} {
@@ -198,7 +194,7 @@ func TestEveryBundledRuleHasFixtures(t *testing.T) {
 					}
 				}
 			}
-			if want := file == "fires.test" && !multiSource[name]; fires != want {
+			if want := file == "fires.test"; fires != want {
 				t.Errorf("%s/%s: a case of rule %s expecting alerts: %v, want %v", name, file, r.RuleID, fires, want)
 			}
 		}
