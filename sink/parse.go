@@ -1,0 +1,159 @@
+package sink
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Parse makes a sink from a --sink value, KIND or KIND:TARGET:
+//
+//	stdout                    NDJSON on standard output
+//	file:PATH                 NDJSON appended to PATH
+//	webhook:URL               POST each alert as JSON to URL
+//	elasticsearch:URL[,URL]   _bulk into an index
+//
+// Options are query parameters of the URL; Parse removes them before
+// using the URL (other parameters are kept). Webhook: hmac-secret-env=VAR
+// (sign with the secret in environment variable VAR), format=json|slack,
+// attempts=N (tries per Send), timeout=DURATION (per request).
+// Elasticsearch: index=NAME (default DefaultIndex), api-key-env=VAR
+// (default ELASTICSEARCH_API_KEY), username-env=VAR and password-env=VAR
+// (default ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD),
+// ca-cert=PATH (PEM).
+//
+// Secrets are only ever read from the environment: a command line is
+// visible to every local user (ps, /proc) and lands in shell history, so
+// URLs with user:password are refused.
+func Parse(spec string) (Sink, error) {
+	kind, target := kindOf(spec)
+	switch kind {
+	case "stdout", "-":
+		if target != "" {
+			return nil, fmt.Errorf("sink %q: stdout takes no target", spec)
+		}
+		return NewStdout(), nil
+	case "file":
+		if target == "" {
+			return nil, fmt.Errorf("sink %q: want file:PATH", spec)
+		}
+		return NewFile(target)
+	case "webhook":
+		return parseWebhook(target)
+	case "elasticsearch", "es":
+		return parseElasticsearch(target)
+	default:
+		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL or elasticsearch:URL)", spec, kind)
+	}
+}
+
+// takeOptions removes the parameters named in keys from u's query and
+// returns their values.
+func takeOptions(u *url.URL, keys ...string) map[string]string {
+	q := u.Query()
+	out := make(map[string]string)
+	for _, k := range keys {
+		if q.Has(k) {
+			out[k] = q.Get(k)
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return out
+}
+
+// envSecret reads a secret from environment variable name; it never puts
+// the value in an error.
+func envSecret(kind, option, name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("sink %s: %s needs a variable name", kind, option)
+	}
+	v := os.Getenv(name)
+	if v == "" {
+		return "", fmt.Errorf("sink %s: environment variable %s (from %s) %w", kind, name, option, errNoSecret)
+	}
+	return v, nil
+}
+
+func parseWebhook(target string) (Sink, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("sink webhook: invalid URL")
+	}
+	o := takeOptions(u, "hmac-secret-env", "format", "attempts", "timeout")
+	opts := WebhookOptions{URL: u.String(), Format: o["format"]}
+	if name, ok := o["hmac-secret-env"]; ok {
+		secret, err := envSecret("webhook", "hmac-secret-env", name)
+		if err != nil {
+			return nil, err
+		}
+		opts.Secret = []byte(secret)
+	}
+	if v, ok := o["attempts"]; ok {
+		if opts.MaxAttempts, err = strconv.Atoi(v); err != nil || opts.MaxAttempts < 1 {
+			return nil, fmt.Errorf("sink webhook: attempts=%q: want a positive integer", v)
+		}
+	}
+	if v, ok := o["timeout"]; ok {
+		if opts.Timeout, err = time.ParseDuration(v); err != nil || opts.Timeout <= 0 {
+			return nil, fmt.Errorf("sink webhook: timeout=%q: want a duration like 10s", v)
+		}
+	}
+	return NewWebhook(opts)
+}
+
+func parseElasticsearch(target string) (Sink, error) {
+	// Options go after the last address: https://a:9200,https://b:9200?index=x
+	addrs, query, _ := strings.Cut(target, "?")
+	u := &url.URL{RawQuery: query}
+	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert")
+	if u.RawQuery != "" {
+		return nil, fmt.Errorf("sink elasticsearch: unknown options %q", u.RawQuery)
+	}
+	opts := ElasticsearchOptions{Index: o["index"]}
+	for _, a := range strings.Split(addrs, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			opts.Addresses = append(opts.Addresses, a)
+		}
+	}
+	envOr := func(key, def string) string {
+		if v, ok := o[key]; ok {
+			return v
+		}
+		return def
+	}
+	apiKeyEnv := envOr("api-key-env", "ELASTICSEARCH_API_KEY")
+	userEnv := envOr("username-env", "ELASTICSEARCH_USERNAME")
+	passEnv := envOr("password-env", "ELASTICSEARCH_PASSWORD")
+	_, explicitKey := o["api-key-env"]
+	_, explicitUser := o["username-env"]
+	switch {
+	case os.Getenv(apiKeyEnv) != "" || explicitKey:
+		k, err := envSecret("elasticsearch", "api-key-env", apiKeyEnv)
+		if err != nil {
+			return nil, err
+		}
+		opts.APIKey = k
+	case os.Getenv(userEnv) != "" || explicitUser:
+		user, err := envSecret("elasticsearch", "username-env", userEnv)
+		if err != nil {
+			return nil, err
+		}
+		pass, err := envSecret("elasticsearch", "password-env", passEnv)
+		if err != nil {
+			return nil, err
+		}
+		opts.Username, opts.Password = user, pass
+	}
+	if p, ok := o["ca-cert"]; ok {
+		pem, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("sink elasticsearch: ca-cert: %w", err)
+		}
+		opts.CACert = pem
+	}
+	return NewElasticsearch(opts)
+}

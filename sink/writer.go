@@ -1,0 +1,130 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/trailql/trailql/state"
+)
+
+// writerSink writes each alert document as one NDJSON line: stdout and
+// file sinks.
+type writerSink struct {
+	name string
+	mu   sync.Mutex
+	w    io.Writer
+	f    *os.File // the file of a file sink, synced per Send and closed
+	line []byte
+}
+
+// NewWriter is a sink writing each alert document as one JSON line to w
+// (NDJSON), one write per alert. Name is "stdout" for os.Stdout.
+func NewWriter(name string, w io.Writer) Sink {
+	return &writerSink{name: name, w: w}
+}
+
+// NewStdout writes alerts as NDJSON to standard output.
+func NewStdout() Sink { return NewWriter("stdout", os.Stdout) }
+
+// NewFile appends alerts as NDJSON to the file at path, created with mode
+// 0600 if missing (alerts name identities and addresses). Each alert is
+// one write, so it reaches the file at once, and the file is fsynced
+// before Send returns, so a delivery marked done is on disk. A last line
+// cut short by a crash is ended before the first new one, so a reader
+// loses at most that line, never the next.
+func NewFile(path string) (Sink, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sink file: %w", err)
+	}
+	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sink file: %w", err)
+	}
+	if err := endLastLine(f, abs); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sink file: %w", err)
+	}
+	return &writerSink{name: "file:" + abs, w: f, f: f}, nil
+}
+
+// endLastLine appends a newline when the file's last byte is not one.
+func endLastLine(f *os.File, path string) error {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 || !fi.Mode().IsRegular() {
+		return err
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var last [1]byte
+	if _, err := r.ReadAt(last[:], fi.Size()-1); err != nil {
+		return err
+	}
+	if last[0] != '\n' {
+		_, err = f.Write([]byte{'\n'})
+	}
+	return err
+}
+
+func (s *writerSink) Name() string { return s.name }
+
+// Send writes the deliveries in order; on a write error the earlier ones
+// are kept (and synced) and the rest reported not attempted.
+func (s *writerSink) Send(ctx context.Context, ds []state.Delivery) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var be *BatchError
+	for i, d := range ds {
+		var err error
+		if err = ctx.Err(); err == nil {
+			s.line = appendLine(s.line[:0], d.Doc)
+			_, err = s.w.Write(s.line)
+		}
+		if err != nil {
+			be = &BatchError{Errs: make([]error, len(ds))}
+			be.Errs[i] = fmt.Errorf("%s: %w", s.name, err)
+			for j := i + 1; j < len(ds); j++ {
+				be.Errs[j] = ErrNotAttempted
+			}
+			break
+		}
+	}
+	if s.f != nil {
+		if err := s.f.Sync(); err != nil {
+			return fmt.Errorf("%s: sync: %w", s.name, err)
+		}
+	}
+	if be != nil {
+		return be
+	}
+	return nil
+}
+
+// appendLine appends doc as a single line: documents from
+// alert.Document are compact already; anything else is compacted.
+func appendLine(dst, doc []byte) []byte {
+	if bytes.IndexByte(doc, '\n') >= 0 || bytes.IndexByte(doc, '\r') >= 0 {
+		var b bytes.Buffer
+		if json.Compact(&b, doc) == nil {
+			doc = b.Bytes()
+		}
+	}
+	dst = append(dst, doc...)
+	return append(dst, '\n')
+}
+
+func (s *writerSink) Close() error {
+	if s.f != nil {
+		return s.f.Close()
+	}
+	return nil
+}
