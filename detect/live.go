@@ -404,3 +404,10 @@ func (l *Live) Restore(data []byte) error {
 	}
 	return nil
 }
+
+// LiveSupported reports why a compiled rule cannot be evaluated live yet
+// (nil when it can): live evaluation covers rules bucketed by event time.
+func LiveSupported(c *Compiled) error {
+	_, err := splitForBuckets(c)
+	return err
+}

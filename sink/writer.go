@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +22,10 @@ type writerSink struct {
 	w    io.Writer
 	f    *os.File // the file of a file sink, synced per Send and closed
 	line []byte
+	// written holds "id\x00version" of every alert already in the file:
+	// a version the file has is not appended again, so a crash between the
+	// write and the outbox's Delivered mark never duplicates a line.
+	written map[string]bool
 }
 
 // NewWriter is a sink writing each alert document as one JSON line to w
@@ -51,7 +56,37 @@ func NewFile(path string) (Sink, error) {
 		f.Close()
 		return nil, fmt.Errorf("sink file: %w", err)
 	}
-	return &writerSink{name: "file:" + abs, w: f, f: f}, nil
+	written, err := writtenVersions(abs)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sink file: %w", err)
+	}
+	return &writerSink{name: "file:" + abs, w: f, f: f, written: written}, nil
+}
+
+// writtenVersions reads the alert ids and versions already in the file.
+// Lines that are not alerts (cut short by a crash, or foreign) are ignored.
+func writtenVersions(path string) (map[string]bool, error) {
+	in, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	for sc.Scan() {
+		var head struct {
+			ID string `json:"kibana.alert.uuid"`
+		}
+		if json.Unmarshal(sc.Bytes(), &head) != nil || head.ID == "" {
+			continue
+		}
+		if v, err := state.Version(sc.Bytes()); err == nil {
+			seen[head.ID+"\x00"+v] = true
+		}
+	}
+	return seen, sc.Err()
 }
 
 // endLastLine appends a newline when the file's last byte is not one.
@@ -84,10 +119,17 @@ func (s *writerSink) Send(ctx context.Context, ds []state.Delivery) error {
 	defer s.mu.Unlock()
 	var be *BatchError
 	for i, d := range ds {
+		key := d.AlertID + "\x00" + d.Version
+		if s.written[key] {
+			continue // this version is in the file already
+		}
 		var err error
 		if err = ctx.Err(); err == nil {
 			s.line = appendLine(s.line[:0], d.Doc)
 			_, err = s.w.Write(s.line)
+		}
+		if err == nil && s.written != nil {
+			s.written[key] = true
 		}
 		if err != nil {
 			be = &BatchError{Errs: make([]error, len(ds))}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trailql/trailql/state"
+)
+
+// summaryOf reduces an alert document to what identifies its content: the
+// distinct count and the set of actions.
+func summaryOf(doc map[string]any) string {
+	var acts []string
+	switch v := doc["Esql.event_action_values"].(type) {
+	case string:
+		acts = []string{v}
+	case []any:
+		for _, x := range v {
+			acts = append(acts, fmt.Sprint(x))
+		}
+	}
+	sort.Strings(acts)
+	return fmt.Sprint(doc["Esql.event_action_count_distinct"], acts)
+}
+
+// Files replayed into a watched directory (out of order, one of them twice),
+// with the daemon killed with SIGKILL half-way and restarted, end with exactly
+// the alerts `trailql detect` gives on the same files, and no alert version
+// is written twice (issue: trailql watch).
+func TestWatchKillRestartMatchesDetect(t *testing.T) {
+	det := trailql(t, "", "detect", "--format", "ndjson", "../../examples")
+	if det.code != 0 {
+		t.Fatalf("detect: exit %d: %s", det.code, det.stderr)
+	}
+	want := map[string]string{}
+	for _, a := range ndjsonAlerts(t, det.stdout) {
+		want[a["kibana.alert.uuid"].(string)] = summaryOf(a)
+	}
+
+	var files []string
+	filepath.WalkDir("../../examples", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".ndjson")) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	rand.New(rand.NewSource(3)).Shuffle(len(files), func(i, j int) { files[i], files[j] = files[j], files[i] })
+	files = append(files, files[1]) // delivered twice (under another name)
+
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	out := filepath.Join(dir, "alerts.ndjson")
+	os.MkdirAll(in, 0o755)
+	logf, _ := os.Create(filepath.Join(dir, "watch.log"))
+	defer logf.Close()
+	start := func() *exec.Cmd {
+		cmd := exec.Command(binary, "watch", "--state", filepath.Join(dir, "state.db"), "--sink", "file:"+out,
+			"--poll-interval", "100ms", "--allowed-lateness", "1h", in)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	p := start()
+	for i, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("%03d-%s", i, filepath.Base(f))
+		tmp := filepath.Join(in, "."+name)
+		os.WriteFile(tmp, data, 0o644)
+		os.Rename(tmp, filepath.Join(in, name))
+		time.Sleep(40 * time.Millisecond)
+		if i == len(files)/2 {
+			time.Sleep(150 * time.Millisecond)
+			p.Process.Signal(syscall.SIGKILL)
+			p.Wait()
+			p = start()
+		}
+	}
+
+	// Wait until every expected alert is in the file in its final form.
+	read := func() (final map[string]string, versions map[string]int) {
+		final, versions = map[string]string{}, map[string]int{}
+		f, err := os.Open(out)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<26)
+		for sc.Scan() {
+			var doc map[string]any
+			if json.Unmarshal(sc.Bytes(), &doc) != nil {
+				continue
+			}
+			id, _ := doc["kibana.alert.uuid"].(string)
+			final[id] = summaryOf(doc)
+			v, _ := state.Version(sc.Bytes())
+			versions[id+" "+v]++
+		}
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var final map[string]string
+	var versions map[string]int
+	for time.Now().Before(deadline) {
+		final, versions = read()
+		if fmt.Sprint(final) == fmt.Sprint(want) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.Process.Signal(syscall.SIGTERM)
+	p.Wait()
+	if len(want) == 0 {
+		t.Fatal("detect found no alerts to compare")
+	}
+	if fmt.Sprint(final) != fmt.Sprint(want) {
+		log, _ := os.ReadFile(filepath.Join(dir, "watch.log"))
+		t.Fatalf("watch alerts differ from detect\nwatch:  %v\ndetect: %v\nlog:\n%s", final, want, log)
+	}
+	for k, n := range versions {
+		if n > 1 {
+			t.Errorf("alert version %s written %d times", k, n)
+		}
+	}
+}
