@@ -25,6 +25,7 @@ import (
 )
 
 type watchFlags struct {
+	config       string
 	rules        []string
 	statePath    string
 	sinks        []string
@@ -57,10 +58,16 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
   trailql watch --listen :9464 --sink elasticsearch:https://es:9200 sqs://trail-notifications`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.config != "" {
+				if err := applyConfig(cmd.Flags(), f.config); err != nil {
+					return err
+				}
+			}
 			return runWatch(cmd.Context(), f, args)
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", "", "read settings from a TOML `FILE` whose keys are these flags' names (flags given on the command line win)")
 	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML); repeatable; default: the seed rule")
 	fl.StringVar(&f.statePath, "state", state.DefaultPath(), "state database `PATH` (SQLite)")
 	fl.StringArrayVar(&f.sinks, "sink", nil, "alert sink `KIND:TARGET`: stdout, file:PATH, webhook:URL, elasticsearch:URL; repeatable (default stdout)")

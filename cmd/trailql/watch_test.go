@@ -139,3 +139,42 @@ func TestWatchKillRestartMatchesDetect(t *testing.T) {
 		}
 	}
 }
+
+// A config file sets what the command line does not; unknown keys fail.
+func TestWatchConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "trailql.toml")
+	os.WriteFile(cfg, []byte("sink = [\"file:"+filepath.Join(dir, "a.ndjson")+"\"]\nallowed-lateness = \"2h\"\nstate = \""+filepath.Join(dir, "s.db")+"\"\npoll-interval = \"100ms\"\n"), 0o644)
+	in := filepath.Join(dir, "in")
+	os.MkdirAll(in, 0o755)
+	data, _ := os.ReadFile("../../examples/ndjson/" + func() string {
+		es, _ := os.ReadDir("../../examples/ndjson")
+		for _, e := range es {
+			if strings.HasSuffix(e.Name(), ".ndjson") {
+				return e.Name()
+			}
+		}
+		return ""
+	}())
+	os.WriteFile(filepath.Join(in, "x.ndjson"), data, 0o644)
+	cmd := exec.Command(binary, "watch", "--config", cfg, in)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(filepath.Join(dir, "a.ndjson")); len(b) > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if b, _ := os.ReadFile(filepath.Join(dir, "a.ndjson")); len(b) == 0 {
+		t.Error("the sink from the config file received no alert")
+	}
+	os.WriteFile(cfg, []byte("sinks = [\"stdout\"]\n"), 0o644)
+	if r := trailql(t, "", "watch", "--config", cfg, in); r.code != 2 || !strings.Contains(r.stderr, `unknown setting "sinks"`) {
+		t.Errorf("typo in config: exit %d, %q", r.code, r.stderr)
+	}
+}
