@@ -251,20 +251,22 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 				rr.buffer = append(rr.buffer, w.rules[i].buffer...)
 				w.rules[i].buffer = nil
 			}
-			rows, ids, intended, err := rr.runSchedule()
+			rows, ids, raised, intended, err := rr.runSchedule()
 			if err != nil {
 				return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
 			}
 			rr.buffer = nil
+			var built []*alert.Alert
 			for i, row := range rows {
 				a := alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now)
 				a.ID = ids[i]
 				a.Doc.Set("kibana.alert.uuid", ids[i])
 				// Kibana records when a backfilled alert would have been
 				// raised in kibana.alert.intended_timestamp.
-				a.Doc.Set("kibana.alert.intended_timestamp", intended[i].Format("2006-01-02T15:04:05.000Z"))
-				alerts = append(alerts, a)
+				a.Doc.Set("kibana.alert.intended_timestamp", intended[i].Format(esTime))
+				built = append(built, a)
 			}
+			alerts = append(alerts, suppress(rr.c, built, raised)...)
 			continue
 		}
 		for _, w := range d.workers {
@@ -280,9 +282,20 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 		sortRows(names, rr.c.GroupBy, rr.rows)
 		rows, warns := capSignals(rr.c, rr.rows, d.opts.MaxSignals)
 		d.capWarnings = append(d.capWarnings, warns...)
+		var built []*alert.Alert
+		var times []time.Time
+		col := timeColumn(rr.c)
 		for _, row := range rows {
-			alerts = append(alerts, alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now))
+			built = append(built, alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now))
+			t := d.opts.Now
+			if col >= 0 {
+				if rt, ok := rowTime(row[col]); ok {
+					t = rt
+				}
+			}
+			times = append(times, t)
 		}
+		alerts = append(alerts, suppress(rr.c, built, times)...)
 	}
 	return alerts, nil
 }

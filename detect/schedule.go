@@ -121,10 +121,10 @@ type episode struct {
 // runSchedule runs a rule's schedule over its buffered events and returns the
 // result rows, one per episode, with an identity that includes the episode's
 // first run so that separate episodes of one group are separate alerts.
-func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, intended []time.Time, err error) {
+func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, raised, intended []time.Time, err error) {
 	buf := rr.buffer
 	if len(buf) == 0 {
-		return nil, nil, nil, nil
+		return nil, nil, nil, nil, nil
 	}
 	sort.SliceStable(buf, func(i, j int) bool { return buf[i].ms < buf[j].ms })
 	interval, err := rr.c.Rule.IntervalDuration()
@@ -155,7 +155,7 @@ func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, intended []time.Ti
 		if hi > lo {
 			runRows, err = rr.runOnce(time.UnixMilli(t).UTC(), buf[lo:hi])
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, nil, nil, err
 			}
 		}
 		seen := map[string]bool{}
@@ -190,9 +190,10 @@ func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, intended []time.Ti
 		rows = append(rows, ep.row)
 		h := sha256.Sum256([]byte(ep.key + "\x00" + time.UnixMilli(ep.first).UTC().Format(time.RFC3339Nano)))
 		ids = append(ids, hex.EncodeToString(h[:]))
+		raised = append(raised, time.UnixMilli(ep.first).UTC())
 		intended = append(intended, time.UnixMilli(ep.last).UTC())
 	}
-	return rows, ids, intended, nil
+	return rows, ids, raised, intended, nil
 }
 
 // runOnce executes the rule's query over one run's events with NOW() = t.

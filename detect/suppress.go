@@ -1,0 +1,88 @@
+package detect
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trailql/trailql/alert"
+)
+
+// suppress applies a rule's alert_suppression (esql-semantics.md §B5) to its
+// alerts, given in time order with the time each was raised. Alerts whose
+// group_by values are equal collapse into the first one while they fall
+// within the suppression duration from it (without a duration: within one
+// run, i.e. raised at the same time); the kept alert counts the others in
+// kibana.alert.suppression.docs_count and its suppression.end moves to the
+// latest. With missing_fields_strategy "doNotSuppress", an alert missing a
+// group_by field is never suppressed.
+func suppress(c *Compiled, alerts []*alert.Alert, times []time.Time) []*alert.Alert {
+	s := c.Rule.AlertSuppression
+	if s == nil || len(s.GroupBy) == 0 || len(alerts) == 0 {
+		return alerts
+	}
+	window := time.Duration(0)
+	if s.Duration != nil {
+		if d, err := s.Duration.Duration(); err == nil {
+			window = d
+		}
+	}
+	type open struct {
+		a     *alert.Alert
+		start time.Time
+		count int
+	}
+	order := make([]int, len(alerts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return times[order[i]].Before(times[order[j]]) })
+	groups := map[string]*open{}
+	var out []*alert.Alert
+	for _, i := range order {
+		a, t := alerts[i], times[i]
+		terms := make([]map[string]any, 0, len(s.GroupBy))
+		missing := false
+		for _, f := range s.GroupBy {
+			v, ok := a.Doc.Get(f)
+			if !ok || v == nil {
+				missing = true
+			}
+			terms = append(terms, map[string]any{"field": f, "value": sortedValue(v)})
+		}
+		key := c.Rule.RuleID + "\x00" + canonical(terms)
+		if missing && strings.EqualFold(s.MissingFieldsStrategy, "doNotSuppress") {
+			key += "\x00" + a.ID // its own instance: never suppressed
+		}
+		if g, ok := groups[key]; ok && (t.Equal(g.start) || (window > 0 && t.Sub(g.start) <= window)) {
+			g.count++
+			g.a.Doc.Set("kibana.alert.suppression.end", t.UTC().Format(esTime))
+			g.a.Doc.Set("kibana.alert.suppression.docs_count", g.count)
+			continue
+		}
+		h := sha256.Sum256([]byte(key))
+		a.Doc.Set("kibana.alert.instance.id", hex.EncodeToString(h[:]))
+		a.Doc.Set("kibana.alert.suppression.terms", terms)
+		a.Doc.Set("kibana.alert.suppression.start", t.UTC().Format(esTime))
+		a.Doc.Set("kibana.alert.suppression.end", t.UTC().Format(esTime))
+		a.Doc.Set("kibana.alert.suppression.docs_count", 0)
+		groups[key] = &open{a: a, start: t}
+		out = append(out, a)
+	}
+	return out
+}
+
+const esTime = "2006-01-02T15:04:05.000Z"
+
+// sortedValue sorts a multi-value, as Kibana sorts suppression terms.
+func sortedValue(v any) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := append([]any(nil), list...)
+	sort.Slice(out, func(i, j int) bool { return canonical(out[i]) < canonical(out[j]) })
+	return out
+}
