@@ -37,6 +37,7 @@ type Live struct {
 	idField   int
 	timeField int
 	rules     []*liveRule
+	scheduled []*liveScheduled // rules not bucketed by event time (live_schedule.go)
 	maxEvent  int64            // newest event time seen (ms)
 	seen      map[string]int64 // event id -> event time, for de-duplication
 	// Late counts events that arrived after their bucket was final, and
@@ -92,9 +93,10 @@ type LiveAlert struct {
 	Update bool
 }
 
-// NewLive prepares rules for live evaluation. Every rule must be bucketed by
-// event time (a STATS BY DATE_TRUNC(span, @timestamp)); others are refused
-// with the reason.
+// NewLive prepares rules for live evaluation. Rules bucketed by event time
+// (a STATS BY DATE_TRUNC(span, @timestamp)) are evaluated bucket by bucket;
+// the others run on their schedule over the events read within their lookback
+// (live_schedule.go).
 func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	if opts.AllowedLateness <= 0 {
 		opts.AllowedLateness = DefaultAllowedLateness
@@ -119,7 +121,11 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	for _, c := range rules {
 		plan, err := splitForBuckets(c)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: rule %q cannot run live: %v", c.Rule.Path, c.Rule.Name, err))
+			ls := &liveScheduled{c: c, filter: newPrefilter(c.Program.Query()), episodes: map[string]*liveEpisode{}}
+			for _, in := range c.Program.Inputs() {
+				ls.idx = append(ls.idx, field(in))
+			}
+			l.scheduled = append(l.scheduled, ls)
 			continue
 		}
 		lr := &liveRule{c: c, plan: plan, filter: newPrefilter(c.Program.Query()), buckets: map[int64]*liveBucket{}, sent: map[string]string{}, late: &l.Late, finalBefore: -1 << 62}
@@ -166,6 +172,10 @@ func (l *Live) Process(raw []byte) error {
 		lr.pass = lr.filter.pass(raw)
 		wanted = wanted || lr.pass
 	}
+	for _, ls := range l.scheduled {
+		ls.pass = ls.filter.pass(raw)
+		wanted = wanted || ls.pass
+	}
 	if !wanted {
 		if err := l.mapper.Validate(raw); err != nil {
 			return &RecordError{err}
@@ -192,6 +202,17 @@ func (l *Live) Process(raw []byte) error {
 		l.maxEvent = ms
 	}
 	stream := dataStreamOf(ev)
+	at := l.opts.Now().UnixMilli()
+	for _, ls := range l.scheduled {
+		if !ls.pass || (stream != "" && !matchesIndex(fromIndices(ls.c.Program.Query()), stream)) {
+			continue
+		}
+		row := make([]esql.Value, len(ls.idx))
+		for i, j := range ls.idx {
+			row[i] = l.values[j]
+		}
+		ls.add(at, row)
+	}
 	for _, lr := range l.rules {
 		if !lr.pass || (stream != "" && !matchesIndex(fromIndices(lr.c.Program.Query()), stream)) {
 			continue
@@ -246,6 +267,14 @@ func (l *Live) Flush() ([]LiveAlert, error) {
 			}
 		}
 	}
+	// Rules on a schedule run every run that is due by now.
+	for _, ls := range l.scheduled {
+		alerts, err := ls.runDue(now, now)
+		if err != nil {
+			return out, fmt.Errorf("rule %q: %w", ls.c.Rule.Name, err)
+		}
+		out = append(out, alerts...)
+	}
 	// Forget event ids too old to be redelivered into an open bucket.
 	for id, ms := range l.seen {
 		if ms < wm-l.opts.AllowedLateness.Milliseconds() {
@@ -294,6 +323,16 @@ func (lr *liveRule) evaluate(bk *liveBucket, now time.Time) ([]LiveAlert, error)
 	return out, nil
 }
 
+// Scheduled names the rules evaluated on their schedule rather than by
+// event-time bucket.
+func (l *Live) Scheduled() []string {
+	var out []string
+	for _, ls := range l.scheduled {
+		out = append(out, ls.c.Rule.Name)
+	}
+	return out
+}
+
 // OpenBuckets is the number of buckets not yet final, over all rules.
 func (l *Live) OpenBuckets() int {
 	n := 0
@@ -316,12 +355,13 @@ func (l *Live) Warnings() []string {
 
 // liveSnapshot is Live's state as JSON, for restart after a crash.
 type liveSnapshot struct {
-	MaxEvent int64                      `json:"max_event"`
-	Seen     map[string]int64           `json:"seen"`
-	Rules    map[string]ruleSnapshot    `json:"rules"`
-	Counts   map[string]int             `json:"counts"`
-	Version  int                        `json:"version"`
-	_        map[string]json.RawMessage // reserved
+	MaxEvent int64                   `json:"max_event"`
+	Seen     map[string]int64        `json:"seen"`
+	Rules    map[string]ruleSnapshot `json:"rules"`
+	Counts   map[string]int          `json:"counts"`
+	Version  int                     `json:"version"`
+	// Scheduled holds the rules run on a schedule, by rule id.
+	Scheduled map[string]scheduledSnapshot `json:"scheduled,omitempty"`
 }
 
 type ruleSnapshot struct {
@@ -354,6 +394,12 @@ func (l *Live) Snapshot() ([]byte, error) {
 		}
 		s.Rules[lr.c.Rule.RuleID] = rs
 	}
+	for _, ls := range l.scheduled {
+		if s.Scheduled == nil {
+			s.Scheduled = map[string]scheduledSnapshot{}
+		}
+		s.Scheduled[ls.c.Rule.RuleID] = ls.snapshot()
+	}
 	return json.Marshal(s)
 }
 
@@ -369,6 +415,17 @@ func (l *Live) Restore(data []byte) error {
 	l.maxEvent, l.Late, l.Duplicates = s.MaxEvent, s.Counts["late"], s.Counts["duplicates"]
 	if s.Seen != nil {
 		l.seen = s.Seen
+	}
+	for _, ls := range l.scheduled {
+		if ss, ok := s.Scheduled[ls.c.Rule.RuleID]; ok {
+			types := make([]esql.DataType, len(ls.idx))
+			for i, j := range ls.idx {
+				types[i] = l.types[j]
+			}
+			if err := ls.restore(ss, types); err != nil {
+				return err
+			}
+		}
 	}
 	for _, lr := range l.rules {
 		rs, ok := s.Rules[lr.c.Rule.RuleID]
@@ -403,11 +460,4 @@ func (l *Live) Restore(data []byte) error {
 		}
 	}
 	return nil
-}
-
-// LiveSupported reports why a compiled rule cannot be evaluated live yet
-// (nil when it can): live evaluation covers rules bucketed by event time.
-func LiveSupported(c *Compiled) error {
-	_, err := splitForBuckets(c)
-	return err
 }

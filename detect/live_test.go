@@ -132,10 +132,37 @@ func alertSet(alerts []*alert.Alert) []string {
 	return out
 }
 
-func TestLiveRefusesUnbucketedRules(t *testing.T) {
-	r := testRule(t, "from logs-aws.cloudtrail-* | stats c = count(*) by user.name", "5m", "now-6m")
-	if _, err := NewLive([]*Compiled{mustCompile(t, r)}, LiveOptions{}); err == nil {
-		t.Error("a STATS not bucketed by event time was accepted for live evaluation")
+// Rules not bucketed by event time run on their schedule over the events
+// read within their lookback, with NOW() at the run (live_schedule.go).
+func TestLiveScheduledRule(t *testing.T) {
+	r := testRule(t, "from logs-aws.cloudtrail-* | stats c = count(*) by user.name | where c >= 3", "5m", "now-6m")
+	clock := time.Date(2026, 11, 25, 8, 0, 30, 0, time.UTC)
+	newL := func() *Live {
+		l, err := NewLive([]*Compiled{mustCompile(t, r)}, LiveOptions{Now: func() time.Time { return clock }})
+		must(t, err)
+		return l
 	}
-	_ = time.Second
+	l := newL()
+	if got := l.Scheduled(); len(got) != 1 {
+		t.Fatalf("scheduled rules %v", got)
+	}
+	for i, a := range []string{"A", "B", "C"} {
+		clock = clock.Add(time.Duration(i) * 30 * time.Second)
+		if got := feed(t, l, event(a, i*1000)); len(got) != 0 {
+			t.Fatalf("alert before the first run: %v", got)
+		}
+	}
+	snap, err := l.Snapshot()
+	must(t, err)
+	l = newL()
+	must(t, l.Restore(snap)) // a restart before the run loses nothing
+	clock = time.Date(2026, 11, 25, 8, 5, 10, 0, time.UTC)
+	got := feed(t, l)
+	if len(got) != 1 || fmt.Sprint(get(got[0].Doc, "c")) != "3" {
+		t.Fatalf("run at 08:05: %v, want one alert with c=3", got)
+	}
+	clock = time.Date(2026, 11, 25, 8, 10, 10, 0, time.UTC)
+	if got := feed(t, l); len(got) != 0 {
+		t.Errorf("run at 08:10 (events read before its lookback): %v", got)
+	}
 }

@@ -50,7 +50,8 @@ organisation trails included) or sqs://queue (S3 or CloudTrail notifications).
 Rules bucketed by event time (the seed rule) are evaluated as events arrive: an
 alert is sent as soon as its group qualifies and updated, never duplicated, as
 later events change it; a bucket is final once the newest event time minus
---allowed-lateness passes its end. Progress, open buckets and alerts not yet
+--allowed-lateness passes its end. Other rules run on their schedule, like
+Kibana, over the events read within their lookback. Progress, open buckets and alerts not yet
 delivered live in a SQLite state file, so a restart (even after kill -9) loses
 no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 		Example: `  trailql watch --sink file:alerts.ndjson /var/log/cloudtrail/
@@ -117,17 +118,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	if err != nil {
 		return withStatus(exitUsage, err)
 	}
-	var live []*detect.Compiled
-	for _, c := range compiled {
-		if err := detect.LiveSupported(c); err != nil {
-			log.Warn("rule not evaluated live yet (run it with trailql detect)", "rule", c.Rule.Name, "reason", err)
-			continue
-		}
-		live = append(live, c)
-	}
-	if len(live) == 0 {
-		return usageErrorf("none of the rules can run live yet (only rules bucketed by event time can)")
-	}
+	live := compiled
 	geo, err := f.geoip.open()
 	if err != nil {
 		return err
@@ -199,7 +190,23 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		}
 		go func() { errs <- src.Run(ctx, w.object) }()
 	}
-	log.Info("watching", "sources", specs, "rules", len(live), "state", f.statePath)
+	log.Info("watching", "sources", specs, "rules", len(live), "scheduled", w.live.Scheduled(), "state", f.statePath)
+	if len(w.live.Scheduled()) > 0 {
+		go func() {
+			t := time.NewTicker(10 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := w.tick(); err != nil {
+						log.Error("scheduled rules", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	var first error
 	for range specs {
 		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) && first == nil {
@@ -286,13 +293,45 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	snap, err := w.live.Snapshot()
+	if err := w.commit(&obj, alerts); err != nil {
+		return w.fail(err)
+	}
+	w.metrics.objects.Inc()
+	w.metrics.openBuckets.Set(float64(w.live.OpenBuckets()))
+	if wm := w.live.Watermark(); !wm.IsZero() {
+		newest = wm.Add(w.opts.AllowedLateness)
+		w.metrics.lag.Set(time.Since(newest).Seconds())
+	}
+	return nil
+}
+
+// tick runs the scheduled rules' due runs between objects and commits their
+// alerts and the engine state together.
+func (w *watcher) tick() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	alerts, err := w.live.Flush()
 	if err != nil {
 		return w.fail(err)
 	}
+	if err := w.commit(nil, alerts); err != nil {
+		return w.fail(err)
+	}
+	return nil
+}
+
+// commit records, in one transaction, that obj (if any) is done, the live
+// engine's state, and the alerts it raised or updated.
+func (w *watcher) commit(obj *source.Object, alerts []detect.LiveAlert) error {
+	snap, err := w.live.Snapshot()
+	if err != nil {
+		return err
+	}
 	err = w.store.Batch(func(tx *state.Tx) error {
-		if err := tx.MarkDone(obj.Source, obj.Key, ""); err != nil {
-			return err
+		if obj != nil {
+			if err := tx.MarkDone(obj.Source, obj.Key, ""); err != nil {
+				return err
+			}
 		}
 		if err := tx.PutBlob("live", "snapshot", snap); err != nil {
 			return err
@@ -309,16 +348,10 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 		return nil
 	})
 	if err != nil {
-		return w.fail(err)
+		return err
 	}
 	for _, a := range alerts {
 		w.metrics.alerts.WithLabelValues(a.Rule.Name).Inc()
-	}
-	w.metrics.objects.Inc()
-	w.metrics.openBuckets.Set(float64(w.live.OpenBuckets()))
-	if wm := w.live.Watermark(); !wm.IsZero() {
-		newest = wm.Add(w.opts.AllowedLateness)
-		w.metrics.lag.Set(time.Since(newest).Seconds())
 	}
 	return nil
 }
