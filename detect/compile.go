@@ -71,7 +71,7 @@ func compileRule(r *rule.Rule, opts CompileOptions) (*Compiled, error) {
 		err = checkIndices(prog.Query())
 	}
 	if err != nil {
-		return nil, ruleError(r, err)
+		return nil, RuleError(r, err)
 	}
 	c := &Compiled{Rule: r, Program: prog, maxGroups: opts.MaxGroups}
 	if prog.Aggregating() {
@@ -80,8 +80,9 @@ func compileRule(r *rule.Rule, opts CompileOptions) (*Compiled, error) {
 	return c, nil
 }
 
-// ruleError rewrites query positions into positions in the rule file.
-func ruleError(r *rule.Rule, err error) error {
+// RuleError rewrites the positions of a query error into positions in the
+// rule file: "rules/x.toml:42:7: Unknown column [foo]", one line per error.
+func RuleError(r *rule.Rule, err error) error {
 	var list parser.ErrorList
 	if !errors.As(err, &list) {
 		return fmt.Errorf("%s: %w", r.Path, err)

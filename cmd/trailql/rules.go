@@ -161,23 +161,10 @@ var errPartialValid = errors.New("some rules are invalid")
 // parseRule parses a rule's query without type-checking, and names errors by
 // file:line:col like detect.CompileRule does.
 func parseRule(r *rule.Rule) error {
-	_, err := parser.Parse(r.Query)
-	if err == nil {
-		return nil
+	if _, err := parser.Parse(r.Query); err != nil {
+		return detect.RuleError(r, err)
 	}
-	var list parser.ErrorList
-	if !errors.As(err, &list) {
-		return fmt.Errorf("%s: %w", r.Path, err)
-	}
-	var b strings.Builder
-	for i, e := range list {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		line, col := r.FileLine(e.Pos.Line, e.Pos.Col)
-		fmt.Fprintf(&b, "%s:%d:%d: %s", r.Path, line, col, e.Msg)
-	}
-	return errors.New(b.String())
+	return nil
 }
 
 // ruleFiles expands paths into rule files: a file as given, a directory's
