@@ -102,6 +102,29 @@ func newWatchMetrics(reg *prometheus.Registry) *watchMetrics {
 	return m
 }
 
+// registerSinkMetrics exports a sink's delivery queue, read from the state
+// database at each scrape: alerts delivered, waiting and parked (rejected).
+func registerSinkMetrics(reg *prometheus.Registry, store *state.Store, name string) {
+	stat := func(pick func(state.OutboxStats) int) func() float64 {
+		return func() float64 {
+			st, err := store.Stats(name)
+			if err != nil {
+				return -1
+			}
+			return float64(pick(st))
+		}
+	}
+	labels := prometheus.Labels{"sink": name}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trailql_sink_alerts_delivered", Help: "Alerts whose current version a sink has.", ConstLabels: labels},
+			stat(func(s state.OutboxStats) int { return s.Sent })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trailql_sink_alerts_pending", Help: "Alerts waiting for a sink (due or retrying).", ConstLabels: labels},
+			stat(func(s state.OutboxStats) int { return s.Pending })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trailql_sink_alerts_parked", Help: "Alerts a sink rejected for good.", ConstLabels: labels},
+			stat(func(s state.OutboxStats) int { return s.Parked })),
+	)
+}
+
 func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -155,6 +178,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 
 	reg := prometheus.NewRegistry()
 	w.metrics = newWatchMetrics(reg)
+	for _, name := range names {
+		registerSinkMetrics(reg, store, name)
+	}
 	if f.listen != "" {
 		ln, err := net.Listen("tcp", f.listen)
 		if err != nil {

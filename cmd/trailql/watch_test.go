@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,7 +147,13 @@ func TestWatchKillRestartMatchesDetect(t *testing.T) {
 func TestWatchConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "trailql.toml")
-	os.WriteFile(cfg, []byte("sink = [\"file:"+filepath.Join(dir, "a.ndjson")+"\"]\nallowed-lateness = \"2h\"\nstate = \""+filepath.Join(dir, "s.db")+"\"\npoll-interval = \"100ms\"\n"), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	os.WriteFile(cfg, []byte("sink = [\"file:"+filepath.Join(dir, "a.ndjson")+"\"]\nallowed-lateness = \"2h\"\nstate = \""+filepath.Join(dir, "s.db")+"\"\npoll-interval = \"100ms\"\nlisten = \""+addr+"\"\n"), 0o644)
 	in := filepath.Join(dir, "in")
 	os.MkdirAll(in, 0o755)
 	data, _ := os.ReadFile("../../examples/ndjson/" + func() string {
@@ -167,6 +176,25 @@ func TestWatchConfigFile(t *testing.T) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// /healthz and /metrics on --listen (from the config file too).
+	get := func(path string) string {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if h := get("/healthz"); strings.TrimSpace(h) != "ok" {
+		t.Errorf("/healthz: %q", h)
+	}
+	m := get("/metrics")
+	for _, want := range []string{"trailql_events_read_total 43", "trailql_objects_processed_total 1", `trailql_sink_alerts_delivered{sink="file:`, "trailql_open_buckets"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
