@@ -96,9 +96,11 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if err := f.limits.apply(reader); err != nil {
 		return err
 	}
+	stopProgress := progress(f.quiet, det.Events)
 	rep.stats, err = det.Read(ctx, reader, paths, func(rec cloudtrail.Record, err error) {
 		f.limits.recordProblem(rep, rec, err)
 	})
+	stopProgress()
 	if err != nil {
 		return withStatus(exitError, err)
 	}

@@ -21,7 +21,23 @@ type inputReport struct {
 }
 
 func newInputReport(stderr io.Writer) *inputReport {
-	return &inputReport{start: time.Now(), stderr: stderr}
+	r := &inputReport{start: time.Now(), stderr: stderr}
+	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
+		// A progress line may be on screen: erase it before each message.
+		r.stderr = &lineClearer{f}
+	}
+	return r
+}
+
+// lineClearer erases the current terminal line before each write, so that
+// messages never run into the progress line.
+type lineClearer struct{ f *os.File }
+
+func (c *lineClearer) Write(p []byte) (int, error) {
+	if _, err := c.f.WriteString("\r\033[K"); err != nil {
+		return 0, err
+	}
+	return c.f.Write(p)
 }
 
 // problem reports one unreadable file or record on stderr.
