@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -64,12 +65,14 @@ func (r *inputReport) skipped() int {
 // summary prints the one-line run summary on stderr.
 func (r *inputReport) summary(what string) {
 	s := r.stats
-	fmt.Fprintf(r.stderr, "trailql: %d files", s.Files)
+	var b strings.Builder
+	fmt.Fprintf(&b, "trailql: %d files", s.Files)
 	if s.DigestFiles > 0 {
-		fmt.Fprintf(r.stderr, " (%d digest files skipped)", s.DigestFiles)
+		fmt.Fprintf(&b, " (%d digest files skipped)", s.DigestFiles)
 	}
-	fmt.Fprintf(r.stderr, ", %d records, %d skipped records, %d skipped files, %s in %s\n",
+	fmt.Fprintf(&b, ", %d records, %d skipped records, %d skipped files, %s in %s\n",
 		s.Records, s.SkippedRecords+r.unmapped, s.SkippedFiles, what, time.Since(r.start).Round(time.Millisecond))
+	io.WriteString(r.stderr, b.String()) // one write: see lineClearer
 }
 
 // status is the error that gives the run's exit status once output is done.
