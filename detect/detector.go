@@ -78,6 +78,7 @@ type ruleRun struct {
 	// A replayed rule (schedule.go) buffers its inputs in the workers; they
 	// are merged into buffer and run when the input ends.
 	replay   bool
+	rplan    *replayPlan // nil: buffer every selected event's inputs
 	buffer   []buffered
 	warnings []string
 }
@@ -87,6 +88,8 @@ type Worker struct {
 	d      *Detector
 	values []esql.Value
 	rules  []workerRule
+	// eventMs is the @timestamp of the event being processed.
+	eventMs int64
 }
 
 // workerRule is one rule's per-worker state.
@@ -125,8 +128,16 @@ func New(rules []*Compiled, opts Options) *Detector {
 				rr.plan = plan
 			}
 		}
+		if rr.replay {
+			if p, err := splitForReplay(c); err == nil {
+				rr.rplan = p
+			}
+		}
 		inputs := c.Program.Inputs()
 		switch {
+		case rr.rplan != nil && rr.rplan.streaming:
+		case rr.rplan != nil:
+			inputs = rr.rplan.cut.prefix.Inputs()
 		case rr.plan != nil:
 			inputs = rr.plan.prefix.Inputs()
 			rr.exec = rr.plan.suffix.Start(rr.collect)
@@ -144,7 +155,21 @@ func New(rules []*Compiled, opts Options) *Detector {
 		for j, rr := range d.rules {
 			wr := &w.rules[j]
 			wr.row = make([]esql.Value, len(rr.idx))
-			if rr.plan != nil {
+			switch {
+			case rr.rplan != nil && rr.rplan.streaming:
+				// Output rows are final; they take the time of the event
+				// that produced them.
+				wr.prefix = rr.c.Program.Start(func(row []esql.Value) error {
+					wr.buffer = append(wr.buffer, buffered{ms: w.eventMs, row: row})
+					return nil
+				})
+			case rr.rplan != nil:
+				tc := rr.rplan.timeCol
+				wr.prefix = rr.rplan.cut.prefix.Start(func(row []esql.Value) error {
+					wr.buffer = append(wr.buffer, buffered{ms: row[tc].AsInt64(), row: row})
+					return nil
+				})
+			case rr.plan != nil:
 				wr.prefix = rr.plan.prefix.Start(rr.pushSuffix)
 			}
 		}
@@ -207,6 +232,9 @@ func (w *Worker) Process(raw []byte) error {
 	for i, name := range d.fields {
 		w.values[i] = fieldValue(ev, name, d.types[i])
 	}
+	if ts, ok := ev["@timestamp"].(time.Time); ok {
+		w.eventMs = ts.UnixMilli()
+	}
 	d.events.Add(1)
 	stream := dataStreamOf(ev)
 	for i, rr := range d.rules {
@@ -214,7 +242,7 @@ func (w *Worker) Process(raw []byte) error {
 		if !wr.pass || (stream != "" && !matchesIndex(rr.indices, stream)) {
 			continue
 		}
-		if rr.replay {
+		if rr.replay && wr.prefix == nil {
 			ts, _ := ev["@timestamp"].(time.Time)
 			row := make([]esql.Value, len(rr.idx))
 			for k, j := range rr.idx {

@@ -3,6 +3,7 @@ package detect
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -198,7 +199,21 @@ func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, raised, intended [
 
 // runOnce executes the rule's query over one run's events with NOW() = t.
 func (rr *ruleRun) runOnce(t time.Time, events []buffered) ([][]any, error) {
+	if p := rr.rplan; p != nil && p.streaming {
+		rows := make([][]any, len(events))
+		for i, ev := range events {
+			rows[i] = jsonRow(ev.row)
+		}
+		return rows, nil
+	}
 	prog, err := compileAt(rr.c, t)
+	var idx []int
+	if p := rr.rplan; p != nil {
+		prog, idx, err = p.cut.suffix, p.suffixIdx, nil
+		if p.usesNow {
+			prog, err = esql.Compile(p.cut.suffixText, esql.Options{Catalog: p.cut.catalog, Now: t, MaxGroups: rr.c.maxGroups})
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -207,8 +222,19 @@ func (rr *ruleRun) runOnce(t time.Time, events []buffered) ([][]any, error) {
 		rows = append(rows, jsonRow(row))
 		return nil
 	})
+	var in []esql.Value
+	if idx != nil {
+		in = make([]esql.Value, len(idx))
+	}
 	for _, ev := range events {
-		if err := exec.Push(ev.row); err != nil {
+		row := ev.row
+		if idx != nil {
+			for i, j := range idx {
+				in[i] = ev.row[j]
+			}
+			row = in
+		}
+		if err := exec.Push(row); err != nil {
 			return nil, err
 		}
 	}
@@ -294,4 +320,84 @@ func appendNew(list, more []string) []string {
 		}
 	}
 	return list
+}
+
+// replayPlan cuts a replayed rule before its first command that blocks
+// (STATS, SORT, LIMIT) or reads NOW(): every event runs through the prefix
+// once, as it is read, and only the rows that survive it (with just the
+// columns the rest needs) are buffered for the runs. Memory then follows
+// the events a rule selects, not the input.
+type replayPlan struct {
+	// streaming: the whole query streams (no STATS, SORT, LIMIT or NOW()),
+	// so each event's output rows are final and buffered as they are.
+	streaming bool
+	cut       *cutPlan
+	suffixIdx []int // suffix input -> prefix column
+	timeCol   int   // prefix column of @timestamp
+	usesNow   bool  // the suffix calls NOW(): compile it per run
+}
+
+// splitForReplay cuts a replayed rule, or says why it cannot.
+func splitForReplay(c *Compiled) (*replayPlan, error) {
+	q := c.Program.Query()
+	k := -1
+	for i, cmd := range q.Commands {
+		switch x := cmd.(type) {
+		case *parser.StatsCommand, *parser.SortCommand, *parser.LimitCommand:
+			k = i
+		case *parser.EvalCommand:
+			for _, f := range x.Fields {
+				if f.Name == "@timestamp" {
+					return nil, fmt.Errorf("@timestamp is reassigned")
+				}
+			}
+		case *parser.RenameCommand:
+			for _, r := range x.Renames {
+				if r.New.Pattern == "@timestamp" || r.Old.Pattern == "@timestamp" {
+					return nil, fmt.Errorf("@timestamp is renamed")
+				}
+			}
+		}
+		if k < 0 && nodeUsesNow(cmd) {
+			k = i
+		}
+		if k >= 0 {
+			break
+		}
+	}
+	if k < 0 {
+		return &replayPlan{streaming: true}, nil
+	}
+	if k == 0 {
+		return nil, fmt.Errorf("nothing to cut before the first blocking command")
+	}
+	cut, err := cutQuery(c, q.Commands[k].Pos().Offset, "@timestamp")
+	if err != nil {
+		return nil, err
+	}
+	p := &replayPlan{cut: cut}
+	if p.suffixIdx, err = columnIndex(cut.prefix, cut.suffix.Inputs()); err != nil {
+		return nil, err
+	}
+	tc, err := columnIndex(cut.prefix, []string{"@timestamp"})
+	if err != nil {
+		return nil, err
+	}
+	p.timeCol = tc[0]
+	for _, cmd := range q.Commands[k:] {
+		p.usesNow = p.usesNow || nodeUsesNow(cmd)
+	}
+	return p, nil
+}
+
+// nodeUsesNow reports whether a node calls NOW().
+func nodeUsesNow(n parser.Node) bool {
+	found := false
+	parser.Inspect(n, func(n parser.Node) bool {
+		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -83,51 +83,11 @@ func splitForBuckets(c *Compiled) (*splitPlan, error) {
 		return nil, fmt.Errorf("the DATE_TRUNC interval is a calendar period")
 	}
 
-	text := q.Input
-	pipe := strings.LastIndexByte(text[:stats.Pos().Offset], '|')
-	if pipe < 0 {
-		return nil, fmt.Errorf("cannot locate the pipe before STATS")
-	}
-	prefixText := text[:pipe]
-	// The suffix keeps every character's line and column: the prefix is
-	// blanked out (newlines kept) and a FROM written over its start.
-	blank := []byte(text)
-	for i := 0; i < pipe; i++ {
-		if blank[i] != '\n' {
-			blank[i] = ' '
-		}
-	}
-	const from = "FROM b"
-	if nl := strings.IndexByte(text, '\n'); nl >= 0 && nl < len(from) || pipe < len(from) {
-		blank = append([]byte(from+"\n"), blank...) // too short to overwrite: lines shift by one
-	} else {
-		copy(blank, from)
-	}
-
-	wide, err := esql.Compile(prefixText, esql.Options{Catalog: Catalog()})
+	cut, err := cutQuery(c, stats.Pos().Offset, bucketName)
 	if err != nil {
-		return nil, fmt.Errorf("prefix: %w", err)
+		return nil, err
 	}
-	cat := esql.Catalog{}
-	for _, col := range wide.Columns() {
-		cat[col.Name] = col.Type
-	}
-	suffix, err := esql.Compile(string(blank), esql.Options{Catalog: cat, MaxGroups: c.maxGroups})
-	if err != nil {
-		return nil, fmt.Errorf("suffix: %w", err)
-	}
-	keep := append([]string{}, suffix.Inputs()...)
-	if !contains(keep, bucketName) {
-		keep = append(keep, bucketName)
-	}
-	quoted := make([]string, len(keep))
-	for i, k := range keep {
-		quoted[i] = "`" + strings.ReplaceAll(k, "`", "``") + "`"
-	}
-	prefix, err := esql.Compile(prefixText+"\n| KEEP "+strings.Join(quoted, ", "), esql.Options{Catalog: Catalog()})
-	if err != nil {
-		return nil, fmt.Errorf("prefix: %w", err)
-	}
+	prefix, suffix := cut.prefix, cut.suffix
 	p := &splitPlan{prefix: prefix, suffix: suffix, span: span, truncated: truncated, bucketCol: -1}
 	pos := map[string]int{}
 	for i, col := range prefix.Columns() {
@@ -142,6 +102,86 @@ func splitForBuckets(c *Compiled) (*splitPlan, error) {
 	}
 	p.bucketCol = pos[bucketName]
 	return p, nil
+}
+
+// cutPlan is a query cut in two at a command: a streaming prefix whose rows
+// carry the suffix's inputs (and the kept column asked for), and the suffix
+// compiled over those rows.
+type cutPlan struct {
+	prefix, suffix *esql.Program
+	// suffixText and catalog recompile the suffix (with another NOW()).
+	suffixText string
+	catalog    esql.Catalog
+}
+
+// cutQuery cuts a rule's query at the command starting at offset. The suffix
+// keeps every character's line and column: the prefix is blanked out
+// (newlines kept) and a FROM written over its start, so column names derived
+// from source text and warning positions are those of the whole query.
+func cutQuery(c *Compiled, offset int, keepAlso string) (*cutPlan, error) {
+	text := c.Program.Query().Input
+	pipe := strings.LastIndexByte(text[:offset], '|')
+	if pipe < 0 {
+		return nil, fmt.Errorf("cannot locate the pipe before the cut")
+	}
+	prefixText := text[:pipe]
+	blank := []byte(text)
+	for i := 0; i < pipe; i++ {
+		if blank[i] != '\n' {
+			blank[i] = ' '
+		}
+	}
+	const from = "FROM b"
+	if nl := strings.IndexByte(text, '\n'); nl >= 0 && nl < len(from) || pipe < len(from) {
+		blank = append([]byte(from+"\n"), blank...) // too short to overwrite: lines shift by one
+	} else {
+		copy(blank, from)
+	}
+	wide, err := esql.Compile(prefixText, esql.Options{Catalog: Catalog()})
+	if err != nil {
+		return nil, fmt.Errorf("prefix: %w", err)
+	}
+	cat := esql.Catalog{}
+	for _, col := range wide.Columns() {
+		cat[col.Name] = col.Type
+	}
+	if _, ok := cat[keepAlso]; !ok {
+		return nil, fmt.Errorf("column %s does not reach the cut", keepAlso)
+	}
+	suffix, err := esql.Compile(string(blank), esql.Options{Catalog: cat, MaxGroups: c.maxGroups})
+	if err != nil {
+		return nil, fmt.Errorf("suffix: %w", err)
+	}
+	keep := append([]string{}, suffix.Inputs()...)
+	if !contains(keep, keepAlso) {
+		keep = append(keep, keepAlso)
+	}
+	quoted := make([]string, len(keep))
+	for i, k := range keep {
+		quoted[i] = "`" + strings.ReplaceAll(k, "`", "``") + "`"
+	}
+	prefix, err := esql.Compile(prefixText+"\n| KEEP "+strings.Join(quoted, ", "), esql.Options{Catalog: Catalog()})
+	if err != nil {
+		return nil, fmt.Errorf("prefix: %w", err)
+	}
+	return &cutPlan{prefix: prefix, suffix: suffix, suffixText: string(blank), catalog: cat}, nil
+}
+
+// columnIndex maps names to their position in a program's output.
+func columnIndex(p *esql.Program, names []string) ([]int, error) {
+	pos := map[string]int{}
+	for i, col := range p.Columns() {
+		pos[col.Name] = i
+	}
+	out := make([]int, len(names))
+	for i, n := range names {
+		j, ok := pos[n]
+		if !ok {
+			return nil, fmt.Errorf("column %s missing from the prefix", n)
+		}
+		out[i] = j
+	}
+	return out, nil
 }
 
 // bucketOf returns the start (epoch ms) of the bucket a prefix row falls in.
