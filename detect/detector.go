@@ -160,13 +160,13 @@ func New(rules []*Compiled, opts Options) *Detector {
 				// Output rows are final; they take the time of the event
 				// that produced them.
 				wr.prefix = rr.c.Program.Start(func(row []esql.Value) error {
-					wr.buffer = append(wr.buffer, buffered{ms: w.eventMs, row: row})
+					wr.buffer = append(wr.buffer, buffered{ms: w.eventMs, row: esql.CloneRow(row)})
 					return nil
 				})
 			case rr.rplan != nil:
 				tc := rr.rplan.timeCol
 				wr.prefix = rr.rplan.cut.prefix.Start(func(row []esql.Value) error {
-					wr.buffer = append(wr.buffer, buffered{ms: row[tc].AsInt64(), row: row})
+					wr.buffer = append(wr.buffer, buffered{ms: row[tc].AsInt64(), row: esql.CloneRow(row)})
 					return nil
 				})
 			case rr.plan != nil:
@@ -187,9 +187,11 @@ func (rr *ruleRun) collect(row []esql.Value) error {
 // pushSuffix feeds a row that reached STATS in some worker to the shared
 // suffix execution.
 func (rr *ruleRun) pushSuffix(row []esql.Value) error {
+	// STATS keeps group keys and values: copy their strings out of the
+	// record buffers they point into.
 	in := make([]esql.Value, len(rr.plan.suffixIdx))
 	for i, j := range rr.plan.suffixIdx {
-		in[i] = row[j]
+		in[i] = row[j].Clone()
 	}
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
@@ -246,7 +248,7 @@ func (w *Worker) Process(raw []byte) error {
 			ts, _ := ev["@timestamp"].(time.Time)
 			row := make([]esql.Value, len(rr.idx))
 			for k, j := range rr.idx {
-				row[k] = w.values[j]
+				row[k] = w.values[j].Clone()
 			}
 			wr.buffer = append(wr.buffer, buffered{ms: ts.UnixMilli(), row: row})
 			continue

@@ -159,7 +159,7 @@ func (lr *liveRule) route(row []esql.Value) error {
 		bk = &liveBucket{}
 		lr.buckets[b] = bk
 	}
-	bk.rows = append(bk.rows, row)
+	bk.rows = append(bk.rows, esql.CloneRow(row))
 	bk.dirty = true
 	return nil
 }
@@ -209,7 +209,7 @@ func (l *Live) Process(raw []byte) error {
 		}
 		row := make([]esql.Value, len(ls.idx))
 		for i, j := range ls.idx {
-			row[i] = l.values[j]
+			row[i] = l.values[j].Clone()
 		}
 		ls.add(at, row)
 	}

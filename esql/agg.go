@@ -46,6 +46,8 @@ func init() {
 		"present":        {1, 1, checkPresent},
 		"median":         {1, 1, checkPercentile(50)},
 		"percentile":     {2, 2, checkPercentile(-1)},
+		"first":          {2, 2, checkFirstLast(-1)},
+		"last":           {2, 2, checkFirstLast(1)},
 	}
 }
 

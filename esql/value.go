@@ -372,3 +372,29 @@ func formatPeriod(y, m, d int) string {
 	}
 	return s
 }
+
+// Clone returns v with its own copy of every string, so that keeping it does
+// not keep alive the larger buffer its strings may point into (readers and
+// mappers slice strings out of per-record buffers).
+func (v Value) Clone() Value {
+	if v.s != "" {
+		v.s = strings.Clone(v.s)
+	}
+	if v.mv != nil {
+		elems := make([]Value, len(*v.mv))
+		for i, e := range *v.mv {
+			elems[i] = e.Clone()
+		}
+		v.mv = &elems
+	}
+	return v
+}
+
+// CloneRow clones every value of a row into a new slice.
+func CloneRow(row []Value) []Value {
+	out := make([]Value, len(row))
+	for i, v := range row {
+		out[i] = v.Clone()
+	}
+	return out
+}

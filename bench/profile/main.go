@@ -47,7 +47,11 @@ func run(cpu, mem string, paths []string) error {
 	}
 	start := time.Now()
 	now := start.UTC()
-	compiled, err := detect.Compile([]*rule.Rule{rule.Seed()}, now)
+	rules := []*rule.Rule{rule.Seed()}
+	if os.Getenv("PROFILE_BUNDLED") != "" {
+		rules = rule.Bundled()
+	}
+	compiled, err := detect.Compile(rules, now)
 	if err != nil {
 		return err
 	}

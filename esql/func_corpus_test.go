@@ -1,0 +1,146 @@
+package esql
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// MV_INTERSECTION, per the ES|QL docs (mv-functions/mv_intersection):
+// values in both fields, null when either is null or none match, same
+// types, text/keyword give keyword, duplicates collapse.
+func TestMvIntersection(t *testing.T) {
+	checkExprs(t, []exprCase{
+		{"MV_INTERSECTION([1, 2, 3, 4, 5], [2, 3, 4, 5, 6])", "[2, 3, 4, 5]", false},
+		{"MV_INTERSECTION([1, 2, 3, 4, 5]::long, [2, 3, 4, 5, 6]::long)", "[2, 3, 4, 5]", false},
+		{"MV_INTERSECTION([true, false, false, false], [false])", "false", false},
+		{"MV_INTERSECTION([\"a\", \"b\", \"c\"], [\"c\", \"a\"])", "[a, c]", false},
+		{"MV_INTERSECTION(\"a\", \"a\")", "a", false},
+		{"MV_INTERSECTION([1, 2], [3, 4])", "null", false},
+		{"MV_INTERSECTION(null, [3, 4])", "null", false},
+		{"MV_INTERSECTION([1, 2], null)", "null", false},
+		{"MV_INTERSECTION([1.5, 2.5], 2.5)", "2.5", false},
+	})
+	v, _ := evalRow(t, `MV_INTERSECTION("x"::text, ["x", "y"])`)
+	if v.Type() != Keyword || v.String() != "x" {
+		t.Errorf("text/keyword: got %s %s, want keyword x", v.Type(), v)
+	}
+	if _, err := Compile(`ROW a = MV_INTERSECTION([1, 2], ["a"])`, Options{}); err == nil {
+		t.Errorf("integer/keyword mix compiled, want a type error")
+	}
+	// Field input: multi-values from documents.
+	r := run(t, "FROM i | EVAL z = MV_INTERSECTION(a, b) | KEEP z",
+		Catalog{"a": Keyword, "b": Keyword},
+		doc{"a": []string{"p", "q", "r"}, "b": []string{"r", "p"}},
+		doc{"a": "p", "b": nil})
+	want := []string{"[p, r]", "null"}
+	got := r.table()
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+}
+
+// TO_GEOPOINT parses WKT points (warning and null on bad input); ST_X/ST_Y
+// give longitude/latitude; ST_DISTANCE is the haversine distance in meters
+// on Elasticsearch's mean Earth radius (6371008.7714 m).
+func TestGeoPoint(t *testing.T) {
+	checkExprs(t, []exprCase{
+		{`TO_GEOPOINT("POINT(42.97109629958868 14.7552534006536)")`, "POINT (42.97109629958868 14.7552534006536)", false},
+		{`TO_GEOPOINT("point (1 2)")`, "POINT (1.0 2.0)", false},
+		{`TO_GEOPOINT("nope")`, "null", true},
+		{`TO_GEOPOINT("POINT (1 95)")`, "null", true},
+		{`TO_GEOPOINT(null)`, "null", false},
+		{`TO_GEOPOINT(["POINT (1 2)", "bad", "POINT (3 4)"])`, "[POINT (1.0 2.0), POINT (3.0 4.0)]", true},
+		{`ST_X(TO_GEOPOINT("POINT (-73.5 40.25)"))`, "-73.5", false},
+		{`ST_Y(TO_GEOPOINT("POINT (-73.5 40.25)"))`, "40.25", false},
+		{`ST_X(null)`, "null", false},
+		{`ST_DISTANCE(TO_GEOPOINT("POINT (0 0)"), TO_GEOPOINT("POINT (0 0)"))`, "0.0", false},
+		{`ST_DISTANCE(TO_GEOPOINT("POINT (0 0)"), null)`, "null", false},
+	})
+	// One degree of longitude on the equator: 2*pi*R/360.
+	v, _ := evalRow(t, `ST_DISTANCE(TO_GEOPOINT("POINT (0 0)"), TO_GEOPOINT("POINT (1 0)"))`)
+	if got, want := v.AsFloat(), 2*math.Pi*6371008.7714/360; math.Abs(got-want) > 1e-6 {
+		t.Errorf("1 degree = %v m, want %v", got, want)
+	}
+	if v.Type() != Double {
+		t.Errorf("ST_DISTANCE type %s, want double", v.Type())
+	}
+	p, _ := evalRow(t, `TO_GEOPOINT("POINT (1.5 2.5)")`)
+	if p.Type() != GeoPoint || p.JSON() != "POINT (1.5 2.5)" {
+		t.Errorf("geo_point %s JSON %v", p.Type(), p.JSON())
+	}
+	if _, err := Compile(`ROW a = ST_X(1)`, Options{}); err == nil {
+		t.Errorf("ST_X(1) compiled, want a type error")
+	}
+}
+
+// JSON_EXTRACT: dotted, bracketed and $-rooted paths; strings unquoted,
+// other values and containers as compact JSON text; null for JSON null;
+// a warning and null for invalid JSON, invalid or missing paths.
+func TestJSONExtract(t *testing.T) {
+	const doc = `"{\"a\": {\"b\": [10, {\"c\": \"x\"}], \"d\": true, \"e\": null, \"f\": 1.50}, \"g h\": \"s\"}"`
+	checkExprs(t, []exprCase{
+		{"JSON_EXTRACT(" + doc + `, "a.d")`, "true", false},
+		{"JSON_EXTRACT(" + doc + `, "$.a.d")`, "true", false},
+		{"JSON_EXTRACT(" + doc + `, "a.b[0]")`, "10", false},
+		{"JSON_EXTRACT(" + doc + `, "a.b[1].c")`, "x", false},
+		{"JSON_EXTRACT(" + doc + `, "$['g h']")`, "s", false},
+		{"JSON_EXTRACT(" + doc + `, "a.f")`, "1.50", false},
+		{"JSON_EXTRACT(" + doc + `, "a.b")`, `[10,{"c":"x"}]`, false},
+		{"JSON_EXTRACT(" + doc + `, "a.e")`, "null", false},
+		{"JSON_EXTRACT(" + doc + `, "a.zz")`, "null", true},
+		{"JSON_EXTRACT(" + doc + `, "a.b[5]")`, "null", true},
+		{"JSON_EXTRACT(" + doc + `, "a..b")`, "null", true},
+		{`JSON_EXTRACT("{not json", "a")`, "null", true},
+		{`JSON_EXTRACT(null, "a")`, "null", false},
+		{`JSON_EXTRACT("{}", null)`, "null", false},
+	})
+	v, _ := evalRow(t, `JSON_EXTRACT("{\"a\": 1}", "a")`)
+	if v.Type() != Keyword {
+		t.Errorf("type %s, want keyword", v.Type())
+	}
+}
+
+// FIRST/LAST (ES|QL docs aggregation-functions/first, last): the field at
+// the smallest / largest sort; null sorts last; null fields are skipped;
+// multi-valued fields come back whole; multi-valued sorts compete with
+// their extreme value.
+func TestFirstLast(t *testing.T) {
+	cat := Catalog{"k": Keyword, "v": Keyword, "n": Long, "ts": Datetime}
+	docs := []doc{
+		{"k": "a", "v": "mid", "n": int64(5), "ts": "2024-01-02T00:00:00Z"},
+		{"k": "a", "v": "early", "n": int64(1), "ts": "2024-01-01T00:00:00Z"},
+		{"k": "a", "v": "late", "n": int64(9), "ts": "2024-01-03T00:00:00Z"},
+		{"k": "a", "n": int64(0), "ts": "2023-01-01T00:00:00Z"}, // null field: skipped
+		{"k": "b", "v": "nosort", "n": int64(7)},                // null sort: last
+		{"k": "b", "v": []string{"m1", "m2"}, "n": int64(3), "ts": "2024-01-05T00:00:00Z"},
+		{"k": "c", "v": "only-null-sort", "n": int64(2)},
+		{"k": "d", "v": "x", "n": []any{int64(10), int64(1)}, "ts": "2024-01-01T00:00:00Z"},
+		{"k": "d", "v": "y", "n": int64(5), "ts": "2024-01-04T00:00:00Z"},
+	}
+	cases := []struct{ q, rows string }{
+		{"STATS f = FIRST(v, ts), l = LAST(v, ts) BY k",
+			"early | late | a;[m1, m2] | [m1, m2] | b;only-null-sort | only-null-sort | c;x | y | d"},
+		{"STATS f = FIRST(n, ts), l = LAST(n, ts) BY k", "0 | 9 | a;3 | 3 | b;2 | 2 | c;[1, 10] | 5 | d"},
+		// Multi-valued sort [10, 1]: FIRST sees 1, LAST sees 10.
+		{"WHERE k == \"d\" | STATS f = FIRST(v, n), l = LAST(v, n)", "x | x"},
+		{"WHERE k == \"a\" | STATS f = FIRST(v, n), l = LAST(v, n)", "early | late"},
+		{"WHERE k == \"zz\" | STATS f = FIRST(v, n)", "null"},
+		{"STATS f = FIRST(v, ts) WHERE n > 4", "mid"},
+	}
+	for _, tc := range cases {
+		r := run(t, "FROM i | "+tc.q, cat, docs...)
+		if got := strings.Join(r.table(), ";"); got != tc.rows {
+			t.Errorf("%s: rows %q, want %q", tc.q, got, tc.rows)
+		}
+	}
+	if _, err := Compile("FROM i | STATS FIRST(v, v)", Options{Catalog: cat}); err == nil {
+		t.Errorf("keyword sort compiled, want a type error")
+	}
+	if _, err := Compile("FROM i | STATS FIRST(v)", Options{Catalog: cat}); err == nil {
+		t.Errorf("one-argument FIRST compiled, want an arity error")
+	}
+	if _, err := Compile("FROM i | EVAL x = FIRST(v, n)", Options{Catalog: cat}); err == nil {
+		t.Errorf("FIRST outside STATS compiled, want an error")
+	}
+}
