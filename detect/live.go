@@ -436,23 +436,16 @@ func (l *Live) Restore(data []byte) error {
 		if rs.Sent != nil {
 			lr.sent = rs.Sent
 		}
-		cols := lr.plan.prefix.Columns()
+		var types []esql.DataType
+		for _, col := range lr.plan.prefix.Columns() {
+			types = append(types, col.Type)
+		}
 		for b, bs := range rs.Buckets {
 			bk := &liveBucket{ids: bs.IDs, dirty: bs.Dirty}
 			for _, r := range bs.Rows {
-				if len(r) != len(cols) {
-					return fmt.Errorf("live state: rule %q: row of %d columns, want %d", lr.c.Rule.Name, len(r), len(cols))
-				}
-				row := make([]esql.Value, len(r))
-				for i, x := range r {
-					if x == nil {
-						continue
-					}
-					v, err := esql.FromGo(cols[i].Type, x)
-					if err != nil {
-						return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
-					}
-					row[i] = v
+				row, err := rowFromJSON(types, r)
+				if err != nil {
+					return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
 				}
 				bk.rows = append(bk.rows, row)
 			}
@@ -460,4 +453,23 @@ func (l *Live) Restore(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// rowFromJSON rebuilds a row saved with jsonRow, given its column types.
+func rowFromJSON(types []esql.DataType, r []any) ([]esql.Value, error) {
+	if len(r) != len(types) {
+		return nil, fmt.Errorf("row of %d values, want %d", len(r), len(types))
+	}
+	row := make([]esql.Value, len(r))
+	for i, x := range r {
+		if x == nil {
+			continue
+		}
+		v, err := esql.FromGo(types[i], x)
+		if err != nil {
+			return nil, err
+		}
+		row[i] = v
+	}
+	return row, nil
 }

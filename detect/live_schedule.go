@@ -45,15 +45,8 @@ type liveEpisode struct {
 // runDue runs every scheduled run up to now and returns the alerts that are
 // new or changed.
 func (ls *liveScheduled) runDue(now time.Time, alertTime time.Time) ([]LiveAlert, error) {
-	interval, err := ls.c.Rule.IntervalDuration()
-	if err != nil || interval <= 0 {
-		interval = 5 * time.Minute
-	}
-	lookback, err := ls.c.Rule.Lookback()
-	if err != nil || lookback <= 0 {
-		lookback = 6 * time.Minute
-	}
-	iv, lb, nowMs := interval.Milliseconds(), lookback.Milliseconds(), now.UnixMilli()
+	iv, lb := schedule(ls.c)
+	nowMs := now.UnixMilli()
 	if ls.nextRun == 0 {
 		return nil, nil
 	}
@@ -119,11 +112,7 @@ func (ls *liveScheduled) runDue(now time.Time, alertTime time.Time) ([]LiveAlert
 // add buffers an event read at `at`, and starts the schedule on the first.
 func (ls *liveScheduled) add(at int64, row []esql.Value) {
 	if ls.nextRun == 0 {
-		interval, err := ls.c.Rule.IntervalDuration()
-		if err != nil || interval <= 0 {
-			interval = 5 * time.Minute
-		}
-		iv := interval.Milliseconds()
+		iv, _ := schedule(ls.c)
 		ls.nextRun = (at/iv + 1) * iv // the first run after the first event
 	}
 	ls.buffer = append(ls.buffer, ingested{at: at, row: row})
@@ -156,19 +145,9 @@ func (ls *liveScheduled) restore(s scheduledSnapshot, types []esql.DataType) err
 	}
 	ls.buffer = nil
 	for _, e := range s.Buffer {
-		if len(e.Row) != len(types) {
-			return fmt.Errorf("live state: rule %q: row of %d values, want %d", ls.c.Rule.Name, len(e.Row), len(types))
-		}
-		row := make([]esql.Value, len(e.Row))
-		for i, x := range e.Row {
-			if x == nil {
-				continue
-			}
-			v, err := esql.FromGo(types[i], x)
-			if err != nil {
-				return fmt.Errorf("live state: rule %q: %w", ls.c.Rule.Name, err)
-			}
-			row[i] = v
+		row, err := rowFromJSON(types, e.Row)
+		if err != nil {
+			return fmt.Errorf("live state: rule %q: %w", ls.c.Rule.Name, err)
 		}
 		ls.buffer = append(ls.buffer, ingested{at: e.At, row: row})
 	}

@@ -18,10 +18,8 @@ import (
 // limit 0 every row is kept and a warning names each run Kibana would have
 // truncated; with limit > 0 at most limit rows are kept per run.
 func capSignals(c *Compiled, rows [][]any, limit int) (kept [][]any, warnings []string) {
-	interval, err := c.Rule.IntervalDuration()
-	if err != nil || interval <= 0 {
-		interval = 5 * time.Minute
-	}
+	iv, _ := schedule(c)
+	interval := time.Duration(iv) * time.Millisecond
 	maxSignals := c.Rule.MaxSignals
 	if limit > 0 {
 		maxSignals = limit

@@ -94,14 +94,7 @@ func unparen(e parser.Expr) parser.Expr {
 // usesNow reports whether the query calls NOW(), whose value depends on
 // when the rule runs.
 func usesNow(q *parser.Query) bool {
-	found := false
-	parser.Inspect(q, func(n parser.Node) bool {
-		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
-			found = true
-		}
-		return !found
-	})
-	return found
+	return nodeUsesNow(q)
 }
 
 // buffered is one event's inputs to a replayed rule, with its time.
@@ -128,15 +121,7 @@ func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, raised, intended [
 		return nil, nil, nil, nil, nil
 	}
 	sort.SliceStable(buf, func(i, j int) bool { return buf[i].ms < buf[j].ms })
-	interval, err := rr.c.Rule.IntervalDuration()
-	if err != nil || interval <= 0 {
-		interval = 5 * time.Minute
-	}
-	lookback, err := rr.c.Rule.Lookback()
-	if err != nil || lookback <= 0 {
-		lookback = 6 * time.Minute
-	}
-	iv, lb := interval.Milliseconds(), lookback.Milliseconds()
+	iv, lb := schedule(rr.c)
 	first := ceilDiv(buf[0].ms, iv) * iv
 	lastRun := ceilDiv(buf[len(buf)-1].ms, iv) * iv
 
@@ -400,4 +385,18 @@ func nodeUsesNow(n parser.Node) bool {
 		return !found
 	})
 	return found
+}
+
+// schedule returns a rule's interval and lookback in milliseconds, with
+// Kibana's defaults (5m, now-6m) for values that are unset or unreadable.
+func schedule(c *Compiled) (interval, lookback int64) {
+	iv, err := c.Rule.IntervalDuration()
+	if err != nil || iv <= 0 {
+		iv = 5 * time.Minute
+	}
+	lb, err := c.Rule.Lookback()
+	if err != nil || lb <= 0 {
+		lb = 6 * time.Minute
+	}
+	return iv.Milliseconds(), lb.Milliseconds()
 }

@@ -1,6 +1,7 @@
 package esql
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -42,26 +43,11 @@ func compareScalar(a, b Value) (c int, ok bool) {
 	return 0, false
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
+func cmpInt(a, b int64) int   { return cmp.Compare(a, b) }
+func cmpUint(a, b uint64) int { return cmp.Compare(a, b) }
 
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
+// cmpFloat orders doubles; unlike cmp.Compare it treats NaN as equal to
+// everything rather than least.
 func cmpFloat(a, b float64) int {
 	switch {
 	case a < b:

@@ -29,8 +29,10 @@ func TestMaxGroups(t *testing.T) {
 		if tc.fail != errors.As(got, &le) {
 			t.Errorf("max %d, %d groups: err = %v", tc.max, tc.rows, got)
 		}
-		if tc.fail && x.Finish() == nil {
-			t.Errorf("max %d: the error did not stick", tc.max)
+		if tc.fail {
+			if err := x.Push([]Value{LongValue(1000)}); !errors.As(err, &le) {
+				t.Errorf("max %d: a Push after the limit returned %v, want the LimitError again", tc.max, err)
+			}
 		}
 	}
 }
