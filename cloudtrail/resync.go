@@ -27,7 +27,7 @@ func resync(b []byte, off, depth int) (int, bool) {
 		if k < 0 || b[k] != ',' && b[k] != '}' {
 			continue
 		}
-		end, err := skipValueDepth(b, p, depth, 0)
+		end, err := skipValueDepth(b, p, depth, 0, nil)
 		if err != nil {
 			budget -= err.off - p
 		} else {
@@ -57,7 +57,7 @@ func hasRecordKey(b []byte, p int) bool {
 		return false
 	}
 	for {
-		ks, ke, vs, err := scanKey(b, i)
+		ks, ke, vs, _, err := scanKey(b, i)
 		if err != nil {
 			return false
 		}

@@ -1,6 +1,10 @@
 package cloudtrail
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+)
 
 // This file is a small validating JSON scanner over an in-memory buffer. It
 // never decodes: it only finds where a value ends, so that records can be
@@ -62,13 +66,52 @@ func skipWS(b []byte, i int) int {
 	return i
 }
 
+// plainKeyByte reports the bytes of a key that can be compared as raw
+// bytes: printable ASCII but '"' and '\\'.
+var plainKeyByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// Masks for finding bytes in a 64-bit word (SWAR): a byte of x is zero where
+// (x - ones) & ^x & highs has its high bit set; bits above the lowest true
+// match may be false positives, so only the lowest set bit is used.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainRun returns the offset of the first byte at or after j that ends a
+// run of plain string bytes: '"', '\\' or a control character. Eight bytes
+// are tested at a time; CloudTrail strings (ARNs, user agents, parameters)
+// are mostly longer than that.
+func plainRun(b []byte, j int) int {
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		q := x ^ ('"' * ones)
+		s := x ^ ('\\' * ones)
+		m := ((q - ones) &^ q) | ((s - ones) &^ s) | ((x - 0x20*ones) &^ x)
+		if m &= highs; m != 0 {
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	for j < len(b) && plainStringByte[b[j]] {
+		j++
+	}
+	return j
+}
+
 // scanString returns the offset just after the string that starts at b[i] == '"'.
 func scanString(b []byte, i int) (int, *syntaxError) {
-	j := i + 1
+	return scanStringFrom(b, i+1)
+}
+
+// scanStringFrom is scanString with the bytes b[i+1:j] known to be plain.
+func scanStringFrom(b []byte, j int) (int, *syntaxError) {
 	for {
-		for j < len(b) && plainStringByte[b[j]] {
-			j++
-		}
+		j = plainRun(b, j)
 		if j >= len(b) {
 			return j, errEOF(j)
 		}
@@ -158,38 +201,47 @@ func scanLiteral(b []byte, i int, lit string) (int, *syntaxError) {
 // scanKey reads an object key and the colon after it, starting at or after i
 // (leading whitespace allowed). It returns the offsets of the key's opening
 // quote and closing quote + 1, and the offset after the colon.
-func scanKey(b []byte, i int) (ks, ke, next int, err *syntaxError) {
+// plain reports that the key holds only bytes of plainKeyByte.
+func scanKey(b []byte, i int) (ks, ke, next int, plain bool, err *syntaxError) {
 	ks = skipWS(b, i)
 	if ks >= len(b) {
-		return ks, ks, ks, errEOF(ks)
+		return ks, ks, ks, false, errEOF(ks)
 	}
 	if b[ks] != '"' {
-		return ks, ks, ks, errAt(ks, "invalid character %s looking for beginning of object key string", quoteByte(b[ks]))
+		return ks, ks, ks, false, errAt(ks, "invalid character %s looking for beginning of object key string", quoteByte(b[ks]))
 	}
-	if ke, err = scanString(b, ks); err != nil {
-		return ks, ke, ke, err
+	// Keys are short: a byte loop beats plainRun, and it tells plain keys.
+	ke = ks + 1
+	for ke < len(b) && plainKeyByte[b[ke]] {
+		ke++
+	}
+	if plain = ke < len(b) && b[ke] == '"'; plain {
+		ke++
+	} else if ke, err = scanStringFrom(b, ke); err != nil {
+		return ks, ke, ke, false, err
 	}
 	next = skipWS(b, ke)
 	if next >= len(b) {
-		return ks, ke, next, errEOF(next)
+		return ks, ke, next, false, errEOF(next)
 	}
 	if b[next] != ':' {
-		return ks, ke, next, errAt(next, "invalid character %s after object key", quoteByte(b[next]))
+		return ks, ke, next, false, errAt(next, "invalid character %s after object key", quoteByte(b[next]))
 	}
-	return ks, ke, next + 1, nil
+	return ks, ke, next + 1, plain, nil
 }
 
 // skipValue returns the offset just after the JSON value that starts at or
 // after b[i] (leading whitespace allowed), or where and why it is invalid.
 // It is iterative: nesting costs one byte of stack per level, not a call frame.
 func skipValue(b []byte, i int) (int, *syntaxError) {
-	return skipValueDepth(b, i, maxDepth, 0)
+	return skipValueDepth(b, i, maxDepth, 0, nil)
 }
 
 // skipValueDepth is skipValue allowing at most depth levels of nesting in
 // all, of which outer are already open around b[i] (a record's members are
 // scanned with outer 1). Exceeding depth is an error with limit set.
-func skipValueDepth(b []byte, i, depth, outer int) (int, *syntaxError) {
+// rc, when not nil, is told of every key and value (see recordCheck).
+func skipValueDepth(b []byte, i, depth, outer int, rc *recordCheck) (int, *syntaxError) {
 	depth = min(depth, maxDepth)
 	limit := depth - outer
 	var stackBuf [64]byte
@@ -217,19 +269,36 @@ value:
 			i = skipWS(b, i+1)
 			if i < len(b) && b[i] == closer {
 				i++
+				if rc != nil {
+					rc.scalar()
+				}
 				break
 			}
 			stack = append(stack, c)
+			if rc != nil {
+				rc.open()
+			}
 			if c == '{' {
-				if _, _, i, err = scanKey(b, i); err != nil {
+				var ks, ke int
+				var plain bool
+				if ks, ke, i, plain, err = scanKey(b, i); err != nil {
 					return i, err
+				}
+				if rc != nil {
+					rc.key(b, ks, ke, plain)
 				}
 			}
 			continue value
 		case '"':
+			s := i
 			if i, err = scanString(b, i); err != nil {
 				return i, err
 			}
+			if rc != nil {
+				rc.str(b, s, i)
+			}
+			// A string is the most common value: skip the scalar case.
+			goto closed
 		case 't':
 			if i, err = scanLiteral(b, i, "true"); err != nil {
 				return i, err
@@ -250,6 +319,10 @@ value:
 				return i, err
 			}
 		}
+		if rc != nil {
+			rc.scalar()
+		}
+	closed:
 		// A value is complete: close containers or move to the next element.
 		for {
 			if len(stack) == 0 {
@@ -264,13 +337,21 @@ value:
 			case c == ',':
 				i++
 				if top == '{' {
-					if _, _, i, err = scanKey(b, i); err != nil {
+					var ks, ke int
+					var plain bool
+					if ks, ke, i, plain, err = scanKey(b, i); err != nil {
 						return i, err
+					}
+					if rc != nil {
+						rc.key(b, ks, ke, plain)
 					}
 				}
 				continue value
 			case top == '{' && c == '}', top == '[' && c == ']':
 				stack = stack[:len(stack)-1]
+				if rc != nil {
+					rc.close()
+				}
 				i++
 			case top == '{':
 				return i, errAt(i, "invalid character %s after object key:value pair", quoteByte(c))

@@ -42,6 +42,8 @@ type file struct {
 	tick   int
 	fatal  error // the callback's error or the context's; stops everything
 
+	rc recordCheck // facts about the record being scanned
+
 	posBuf       *byte // pos's memo: buffer, offset, newlines before it,
 	posOff       int   // and where the line holding it starts
 	posLines     int
@@ -60,6 +62,7 @@ func (f *file) replaying() bool {
 }
 
 // emit passes one record to the callback, unless it is over the size limit.
+// f.rc holds what the scan of raw found out (recordCheck).
 func (f *file) emit(raw []byte) {
 	if limit := f.r.maxRecordSize(); len(raw) > limit {
 		f.skipRecord(raw, 0, len(raw), "record of "+sizeText(len(raw))+" is larger than the maximum record size "+
@@ -72,7 +75,8 @@ func (f *file) emit(raw []byte) {
 		return
 	}
 	f.st.Records++
-	if err := f.fn(Record{Raw: raw, File: f.name, Index: idx}); err != nil {
+	rec := Record{Raw: raw, File: f.name, Index: idx, Checked: f.rc.checked(), EventTime: f.rc.eventTime()}
+	if err := f.fn(rec); err != nil {
 		f.fatal = err
 		return
 	}
@@ -230,14 +234,20 @@ func (f *file) value(b []byte, i int) (int, status) {
 // Keys are compared as raw bytes: CloudTrail never escapes them.
 func (f *file) object(b []byte, start int) (int, status) {
 	var delivery, fingerprint, digestStart, digestEnd bool
+	rc := &f.rc
+	rc.reset()
 	i := skipWS(b, start+1)
 	if i < len(b) && b[i] == '}' {
 		i++
 	} else {
+		rc.open()
 		for {
-			ks, ke, vs, err := scanKey(b, i)
+			ks, ke, vs, plain, err := scanKey(b, i)
 			if err != nil {
 				return f.objectError(b, start, delivery, err)
+			}
+			if !delivery {
+				rc.key(b, ks, ke, plain)
 			}
 			vs = skipWS(b, vs)
 			if vs >= len(b) {
@@ -272,7 +282,11 @@ func (f *file) object(b []byte, start int) (int, status) {
 				case "digestEndTime":
 					digestEnd = true
 				}
-				end, err := skipValueDepth(b, vs, f.r.maxDepth(), 1)
+				var check *recordCheck
+				if !delivery {
+					check = rc
+				}
+				end, err := skipValueDepth(b, vs, f.r.maxDepth(), 1, check)
 				if err != nil {
 					return f.objectError(b, start, delivery, err)
 				}
@@ -328,7 +342,8 @@ func (f *file) array(b []byte, start int) (int, status) {
 	}
 	for {
 		rs := i
-		end, err := skipValueDepth(b, rs, f.r.maxDepth(), 0)
+		f.rc.reset()
+		end, err := skipValueDepth(b, rs, f.r.maxDepth(), 0, &f.rc)
 		if err != nil {
 			if err.eof {
 				return len(b), short

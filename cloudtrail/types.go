@@ -14,6 +14,16 @@ type Record struct {
 	// of a delivery file, in a bare array, or counted over the lines of NDJSON.
 	// Skipped records take an index too, so indexes match the file.
 	Index int
+	// Checked reports that the reader's scan found no object in the record
+	// with the same key twice (keys compared as raw bytes; a record with an
+	// escaped or non-ASCII key is never Checked). The scan always checks
+	// the JSON grammar. With EventTime it lets a caller validate a record
+	// without parsing it again.
+	Checked bool
+	// EventTime is the contents of the record's top-level "eventTime"
+	// string, when the record is Checked and the string has no escapes;
+	// nil otherwise. Like Raw, it is only valid during the callback.
+	EventTime []byte
 }
 
 // Problem is input that could not be read: a whole file (Index -1) or one

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )
@@ -213,7 +214,15 @@ func (d *Detector) Process(raw []byte) error { return d.workers[0].Process(raw) 
 // Process maps one raw CloudTrail record and feeds it to every rule. An error
 // means the record could not be mapped (it is not evaluated); the caller
 // reports it and goes on.
-func (w *Worker) Process(raw []byte) error {
+func (w *Worker) Process(raw []byte) error { return w.process(raw, false, nil) }
+
+// ProcessRecord is Process for a record as the reader found it: what the
+// reader checked (Record.Checked, Record.EventTime) is not checked again.
+func (w *Worker) ProcessRecord(rec cloudtrail.Record) error {
+	return w.process(rec.Raw, rec.Checked, rec.EventTime)
+}
+
+func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	d := w.d
 	wanted := false
 	for i, rr := range d.rules {
@@ -221,8 +230,12 @@ func (w *Worker) Process(raw []byte) error {
 		wanted = wanted || w.rules[i].pass
 	}
 	if !wanted {
-		if err := d.mapper.Validate(raw); err != nil {
-			return &RecordError{err}
+		// A record no rule wants is still validated, so that a bad one is
+		// reported whatever rules are loaded.
+		if !d.valid(raw, checked, eventTime) {
+			if err := d.mapper.Validate(raw); err != nil {
+				return &RecordError{err}
+			}
 		}
 		d.events.Add(1)
 		return nil
@@ -268,6 +281,27 @@ func (w *Worker) Process(raw []byte) error {
 		}
 	}
 	return nil
+}
+
+// valid reports whether the reader's scan proved a record valid for the
+// mapper (cloudtrail.Record.Checked) and its eventTime is one Map accepts.
+// false means the record must be validated by parsing it.
+func (d *Detector) valid(raw []byte, checked bool, eventTime []byte) bool {
+	return checked && eventTime != nil && ecs.ValidEventTime(eventTime)
+}
+
+// unwanted reports whether no rule can use rec and it is valid: it needs
+// nothing more than to be counted. It is safe for concurrent use.
+func (d *Detector) unwanted(rec cloudtrail.Record) bool {
+	if !d.valid(rec.Raw, rec.Checked, rec.EventTime) {
+		return false
+	}
+	for _, rr := range d.rules {
+		if rr.filter.pass(rec.Raw) {
+			return false
+		}
+	}
+	return true
 }
 
 // Finish ends the input and returns the alerts, ordered by rule (in load

@@ -49,7 +49,17 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 			batches <- b
 		}
 	}
+	// Most records are wanted by no rule: they are counted where they are
+	// read, and never copied or handed on.
+	unwanted := make([]int64, n+1)
 	st, err := r.ReadParallel(ctx, paths, n, func(i int, rec cloudtrail.Record) error {
+		if d.unwanted(rec) {
+			if unwanted[i]++; unwanted[i] == 256 {
+				d.events.Add(256)
+				unwanted[i] = 0
+			}
+			return nil
+		}
 		b := open[i]
 		if b == nil {
 			b = batchPool.Get().(*batch)
@@ -64,6 +74,7 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	})
 	for i := range open {
 		send(i)
+		d.events.Add(unwanted[i])
 	}
 	close(batches)
 	wg.Wait()
@@ -87,6 +98,8 @@ type batchRec struct {
 	file       string
 	index      int
 	start, end int
+	checked    bool
+	et         int // end of the copy of Record.EventTime after the record; end when nil
 }
 
 var batchPool = sync.Pool{New: func() any { return &batch{} }}
@@ -101,7 +114,10 @@ func (b *batch) reset() { b.data, b.recs = b.data[:0], b.recs[:0] }
 func (b *batch) add(rec cloudtrail.Record) {
 	start := len(b.data)
 	b.data = append(b.data, rec.Raw...)
-	b.recs = append(b.recs, batchRec{file: rec.File, index: rec.Index, start: start, end: len(b.data)})
+	end := len(b.data)
+	b.data = append(b.data, rec.EventTime...)
+	b.recs = append(b.recs, batchRec{file: rec.File, index: rec.Index, start: start, end: end,
+		checked: rec.Checked && rec.EventTime != nil, et: len(b.data)})
 }
 
 func (b *batch) full() bool { return len(b.recs) >= batchRecords || len(b.data) >= batchBytes }
@@ -109,7 +125,11 @@ func (b *batch) full() bool { return len(b.recs) >= batchRecords || len(b.data) 
 func (b *batch) process(w *Worker, bad func(cloudtrail.Record, error)) error {
 	for _, r := range b.recs {
 		raw := b.data[r.start:r.end:r.end]
-		err := w.Process(raw)
+		var et []byte
+		if r.checked {
+			et = b.data[r.end:r.et:r.et]
+		}
+		err := w.process(raw, r.checked, et)
 		var re *RecordError
 		switch {
 		case errors.As(err, &re):

@@ -127,6 +127,16 @@ func (m *Mapper) Validate(raw []byte) error {
 	return err
 }
 
+// ValidEventTime reports whether s, the contents of a record's top-level
+// "eventTime" string, is a timestamp Map accepts. For a record that the
+// reader found to be valid JSON without duplicate keys
+// (cloudtrail.Record.Checked), a valid eventTime means Validate would
+// succeed, so the record need not be parsed again.
+func ValidEventTime(s []byte) bool {
+	_, ok := parseISO8601(string(s))
+	return ok
+}
+
 // check parses raw and applies the checks that make Map fail; on success the
 // builder holds the parsed record and @timestamp.
 func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int) (*builder, error) {

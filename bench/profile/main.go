@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"sync/atomic"
 	"time"
 
 	"github.com/trailql/trailql/cloudtrail"
@@ -55,15 +56,10 @@ func run(cpu, mem string, paths []string) error {
 	if err != nil {
 		return err
 	}
-	det := detect.New(compiled, detect.Options{Now: now})
-	bad := 0
-	reader := &cloudtrail.Reader{OnProblem: func(cloudtrail.Problem) { bad++ }}
-	stats, err := reader.Read(context.Background(), paths, func(rec cloudtrail.Record) error {
-		if err := det.Process(rec.Raw); err != nil {
-			bad++
-		}
-		return nil
-	})
+	det := detect.New(compiled, detect.Options{Now: now, Workers: runtime.NumCPU()})
+	var bad atomic.Int64
+	reader := &cloudtrail.Reader{OnProblem: func(cloudtrail.Problem) { bad.Add(1) }}
+	stats, err := det.Read(context.Background(), reader, paths, func(cloudtrail.Record, error) { bad.Add(1) })
 	if err != nil {
 		return err
 	}
@@ -82,7 +78,7 @@ func run(cpu, mem string, paths []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "profile: %d records, %d alerts, %d problems in %.3fs; live heap before Finish %.1f MiB\n",
-		stats.Records, len(alerts), bad, time.Since(start).Seconds(), float64(ms.HeapAlloc)/(1<<20))
+		stats.Records, len(alerts), bad.Load(), time.Since(start).Seconds(), float64(ms.HeapAlloc)/(1<<20))
 	return nil
 }
 

@@ -1,0 +1,106 @@
+package cloudtrail
+
+// recordCheck gathers, during the one scan that splits a record out of its
+// file, the facts the mapper would otherwise have to parse the record again
+// to learn: whether some object has the same key twice (Elasticsearch's json
+// processor rejects such a document) and where the top-level "eventTime"
+// string is. Most records of a trail are rejected by every rule's prefilter;
+// with these facts the caller can validate them without parsing them
+// (Record.Checked, Record.EventTime).
+//
+// Keys are compared as raw bytes. A key holding an escape or a non-ASCII
+// byte could equal another one only after unescaping or UTF-8 repair, so
+// such a record is left unchecked and the mapper decides.
+type recordCheck struct {
+	keys  []keySpan // keys of the objects open now, outermost first
+	base  []int     // per open container: index in keys of its first key
+	masks []uint64  // per open container: one bit per key signature seen
+
+	uncomparable bool   // a key needs unescaping or repair before comparison
+	dup          bool   // some object has a key twice
+	etNext       bool   // the value being scanned is the top-level eventTime
+	et           []byte // eventTime's string contents, if any and unescaped
+}
+
+// keySpan is a key's contents (without quotes) in the scanned buffer.
+type keySpan struct{ s, e int }
+
+// reset prepares for a new record.
+func (c *recordCheck) reset() {
+	c.keys, c.base, c.masks = c.keys[:0], c.base[:0], c.masks[:0]
+	c.uncomparable, c.dup, c.etNext = false, false, false
+	c.et = nil
+}
+
+// open enters a non-empty object or array.
+func (c *recordCheck) open() {
+	c.etNext = false
+	c.base = append(c.base, len(c.keys))
+	c.masks = append(c.masks, 0)
+}
+
+// close leaves the innermost container.
+func (c *recordCheck) close() {
+	n := len(c.base) - 1
+	c.keys = c.keys[:c.base[n]]
+	c.base, c.masks = c.base[:n], c.masks[:n]
+}
+
+// key notes the key b[ks:ke] (with its quotes) of the innermost object;
+// plain is scanKey's: the key has no escape and no non-ASCII byte.
+func (c *recordCheck) key(b []byte, ks, ke int, plain bool) {
+	k := b[ks+1 : ke-1]
+	c.etNext = len(c.base) == 1 && string(k) == "eventTime"
+	if c.dup || c.uncomparable {
+		return
+	}
+	if !plain {
+		c.uncomparable = true
+		return
+	}
+	// A cheap signature (length and end bytes) selects the keys worth
+	// comparing: CloudTrail objects rarely have two keys alike in all three.
+	sig := uint(len(k))
+	if len(k) > 0 {
+		sig += uint(k[0])*7 + uint(k[len(k)-1])*13
+	}
+	bit := uint64(1) << (sig & 63)
+	n := len(c.masks) - 1
+	if c.masks[n]&bit != 0 {
+		for _, p := range c.keys[c.base[n]:] {
+			if string(b[p.s:p.e]) == string(k) {
+				c.dup = true
+				return
+			}
+		}
+	}
+	c.masks[n] |= bit
+	c.keys = append(c.keys, keySpan{ks + 1, ke - 1})
+}
+
+// str notes a string value b[s:e] (with its quotes).
+func (c *recordCheck) str(b []byte, s, e int) {
+	if c.etNext {
+		c.etNext = false
+		for _, ch := range b[s+1 : e-1] {
+			if ch == '\\' {
+				return
+			}
+		}
+		c.et = b[s+1 : e-1 : e-1]
+	}
+}
+
+// scalar notes a value that is not a string or a non-empty container.
+func (c *recordCheck) scalar() { c.etNext = false }
+
+// checked reports whether the record passed every check.
+func (c *recordCheck) checked() bool { return !c.dup && !c.uncomparable }
+
+// eventTime returns the text of the top-level eventTime string, or nil.
+func (c *recordCheck) eventTime() []byte {
+	if !c.checked() {
+		return nil
+	}
+	return c.et
+}

@@ -1,0 +1,98 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestRecordCheck covers what the reader learns about a record while
+// splitting it (Record.Checked, Record.EventTime), in both the layouts that
+// scan records differently: NDJSON lines (a record's members are scanned one
+// by one) and a delivery file's Records array (a record is scanned whole).
+func TestRecordCheck(t *testing.T) {
+	cases := []struct {
+		name    string
+		rec     string
+		checked bool
+		et      string // "" for nil
+	}{
+		{"plain", `{"eventVersion":"1.08","eventTime":"2024-01-02T03:04:05Z","eventName":"GetObject"}`, true, "2024-01-02T03:04:05Z"},
+		{"no eventTime", `{"eventName":"GetObject"}`, true, ""},
+		{"empty object", `{}`, true, ""},
+		{"eventTime not a string", `{"eventTime":5,"a":"b"}`, true, ""},
+		{"eventTime null", `{"eventTime":null}`, true, ""},
+		{"eventTime escaped", `{"eventTime":"2024-01-02T03:04:05\u005a"}`, true, ""},
+		{"eventTime an object", `{"eventTime":{"x":"2024-01-02T03:04:05Z"}}`, true, ""},
+		{"eventTime an array", `{"eventTime":["2024-01-02T03:04:05Z"]}`, true, ""},
+		{"eventTime empty container then string", `{"eventTime":{},"x":"y"}`, true, ""},
+		{"nested eventTime ignored", `{"requestParameters":{"eventTime":"nested"},"eventTime":"top"}`, true, "top"},
+		{"nested eventTime only", `{"requestParameters":{"eventTime":"nested"}}`, true, ""},
+		{"eventTime after nested", `{"a":[{"b":1},{"c":[]}],"eventTime":"t"}`, true, "t"},
+		{"duplicate at top", `{"eventName":"a","eventTime":"t","eventName":"b"}`, false, ""},
+		{"duplicate nested", `{"requestParameters":{"k":1,"x":2,"k":3},"eventTime":"t"}`, false, ""},
+		{"duplicate in array element", `{"a":[{"k":1},{"k":2,"k":3}],"eventTime":"t"}`, false, ""},
+		{"same key in sibling objects", `{"a":{"k":1},"b":{"k":2},"eventTime":"t"}`, true, "t"},
+		{"same key at two depths", `{"k":{"k":{"k":1}},"eventTime":"t"}`, true, "t"},
+		{"same signature, different keys", `{"ab":1,"bb":2,"eventTime":"t"}`, true, "t"},
+		{"many keys", manyKeys(100, false), true, ""},
+		{"many keys with a duplicate", manyKeys(100, true), false, ""},
+		{"escaped key", `{"event\u004eame":"a","eventTime":"t"}`, false, ""},
+		{"non-ASCII key", `{"é":"a","eventTime":"t"}`, false, ""},
+	}
+	for _, tc := range cases {
+		for _, layout := range []string{"ndjson", "records"} {
+			t.Run(tc.name+"/"+layout, func(t *testing.T) {
+				input := tc.rec + "\n"
+				if layout == "records" {
+					input = `{"Records":[{"eventName":"first","eventName":"dup"},` + tc.rec + `]}`
+				}
+				var got []Record
+				r := Reader{OnProblem: func(p Problem) { t.Errorf("problem: %v", p) }}
+				_, err := r.ReadStream(context.Background(), "in", strings.NewReader(input), func(rec Record) error {
+					rec.Raw = bytes.Clone(rec.Raw)
+					rec.EventTime = bytes.Clone(rec.EventTime)
+					got = append(got, rec)
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if layout == "records" {
+					if len(got) != 2 || got[0].Checked {
+						t.Fatalf("first record of the array: got %d records, Checked %v; want its duplicate found", len(got), len(got) > 0 && got[0].Checked)
+					}
+					got = got[1:]
+				}
+				if len(got) != 1 || string(got[0].Raw) != tc.rec {
+					t.Fatalf("got %d records, want 1 (%q)", len(got), tc.rec)
+				}
+				if got[0].Checked != tc.checked {
+					t.Errorf("Checked = %v, want %v", got[0].Checked, tc.checked)
+				}
+				if string(got[0].EventTime) != tc.et || (tc.et == "") != (got[0].EventTime == nil) {
+					t.Errorf("EventTime = %q, want %q", got[0].EventTime, tc.et)
+				}
+			})
+		}
+	}
+}
+
+// manyKeys is a record with n distinct keys, the first repeated at the end
+// when dup is set: more keys than the signature has bits.
+func manyKeys(n int, dup bool) string {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`"key` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26)) + `":1`)
+	}
+	if dup {
+		sb.WriteString(`,"keya` + "a" + `":2`)
+	}
+	sb.WriteString("}")
+	return sb.String()
+}
