@@ -9,7 +9,8 @@ import (
 // ReadParallel is Read with files decompressed and split by several workers
 // at once: one goroutine walks the paths in order and hands each file to
 // the next free worker, which calls fn(worker, record) for its records.
-// Records of one file arrive in file order from one worker; files are
+// Records of one file arrive in file order from one worker, except in
+// NDJSON, whose lines are shared out in chunks to idle workers; files are
 // interleaved. fn is called concurrently for different workers, never
 // concurrently for the same one: worker is 0..workers-1 for files, and
 // workers for standard input ("-"), which the walking goroutine reads in
@@ -46,29 +47,63 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	}
 	files := make(chan string, workers)
 	stats := make([]Stats, workers+1)
+	// Chunks of NDJSON lines go to whichever worker is idle (fanout.go).
+	// The channel is unbuffered: a chunk is taken only by a worker waiting
+	// for work, else its reader splits it itself, so no reader ever blocks.
+	// Workers stay until every file is read (pending), as a reader of the
+	// last big file still has chunks to share.
+	chunks := make(chan *lineChunk)
+	offer := func(c *lineChunk) bool {
+		select {
+		case chunks <- c:
+			return true
+		default:
+			return false
+		}
+	}
+	var pending sync.WaitGroup
+	allRead := make(chan struct{})
 	for w := 0; w < workers; w++ {
 		w := w
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			u := newRun(&shared, ctx, func(rec Record) error { return fn(w, rec) }, &stats[w])
-			for p := range files {
-				if ctx.Err() != nil {
-					continue // drain
-				}
-				if err := u.file(p); err != nil {
-					fail(err)
+			u.fanout = offer
+			files := files
+			for {
+				select {
+				case p, ok := <-files:
+					if !ok {
+						files = nil // only chunks from now on
+						continue
+					}
+					if ctx.Err() == nil {
+						if err := u.file(p); err != nil {
+							fail(err)
+						}
+					}
+					pending.Done()
+				case c := <-chunks:
+					if err := u.lineChunk(c); err != nil {
+						fail(err)
+					}
+				case <-allRead:
+					return
 				}
 			}
 		}()
 	}
 
 	walker := newRun(&shared, ctx, func(rec Record) error { return fn(workers, rec) }, &stats[workers])
+	walker.fanout = offer
 	walker.dispatch = func(p string) error {
+		pending.Add(1)
 		select {
 		case files <- p:
 			return nil
 		case <-ctx.Done():
+			pending.Done()
 			return ctx.Err()
 		}
 	}
@@ -87,6 +122,8 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 		}
 	}
 	close(files)
+	pending.Wait()
+	close(allRead)
 	wg.Wait()
 
 	var total Stats

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -57,6 +58,12 @@ func TestReadParallelMatchesRead(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) || st != wantSt || problems != wantProblems {
 			t.Errorf("%d workers: %d records %+v %d problems; sequential: %d records %+v %d problems",
 				workers, len(got), st, problems, len(want), wantSt, wantProblems)
+			for i := range min(len(got), len(want)) {
+				if got[i] != want[i] {
+					t.Errorf("first difference: %q, sequential %q", got[i], want[i])
+					break
+				}
+			}
 		}
 	}
 }
@@ -87,4 +94,88 @@ func TestReadStream(t *testing.T) {
 	if err != nil || st.Records != 2 || st.SkippedRecords != 1 || len(problems) != 1 || problems[0].File != "s3://bucket/key.json.gz" {
 		t.Errorf("got %v, stats %+v, problems %v, err %v", got, st, problems, err)
 	}
+}
+
+// One large NDJSON file is shared out to every worker in chunks of lines
+// (fanout.go): records, their indexes and the problems must be those of a
+// sequential read, bad lines included, plain and gzip, from a file and from
+// standard input's code path (ReadStream is sequential; ReadParallel reads
+// "-" in the walking goroutine, which shares its lines the same way).
+func TestReadParallelSharesNDJSONLines(t *testing.T) {
+	var sb strings.Builder
+	for i := 0; i < 20000; i++ {
+		switch {
+		case i%997 == 5:
+			sb.WriteString(`{"eventTime":"2024-01-01T00:00:00Z","bad":` + "\n") // cut line
+		case i%1499 == 7:
+			sb.WriteString("\n") // blank
+		case i%1733 == 9:
+			sb.WriteString(`"scalar"` + "\n")
+		case i%1901 == 11:
+			sb.WriteString(`{"a":1} {"b":2}` + "\n") // two values on a line
+		default:
+			fmt.Fprintf(&sb, `{"eventTime":"2024-01-01T00:00:%02dZ","eventName":"E%d","n":%d}`+"\n", i%60, i, i)
+		}
+	}
+	data := []byte(sb.String())
+	dir := t.TempDir()
+	for _, name := range []string{"big.ndjson", "big.ndjson.gz"} {
+		p := dir + "/" + name
+		content := data
+		if strings.HasSuffix(name, ".gz") {
+			content = gz(t, data)
+		}
+		if err := os.WriteFile(p, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		seq, seqSt, seqProbs := readDetailed(t, []string{p}, 0)
+		if seqSt.Records < 19000 || len(seqProbs) == 0 {
+			t.Fatalf("%s: sequential read: %+v, %d problems", name, seqSt, len(seqProbs))
+		}
+		for _, workers := range []int{2, 4} {
+			got, st, probs := readDetailed(t, []string{p}, workers)
+			if fmt.Sprint(got) != fmt.Sprint(seq) || st != seqSt || fmt.Sprint(probs) != fmt.Sprint(seqProbs) {
+				t.Errorf("%s, %d workers: %+v %d problems; sequential %+v %d problems", name, workers, st, len(probs), seqSt, len(seqProbs))
+				for i := range min(len(probs), len(seqProbs)) {
+					if probs[i] != seqProbs[i] {
+						t.Errorf("problem: %q\nsequential: %q", probs[i], seqProbs[i])
+						break
+					}
+				}
+				for i := range min(len(got), len(seq)) {
+					if got[i] != seq[i] {
+						t.Errorf("record: %.200q\nsequential: %.200q", got[i], seq[i])
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// readDetailed is readAll keeping the problems, sorted.
+func readDetailed(t *testing.T, paths []string, workers int) ([]string, Stats, []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var probs []string
+	r := &Reader{OnProblem: func(p Problem) { mu.Lock(); probs = append(probs, p.Error()); mu.Unlock() }}
+	var out []string
+	rec := func(rec Record) {
+		mu.Lock()
+		out = append(out, fmt.Sprintf("%s#%d:%s:%v:%s", rec.File, rec.Index, rec.Raw, rec.Checked, rec.EventTime))
+		mu.Unlock()
+	}
+	var st Stats
+	var err error
+	if workers == 0 {
+		st, err = r.Read(context.Background(), paths, func(r Record) error { rec(r); return nil })
+	} else {
+		st, err = r.ReadParallel(context.Background(), paths, workers, func(_ int, r Record) error { rec(r); return nil })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	sort.Strings(probs)
+	return out, st, probs
 }

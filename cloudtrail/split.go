@@ -35,7 +35,12 @@ type file struct {
 	index int  // index of the next record
 	line  int  // line number of the first byte of the current buffer (1-based)
 	lines bool // line mode (NDJSON): a bad value skips the rest of its line only
-	trunc bool // the input failed before its end: an early end is not a record problem
+	// perLine: NDJSON of records (the first line held one record). Index
+	// is then the 0-based line number, not a count of the values before.
+	perLine bool
+	arrays  int  // arrays of records split so far
+	emitted int  // records passed on so far
+	trunc   bool // the input failed before its end: an early end is not a record problem
 
 	events int // events in this pass
 	replay int // events of an earlier pass still to be suppressed
@@ -71,6 +76,7 @@ func (f *file) emit(raw []byte) {
 	}
 	idx := f.index
 	f.index++
+	f.emitted++
 	if f.replaying() {
 		return
 	}
@@ -333,6 +339,7 @@ func (f *file) objectError(b []byte, start int, delivery bool, err *syntaxError)
 
 // array splits the array of records at b[start].
 func (f *file) array(b []byte, start int) (int, status) {
+	f.arrays++
 	i := skipWS(b, start+1)
 	if i >= len(b) {
 		return len(b), short

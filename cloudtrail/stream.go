@@ -34,6 +34,10 @@ type run struct {
 	// dispatch, when set, hands each file found to a worker instead of
 	// reading it here (ReadParallel).
 	dispatch func(path string) error
+	// fanout, when set, offers a chunk of NDJSON lines to an idle worker
+	// and reports whether one took it (ReadParallel, fanout.go).
+	fanout func(*lineChunk) bool
+	chunk  *lineChunk // lines queued for fanout
 }
 
 func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {
@@ -114,6 +118,7 @@ func (u *run) stream(name string, src io.Reader) error {
 // split reads the input line by line. When the first line ends inside a JSON
 // value, the input is a multi-line document and is read whole (document).
 func (u *run) split(f *file, l *lineReader) error {
+	defer u.dropLines()
 	seen := false // non-blank input
 	for {
 		if err := u.ctx.Err(); err != nil {
@@ -122,6 +127,9 @@ func (u *run) split(f *file, l *lineReader) error {
 		line, long, rerr := l.next()
 		f.trunc = rerr != nil && rerr != io.EOF
 		if f.trunc && damaged(rerr) {
+			if err := u.flushLines(); err != nil {
+				return err
+			}
 			u.readFailed(f, rerr)
 			return nil
 		}
@@ -132,6 +140,9 @@ func (u *run) split(f *file, l *lineReader) error {
 		switch {
 		case long:
 			seen = true
+			if f.perLine {
+				f.index = f.line - 1
+			}
 			f.skipRecord(nil, 0, 0, fmt.Sprintf("line %d is longer than %d bytes; skipped", f.line, maxLine))
 		case skipWS(line, 0) == len(line): // blank line
 		default:
@@ -142,9 +153,25 @@ func (u *run) split(f *file, l *lineReader) error {
 				u.fileProblem(f.name, "not a JSON log file: it starts with "+quoteByte(c))
 				return nil
 			}
+			if f.perLine && rerr == nil && u.fanout != nil {
+				if err := u.queueLine(f, line); err != nil {
+					return err
+				}
+				break
+			}
+			if first || f.perLine {
+				f.index = f.line - 1
+			}
+			before, arrays, emitted := f.index, f.arrays, f.emitted
 			s, start := f.values(line)
 			if f.fatal != nil {
 				return f.fatal
+			}
+			// A first line holding one record, not in an array, makes the
+			// input NDJSON of records: a record's Index is then its line's,
+			// so lines can be split apart from each other (fanout.go).
+			if first {
+				f.perLine = s == done && f.index == before+1 && f.arrays == arrays && f.emitted == emitted+1
 			}
 			if s == short && !f.trunc {
 				if first && rerr == nil && opensDocument(line) {
@@ -161,6 +188,9 @@ func (u *run) split(f *file, l *lineReader) error {
 			}
 		}
 		if rerr != nil {
+			if err := u.flushLines(); err != nil {
+				return err
+			}
 			switch {
 			case rerr != io.EOF:
 				u.readFailed(f, rerr)
@@ -214,7 +244,12 @@ func (u *run) readFailed(f *file, err error) {
 	if damaged(err) {
 		what = "the data decompressed since the last complete line was dropped, as it cannot be trusted, and " + what
 	}
-	u.fileProblem(f.name, fmt.Sprintf("read failed after %d records: %v; %s", f.index, err, what))
+	after := fmt.Sprintf("%d records", f.index)
+	if f.perLine {
+		// Lines may still be split by other workers (fanout.go): count lines.
+		after = fmt.Sprintf("line %d", f.line-1)
+	}
+	u.fileProblem(f.name, fmt.Sprintf("read failed after %s: %v; %s", after, err, what))
 }
 
 // damaged reports read errors after which the bytes already read cannot be

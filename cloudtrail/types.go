@@ -11,8 +11,12 @@ type Record struct {
 	// File is the path the record was read from, or "-" for standard input.
 	File string
 	// Index is the record's 0-based position in the file: in the Records array
-	// of a delivery file, in a bare array, or counted over the lines of NDJSON.
-	// Skipped records take an index too, so indexes match the file.
+	// of a delivery file, in a bare array, or counted over the values of
+	// NDJSON. In NDJSON of records (the first line holds one record), Index
+	// is the 0-based number of the record's line: lines are then read apart
+	// (ReadParallel shares them out), and blank lines count; a line holding
+	// several values gives them all its number. Skipped records take an index
+	// too, so indexes match the file.
 	Index int
 	// Checked reports that the reader's scan found no object in the record
 	// with the same key twice (keys compared as raw bytes; a record with an

@@ -1,0 +1,93 @@
+package cloudtrail
+
+import "sync"
+
+// NDJSON lines are independent records, so a large NDJSON input need not be
+// split by the one goroutine reading it: in ReadParallel, the reader of an
+// NDJSON file only cuts it into lines and hands them, a chunk at a time, to
+// idle workers, which check and split them (the costly part). One big file,
+// or standard input, is then read on every core.
+
+// lineChunk is a run of lines of one NDJSON input, copied out of the reader's
+// buffers.
+type lineChunk struct {
+	name string
+	data []byte // the lines, back to back
+	ends []int  // end of each line in data
+	nums []int  // line number of each line (1-based)
+}
+
+// Chunks are handed on at about this size: large enough that handing them
+// over costs nothing, small enough to spread one file over the workers.
+const (
+	chunkBytes = 512 << 10
+	chunkLines = 2048
+)
+
+var chunkPool = sync.Pool{New: func() any { return &lineChunk{} }}
+
+// queueLine adds a complete line of f's input to the open chunk, handing the
+// chunk on when it is full. It is used only when u.fanout is set.
+func (u *run) queueLine(f *file, line []byte) error {
+	c := u.chunk
+	if c == nil {
+		c = chunkPool.Get().(*lineChunk)
+		c.name, c.data, c.ends, c.nums = f.name, c.data[:0], c.ends[:0], c.nums[:0]
+		u.chunk = c
+	}
+	c.data = append(c.data, line...)
+	c.ends = append(c.ends, len(c.data))
+	c.nums = append(c.nums, f.line)
+	if len(c.data) >= chunkBytes || len(c.ends) >= chunkLines {
+		return u.flushLines()
+	}
+	return nil
+}
+
+// flushLines hands the open chunk to an idle worker, or splits it here when
+// none is idle (so that readers never wait on each other).
+func (u *run) flushLines() error {
+	c := u.chunk
+	if c == nil {
+		return nil
+	}
+	u.chunk = nil
+	if u.fanout(c) {
+		return nil
+	}
+	return u.lineChunk(c)
+}
+
+// lineChunk splits the lines of c, as split does for each line of NDJSON.
+func (u *run) lineChunk(c *lineChunk) error {
+	defer chunkPool.Put(c)
+	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: c.name, lines: true, perLine: true}
+	start := 0
+	for k, end := range c.ends {
+		line := c.data[start:end:end]
+		start = end
+		f.line = c.nums[k]
+		f.index = f.line - 1
+		if skipWS(line, 0) == len(line) {
+			continue
+		}
+		if s, from := f.values(line); s == short && f.fatal == nil {
+			f.skipRecord(line, from, len(line), f.pos(line, len(line))+": the line ends inside a JSON value")
+		}
+		if f.fatal != nil {
+			return f.fatal
+		}
+	}
+	if err := u.ctx.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// dropLines discards lines still queued when reading stops early.
+func (u *run) dropLines() {
+	if u.chunk != nil {
+		chunkPool.Put(u.chunk)
+		u.chunk = nil
+	}
+}
