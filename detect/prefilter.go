@@ -55,7 +55,7 @@ type prefilter struct {
 }
 
 type requirement struct {
-	anyOf [][]byte
+	anyOf []needle
 	slash bool // some string has a '/', which JSON may write as `\/`
 }
 
@@ -68,7 +68,7 @@ func (p *prefilter) pass(raw []byte) bool {
 	for _, req := range p.all {
 		ok := false
 		for _, s := range req.anyOf {
-			if bytes.Contains(raw, s) {
+			if s.in(raw) {
 				ok = true
 				break
 			}
@@ -243,7 +243,7 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 	}
 	r := requirement{}
 	for _, l := range lits {
-		r.anyOf = append(r.anyOf, []byte(l))
+		r.anyOf = append(r.anyOf, newNeedle([]byte(l)))
 		r.slash = r.slash || strings.Contains(l, "/")
 	}
 	return r, len(r.anyOf) > 0

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/esql/parser"
 	"github.com/trailql/trailql/rule"
 )
@@ -37,7 +39,7 @@ func TestPrefilterDerivation(t *testing.T) {
 			for _, r := range p.all {
 				var alts []string
 				for _, a := range r.anyOf {
-					alts = append(alts, string(a))
+					alts = append(alts, string(a.s))
 				}
 				got = append(got, strings.Join(alts, "|"))
 			}
@@ -145,4 +147,45 @@ func TestPrefilterIsConservative(t *testing.T) {
 	if strings.Join(with, "\n") != strings.Join(without, "\n") {
 		t.Errorf("prefilter changed the alerts: %d with, %d without", len(with), len(without))
 	}
+}
+
+// needle.in agrees with bytes.Contains wherever the rarest byte sits.
+func TestNeedle(t *testing.T) {
+	hay := []string{"", "a", "aws-cli", "xaws-cl", "aws-clx aws-cli", `{"userAgent":"aws-cli/2.0"}`, "wwwww", "aws-cliaws-cli", "-cli"}
+	for _, n := range []string{"aws-cli", "w", `"Describe`, "-", "ww", "aws-cliaws-cli", "zq"} {
+		nd := newNeedle([]byte(n))
+		for _, h := range hay {
+			if got, want := nd.in([]byte(h)), strings.Contains(h, n); got != want {
+				t.Errorf("needle %q (rarest at %d) in %q = %v, want %v", n, nd.k, h, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkPrefilterNeedle compares needle.in with bytes.Contains on
+// CloudTrail records (the examples).
+func BenchmarkPrefilterNeedle(b *testing.B) {
+	var recs [][]byte
+	r := &cloudtrail.Reader{}
+	_, err := r.Read(context.Background(), []string{"../examples"}, func(rec cloudtrail.Record) error {
+		recs = append(recs, bytes.Clone(rec.Raw))
+		return nil
+	})
+	must(b, err)
+	lit := []byte("aws-cli")
+	nd := newNeedle(lit)
+	b.Run("needle", func(b *testing.B) {
+		for b.Loop() {
+			for _, rec := range recs {
+				nd.in(rec)
+			}
+		}
+	})
+	b.Run("bytes.Contains", func(b *testing.B) {
+		for b.Loop() {
+			for _, rec := range recs {
+				bytes.Contains(rec, lit)
+			}
+		}
+	})
 }
