@@ -27,6 +27,11 @@ func compareScalar(a, b Value) (c int, ok bool) {
 			return strings.Compare(a.s, b.s), true
 		case Version:
 			return compareVersions(a.s, b.s), true
+		case GeoPoint:
+			// Only == and != are defined on points (Equals has a geometry
+			// evaluator, LessThan has none); the text order just makes
+			// them deterministic.
+			return strings.Compare(a.s, b.s), true
 		case DatePeriod:
 			return cmpUint(a.n, b.n), a.n == b.n
 		}
@@ -172,7 +177,7 @@ func appendKey(dst []byte, v Value) []byte {
 	dst = append(dst, byte(v.t))
 	switch v.t {
 	case Null:
-	case Keyword, Text, Version, IP:
+	case Keyword, Text, Version, IP, GeoPoint:
 		dst = binary.AppendUvarint(dst, uint64(len(v.s)))
 		dst = append(dst, v.s...)
 	default:

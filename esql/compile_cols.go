@@ -157,7 +157,12 @@ func (c *checker) compileSort(cmd *parser.SortCommand) {
 		if x.bad {
 			continue
 		}
-		if isSpan(x.typ) || x.typ == GeoPoint {
+		if x.typ == GeoPoint {
+			// OrderBy.postAnalysisVerification: points are not sortable.
+			c.errorf(o.Pos(), "cannot sort on %s", x.typ)
+			continue
+		}
+		if isSpan(x.typ) {
 			c.errorf(o.Pos(), "cannot sort on [%s] of type [%s]", c.text(o.Expr), x.typ)
 			continue
 		}

@@ -21,8 +21,13 @@ import (
 //     sorted with duplicates kept (SortedNumeric doc values); text keeps the
 //     source order (it is read from _source).
 //
+// geo_point takes the forms geoFromGo describes.
+//
 // nil and empty arrays give null. A value that cannot convert gives an error.
 func FromGo(t DataType, x any) (Value, error) {
+	if t == GeoPoint {
+		return geoFromGo(x)
+	}
 	switch x := x.(type) {
 	case nil:
 		return Value{}, nil

@@ -201,7 +201,7 @@ func (c *checker) compileIdent(n *parser.Ident) *cexpr {
 	if c.agg != nil && !c.agg.inArg {
 		c.agg.keyRefs++
 	}
-	if col.typ == Unsupported || col.typ == GeoPoint {
+	if col.typ == Unsupported {
 		c.errorf(n.Pos(), "Cannot use field [%s] with unsupported type [%s]", n.Name, col.typ)
 		return badExpr(n)
 	}

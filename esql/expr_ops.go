@@ -176,7 +176,7 @@ func (c *checker) comparable(n parser.Expr, l, r *cexpr) (*cexpr, *cexpr, bool) 
 		return l, r, true
 	case isDate(l.typ) && isDate(r.typ):
 		return l, r, true
-	case l.typ == r.typ && l.typ != GeoPoint && l.typ != Unsupported:
+	case l.typ == r.typ && l.typ != Unsupported:
 		return l, r, true
 	case isString(l.typ) && l.konst && castableLiteral(r.typ):
 		if x := c.castConst(l, r.typ); x != nil {
@@ -240,6 +240,16 @@ func (c *checker) compileComparison(n *parser.Binary, l, r *cexpr) *cexpr {
 		return c.finish(n, Boolean, single2(site, l.fn, r.fn, func(a, b Value) (Value, *evalError) {
 			return Bool(equalFoldJava(a.s, b.s)), nil
 		}), true, l, r)
+	}
+	if n.Op != parser.OpEq && n.Op != parser.OpNeq {
+		// Only Equals and NotEquals have an evaluator for points; the
+		// ordering comparisons reject them in type resolution.
+		for i, x := range []*cexpr{l, r} {
+			if x.typ == GeoPoint {
+				c.argTypeError(n, i, x, "date_nanos, datetime, double, integer, ip, keyword, long, text, unsigned_long or version")
+				return badExpr(n)
+			}
+		}
 	}
 	l, r, ok := c.comparable(n, l, r)
 	if !ok {

@@ -1,7 +1,6 @@
 package esql
 
 import (
-	"math"
 	"strings"
 	"testing"
 )
@@ -37,67 +36,6 @@ func TestMvIntersection(t *testing.T) {
 	got := r.table()
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("rows %q, want %q", got, want)
-	}
-}
-
-// TO_GEOPOINT parses WKT points (warning and null on bad input); ST_X/ST_Y
-// give longitude/latitude; ST_DISTANCE is the haversine distance in meters
-// on Elasticsearch's mean Earth radius (6371008.7714 m).
-func TestGeoPoint(t *testing.T) {
-	checkExprs(t, []exprCase{
-		{`TO_GEOPOINT("POINT(42.97109629958868 14.7552534006536)")`, "POINT (42.97109629958868 14.7552534006536)", false},
-		{`TO_GEOPOINT("point (1 2)")`, "POINT (1.0 2.0)", false},
-		{`TO_GEOPOINT("nope")`, "null", true},
-		{`TO_GEOPOINT("POINT (1 95)")`, "null", true},
-		{`TO_GEOPOINT(null)`, "null", false},
-		{`TO_GEOPOINT(["POINT (1 2)", "bad", "POINT (3 4)"])`, "[POINT (1.0 2.0), POINT (3.0 4.0)]", true},
-		{`ST_X(TO_GEOPOINT("POINT (-73.5 40.25)"))`, "-73.5", false},
-		{`ST_Y(TO_GEOPOINT("POINT (-73.5 40.25)"))`, "40.25", false},
-		{`ST_X(null)`, "null", false},
-		{`ST_DISTANCE(TO_GEOPOINT("POINT (0 0)"), TO_GEOPOINT("POINT (0 0)"))`, "0.0", false},
-		{`ST_DISTANCE(TO_GEOPOINT("POINT (0 0)"), null)`, "null", false},
-	})
-	// One degree of longitude on the equator: 2*pi*R/360.
-	v, _ := evalRow(t, `ST_DISTANCE(TO_GEOPOINT("POINT (0 0)"), TO_GEOPOINT("POINT (1 0)"))`)
-	if got, want := v.AsFloat(), 2*math.Pi*6371008.7714/360; math.Abs(got-want) > 1e-6 {
-		t.Errorf("1 degree = %v m, want %v", got, want)
-	}
-	if v.Type() != Double {
-		t.Errorf("ST_DISTANCE type %s, want double", v.Type())
-	}
-	p, _ := evalRow(t, `TO_GEOPOINT("POINT (1.5 2.5)")`)
-	if p.Type() != GeoPoint || p.JSON() != "POINT (1.5 2.5)" {
-		t.Errorf("geo_point %s JSON %v", p.Type(), p.JSON())
-	}
-	if _, err := Compile(`ROW a = ST_X(1)`, Options{}); err == nil {
-		t.Errorf("ST_X(1) compiled, want a type error")
-	}
-}
-
-// JSON_EXTRACT: dotted, bracketed and $-rooted paths; strings unquoted,
-// other values and containers as compact JSON text; null for JSON null;
-// a warning and null for invalid JSON, invalid or missing paths.
-func TestJSONExtract(t *testing.T) {
-	const doc = `"{\"a\": {\"b\": [10, {\"c\": \"x\"}], \"d\": true, \"e\": null, \"f\": 1.50}, \"g h\": \"s\"}"`
-	checkExprs(t, []exprCase{
-		{"JSON_EXTRACT(" + doc + `, "a.d")`, "true", false},
-		{"JSON_EXTRACT(" + doc + `, "$.a.d")`, "true", false},
-		{"JSON_EXTRACT(" + doc + `, "a.b[0]")`, "10", false},
-		{"JSON_EXTRACT(" + doc + `, "a.b[1].c")`, "x", false},
-		{"JSON_EXTRACT(" + doc + `, "$['g h']")`, "s", false},
-		{"JSON_EXTRACT(" + doc + `, "a.f")`, "1.50", false},
-		{"JSON_EXTRACT(" + doc + `, "a.b")`, `[10,{"c":"x"}]`, false},
-		{"JSON_EXTRACT(" + doc + `, "a.e")`, "null", false},
-		{"JSON_EXTRACT(" + doc + `, "a.zz")`, "null", true},
-		{"JSON_EXTRACT(" + doc + `, "a.b[5]")`, "null", true},
-		{"JSON_EXTRACT(" + doc + `, "a..b")`, "null", true},
-		{`JSON_EXTRACT("{not json", "a")`, "null", true},
-		{`JSON_EXTRACT(null, "a")`, "null", false},
-		{`JSON_EXTRACT("{}", null)`, "null", false},
-	})
-	v, _ := evalRow(t, `JSON_EXTRACT("{\"a\": 1}", "a")`)
-	if v.Type() != Keyword {
-		t.Errorf("type %s, want keyword", v.Type())
 	}
 }
 
