@@ -45,7 +45,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	fail := func(err error) {
 		errOnce.Do(func() { firstErr = err; cancel() })
 	}
-	files := make(chan string, workers)
+	files := make(chan fileJob, workers)
 	stats := make([]Stats, workers+1)
 	// Chunks of NDJSON lines go to whichever worker is idle (fanout.go).
 	// The channel is unbuffered: a chunk is taken only by a worker waiting
@@ -61,6 +61,11 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 			return false
 		}
 	}
+	pause := func(w int) {
+		if r.OnPause != nil {
+			r.OnPause(w)
+		}
+	}
 	var pending sync.WaitGroup
 	allRead := make(chan struct{})
 	for w := 0; w < workers; w++ {
@@ -73,21 +78,24 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 			files := files
 			for {
 				select {
-				case p, ok := <-files:
+				case job, ok := <-files:
 					if !ok {
 						files = nil // only chunks from now on
 						continue
 					}
 					if ctx.Err() == nil {
-						if err := u.file(p); err != nil {
+						if err := u.file(job.path); err != nil {
 							fail(err)
 						}
 					}
+					pause(w)
+					close(job.done)
 					pending.Done()
 				case c := <-chunks:
 					if err := u.lineChunk(c); err != nil {
 						fail(err)
 					}
+					pause(w)
 				case <-allRead:
 					return
 				}
@@ -97,10 +105,27 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 
 	walker := newRun(&shared, ctx, func(rec Record) error { return fn(workers, rec) }, &stats[workers])
 	walker.fanout = offer
+	// Files are read in the order given (a directory's in time order), and
+	// no file starts more than window files after one still being read: a
+	// worker held up on one file (a large one, or descheduled) cannot let
+	// the others run far ahead in event time, which a time-bucketed rule's
+	// allowed lateness would have to absorb.
+	window := 4 * workers
+	var inflight []chan struct{}
 	walker.dispatch = func(p string) error {
+		if len(inflight) >= window {
+			select {
+			case <-inflight[0]:
+				inflight = inflight[1:]
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		job := fileJob{path: p, done: make(chan struct{})}
 		pending.Add(1)
 		select {
-		case files <- p:
+		case files <- job:
+			inflight = append(inflight, job.done)
 			return nil
 		case <-ctx.Done():
 			pending.Done()
@@ -113,6 +138,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 			if err = ctx.Err(); err == nil {
 				err = walker.stream("-", os.Stdin)
 			}
+			pause(workers)
 		} else {
 			err = walker.path(p, true)
 		}
@@ -136,4 +162,10 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 		total.Bytes += s.Bytes
 	}
 	return total, firstErr
+}
+
+// fileJob is a file handed to a worker; done is closed when it is read.
+type fileJob struct {
+	path string
+	done chan struct{}
 }

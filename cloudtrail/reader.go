@@ -26,6 +26,12 @@ type Reader struct {
 	// MaxProblemRaw caps Problem.Raw: 0 means 64 KiB, a negative value keeps
 	// the offending bytes whole (a dead-letter writer wants them unchanged).
 	MaxProblemRaw int
+	// OnPause, when set, is called by ReadParallel each time a worker has
+	// passed on the records of a file, or of a chunk of NDJSON lines, before
+	// it waits for more: a caller that batches records per worker can hand
+	// the batch on then, instead of holding records while the worker idles.
+	// It is called from the worker's goroutine.
+	OnPause func(worker int)
 }
 
 const (
@@ -67,8 +73,10 @@ func (r *Reader) maxProblemRaw() int {
 	return r.MaxProblemRaw
 }
 
-// Read reads paths in order (files, directories walked recursively in sorted
-// order, or "-" for standard input) and calls fn once per record, in file order.
+// Read reads paths in order (files, directories walked recursively, or "-"
+// for standard input) and calls fn once per record, in file order. A
+// directory's files are read in the time order of the delivery times in
+// CloudTrail's file names (other files first, in name order): see order.go.
 // It returns when all input is read, when ctx is cancelled (with ctx.Err()) or
 // when fn returns an error (with that error). Bad input is reported through
 // OnProblem and does not end the Read. A blocked read of standard input is not

@@ -28,6 +28,8 @@ type run struct {
 
 	seen    map[fileKey]bool
 	parents []dirInfo
+	walking bool     // inside the walk of a named directory
+	found   []string // the files that walk found, read when it ends
 
 	skippedFile string // the input last counted in Stats.SkippedFiles
 

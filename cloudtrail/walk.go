@@ -27,7 +27,25 @@ func (u *run) path(p string, named bool) error {
 		return nil
 	}
 	if fi.IsDir() {
-		return u.dir(p, fi)
+		if u.walking {
+			return u.dir(p, fi)
+		}
+		// A named directory is walked whole first, and its files read in
+		// time order (timeOrder).
+		u.walking = true
+		err := u.dir(p, fi)
+		u.walking = false
+		found := u.found
+		u.found = u.found[:0]
+		if err != nil {
+			return err
+		}
+		for _, f := range timeOrder(found) {
+			if err := u.read(f); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if !named && !fi.Mode().IsRegular() {
 		return nil
@@ -36,6 +54,15 @@ func (u *run) path(p string, named bool) error {
 		u.st.DigestFiles++
 		return nil
 	}
+	if u.walking {
+		u.found = append(u.found, p)
+		return nil
+	}
+	return u.read(p)
+}
+
+// read reads one file here, or hands it to a worker (ReadParallel).
+func (u *run) read(p string) error {
 	if u.dispatch != nil {
 		return u.dispatch(p)
 	}

@@ -69,8 +69,11 @@ func TestWalkS3Layout(t *testing.T) {
 		t.Fatalf("err %v, problems %v", res.err, res.probs)
 	}
 	got := files(res)
-	if strings.Join(got, "\n") != strings.Join(paths, "\n") {
-		t.Errorf("files in order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(paths, "\n"))
+	// Delivery files in the time order of their names, across regions;
+	// a file without a delivery time first (timeOrder).
+	want := []string{paths[4], paths[1], paths[2], paths[3], paths[0]}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("files in order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if want := (Stats{Files: 5, DigestFiles: 2, Records: 4*3 + 1, Bytes: res.st.Bytes}); res.st != want {
 		t.Errorf("stats %+v, want %+v", res.st, want)
@@ -264,5 +267,21 @@ func TestCancel(t *testing.T) {
 	})
 	if err != stopErr || st.Records != 6 || st.Files != 1 {
 		t.Errorf("fn error: err %v, stats %+v", err, st)
+	}
+}
+
+func TestDeliveryTime(t *testing.T) {
+	for name, want := range map[string]string{
+		"111122223333_CloudTrail_us-east-1_20261101T0005Z_a1B2.json.gz":         "20261101T0005Z",
+		"o-abc_111122223333_CloudTrail_ap-southeast-2_20240229T2359Z_x.json.gz": "20240229T2359Z",
+		"111122223333_CloudTrail_us-east-1_2026110T0005Z_a.json.gz":             "",
+		"111122223333_CloudTrail_us-east-1_20261101X0005Z_a.json.gz":            "",
+		"111122223333_CloudTrail-Digest_us-east-1_20261101T0005Z_a.json.gz":     "",
+		"events.ndjson":                     "",
+		"111122223333_CloudTrail_us-east-1": "",
+	} {
+		if got := deliveryTime(name); got != want {
+			t.Errorf("deliveryTime(%q) = %q, want %q", name, got, want)
+		}
 	}
 }

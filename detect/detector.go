@@ -33,6 +33,12 @@ type Options struct {
 	// Workers is the number of goroutines that may call Worker(i).Process at
 	// once (0 means 1).
 	Workers int
+	// AllowedLateness, when positive, bounds memory for rules bucketed by
+	// event time: a bucket is evaluated and forgotten once rows of a bucket
+	// that much newer have arrived, and rows for it after that are counted
+	// in Late instead of evaluated. 0 keeps every bucket to the end (exact
+	// for records in any order).
+	AllowedLateness time.Duration
 }
 
 // Detector evaluates a set of compiled rules over a stream of raw records, in
@@ -75,7 +81,10 @@ type ruleRun struct {
 	plan *splitPlan
 	mu   sync.Mutex
 	exec *esql.Execution
-	rows [][]any
+	// buckets replaces exec for a split rule whose suffix is row-local
+	// after STATS: one execution per open bucket (buckets.go).
+	buckets *bucketRun
+	rows    [][]any
 	// A replayed rule (schedule.go) buffers its inputs in the workers; they
 	// are merged into buffer and run when the input ends.
 	replay   bool
@@ -141,7 +150,11 @@ func New(rules []*Compiled, opts Options) *Detector {
 			inputs = rr.rplan.cut.prefix.Inputs()
 		case rr.plan != nil:
 			inputs = rr.plan.prefix.Inputs()
-			rr.exec = rr.plan.suffix.Start(rr.collect)
+			if rowLocalTail(c.Program.Query()) {
+				rr.buckets = newBucketRun(rr.plan, opts.AllowedLateness, rr.collect)
+			} else {
+				rr.exec = rr.plan.suffix.Start(rr.collect)
+			}
 		case !rr.replay:
 			rr.exec = c.Program.Start(rr.collect)
 		}
@@ -196,6 +209,10 @@ func (rr *ruleRun) pushSuffix(row []esql.Value) error {
 	}
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
+	if rr.buckets != nil {
+		start, ok := rr.plan.bucketOf(row)
+		return rr.buckets.push(start, ok, in)
+	}
 	return rr.exec.Push(in)
 }
 
@@ -304,6 +321,21 @@ func (d *Detector) unwanted(rec cloudtrail.Record) bool {
 	return true
 }
 
+// Late is the number of rows that reached a rule's STATS after their event
+// time bucket had been evaluated (Options.AllowedLateness), over all rules;
+// they are in no alert. Call it after Finish.
+func (d *Detector) Late() int64 {
+	var n int64
+	for _, rr := range d.rules {
+		if rr.buckets != nil {
+			rr.mu.Lock()
+			n += rr.buckets.late
+			rr.mu.Unlock()
+		}
+	}
+	return n
+}
+
 // Finish ends the input and returns the alerts, ordered by rule (in load
 // order) and, within a rule, by their identifying columns.
 func (d *Detector) Finish() ([]*alert.Alert, error) {
@@ -340,7 +372,13 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 				}
 			}
 		}
-		if err := rr.exec.Finish(); err != nil {
+		var err error
+		if rr.buckets != nil {
+			err = rr.buckets.finish()
+		} else {
+			err = rr.exec.Finish()
+		}
+		if err != nil {
 			return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
 		}
 		sortRows(names, rr.c.GroupBy, rr.rows)
@@ -371,6 +409,9 @@ func (d *Detector) Warnings() []string {
 		ws := rr.warnings
 		if rr.exec != nil {
 			ws = appendNew(ws, rr.exec.Warnings())
+		}
+		if rr.buckets != nil {
+			ws = appendNew(ws, rr.buckets.warnings)
 		}
 		for _, w := range d.workers {
 			if p := w.rules[i].prefix; p != nil {

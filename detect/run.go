@@ -52,7 +52,17 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	// Most records are wanted by no rule: they are counted where they are
 	// read, and never copied or handed on.
 	unwanted := make([]int64, n+1)
-	st, err := r.ReadParallel(ctx, paths, n, func(i int, rec cloudtrail.Record) error {
+	// A batch is handed on when full, and when its reader pauses: records
+	// must not wait in an idle reader's batch, as a time-bucketed rule
+	// finishes windows by the times of the rows it has seen (AllowedLateness).
+	pr := *r
+	pr.OnPause = func(i int) {
+		send(i)
+		if r.OnPause != nil {
+			r.OnPause(i)
+		}
+	}
+	st, err := pr.ReadParallel(ctx, paths, n, func(i int, rec cloudtrail.Record) error {
 		if d.unwanted(rec) {
 			if unwanted[i]++; unwanted[i] == 256 {
 				d.events.Add(256)

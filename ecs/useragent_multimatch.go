@@ -1,6 +1,9 @@
 package ecs
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // uaMultiMatcher finds which of many literals occur in a string in one pass
 // (an Aho-Corasick automaton compiled to a DFA over byte classes), so the
@@ -88,7 +91,9 @@ func newUAMultiMatcher(patterns []string, ids []int32) *uaMultiMatcher {
 			queue = append(queue, t)
 		}
 	}
-	m.delta = m.delta[:len(m.delta):len(m.delta)]
+	// The tables were sized for the worst case (a state per pattern byte);
+	// keep only what the automaton uses: about half.
+	m.delta, m.out, m.dictLink = slices.Clone(m.delta), slices.Clone(m.out), slices.Clone(m.dictLink)
 	return m
 }
 

@@ -1,8 +1,10 @@
 // Command gz2ndjson turns a tree of CloudTrail delivery files
 // ({"Records":[...]}, gzip) into one NDJSON file, one record per line, so
 // that the benchmark's NDJSON input holds exactly the records of its gzip
-// input. Files are visited in lexical path order and records keep their order
-// within a file; each record is compacted onto one line.
+// input. Files are visited in the order trailql reads a tree (the delivery
+// time in CloudTrail's file names, then the path), so the NDJSON is in
+// roughly the time order of an export; records keep their order within a
+// file; each record is compacted onto one line.
 //
 // Usage: gz2ndjson TREE OUT.ndjson
 package main
@@ -15,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -42,27 +45,48 @@ func convert(tree, out string) (int, error) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	n := 0
 	var line bytes.Buffer
+	var paths []string
 	err = filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json.gz") {
 			return err
 		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	// <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz
+	when := func(p string) string {
+		parts := strings.Split(filepath.Base(p), "_")
+		if len(parts) >= 5 && parts[1] == "CloudTrail" {
+			return parts[3]
+		}
+		return ""
+	}
+	sort.SliceStable(paths, func(i, j int) bool {
+		if a, b := when(paths[i]), when(paths[j]); a != b {
+			return a < b
+		}
+		return paths[i] < paths[j]
+	})
+	for _, p := range paths {
 		recs, err := records(p)
 		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			return n, fmt.Errorf("%s: %w", p, err)
 		}
 		for i, r := range recs {
 			line.Reset()
 			if err := json.Compact(&line, r); err != nil {
-				return fmt.Errorf("%s: record %d: %w", p, i, err)
+				return n, fmt.Errorf("%s: record %d: %w", p, i, err)
 			}
 			line.WriteByte('\n')
 			if _, err := w.Write(line.Bytes()); err != nil {
-				return err
+				return n, err
 			}
 			n++
 		}
-		return nil
-	})
+	}
 	if err == nil {
 		err = w.Flush()
 	}

@@ -21,6 +21,7 @@ type detectFlags struct {
 	maxSignals int
 	maxGroups  int
 	workers    int
+	lateness   time.Duration
 	quiet      bool
 	geoip      *geoipFlags
 	limits     *inputLimits
@@ -55,6 +56,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
 	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
+	fl.DurationVar(&f.lateness, "allowed-lateness", detect.DefaultHuntLateness, "evaluate a rule's time window, and forget it, once events this much newer were read, so memory stays flat; 0 keeps every window to the end (for input far out of time order)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
@@ -91,7 +93,11 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo, Workers: workers})
+	if f.lateness < 0 {
+		return usageErrorf("--allowed-lateness must not be negative")
+	}
+	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo,
+		Workers: workers, AllowedLateness: f.lateness})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
 	if err := f.limits.apply(reader); err != nil {
 		return err
@@ -110,6 +116,10 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	}
 	for _, w := range det.Warnings() {
 		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
+	}
+	if rep.late = det.Late(); rep.late > 0 {
+		fmt.Fprintf(os.Stderr, "trailql: %d events arrived more than %s (--allowed-lateness) after newer ones, when their time window had been evaluated: they are in no alert; rerun with --allowed-lateness 0 to keep every window open\n",
+			rep.late, f.lateness)
 	}
 
 	var w alert.Writer

@@ -16,7 +16,8 @@ import (
 // line and the exit status: nothing is dropped silently.
 type inputReport struct {
 	stats    cloudtrail.Stats
-	unmapped int // records read but rejected by the ECS mapping
+	unmapped int   // records read but rejected by the ECS mapping
+	late     int64 // rows that reached STATS after their window was evaluated
 	start    time.Time
 	stderr   io.Writer
 }
@@ -59,7 +60,7 @@ func (r *inputReport) recordProblem(rec cloudtrail.Record, err error) {
 
 // skipped is the number of input items (records and whole files) not evaluated.
 func (r *inputReport) skipped() int {
-	return r.stats.SkippedRecords + r.stats.SkippedFiles + r.unmapped
+	return r.stats.SkippedRecords + r.stats.SkippedFiles + r.unmapped + int(r.late)
 }
 
 // summary prints the one-line run summary on stderr.

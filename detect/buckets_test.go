@@ -1,0 +1,86 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/rule"
+)
+
+// detectLate runs the seed rule over recs, in order, with the given allowed
+// lateness; it returns the alert summaries and the late count.
+func detectLate(t *testing.T, recs []rec, lateness time.Duration) ([]summary, int64) {
+	t.Helper()
+	c, err := CompileRule(rule.Seed(), time.Now())
+	must(t, err)
+	d := New([]*Compiled{c}, Options{AllowedLateness: lateness})
+	for i, r := range recs {
+		raw, err := json.Marshal(r)
+		must(t, err)
+		if err := d.Process(raw); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+	alerts, err := d.Finish()
+	must(t, err)
+	return summarise(t, alerts), d.Late()
+}
+
+// With an allowed lateness, windows are evaluated as the input moves on;
+// the alerts are those of keeping every window to the end as long as no
+// event is later than that, and late events are counted, never silently
+// lost.
+func TestAllowedLatenessFinalisesWindows(t *testing.T) {
+	hour := 3600 * 1000
+	inOrder := concat(burst(6, 0), burst(3, 20_000), burst(7, hour), burst(6, 2*hour))
+	want, late := detectLate(t, inOrder, 0)
+	if len(want) != 3 || late != 0 {
+		t.Fatalf("unbounded: %d alerts, %d late; want 3, 0", len(want), late)
+	}
+	for _, lateness := range []time.Duration{time.Second, 10 * time.Second, 15 * time.Minute} {
+		got, late := detectLate(t, inOrder, lateness)
+		if fmt.Sprint(got) != fmt.Sprint(want) || late != 0 {
+			t.Errorf("lateness %s: %v, %d late; want %v", lateness, got, late, want)
+		}
+	}
+	// A window's events split around events an hour newer: with 15 minutes
+	// of lateness the second half arrives after its window was evaluated.
+	split := concat(burst(6, 0)[:3], burst(6, 2*hour), burst(6, 0)[3:])
+	got, late := detectLate(t, split, 15*time.Minute)
+	if len(got) != 1 || late != 3 {
+		t.Errorf("late events: %v, %d late; want the 2h alert only and 3 late", got, late)
+	}
+	if got, late := detectLate(t, split, 0); len(got) != 2 || late != 0 {
+		t.Errorf("unbounded: %v, %d late; want both alerts", got, late)
+	}
+	// Within the lateness, out of order is fine.
+	got, late = detectLate(t, split, 3*time.Hour)
+	if len(got) != 2 || late != 0 {
+		t.Errorf("lateness 3h: %v, %d late; want both alerts", got, late)
+	}
+}
+
+// On the examples, read in parallel, finishing windows early changes no
+// alert: a directory's files are read in time order.
+func TestAllowedLatenessExamples(t *testing.T) {
+	rules := append([]*rule.Rule{rule.Seed()}, rule.Bundled()...)
+	compiled, err := Compile(rules, time.Now())
+	must(t, err)
+	run := func(lateness time.Duration) ([]string, int64) {
+		d := New(compiled, Options{Workers: 2, Now: time.Unix(0, 0), AllowedLateness: lateness})
+		_, err := d.Read(context.Background(), &cloudtrail.Reader{}, []string{"../examples"}, func(cloudtrail.Record, error) {})
+		must(t, err)
+		alerts, err := d.Finish()
+		must(t, err)
+		return alertSet(alerts), d.Late()
+	}
+	want, _ := run(0)
+	got, late := run(DefaultHuntLateness)
+	if fmt.Sprint(got) != fmt.Sprint(want) || late != 0 || len(want) == 0 {
+		t.Errorf("lateness %s: %d alerts, %d late; unbounded: %d alerts", DefaultHuntLateness, len(got), late, len(want))
+	}
+}
