@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -58,4 +59,42 @@ func deliveryTime(name string) string {
 		}
 	}
 	return t
+}
+
+// DeliveryOrdered reports whether every file that reading paths would
+// read is a CloudTrail delivery file named with its delivery time, so that
+// Read gives records in roughly the order they happened (timeOrder). It
+// walks directories as Read does, looking at names only; standard input,
+// and any other file, make it false: their order in time is unknown.
+func DeliveryOrdered(paths []string) bool {
+	if len(paths) == 0 {
+		return false
+	}
+	ordered := true
+	for _, p := range paths {
+		if p == "-" {
+			return false
+		}
+		err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return nil // Read reports it
+			case q != p && (strings.HasPrefix(d.Name(), ".") || isDocFile(d.Name())):
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			case d.IsDir() || isDigestPath(q):
+				return nil
+			case deliveryTime(d.Name()) == "":
+				ordered = false
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if err != nil || !ordered {
+			return false
+		}
+	}
+	return true
 }

@@ -64,15 +64,19 @@ func TestAllowedLatenessFinalisesWindows(t *testing.T) {
 	}
 }
 
-// On the examples, read in parallel, finishing windows early changes no
-// alert: a directory's files are read in time order.
+// On the examples' S3 layout, read in parallel, finishing windows early
+// changes no alert: a directory's files are read in time order.
 func TestAllowedLatenessExamples(t *testing.T) {
+	paths := []string{"../examples/AWSLogs"}
+	if !cloudtrail.DeliveryOrdered(paths) || cloudtrail.DeliveryOrdered([]string{"../examples"}) {
+		t.Fatal("DeliveryOrdered: want true for examples/AWSLogs only (examples/ holds NDJSON too)")
+	}
 	rules := append([]*rule.Rule{rule.Seed()}, rule.Bundled()...)
 	compiled, err := Compile(rules, time.Now())
 	must(t, err)
 	run := func(lateness time.Duration) ([]string, int64) {
 		d := New(compiled, Options{Workers: 2, Now: time.Unix(0, 0), AllowedLateness: lateness})
-		_, err := d.Read(context.Background(), &cloudtrail.Reader{}, []string{"../examples"}, func(cloudtrail.Record, error) {})
+		_, err := d.Read(context.Background(), &cloudtrail.Reader{}, paths, func(cloudtrail.Record, error) {})
 		must(t, err)
 		alerts, err := d.Finish()
 		must(t, err)
@@ -82,5 +86,55 @@ func TestAllowedLatenessExamples(t *testing.T) {
 	got, late := run(DefaultHuntLateness)
 	if fmt.Sprint(got) != fmt.Sprint(want) || late != 0 || len(want) == 0 {
 		t.Errorf("lateness %s: %d alerts, %d late; unbounded: %d alerts", DefaultHuntLateness, len(got), late, len(want))
+	}
+}
+
+// A replayed rule's runs execute as the input moves on when a lateness is
+// allowed: the alerts are those of the batch replay, the events kept are one
+// lookback's worth instead of all, and an event older than an executed run
+// is counted late.
+func TestAllowedLatenessReplaysScheduleAsItGoes(t *testing.T) {
+	r := testRule(t, `FROM logs-aws.cloudtrail-* | WHERE event.action == "DescribeInstances"
+| STATS c = COUNT(*) BY user.name | WHERE c >= 2`, "5m", "now-9m")
+	var recs []rec
+	for h := 8; h < 14; h++ {
+		for m := 0; m < 60; m += 7 {
+			ts := fmt.Sprintf("%02d:%02d:00", h, m)
+			recs = append(recs, at("DescribeInstances", ts))
+			if m%3 == 0 { // a second call, so that the group qualifies
+				recs = append(recs, at("DescribeInstances", fmt.Sprintf("%02d:%02d:30", h, m)))
+			}
+		}
+	}
+	run := func(recs []rec, lateness time.Duration) ([]string, int64, int) {
+		c, err := CompileRule(r, time.Now())
+		must(t, err)
+		d := New([]*Compiled{c}, Options{AllowedLateness: lateness})
+		most := 0
+		for _, x := range recs {
+			raw, _ := json.Marshal(x)
+			must(t, d.Process(raw))
+			most = max(most, len(d.rules[0].sched.buf))
+		}
+		alerts, err := d.Finish()
+		must(t, err)
+		var out []string
+		for _, a := range alerts {
+			out = append(out, a.ID)
+		}
+		return out, d.Late(), most
+	}
+	want, _, _ := run(recs, 0)
+	got, late, most := run(recs, 10*time.Minute)
+	if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) || late != 0 {
+		t.Errorf("lateness 10m: %d alerts, %d late; batch replay: %d alerts", len(got), late, len(want))
+	}
+	if most > 10 {
+		t.Errorf("kept up to %d events at once; want about a lookback plus the lateness", most)
+	}
+	// An event from 08:00 after the 13:00 events: its runs are long done.
+	late1 := append(append([]rec{}, recs...), at("DescribeInstances", "08:00:10"))
+	if _, late, _ := run(late1, 10*time.Minute); late != 1 {
+		t.Errorf("late = %d, want 1", late)
 	}
 }

@@ -85,11 +85,12 @@ type ruleRun struct {
 	// after STATS: one execution per open bucket (buckets.go).
 	buckets *bucketRun
 	rows    [][]any
-	// A replayed rule (schedule.go) buffers its inputs in the workers; they
-	// are merged into buffer and run when the input ends.
+	// A replayed rule (schedule.go) hands its inputs to sched: as they
+	// come, under mu, when windows are evaluated as the input goes
+	// (AllowedLateness); else the workers buffer them until Finish.
 	replay   bool
 	rplan    *replayPlan // nil: buffer every selected event's inputs
-	buffer   []buffered
+	sched    *scheduler
 	warnings []string
 }
 
@@ -142,6 +143,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 			if p, err := splitForReplay(c); err == nil {
 				rr.rplan = p
 			}
+			rr.sched = newScheduler(rr, opts.AllowedLateness)
 		}
 		inputs := c.Program.Inputs()
 		switch {
@@ -174,14 +176,12 @@ func New(rules []*Compiled, opts Options) *Detector {
 				// Output rows are final; they take the time of the event
 				// that produced them.
 				wr.prefix = rr.c.Program.Start(func(row []esql.Value) error {
-					wr.buffer = append(wr.buffer, buffered{ms: w.eventMs, row: esql.CloneRow(row)})
-					return nil
+					return w.replay(rr, wr, buffered{ms: w.eventMs, row: esql.CloneRow(row)})
 				})
 			case rr.rplan != nil:
 				tc := rr.rplan.timeCol
 				wr.prefix = rr.rplan.cut.prefix.Start(func(row []esql.Value) error {
-					wr.buffer = append(wr.buffer, buffered{ms: row[tc].AsInt64(), row: esql.CloneRow(row)})
-					return nil
+					return w.replay(rr, wr, buffered{ms: row[tc].AsInt64(), row: esql.CloneRow(row)})
 				})
 			case rr.plan != nil:
 				wr.prefix = rr.plan.prefix.Start(rr.pushSuffix)
@@ -280,7 +280,9 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 			for k, j := range rr.idx {
 				row[k] = w.values[j].Clone()
 			}
-			wr.buffer = append(wr.buffer, buffered{ms: ts.UnixMilli(), row: row})
+			if err := w.replay(rr, wr, buffered{ms: ts.UnixMilli(), row: row}); err != nil {
+				return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+			}
 			continue
 		}
 		for k, j := range rr.idx {
@@ -298,6 +300,19 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 		}
 	}
 	return nil
+}
+
+// replay hands one event's inputs to a replayed rule: to its scheduler at
+// once when windows are evaluated as the input goes, else to this worker's
+// buffer until Finish (no lock per event).
+func (w *Worker) replay(rr *ruleRun, wr *workerRule, ev buffered) error {
+	if w.d.opts.AllowedLateness <= 0 {
+		wr.buffer = append(wr.buffer, ev)
+		return nil
+	}
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	return rr.sched.add(ev)
 }
 
 // valid reports whether the reader's scan proved a record valid for the
@@ -321,17 +336,21 @@ func (d *Detector) unwanted(rec cloudtrail.Record) bool {
 	return true
 }
 
-// Late is the number of rows that reached a rule's STATS after their event
-// time bucket had been evaluated (Options.AllowedLateness), over all rules;
-// they are in no alert. Call it after Finish.
+// Late is the number of rows that reached a rule after the event time
+// bucket, or the scheduled run, that needed them had been evaluated
+// (Options.AllowedLateness), over all rules; they are in no alert. Call it
+// after Finish.
 func (d *Detector) Late() int64 {
 	var n int64
 	for _, rr := range d.rules {
+		rr.mu.Lock()
 		if rr.buckets != nil {
-			rr.mu.Lock()
 			n += rr.buckets.late
-			rr.mu.Unlock()
 		}
+		if rr.sched != nil {
+			n += rr.sched.late
+		}
+		rr.mu.Unlock()
 	}
 	return n
 }
@@ -343,15 +362,30 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 	for i, rr := range d.rules {
 		names := columnNames(rr.c.Program.Columns())
 		if rr.replay {
+			// Events the workers kept (no allowed lateness) go to the
+			// schedule in time order.
+			var buf []buffered
 			for _, w := range d.workers {
-				rr.buffer = append(rr.buffer, w.rules[i].buffer...)
+				buf = append(buf, w.rules[i].buffer...)
 				w.rules[i].buffer = nil
 			}
-			rows, ids, raised, intended, err := rr.runSchedule()
+			sort.SliceStable(buf, func(i, j int) bool { return buf[i].ms < buf[j].ms })
+			var err error
+			for _, ev := range buf {
+				if err = rr.sched.add(ev); err != nil {
+					break
+				}
+			}
+			buf = nil
+			var rows [][]any
+			var ids []string
+			var raised, intended []time.Time
+			if err == nil {
+				rows, ids, raised, intended, err = rr.sched.finish()
+			}
 			if err != nil {
 				return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
 			}
-			rr.buffer = nil
 			var built []*alert.Alert
 			for i, row := range rows {
 				a := alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now)

@@ -1,10 +1,7 @@
 package detect
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -110,76 +107,6 @@ type episode struct {
 	first int64 // start time (ms) of the first run that raised it
 	last  int64 // start time of the latest run that raised it
 	row   []any
-}
-
-// runSchedule runs a rule's schedule over its buffered events and returns the
-// result rows, one per episode, with an identity that includes the episode's
-// first run so that separate episodes of one group are separate alerts.
-func (rr *ruleRun) runSchedule() (rows [][]any, ids []string, raised, intended []time.Time, err error) {
-	buf := rr.buffer
-	if len(buf) == 0 {
-		return nil, nil, nil, nil, nil
-	}
-	sort.SliceStable(buf, func(i, j int) bool { return buf[i].ms < buf[j].ms })
-	iv, lb := schedule(rr.c)
-	first := ceilDiv(buf[0].ms, iv) * iv
-	lastRun := ceilDiv(buf[len(buf)-1].ms, iv) * iv
-
-	names := columnNames(rr.c.Program.Columns())
-	open := map[string]*episode{}
-	var done []*episode
-	lo := 0
-	for t := first; t <= lastRun; t += iv {
-		for lo < len(buf) && buf[lo].ms < t-lb {
-			lo++
-		}
-		hi := lo
-		for hi < len(buf) && buf[hi].ms <= t {
-			hi++
-		}
-		var runRows [][]any
-		if hi > lo {
-			runRows, err = rr.runOnce(time.UnixMilli(t).UTC(), buf[lo:hi])
-			if err != nil {
-				return nil, nil, nil, nil, err
-			}
-		}
-		seen := map[string]bool{}
-		for _, row := range runRows {
-			key := groupKey(rr.c, names, row)
-			seen[key] = true
-			if ep, ok := open[key]; ok && ep.last == t-iv {
-				ep.last, ep.row = t, row
-				continue
-			} else if ok {
-				done = append(done, ep)
-			}
-			open[key] = &episode{key: key, first: t, last: t, row: row}
-		}
-		for key, ep := range open {
-			if !seen[key] && ep.last < t {
-				done = append(done, ep)
-				delete(open, key)
-			}
-		}
-	}
-	for _, ep := range open {
-		done = append(done, ep)
-	}
-	sort.SliceStable(done, func(i, j int) bool {
-		if done[i].first != done[j].first {
-			return done[i].first < done[j].first
-		}
-		return done[i].key < done[j].key
-	})
-	for _, ep := range done {
-		rows = append(rows, ep.row)
-		h := sha256.Sum256([]byte(ep.key + "\x00" + time.UnixMilli(ep.first).UTC().Format(time.RFC3339Nano)))
-		ids = append(ids, hex.EncodeToString(h[:]))
-		raised = append(raised, time.UnixMilli(ep.first).UTC())
-		intended = append(intended, time.UnixMilli(ep.last).UTC())
-	}
-	return rows, ids, raised, intended, nil
 }
 
 // runOnce executes the rule's query over one run's events with NOW() = t.
@@ -353,10 +280,24 @@ func splitForReplay(c *Compiled) (*replayPlan, error) {
 	if k < 0 {
 		return &replayPlan{streaming: true}, nil
 	}
-	if k == 0 {
+	// A WHERE that calls NOW() stays after the cut, but its conjuncts that
+	// do not can filter before it: a rule that limits its lookback in its
+	// first WHERE (@timestamp >= NOW() - 7 days) keeps only what its other
+	// conditions select.
+	filter := ""
+	if w, ok := q.Commands[k].(*parser.WhereCommand); ok {
+		var free []string
+		for _, e := range andTerms(w.Cond) {
+			if !nodeUsesNow(e) {
+				free = append(free, "("+e.String()+")")
+			}
+		}
+		filter = strings.Join(free, " AND ")
+	}
+	if k == 0 && filter == "" {
 		return nil, fmt.Errorf("nothing to cut before the first blocking command")
 	}
-	cut, err := cutQuery(c, q.Commands[k].Pos().Offset, "@timestamp")
+	cut, err := cutQuery(c, q.Commands[k].Pos().Offset, "@timestamp", filter)
 	if err != nil {
 		return nil, err
 	}
@@ -373,6 +314,15 @@ func splitForReplay(c *Compiled) (*replayPlan, error) {
 		p.usesNow = p.usesNow || nodeUsesNow(cmd)
 	}
 	return p, nil
+}
+
+// andTerms returns the conjuncts of a condition: a AND (b AND c) gives a, b, c.
+func andTerms(e parser.Expr) []parser.Expr {
+	e = unparen(e)
+	if b, ok := e.(*parser.Binary); ok && b.Op == parser.OpAnd {
+		return append(andTerms(b.L), andTerms(b.R)...)
+	}
+	return []parser.Expr{e}
 }
 
 // nodeUsesNow reports whether a node calls NOW().

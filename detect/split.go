@@ -83,7 +83,7 @@ func splitForBuckets(c *Compiled) (*splitPlan, error) {
 		return nil, fmt.Errorf("the DATE_TRUNC interval is a calendar period")
 	}
 
-	cut, err := cutQuery(c, stats.Pos().Offset, bucketName)
+	cut, err := cutQuery(c, stats.Pos().Offset, bucketName, "")
 	if err != nil {
 		return nil, err
 	}
@@ -118,13 +118,19 @@ type cutPlan struct {
 // keeps every character's line and column: the prefix is blanked out
 // (newlines kept) and a FROM written over its start, so column names derived
 // from source text and warning positions are those of the whole query.
-func cutQuery(c *Compiled, offset int, keepAlso string) (*cutPlan, error) {
+//
+// filter, when not empty, is a condition the prefix adds at its end: one
+// that the suffix checks again, so it only sheds rows earlier.
+func cutQuery(c *Compiled, offset int, keepAlso, filter string) (*cutPlan, error) {
 	text := c.Program.Query().Input
 	pipe := strings.LastIndexByte(text[:offset], '|')
 	if pipe < 0 {
 		return nil, fmt.Errorf("cannot locate the pipe before the cut")
 	}
 	prefixText := text[:pipe]
+	if filter != "" {
+		prefixText += "\n| WHERE " + filter
+	}
 	blank := []byte(text)
 	for i := 0; i < pipe; i++ {
 		if blank[i] != '\n' {

@@ -21,7 +21,7 @@ type detectFlags struct {
 	maxSignals int
 	maxGroups  int
 	workers    int
-	lateness   time.Duration
+	lateness   string
 	quiet      bool
 	geoip      *geoipFlags
 	limits     *inputLimits
@@ -56,7 +56,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
 	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
-	fl.DurationVar(&f.lateness, "allowed-lateness", detect.DefaultHuntLateness, "evaluate a rule's time window, and forget it, once events this much newer were read, so memory stays flat; 0 keeps every window to the end (for input far out of time order)")
+	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window, and forget it, once events this `DURATION` newer were read, so memory stays flat; 0 keeps every window to the end (exact for input in any order); auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
@@ -93,11 +93,12 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if f.lateness < 0 {
-		return usageErrorf("--allowed-lateness must not be negative")
+	lateness, err := allowedLateness(f.lateness, paths)
+	if err != nil {
+		return err
 	}
 	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo,
-		Workers: workers, AllowedLateness: f.lateness})
+		Workers: workers, AllowedLateness: lateness})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
 	if err := f.limits.apply(reader); err != nil {
 		return err
@@ -119,7 +120,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	}
 	if rep.late = det.Late(); rep.late > 0 {
 		fmt.Fprintf(os.Stderr, "trailql: %d events arrived more than %s (--allowed-lateness) after newer ones, when their time window had been evaluated: they are in no alert; rerun with --allowed-lateness 0 to keep every window open\n",
-			rep.late, f.lateness)
+			rep.late, lateness)
 	}
 
 	var w alert.Writer
@@ -140,6 +141,23 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		rep.summary(fmt.Sprintf("%d alerts from %d rules", len(alerts), len(compiled)))
 	}
 	return f.limits.status(rep.status())
+}
+
+// allowedLateness resolves --allowed-lateness. Windows are finished early by
+// default only for input that is read in time order: CloudTrail delivery
+// files, whose names carry their time (cloudtrail.DeliveryOrdered).
+func allowedLateness(flag string, paths []string) (time.Duration, error) {
+	if flag == "auto" {
+		if cloudtrail.DeliveryOrdered(paths) {
+			return detect.DefaultHuntLateness, nil
+		}
+		return 0, nil
+	}
+	d, err := time.ParseDuration(flag)
+	if err != nil || d < 0 {
+		return 0, usageErrorf("--allowed-lateness %q: want auto, 0 or a duration such as 15m", flag)
+	}
+	return d, nil
 }
 
 // outputFormat resolves --format, defaulting on whether stdout is a terminal.
