@@ -110,6 +110,9 @@ type checker struct {
 	warnings   []string
 	// agg is set while compiling a STATS aggregate expression.
 	agg *aggContext
+	// ft is set while compiling a WHERE condition or STATS filter, where
+	// full-text functions may appear (fulltext.go).
+	ft *ftScope
 	// streaming is true until a command that consumes all input (STATS,
 	// SORT) is planned; LIMIT then stops reading early.
 	streaming  bool
@@ -292,7 +295,7 @@ func (c *checker) removeColumn(name string) {
 func (c *checker) compileCommand(cmd parser.Command) {
 	switch cmd := cmd.(type) {
 	case *parser.WhereCommand:
-		x := c.compileExpr(cmd.Cond)
+		x := c.compileWhere(cmd)
 		if x.bad {
 			return
 		}

@@ -66,7 +66,9 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 		c.agg.filter = nil
 		if f.Filter != nil {
 			c.schema, c.agg.inArg = aggInput, true
+			leave := c.enterFullText(cmd, f.Filter)
 			fx := c.compileExpr(f.Filter)
+			leave()
 			c.agg.inArg = false
 			if !fx.bad && fx.typ != Boolean && fx.typ != Null {
 				c.errorf(f.Filter.Pos(), "Condition expression needs to be boolean, found [%s]", fx.typ)

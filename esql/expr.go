@@ -107,8 +107,7 @@ func (c *checker) compileExpr(n parser.Expr) *cexpr {
 	case *parser.Cast:
 		return c.compileCast(n)
 	case *parser.Match:
-		c.errorf(n.Pos(), "unsupported operator [:] (full-text MATCH needs a search index)")
-		return badExpr(n)
+		return c.compileMatchOperator(n)
 	case *parser.MapLiteral:
 		c.errorf(n.Pos(), "unexpected map literal [%s]", c.text(n))
 		return badExpr(n)

@@ -20,6 +20,9 @@ func register(name string, min, max int, build func(c *checker, n parser.Expr, a
 }
 
 func (c *checker) compileCall(n *parser.Call) *cexpr {
+	if build, ok := fullTextFunc(n.Name); ok {
+		return build(c, n)
+	}
 	if def, ok := aggFuncs[n.Name]; ok {
 		return c.compileAggCall(n, def)
 	}

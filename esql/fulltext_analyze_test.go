@@ -1,0 +1,159 @@
+package esql
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAnalyzeStandard checks the standard analyzer on the kinds of text
+// logs hold, against what Lucene's StandardTokenizer (UAX #29) produces.
+func TestAnalyzeStandard(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Hello World", []string{"hello", "world"}},
+		{"wget.exe ran", []string{"wget.exe", "ran"}},         // letters across '.' (WB6/7)
+		{"192.168.1.1:8080", []string{"192.168.1.1", "8080"}}, // digits across '.', ':' breaks digits
+		{"user@example.com", []string{"user", "example.com"}},
+		{"http://example.com/a/b", []string{"http", "example.com", "a", "b"}},
+		{"foo_bar-baz", []string{"foo_bar", "baz"}}, // '_' joins (ExtendNumLet), '-' breaks
+		{"don't STOP", []string{"don't", "stop"}},
+		{"1,000.5 units", []string{"1,000.5", "units"}},
+		{"26a24ae4-039d-4ca4", []string{"26a24ae4", "039d", "4ca4"}},
+		{"rahc|metsys", []string{"rahc", "metsys"}},
+		{"a:b", []string{"a:b"}}, // ':' is MidLetter
+		{"end.", []string{"end"}},
+		{"--- ___ ...", nil},
+		{"日本語", []string{"日", "本", "語"}},
+		{"Ünïcödé ÉTÉ", []string{"ünïcödé", "été"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := analyzeStandard(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("analyzeStandard(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	long := strings.Repeat("a", 300)
+	if got := analyzeStandard(long); len(got) != 2 || len(got[0]) != 255 || len(got[1]) != 45 {
+		t.Errorf("a 300-letter word gives %d tokens", len(got))
+	}
+}
+
+// TestEditDistance checks fuzzy matching: Damerau-Levenshtein with
+// transpositions by default, prefix_length, AUTO fuzziness by length.
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b   string
+		max    int
+		prefix int
+		transp bool
+		want   bool
+	}{
+		{"svchost.exe", "svchost.exe", 1, 0, true, true},
+		{"svchost.exe", "svhost.exe", 1, 0, true, true},   // deletion
+		{"svchost.exe", "svchosts.exe", 1, 0, true, true}, // insertion
+		{"svchost.exe", "svchost.exa", 1, 0, true, true},  // substitution
+		{"svchost.exe", "scvhost.exe", 1, 0, true, true},  // transposition
+		{"svchost.exe", "scvhost.exe", 1, 0, false, false},
+		{"svchost.exe", "scvhost.exe", 2, 0, false, true},
+		{"svchost.exe", "svhost.ex", 1, 0, true, false},
+		{"svchost.exe", "xvchost.exe", 1, 1, true, false}, // the prefix is literal
+		{"svchost.exe", "svchost.exx", 1, 1, true, true},
+		{"ab", "ab", 2, 3, true, true},
+		{"ab", "ac", 2, 3, true, false}, // no longer than the prefix: exact
+		{"héllo", "hello", 1, 0, true, true},
+	}
+	for _, tt := range tests {
+		ft := &fuzzyTerm{term: []rune(tt.a), edits: tt.max, prefix: tt.prefix, transpositions: tt.transp}
+		if got := ft.match(tt.b); got != tt.want {
+			t.Errorf("fuzzy(%q, %q, edits=%d, prefix=%d, transpositions=%v) = %v", tt.a, tt.b, tt.max, tt.prefix, tt.transp, got)
+		}
+	}
+	auto, _ := parseFuzziness("AUTO")
+	for term, want := range map[string]int{"ab": 0, "abc": 1, "abcde": 1, "abcdef": 2} {
+		if got := auto.maxEdits(term); got != want {
+			t.Errorf("AUTO edits for %q = %d, want %d", term, got, want)
+		}
+	}
+	custom, _ := parseFuzziness("auto:2,4")
+	if custom.maxEdits("a") != 0 || custom.maxEdits("ab") != 1 || custom.maxEdits("abcd") != 2 {
+		t.Errorf("AUTO:2,4 is wrong: %+v", custom)
+	}
+	for _, bad := range []string{"3", "-1", "x", "AUTO:5,2", "1.5"} {
+		if _, err := parseFuzziness(bad); err == nil {
+			t.Errorf("parseFuzziness(%q) accepted", bad)
+		}
+	}
+}
+
+// TestMinShouldMatch follows the minimum_should_match documentation's
+// examples, with the result kept within 0..clauses.
+func TestMinShouldMatch(t *testing.T) {
+	tests := []struct {
+		spec string
+		n    int
+		want int
+	}{
+		{"2", 4, 2}, {"5", 3, 3}, {"-1", 4, 3}, {"75%", 4, 3}, {"75%", 3, 2},
+		{"-25%", 4, 3}, {"-25%", 3, 3}, {"3<90%", 3, 3}, {"3<90%", 10, 9},
+		{"2<-25% 9<-3", 2, 2}, {"2<-25% 9<-3", 8, 6}, {"2<-25% 9<-3", 12, 9},
+	}
+	for _, tt := range tests {
+		got, err := minShouldMatch(tt.spec, tt.n)
+		if err != nil || got != tt.want {
+			t.Errorf("minShouldMatch(%q, %d) = %d, %v; want %d", tt.spec, tt.n, got, err, tt.want)
+		}
+	}
+	if _, err := minShouldMatch("lots", 3); err == nil {
+		t.Error("minShouldMatch accepted garbage")
+	}
+}
+
+// TestDateInterval: a partial date covers its whole period; date math
+// moves and rounds it (DateFieldType.rangeQuery, JavaDateMathParser).
+func TestDateInterval(t *testing.T) {
+	now := time.Date(2024, 5, 1, 12, 34, 56, 789_000_000, time.UTC)
+	dc := dateContext{now: now, loc: time.UTC}
+	tests := []struct{ in, lo, hi string }{
+		{"2024", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"},
+		{"2024-05", "2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z"},
+		{"2024-05-01", "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z"},
+		{"2024-05-01T10", "2024-05-01T10:00:00Z", "2024-05-01T11:00:00Z"},
+		{"2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z", "2024-05-01T10:00:01Z"},
+		{"2024-05-01T10:00:00+02:00", "2024-05-01T08:00:00Z", "2024-05-01T08:00:01Z"},
+		{"2024-05-01T10:00:00.5", "2024-05-01T10:00:00.5Z", "2024-05-01T10:00:00.500000001Z"},
+		{"1714557600000", "2024-05-01T10:00:00Z", "2024-05-01T10:00:00.001Z"},
+		{"now", "2024-05-01T12:34:56.789Z", "2024-05-01T12:34:56.789000001Z"},
+		{"now-1d/d", "2024-04-30T00:00:00Z", "2024-05-01T00:00:00Z"},
+		{"now/M", "2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z"},
+		{"2024-05-01||+1M/d", "2024-06-01T00:00:00Z", "2024-06-02T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		lo, hi, err := dc.interval(tt.in)
+		if err != nil {
+			t.Errorf("interval(%q): %v", tt.in, err)
+			continue
+		}
+		if got := lo.Format(time.RFC3339Nano); got != tt.lo {
+			t.Errorf("interval(%q) starts %s, want %s", tt.in, got, tt.lo)
+		}
+		if got := hi.Format(time.RFC3339Nano); got != tt.hi {
+			t.Errorf("interval(%q) ends %s, want %s", tt.in, got, tt.hi)
+		}
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err == nil {
+		lo, _, _ := dateContext{now: now, loc: paris}.interval("2024-05-01")
+		if lo.Format(time.RFC3339) != "2024-04-30T22:00:00Z" {
+			t.Errorf("time_zone Europe/Paris: day starts %s", lo)
+		}
+	}
+	for _, bad := range []string{"2024-13-01", "yesterday", "2024-02-30", "now+1x"} {
+		if _, _, err := dc.interval(bad); err == nil {
+			t.Errorf("interval(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package esql
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// fuzziness is MATCH's `fuzziness` option: a fixed edit distance (0, 1 or
+// 2) or AUTO[:low,high], which allows 0 edits for terms shorter than low
+// (default 3) characters, 1 below high (default 6), else 2
+// (https://www.elastic.co/guide/en/elasticsearch/reference/current/common-options.html#fuzziness).
+type fuzziness struct {
+	auto      bool
+	low, high int
+	edits     int
+}
+
+// parseFuzziness parses a fuzziness value as Elasticsearch's
+// Fuzziness.fromString does.
+func parseFuzziness(s string) (fuzziness, error) {
+	up := strings.ToUpper(strings.TrimSpace(s))
+	if up == "AUTO" {
+		return fuzziness{auto: true, low: 3, high: 6}, nil
+	}
+	if rest, ok := strings.CutPrefix(up, "AUTO:"); ok {
+		lo, hi, ok := strings.Cut(rest, ",")
+		l, err1 := strconv.Atoi(lo)
+		h, err2 := strconv.Atoi(hi)
+		if !ok || err1 != nil || err2 != nil || l < 0 || h < l {
+			return fuzziness{}, fmt.Errorf("failed to find low and high distance values")
+		}
+		return fuzziness{auto: true, low: l, high: h}, nil
+	}
+	f, err := strconv.ParseFloat(up, 64)
+	if err != nil {
+		return fuzziness{}, fmt.Errorf("fuzziness cannot be [%s]", s)
+	}
+	if f != float64(int(f)) || f < 0 || f > 2 {
+		return fuzziness{}, fmt.Errorf("Valid edit distances are [0, 1, 2] but was [%s]", s)
+	}
+	return fuzziness{edits: int(f)}, nil
+}
+
+// maxEdits is the edit distance allowed for a term (Fuzziness.asDistance:
+// AUTO counts the term's code points).
+func (f fuzziness) maxEdits(term string) int {
+	if !f.auto {
+		return f.edits
+	}
+	n := utf8.RuneCountInString(term)
+	switch {
+	case n < f.low:
+		return 0
+	case n < f.high:
+		return 1
+	}
+	return 2
+}
+
+// fuzzyTerm matches indexed terms within some edits of a query term, as
+// Lucene's FuzzyQuery: the first prefix code points must be equal; with
+// transpositions, swapping two adjacent characters is one edit
+// (Damerau-Levenshtein, optimal string alignment).
+type fuzzyTerm struct {
+	term           []rune
+	edits, prefix  int
+	transpositions bool
+}
+
+func (f *fuzzyTerm) match(s string) bool {
+	if f.edits == 0 {
+		return s == string(f.term)
+	}
+	return withinEdits(f.term, []rune(s), f.edits, f.prefix, f.transpositions)
+}
+
+// withinEdits reports whether the edit distance of a and b is at most max.
+func withinEdits(a, b []rune, max, prefix int, transpositions bool) bool {
+	if prefix > 0 {
+		// The prefix of the query term is literal; a term no longer than
+		// the prefix must match exactly.
+		if len(a) <= prefix {
+			return string(a) == string(b)
+		}
+		if len(b) < prefix || string(b[:prefix]) != string(a[:prefix]) {
+			return false
+		}
+		a, b = a[prefix:], b[prefix:]
+	}
+	if d := len(a) - len(b); d > max || -d > max {
+		return false
+	}
+	// Rows of the distance matrix: two previous and the current.
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if transpositions && i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			best = min(best, v)
+		}
+		if best > max {
+			return false
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)] <= max
+}
+
+// minShouldMatch computes how many of n optional clauses must match for a
+// minimum_should_match spec (Queries.calculateMinShouldMatch): an integer,
+// a negative integer (all but that many), a percentage (rounded down), a
+// negative percentage, or conditions `N<spec ...` applying spec above N
+// clauses. The result is kept within 0..n, as the documentation says.
+func minShouldMatch(spec string, n int) (int, error) {
+	spec = strings.TrimSpace(spec)
+	result := n
+	if strings.Contains(spec, "<") {
+		for strings.Contains(spec, " <") || strings.Contains(spec, "< ") {
+			spec = strings.ReplaceAll(strings.ReplaceAll(spec, " <", "<"), "< ", "<")
+		}
+		for _, part := range strings.Fields(spec) {
+			bound, sub, ok := strings.Cut(part, "<")
+			upper, err := strconv.Atoi(strings.TrimSpace(bound))
+			if !ok || err != nil {
+				return 0, fmt.Errorf("invalid minimum_should_match [%s]", spec)
+			}
+			if n <= upper {
+				return clamp(result, n), nil
+			}
+			if result, err = minShouldMatch(sub, n); err != nil {
+				return 0, err
+			}
+		}
+		return clamp(result, n), nil
+	}
+	if pct, ok := strings.CutSuffix(spec, "%"); ok {
+		p, err := strconv.Atoi(pct)
+		if err != nil {
+			return 0, fmt.Errorf("invalid minimum_should_match [%s]", spec)
+		}
+		calc := float32(result*p) * (1 / float32(100))
+		if calc < 0 {
+			result += int(calc)
+		} else {
+			result = int(calc)
+		}
+		return clamp(result, n), nil
+	}
+	v, err := strconv.Atoi(spec)
+	if err != nil {
+		return 0, fmt.Errorf("invalid minimum_should_match [%s]", spec)
+	}
+	if v < 0 {
+		result += v
+	} else {
+		result = v
+	}
+	return clamp(result, n), nil
+}
+
+func clamp(v, n int) int { return max(0, min(v, n)) }
