@@ -3,6 +3,9 @@ package cloudtrail
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -95,4 +98,53 @@ func manyKeys(n int, dup bool) string {
 	}
 	sb.WriteString("}")
 	return sb.String()
+}
+
+// Reader.Skim turns away lines of NDJSON of records without checking them,
+// but only lines shaped like one whole object; the others are read as ever,
+// so a damaged line is still reported. Sequential and parallel reads agree.
+func TestSkim(t *testing.T) {
+	lines := []string{
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Keep"}`,     // 0: first line: never skimmed
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Drop"}`,     // 1: skimmed
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Keep"}`,     // 2: wanted
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Drop","x":`, // 3: cut: reported
+		`{"eventTime":"2024-01-01T00:00:00Z","eventName":"Drop\""}`,   // 4: backslash: checked, passed on
+		`{"eventName":"Drop","eventName":"dup"}`,                      // 5: skimmed unchecked
+		`  {"eventName":"Drop"}  `,                                    // 6: skimmed
+		`{"eventName":"Drop" "x"}`,                                    // 7: bad but shaped: skimmed
+		`"Drop"`,                                                      // 8: not an object: reported
+	}
+	input := strings.Join(lines, "\n") + "\n"
+	for _, workers := range []int{0, 2} {
+		var got []string
+		var probs []Problem
+		r := Reader{
+			OnProblem: func(p Problem) { probs = append(probs, p) },
+			Skim:      func(line []byte) bool { return !bytes.Contains(line, []byte("Drop")) },
+		}
+		var st Stats
+		var err error
+		fn := func(rec Record) error { got = append(got, fmt.Sprint(rec.Index)); return nil }
+		if workers == 0 {
+			st, err = r.ReadStream(context.Background(), "in", strings.NewReader(input), fn)
+		} else {
+			p := t.TempDir() + "/in.ndjson"
+			must(t, os.WriteFile(p, []byte(input), 0o644))
+			st, err = r.ReadParallel(context.Background(), []string{p}, workers, func(_ int, rec Record) error { return fn(rec) })
+			sort.Strings(got)
+		}
+		must(t, err)
+		if fmt.Sprint(got) != "[0 2 4]" || st.Records != 7 || st.Skimmed != 4 || st.SkippedRecords != 2 || len(probs) != 2 ||
+			probs[0].Index != 3 && probs[1].Index != 3 {
+			t.Errorf("workers %d: records %v, stats %+v, problems %v", workers, got, st, probs)
+		}
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,6 +1,9 @@
 package cloudtrail
 
-import "sync"
+import (
+	"bytes"
+	"sync"
+)
 
 // NDJSON lines are independent records, so a large NDJSON input need not be
 // split by the one goroutine reading it: in ReadParallel, the reader of an
@@ -55,7 +58,11 @@ func (u *run) flushLines() error {
 	if u.fanout(c) {
 		return nil
 	}
-	return u.lineChunk(c)
+	err := u.lineChunk(c)
+	if u.pause != nil {
+		u.pause()
+	}
+	return err
 }
 
 // lineChunk splits the lines of c, as split does for each line of NDJSON.
@@ -68,7 +75,7 @@ func (u *run) lineChunk(c *lineChunk) error {
 		start = end
 		f.line = c.nums[k]
 		f.index = f.line - 1
-		if skipWS(line, 0) == len(line) {
+		if skipWS(line, 0) == len(line) || f.skim(line) {
 			continue
 		}
 		if s, from := f.values(line); s == short && f.fatal == nil {
@@ -90,4 +97,31 @@ func (u *run) dropLines() {
 		chunkPool.Put(u.chunk)
 		u.chunk = nil
 	}
+}
+
+// skim counts a line of NDJSON of records that Reader.Skim turns away, and
+// reports whether it did (see Reader.Skim for the shape checked).
+func (f *file) skim(line []byte) bool {
+	if f.r.Skim == nil || !f.perLine || len(line) > f.r.maxRecordSize() || !objectShape(line) || f.r.Skim(line) {
+		return false
+	}
+	f.index++
+	f.st.Records++
+	f.st.Skimmed++
+	return true
+}
+
+// objectShape reports whether line looks like one whole JSON object: '{'
+// first and '}' last (blanks aside), no backslash, and quotes in pairs. A
+// line cut short or joined to another breaks one of these almost always.
+func objectShape(line []byte) bool {
+	i, j := skipWS(line, 0), len(line)
+	for j > i && isSpace(line[j-1]) {
+		j--
+	}
+	if j-i < 2 || line[i] != '{' || line[j-1] != '}' {
+		return false
+	}
+	b := line[i:j]
+	return bytes.IndexByte(b, '\\') < 0 && bytes.Count(b, []byte{'"'})%2 == 0
 }

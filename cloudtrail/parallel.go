@@ -75,6 +75,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 			defer wg.Done()
 			u := newRun(&shared, ctx, func(rec Record) error { return fn(w, rec) }, &stats[w])
 			u.fanout = offer
+			u.pause = func() { pause(w) }
 			files := files
 			for {
 				select {
@@ -105,6 +106,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 
 	walker := newRun(&shared, ctx, func(rec Record) error { return fn(workers, rec) }, &stats[workers])
 	walker.fanout = offer
+	walker.pause = func() { pause(workers) }
 	// Files are read in the order given (a directory's in time order), and
 	// no file starts more than window files after one still being read: a
 	// worker held up on one file (a large one, or descheduled) cannot let
@@ -159,6 +161,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 		total.Records += s.Records
 		total.SkippedRecords += s.SkippedRecords
 		total.SkippedFiles += s.SkippedFiles
+		total.Skimmed += s.Skimmed
 		total.Bytes += s.Bytes
 	}
 	return total, firstErr

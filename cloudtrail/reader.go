@@ -32,6 +32,16 @@ type Reader struct {
 	// the batch on then, instead of holding records while the worker idles.
 	// It is called from the worker's goroutine.
 	OnPause func(worker int)
+	// Skim, when set, is asked about each line of NDJSON of records before
+	// the line is checked: a line for which it returns false, and that has
+	// the shape of one whole JSON object (it starts with '{' and ends with
+	// '}', and has no backslash and an even number of quotes) and is within
+	// MaxRecordSize, is counted
+	// in Stats.Records and Stats.Skimmed without being checked further or
+	// passed on. A caller whose filters reject most records (detect's
+	// prefilters) so avoids the cost of checking them; a damaged line, cut
+	// short or garbled, almost never has that shape and is still reported.
+	Skim func(line []byte) bool
 }
 
 const (

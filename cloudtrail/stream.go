@@ -40,6 +40,7 @@ type run struct {
 	// and reports whether one took it (ReadParallel, fanout.go).
 	fanout func(*lineChunk) bool
 	chunk  *lineChunk // lines queued for fanout
+	pause  func()     // Reader.OnPause for this worker (ReadParallel)
 }
 
 func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {
@@ -163,6 +164,9 @@ func (u *run) split(f *file, l *lineReader) error {
 			}
 			if first || f.perLine {
 				f.index = f.line - 1
+			}
+			if rerr == nil && f.skim(line) {
+				break
 			}
 			before, arrays, emitted := f.index, f.arrays, f.emitted
 			s, start := f.values(line)

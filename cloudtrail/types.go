@@ -67,5 +67,6 @@ type Stats struct {
 	Records        int   // records passed to the callback
 	SkippedRecords int   // records reported as a Problem and not passed on
 	SkippedFiles   int   // files that could not be opened or read to the end
+	Skimmed        int   // records (in Records) that Reader.Skim turned away unchecked
 	Bytes          int64 // decompressed bytes read
 }

@@ -39,6 +39,12 @@ type Options struct {
 	// in Late instead of evaluated. 0 keeps every bucket to the end (exact
 	// for records in any order).
 	AllowedLateness time.Duration
+	// Skim makes Read only count a line of NDJSON that no rule's prefilter
+	// lets through, if it has the shape of one JSON object
+	// (cloudtrail.Reader.Skim), instead of checking it: it cannot raise an
+	// alert, valid or not, but a malformed one then goes unreported. By
+	// default every record is checked, so that all bad input is reported.
+	Skim bool
 }
 
 // Detector evaluates a set of compiled rules over a stream of raw records, in

@@ -56,6 +56,18 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	// must not wait in an idle reader's batch, as a time-bucketed rule
 	// finishes windows by the times of the rows it has seen (AllowedLateness).
 	pr := *r
+	if d.opts.Skim {
+		// Lines of NDJSON that no rule can match are only counted.
+		pr.Skim = func(line []byte) bool {
+			for _, rr := range d.rules {
+				if rr.filter.pass(line) {
+					return true
+				}
+			}
+			d.events.Add(1)
+			return false
+		}
+	}
 	pr.OnPause = func(i int) {
 		send(i)
 		if r.OnPause != nil {

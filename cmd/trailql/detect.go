@@ -22,6 +22,7 @@ type detectFlags struct {
 	maxGroups  int
 	workers    int
 	lateness   string
+	skim       bool
 	quiet      bool
 	geoip      *geoipFlags
 	limits     *inputLimits
@@ -57,6 +58,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window, and forget it, once events this `DURATION` newer were read, so memory stays flat; 0 keeps every window to the end (exact for input in any order); auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
+	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: several times faster on NDJSON, but a malformed line among them is not reported")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
@@ -98,7 +100,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return err
 	}
 	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo,
-		Workers: workers, AllowedLateness: lateness})
+		Workers: workers, AllowedLateness: lateness, Skim: f.skim})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
 	if err := f.limits.apply(reader); err != nil {
 		return err

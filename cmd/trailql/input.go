@@ -71,8 +71,12 @@ func (r *inputReport) summary(what string) {
 	if s.DigestFiles > 0 {
 		fmt.Fprintf(&b, " (%d digest files skipped)", s.DigestFiles)
 	}
-	fmt.Fprintf(&b, ", %d records, %d skipped records, %d skipped files, %s in %s\n",
+	fmt.Fprintf(&b, ", %d records, %d skipped records, %d skipped files, %s in %s",
 		s.Records, s.SkippedRecords+r.unmapped, s.SkippedFiles, what, time.Since(r.start).Round(time.Millisecond))
+	if s.Skimmed > 0 {
+		fmt.Fprintf(&b, "; %d NDJSON lines that no rule can match were counted, not checked (--skim)", s.Skimmed)
+	}
+	b.WriteString("\n")
 	io.WriteString(r.stderr, b.String()) // one write: see lineClearer
 }
 
