@@ -239,12 +239,9 @@ func (d *Detector) Process(raw []byte) error { return d.workers[0].Process(raw) 
 // reports it and goes on.
 func (w *Worker) Process(raw []byte) error { return w.process(raw, false, nil) }
 
-// ProcessRecord is Process for a record as the reader found it: what the
-// reader checked (Record.Checked, Record.EventTime) is not checked again.
-func (w *Worker) ProcessRecord(rec cloudtrail.Record) error {
-	return w.process(rec.Raw, rec.Checked, rec.EventTime)
-}
-
+// process is Process for a record as the reader found it: checked and
+// eventTime are cloudtrail.Record.Checked and EventTime, which spare
+// parsing a record that no rule wants to validate it.
 func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	d := w.d
 	wanted := false
