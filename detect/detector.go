@@ -138,7 +138,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 		return i
 	}
 	for _, c := range rules {
-		rr := &ruleRun{c: c, filter: newPrefilter(c.Program.Query()), replay: replayed(c.Program.Query()), indices: fromIndices(c.Program.Query())}
+		rr := &ruleRun{c: c, filter: newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)), replay: replayed(c.Program.Query()), indices: fromIndices(c.Program.Query())}
 		if !rr.replay {
 			if plan, err := splitForBuckets(c); err == nil {
 				rr.plan = plan

@@ -121,14 +121,14 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	for _, c := range rules {
 		plan, err := splitForBuckets(c)
 		if err != nil {
-			ls := &liveScheduled{c: c, filter: newPrefilter(c.Program.Query()), episodes: map[string]*liveEpisode{}}
+			ls := &liveScheduled{c: c, filter: newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)), episodes: map[string]*liveEpisode{}}
 			for _, in := range c.Program.Inputs() {
 				ls.idx = append(ls.idx, field(in))
 			}
 			l.scheduled = append(l.scheduled, ls)
 			continue
 		}
-		lr := &liveRule{c: c, plan: plan, filter: newPrefilter(c.Program.Query()), buckets: map[int64]*liveBucket{}, sent: map[string]string{}, late: &l.Late, finalBefore: -1 << 62}
+		lr := &liveRule{c: c, plan: plan, filter: newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)), buckets: map[int64]*liveBucket{}, sent: map[string]string{}, late: &l.Late, finalBefore: -1 << 62}
 		for _, in := range plan.prefix.Inputs() {
 			lr.idx = append(lr.idx, field(in))
 		}

@@ -52,17 +52,46 @@ func safe(v string) bool {
 type prefilter struct {
 	// all lists requirements; each is satisfied by any of its strings.
 	all []requirement
+	// none: a requirement is never met, and the rule sees no record.
+	none bool
 }
 
 type requirement struct {
 	anyOf []needle
 	slash bool // some string has a '/', which JSON may write as `\/`
+	// weak: on a field of few values that most records have (the identity
+	// type, the region), so it rejects few records.
+	weak bool
+}
+
+// weakFields have few distinct values, each common: requirements on them
+// are chosen last where one of several may be (strongest).
+var weakFields = map[string]bool{
+	"aws.cloudtrail.user_identity.type": true, "aws.cloudtrail.event_type": true, "aws.cloudtrail.event_category": true,
+	"cloud.region": true, "cloud.account.id": true, "aws.cloudtrail.recipient_account_id": true,
+	"aws.cloudtrail.session_credential_from_console": true,
+}
+
+// never is the requirement no record meets: a condition on a field that no
+// CloudTrail event has (prefilterOptions.absent).
+var never = requirement{}
+
+// prefilterOptions are what a prefilter may assume about the events.
+type prefilterOptions struct {
+	// absent reports ECS fields that no CloudTrail event has with this
+	// configuration (source.geo.* and source.as.* without GeoIP). Used only
+	// for rules that read CloudTrail alone: other integrations' documents
+	// pass through with fields of their own.
+	absent func(field string) bool
 }
 
 // pass reports whether the record may pass the rule's WHERE clauses.
 func (p *prefilter) pass(raw []byte) bool {
 	if p == nil {
 		return true
+	}
+	if p.none {
+		return false
 	}
 	escapes := -1 // lazily: 0 none, 1 \u escapes present
 	for _, req := range p.all {
@@ -92,21 +121,24 @@ func (p *prefilter) pass(raw []byte) bool {
 
 // newPrefilter derives a prefilter from a query, or nil when nothing can be
 // derived (the rule then sees every record).
-func newPrefilter(q *parser.Query) *prefilter {
-	assigned := map[string]bool{}
+func newPrefilter(q *parser.Query, opts prefilterOptions) *prefilter {
+	if opts.absent != nil && !cloudTrailOnly(fromIndices(q)) {
+		opts.absent = nil
+	}
+	d := deriver{assigned: map[string]bool{}, opts: opts}
 	p := &prefilter{}
 scan:
 	for _, cmd := range q.Commands {
 		switch c := cmd.(type) {
 		case *parser.WhereCommand:
-			p.all = append(p.all, conjuncts(c.Cond, assigned)...)
+			p.all = append(p.all, d.conjuncts(c.Cond)...)
 		case *parser.EvalCommand:
 			for _, f := range c.Fields {
-				assigned[f.Name] = true
+				d.assigned[f.Name] = true
 			}
 		case *parser.RenameCommand:
 			for _, r := range c.Renames {
-				assigned[r.New.Pattern] = true
+				d.assigned[r.New.Pattern] = true
 			}
 		case *parser.KeepCommand, *parser.DropCommand:
 			// Removing columns does not change the values of those left.
@@ -119,27 +151,72 @@ scan:
 	if len(p.all) == 0 {
 		return nil
 	}
+	for _, r := range p.all {
+		p.none = p.none || len(r.anyOf) == 0
+	}
 	// Every requirement must hold, so test the cheapest and most selective
 	// first: those with the fewest alternatives.
 	sort.SliceStable(p.all, func(i, j int) bool { return len(p.all[i].anyOf) < len(p.all[j].anyOf) })
 	return p
 }
 
+// deriver derives requirements from conditions.
+type deriver struct {
+	assigned map[string]bool // columns an EVAL or RENAME has replaced
+	opts     prefilterOptions
+}
+
 // conjuncts returns the requirements every row passing cond must meet.
-func conjuncts(cond parser.Expr, assigned map[string]bool) []requirement {
+func (d *deriver) conjuncts(cond parser.Expr) []requirement {
 	cond = unparen(cond)
 	if b, ok := cond.(*parser.Binary); ok && b.Op == parser.OpAnd {
-		return append(conjuncts(b.L, assigned), conjuncts(b.R, assigned)...)
+		return append(d.conjuncts(b.L), d.conjuncts(b.R)...)
 	}
-	if r, ok := requirementOf(cond, assigned); ok {
+	if r, ok := d.requirementOf(cond); ok {
 		return []requirement{r}
 	}
 	return nil
 }
 
+// strongest picks, of requirements that all hold, the one a record is least
+// likely to meet by chance: never, else one not weak, else the fewest
+// alternatives, else the longest shortest literal.
+func strongest(reqs []requirement) (requirement, bool) {
+	if len(reqs) == 0 {
+		return requirement{}, false
+	}
+	shortest := func(r requirement) int {
+		n := 1 << 30
+		for _, a := range r.anyOf {
+			n = min(n, len(a.s))
+		}
+		return n
+	}
+	better := func(r, than requirement) bool {
+		switch {
+		case len(r.anyOf) == 0 || len(than.anyOf) == 0:
+			return len(r.anyOf) == 0 && len(than.anyOf) > 0
+		case r.weak != than.weak:
+			return !r.weak
+		case len(r.anyOf) != len(than.anyOf):
+			return len(r.anyOf) < len(than.anyOf)
+		}
+		return shortest(r) > shortest(than)
+	}
+	best := reqs[0]
+	for _, r := range reqs[1:] {
+		if better(r, best) {
+			best = r
+		}
+	}
+	return best, true
+}
+
 // requirementOf derives one any-of requirement from a predicate.
-func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) {
+func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
+	assigned := d.assigned
 	var lits []string
+	weak := false
 	add := func(s string) bool {
 		lits = append(lits, s)
 		return true
@@ -165,9 +242,14 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 		}
 		switch {
 		case verbatimFields[f]:
+			weak = weak || weakFields[f]
 			return add(jsonString(v))
 		case f == "user_agent.name" && capturedUANames.MatchString(v):
 			return add(v)
+		case (f == "data_stream.dataset" || f == "event.dataset") && v != "aws.cloudtrail":
+			// Only a document of another integration, passed through as
+			// it is, has another dataset, written in it as a string.
+			return add(jsonString(v))
 		}
 		return false
 	}
@@ -175,12 +257,15 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 	case *parser.Binary:
 		switch x.Op {
 		case parser.OpOr:
-			l, lok := requirementOf(x.L, assigned)
-			r, rok := requirementOf(x.R, assigned)
+			l, lok := d.requirementOf(x.L)
+			r, rok := d.requirementOf(x.R)
 			if lok && rok {
-				return requirement{anyOf: append(l.anyOf, r.anyOf...), slash: l.slash || r.slash}, true
+				return requirement{anyOf: append(l.anyOf, r.anyOf...), slash: l.slash || r.slash, weak: l.weak || r.weak}, true
 			}
 			return requirement{}, false
+		case parser.OpAnd:
+			// Within an OR: any one conjunct's requirement holds.
+			return strongest(d.conjuncts(x))
 		case parser.OpEq:
 			f, fok := field(x.L)
 			v, vok := str(x.R)
@@ -202,11 +287,11 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 			// true IN (p1, p2, ...): one of the predicates holds.
 			var out requirement
 			for _, item := range x.List {
-				r, ok := requirementOf(item, assigned)
+				r, ok := d.requirementOf(item)
 				if !ok {
 					return requirement{}, false
 				}
-				out.anyOf, out.slash = append(out.anyOf, r.anyOf...), out.slash || r.slash
+				out.anyOf, out.slash, out.weak = append(out.anyOf, r.anyOf...), out.slash || r.slash, out.weak || r.weak
 			}
 			return out, len(out.anyOf) > 0
 		}
@@ -220,6 +305,31 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 				return requirement{}, false
 			}
 		}
+	case *parser.Like:
+		// f LIKE "pre*mid*suf": the longest run of plain characters is in
+		// the value, anchored by the JSON quote at either end.
+		f, ok := field(x.X)
+		if !ok || x.Not || x.Regex || !verbatimFields[f] {
+			return requirement{}, false
+		}
+		weak = weakFields[f]
+		for _, pat := range x.Patterns {
+			p, ok := pat.Value.(string)
+			if !ok {
+				return requirement{}, false
+			}
+			lit, ok := likeLiteral(p)
+			if !ok {
+				return requirement{}, false
+			}
+			add(lit)
+		}
+	case *parser.IsNull:
+		// f IS NOT NULL on a field no event has.
+		if f, ok := field(x.X); ok && x.Not && d.opts.absent != nil && d.opts.absent(f) {
+			return never, true
+		}
+		return requirement{}, false
 	case *parser.Call:
 		if (x.Name != "starts_with" && x.Name != "ends_with") || len(x.Args) != 2 {
 			return requirement{}, false
@@ -241,7 +351,7 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 	default:
 		return requirement{}, false
 	}
-	r := requirement{}
+	r := requirement{weak: weak}
 	for _, l := range lits {
 		r.anyOf = append(r.anyOf, newNeedle([]byte(l)))
 		r.slash = r.slash || strings.Contains(l, "/")
@@ -252,4 +362,60 @@ func requirementOf(e parser.Expr, assigned map[string]bool) (requirement, bool) 
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// cloudTrailOnly reports whether FROM names CloudTrail's data streams only.
+func cloudTrailOnly(indices []string) bool {
+	for _, ix := range indices {
+		if !strings.HasPrefix(ix, "logs-aws.cloudtrail") {
+			return false
+		}
+	}
+	return len(indices) > 0
+}
+
+// geoAbsent is prefilterOptions.absent without GeoIP: the mapper adds
+// source.geo.* and source.as.* only from the GeoIP databases.
+func geoAbsent(field string) bool {
+	return strings.HasPrefix(field, "source.geo.") || strings.HasPrefix(field, "source.as.")
+}
+
+// prefilterOpts are the prefilter options for a mapper with or without
+// GeoIP databases.
+func prefilterOpts(geoIP bool) prefilterOptions {
+	if geoIP {
+		return prefilterOptions{}
+	}
+	return prefilterOptions{absent: geoAbsent}
+}
+
+// likeLiteral returns text that every value matching the LIKE pattern p has
+// in its JSON string: the longest run without wildcards, with the opening
+// quote when the run starts p and the closing one when it ends p. Runs of
+// fewer than 3 characters, or with an escape, give nothing.
+func likeLiteral(p string) (string, bool) {
+	if strings.ContainsRune(p, '\\') {
+		return "", false
+	}
+	best, at := "", -1
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '*' || p[i] == '?' {
+			if i-start > len(best) {
+				best, at = p[start:i], start
+			}
+			start = i + 1
+		}
+	}
+	if len(best) < 3 || !safe(best) {
+		return "", false
+	}
+	lit := best
+	if at == 0 {
+		lit = `"` + lit
+	}
+	if at+len(best) == len(p) {
+		lit += `"`
+	}
+	return lit, true
 }

@@ -30,12 +30,28 @@ func TestPrefilterDerivation(t *testing.T) {
 		{`user_agent.name == "Python Requests"`, ``},        // produced by a replacement
 		{`event.action == "a\"b"`, ``},                      // has several JSON encodings
 		{`event.action == "X" OR event.outcome == "y"`, ``}, // one branch unconstrained
-		{`event.action LIKE "Get*"`, ``},
+		// An AND inside an OR: the strongest of its conjuncts (not on a field
+		// of few common values, then fewest alternatives).
+		{`(event.action == "A" AND event.outcome == "success") OR (event.action IN ("B", "C") AND aws.cloudtrail.user_identity.type == "AssumedRole")`, `"A"|"B"|"C"`},
+		{`(event.action == "A" AND event.provider IN ("x", "y")) OR (aws.cloudtrail.user_identity.type == "IAMUser" AND cloud.region == "r")`, `"A"|"IAMUser"`},
+		{`(data_stream.dataset == "aws.cloudtrail" AND event.action == "GetSecretValue") OR (data_stream.dataset == "azure.platformlogs" AND event.action IN ("SecretGet", "KeyGet"))`, `"GetSecretValue"|"azure.platformlogs"`},
+		{`data_stream.dataset == "aws.cloudtrail"`, ``}, // true of every CloudTrail event, written in none
+		{`source.as.organization.name IS NOT NULL`, ``}, // GeoIP fields: absent only without GeoIP
+		// LIKE: the longest plain run, anchored by the quotes at the ends.
+		{`aws.cloudtrail.user_identity.access_key_id LIKE "AKIA*"`, `"AKIA`},
+		{`user_agent.original LIKE "*aws-credentials-for-github-actions"`, `aws-credentials-for-github-actions"`},
+		{`event.action LIKE "Get*Policy*"`, `Policy`},
+		{`event.action LIKE ("Put*", "*Delete*")`, `"Put|Delete`},
+		{`event.action LIKE "ab*"`, ``},      // too short to be worth it
+		{`event.action NOT LIKE "Get*"`, ``}, // negation
+		{`event.outcome LIKE "succ*"`, ``},   // not verbatim
+		{`event.action LIKE "ListUsers"`, `"ListUsers"`},
+		{`event.action LIKE "Get*"`, `"Get`},
 	} {
 		q, err := parser.Parse("FROM logs-aws.cloudtrail-* | WHERE " + tc.where)
 		must(t, err)
 		var got []string
-		if p := newPrefilter(q); p != nil {
+		if p := newPrefilter(q, prefilterOptions{}); p != nil {
 			for _, r := range p.all {
 				var alts []string
 				for _, a := range r.anyOf {
@@ -50,14 +66,49 @@ func TestPrefilterDerivation(t *testing.T) {
 	}
 	// A field assigned by EVAL is not the source field any more.
 	q, _ := parser.Parse(`FROM logs-aws.cloudtrail-* | EVAL event.action = "ListUsers" | WHERE event.action == "ListUsers"`)
-	if p := newPrefilter(q); p != nil {
+	if p := newPrefilter(q, prefilterOptions{}); p != nil {
 		t.Errorf("prefilter on an EVAL-assigned field: %v", p.all)
+	}
+}
+
+// Without GeoIP no CloudTrail event has source.as.* or source.geo.*: a rule
+// that needs one sees no record. Not so with GeoIP, nor for a rule that also
+// reads other integrations, whose documents pass through with such fields.
+func TestPrefilterAbsentFields(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		geo   bool
+		none  bool
+	}{
+		{`FROM logs-aws.cloudtrail-* | WHERE source.as.organization.name IS NOT NULL AND user.name IS NOT NULL`, false, true},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.as.organization.name IS NOT NULL`, true, false},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.geo.country_name IS NULL`, false, false},
+		{`FROM logs-aws.cloudtrail-* | WHERE event.action == "X" OR source.geo.city_name IS NOT NULL`, false, false},
+		{`FROM logs-aws.cloudtrail-* | WHERE (event.action == "X" AND source.geo.city_name IS NOT NULL) OR event.action == "Y"`, false, false},
+		{`FROM logs-aws.cloudtrail-*, logs-azure.* | WHERE source.geo.city_name IS NOT NULL`, false, false},
+	} {
+		q, err := parser.Parse(tc.query)
+		must(t, err)
+		p := newPrefilter(q, prefilterOpts(tc.geo))
+		none := p != nil && p.none
+		if none != tc.none {
+			t.Errorf("%s (GeoIP %v): sees no record = %v, want %v", tc.query, tc.geo, none, tc.none)
+		}
+		if none && p.pass([]byte(`{"sourceIPAddress":"1.2.3.4","eventName":"X"}`)) {
+			t.Errorf("%s: a rule that sees no record passed one", tc.query)
+		}
+	}
+	// The OR with one branch never met requires the other's literal.
+	q, _ := parser.Parse(`FROM logs-aws.cloudtrail-* | WHERE (event.action == "X" AND source.geo.city_name IS NOT NULL) OR event.action == "Y"`)
+	p := newPrefilter(q, prefilterOpts(false))
+	if p.pass([]byte(`{"eventName":"X"}`)) || !p.pass([]byte(`{"eventName":"Y"}`)) {
+		t.Error("OR of a never-met branch and event.action == \"Y\": want only Y to pass")
 	}
 }
 
 func TestPrefilterEscapes(t *testing.T) {
 	q, _ := parser.Parse(`FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" AND event.provider == "ec2.amazonaws.com"`)
-	p := newPrefilter(q)
+	p := newPrefilter(q, prefilterOptions{})
 	for _, tc := range []struct {
 		raw  string
 		pass bool

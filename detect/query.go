@@ -57,7 +57,7 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 	}
 	q.row = make([]esql.Value, len(q.fields))
 	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields, GeoIP: opts.GeoIP})
-	q.filter = newPrefilter(prog.Query())
+	q.filter = newPrefilter(prog.Query(), prefilterOpts(opts.GeoIP != nil))
 	q.indices = fromIndices(prog.Query())
 	q.exec = prog.Start(emit)
 	return q
