@@ -58,7 +58,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window, and forget it, once events this `DURATION` newer were read, so memory stays flat; 0 keeps every window to the end (exact for input in any order); auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
-	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: several times faster on NDJSON, but a malformed line among them is not reported")
+	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: about twice as fast on NDJSON, but a malformed line among them is not reported")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
