@@ -67,7 +67,7 @@ func (u *run) flushLines() error {
 
 // lineChunk splits the lines of c, as split does for each line of NDJSON.
 func (u *run) lineChunk(c *lineChunk) error {
-	defer chunkPool.Put(c)
+	defer putChunk(c)
 	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: c.name, lines: true, perLine: true}
 	start := 0
 	for k, end := range c.ends {
@@ -94,9 +94,17 @@ func (u *run) lineChunk(c *lineChunk) error {
 // dropLines discards lines still queued when reading stops early.
 func (u *run) dropLines() {
 	if u.chunk != nil {
-		chunkPool.Put(u.chunk)
+		putChunk(u.chunk)
 		u.chunk = nil
 	}
+}
+
+// putChunk returns c to the pool, without the room a huge line made.
+func putChunk(c *lineChunk) {
+	if cap(c.data) > 4*chunkBytes {
+		c.data = nil
+	}
+	chunkPool.Put(c)
 }
 
 // skim counts a line of NDJSON of records that Reader.Skim turns away, and
