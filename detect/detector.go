@@ -57,9 +57,10 @@ type Options struct {
 // STATS) runs in parallel, and only the rows that reach STATS meet under a
 // lock. Process is Worker(0).Process; Finish must follow every Process.
 type Detector struct {
-	opts   Options
-	mapper *ecs.Mapper
-	rules  []*ruleRun
+	opts    Options
+	mapper  *ecs.Mapper
+	rules   []*ruleRun
+	filters *ruleFilters // the rules' prefilters, tested together
 	// fields is the union of the rules' inputs; types their ES|QL types.
 	fields  []string
 	types   []esql.DataType
@@ -104,6 +105,7 @@ type Worker struct {
 	d      *Detector
 	values []esql.Value
 	rules  []workerRule
+	pass   []bool // per rule: its prefilter lets the record through
 	// eventMs is the @timestamp of the event being processed.
 	eventMs int64
 }
@@ -111,7 +113,6 @@ type Worker struct {
 // workerRule is one rule's per-worker state.
 type workerRule struct {
 	row    []esql.Value
-	pass   bool
 	prefix *esql.Execution // split rules: this worker's prefix
 	buffer []buffered      // replayed rules: this worker's events
 }
@@ -171,8 +172,13 @@ func New(rules []*Compiled, opts Options) *Detector {
 		d.rules = append(d.rules, rr)
 	}
 	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
+	filters := make([]*prefilter, len(d.rules))
+	for i, rr := range d.rules {
+		filters[i] = rr.filter
+	}
+	d.filters = newRuleFilters(filters)
 	for i := 0; i < opts.Workers; i++ {
-		w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules))}
+		w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
 		for j, rr := range d.rules {
 			wr := &w.rules[j]
 			wr.row = make([]esql.Value, len(rr.idx))
@@ -243,11 +249,7 @@ func (w *Worker) Process(raw []byte) error { return w.process(raw, false, nil) }
 // parsing a record that no rule wants to validate it.
 func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	d := w.d
-	wanted := false
-	for i, rr := range d.rules {
-		w.rules[i].pass = rr.filter.pass(raw)
-		wanted = wanted || w.rules[i].pass
-	}
+	wanted := d.filters.match(raw, w.pass)
 	if !wanted {
 		// A record no rule wants is still validated, so that a bad one is
 		// reported whatever rules are loaded.
@@ -273,7 +275,7 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	stream := dataStreamOf(ev)
 	for i, rr := range d.rules {
 		wr := &w.rules[i]
-		if !wr.pass || (stream != "" && !matchesIndex(rr.indices, stream)) {
+		if !w.pass[i] || (stream != "" && !matchesIndex(rr.indices, stream)) {
 			continue
 		}
 		if rr.replay && wr.prefix == nil {
@@ -330,12 +332,7 @@ func (d *Detector) unwanted(rec cloudtrail.Record) bool {
 	if !d.valid(rec.Raw, rec.Checked, rec.EventTime) {
 		return false
 	}
-	for _, rr := range d.rules {
-		if rr.filter.pass(rec.Raw) {
-			return false
-		}
-	}
-	return true
+	return !d.filters.match(rec.Raw, nil)
 }
 
 // RecordError is a record that cannot be evaluated (not a valid CloudTrail

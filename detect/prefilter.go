@@ -102,21 +102,25 @@ func (p *prefilter) pass(raw []byte) bool {
 				break
 			}
 		}
-		if ok {
-			continue
+		if !ok && !req.hidden(raw, &escapes) {
+			return false
 		}
-		if escapes < 0 {
-			escapes = 0
-			if bytes.Contains(raw, []byte(`\u`)) {
-				escapes = 1
-			}
-		}
-		if escapes == 1 || (req.slash && bytes.Contains(raw, []byte(`\/`))) {
-			continue
-		}
-		return false
 	}
 	return true
+}
+
+// hidden reports whether raw, which has none of req's literals, may still
+// meet req because a JSON escape hides one: a \u escape anywhere, or `\/`
+// for a literal with a slash. escapes caches the \u test for one record
+// (-1 unknown, 0 none, 1 some).
+func (req requirement) hidden(raw []byte, escapes *int) bool {
+	if *escapes < 0 {
+		*escapes = 0
+		if bytes.Contains(raw, []byte(`\u`)) {
+			*escapes = 1
+		}
+	}
+	return *escapes == 1 || req.slash && bytes.Contains(raw, []byte(`\/`))
 }
 
 // newPrefilter derives a prefilter from a query, or nil when nothing can be

@@ -175,9 +175,7 @@ func TestPrefilterIsConservative(t *testing.T) {
 	run := func(filter bool) []string {
 		d := New(compiled, Options{Now: time.Unix(0, 0)})
 		if !filter {
-			for _, rr := range d.rules {
-				rr.filter = nil
-			}
+			d.filters = newRuleFilters(make([]*prefilter, len(d.rules)))
 		}
 		for _, raw := range raws {
 			_ = d.Process(raw)
@@ -236,6 +234,88 @@ func BenchmarkPrefilterNeedle(b *testing.B) {
 		for b.Loop() {
 			for _, rec := range recs {
 				bytes.Contains(rec, lit)
+			}
+		}
+	})
+}
+
+// The rules' prefilters tested together (one automaton pass when there are
+// many rules) let through exactly the records each rule's own prefilter
+// does, escapes included.
+func TestRuleFiltersMatchEachPrefilter(t *testing.T) {
+	var filters []*prefilter
+	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
+		c, err := CompileRule(r, time.Now())
+		must(t, err)
+		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
+	}
+	all := newRuleFilters(filters)
+	few := newRuleFilters(filters[:2])
+	if all.m == nil || few.m != nil {
+		t.Fatalf("automaton used for %d rules: %v; for 2: %v", len(filters), all.m != nil, few.m != nil)
+	}
+	r := rand.New(rand.NewSource(3))
+	raws := randomCorpus(5, 3000)
+	for i := range raws {
+		if i%3 == 0 {
+			raws[i] = escapeSome(raws[i], r)
+		}
+	}
+	pass := make([]bool, len(filters))
+	passed := 0
+	for _, raw := range raws {
+		any := all.match(raw, pass)
+		want := false
+		for i, p := range filters {
+			w := p.pass(raw)
+			want = want || w
+			if pass[i] != w {
+				t.Fatalf("rule %d: together %v, alone %v, on %s", i, pass[i], w, raw)
+			}
+			if w {
+				passed++
+			}
+		}
+		if any != want || all.match(raw, nil) != want {
+			t.Fatalf("match = %v, want %v", any, want)
+		}
+	}
+	if passed == 0 {
+		t.Fatal("no record passed any prefilter: the test proves nothing")
+	}
+}
+
+// BenchmarkRuleFilters compares the 26 rules' prefilters tested one by one
+// with the automaton pass, on the examples' records.
+func BenchmarkRuleFilters(b *testing.B) {
+	var filters []*prefilter
+	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
+		c, err := CompileRule(r, time.Now())
+		must(b, err)
+		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
+	}
+	var recs [][]byte
+	rd := &cloudtrail.Reader{}
+	_, err := rd.Read(context.Background(), []string{"../examples"}, func(rec cloudtrail.Record) error {
+		recs = append(recs, bytes.Clone(rec.Raw))
+		return nil
+	})
+	must(b, err)
+	all := newRuleFilters(filters)
+	pass := make([]bool, len(filters))
+	b.Run("automaton", func(b *testing.B) {
+		for b.Loop() {
+			for _, rec := range recs {
+				all.match(rec, pass)
+			}
+		}
+	})
+	b.Run("one by one", func(b *testing.B) {
+		for b.Loop() {
+			for _, rec := range recs {
+				for i, p := range filters {
+					pass[i] = p.pass(rec)
+				}
 			}
 		}
 	})

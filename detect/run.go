@@ -59,10 +59,8 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	if d.opts.Skim {
 		// Lines of NDJSON that no rule can match are only counted.
 		pr.Skim = func(line []byte) bool {
-			for _, rr := range d.rules {
-				if rr.filter.pass(line) {
-					return true
-				}
+			if d.filters.match(line, nil) {
+				return true
 			}
 			d.events.Add(1)
 			return false

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/trailql/trailql/internal/multimatch"
 )
 
 // mayMatch runs the prefilter for the single rule expr on s.
@@ -106,12 +108,12 @@ func TestUARequiredLiteralsClauses(t *testing.T) {
 	}
 }
 
-// TestUAMultiMatcher checks the Aho-Corasick scan on overlapping patterns and
-// the folded scan on case and Unicode folding.
+// TestUAMultiMatcher checks the Aho-Corasick scan (internal/multimatch) on
+// overlapping patterns and the folded scan on case and Unicode folding.
 func TestUAMultiMatcher(t *testing.T) {
 	pats := []string{"he", "she", "his", "hers", "usher", "x"}
 	ids := []int32{0, 1, 2, 3, 4, 5}
-	m := newUAMultiMatcher(pats, ids)
+	m := multimatch.New(pats, ids)
 	for _, tc := range []struct {
 		s      string
 		folded bool
@@ -128,9 +130,9 @@ func TestUAMultiMatcher(t *testing.T) {
 		found := make([]uint64, 1)
 		var list []int32
 		if tc.folded {
-			m.scanFolded(tc.s, found, &list)
+			scanFolded(m, tc.s, found, &list)
 		} else {
-			m.scan(tc.s, found, &list)
+			m.Scan(tc.s, found, &list)
 		}
 		var got []string
 		for _, id := range list {

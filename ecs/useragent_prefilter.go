@@ -3,6 +3,8 @@ package ecs
 import (
 	"math/bits"
 	"sync"
+
+	"github.com/trailql/trailql/internal/multimatch"
 )
 
 // uaPrefilter skips the regexes that cannot match a given user agent, using
@@ -11,8 +13,8 @@ import (
 // have been found, and the surviving rules are still tried in file order.
 type uaPrefilter struct {
 	lits      []uaLit         // literal id -> literal
-	raw       *uaMultiMatcher // case-sensitive literals (nil if none)
-	folded    *uaMultiMatcher // (?i) literals, matched against folded input
+	raw       *multimatch.Matcher // case-sensitive literals (nil if none)
+	folded    *multimatch.Matcher // (?i) literals, matched against folded input
 	passes    [3]uaPassIndex  // ua, os, device
 	litWords  int             // len of a literal bitset
 	scratches sync.Pool       // *uaScratch
@@ -107,10 +109,10 @@ func newUAPrefilter(conds [3][][][]uaLit, pruners [3][]*uaPruner) *uaPrefilter {
 		}
 	}
 	if len(rawPats) > 0 {
-		p.raw = newUAMultiMatcher(rawPats, rawIDs)
+		p.raw = multimatch.New(rawPats, rawIDs)
 	}
 	if len(foldPats) > 0 {
-		p.folded = newUAMultiMatcher(foldPats, foldIDs)
+		p.folded = multimatch.New(foldPats, foldIDs)
 	}
 	p.litWords = (len(p.lits) + 63) / 64
 	maxWords := 0
@@ -127,10 +129,10 @@ func newUAPrefilter(conds [3][][][]uaLit, pruners [3][]*uaPruner) *uaPrefilter {
 func (p *uaPrefilter) scan(s string) *uaScratch {
 	sc := p.scratches.Get().(*uaScratch)
 	if p.raw != nil {
-		p.raw.scan(s, sc.found, &sc.list)
+		p.raw.Scan(s, sc.found, &sc.list)
 	}
 	if p.folded != nil {
-		p.folded.scanFolded(s, sc.found, &sc.list)
+		scanFolded(p.folded, s, sc.found, &sc.list)
 	}
 	return sc
 }

@@ -1,0 +1,119 @@
+package detect
+
+import "github.com/trailql/trailql/internal/multimatch"
+
+// ruleFilters tests the prefilters of all loaded rules on a record. With a
+// few rules each literal is searched for by itself (needle.in: one
+// vectorised search for its rarest byte, which rejects most records at
+// once). With many rules, whose literals run to the hundreds, all of them are
+// found in one pass of an Aho-Corasick automaton instead
+// (BenchmarkRuleFilters).
+type ruleFilters struct {
+	filters []*prefilter // per rule; nil lets every record through
+	m       *multimatch.Matcher
+	words   int       // uint64 words of a found set
+	ids     [][][]int // per rule, per requirement: the literals' ids in m
+}
+
+// automatonRules is the number of rules with prefilters from which one
+// automaton pass is cheaper than their literals' searches.
+const automatonRules = 4
+
+func newRuleFilters(filters []*prefilter) *ruleFilters {
+	f := &ruleFilters{filters: filters}
+	n := 0
+	for _, p := range filters {
+		if p != nil && !p.none {
+			n++
+		}
+	}
+	if n < automatonRules {
+		return f
+	}
+	id := map[string]int{}
+	var pats []string
+	var pids []int32
+	f.ids = make([][][]int, len(filters))
+	for i, p := range filters {
+		if p == nil || p.none {
+			continue
+		}
+		f.ids[i] = make([][]int, len(p.all))
+		for j, req := range p.all {
+			for _, nd := range req.anyOf {
+				k, ok := id[string(nd.s)]
+				if !ok {
+					k = len(pats)
+					id[string(nd.s)] = k
+					pats = append(pats, string(nd.s))
+					pids = append(pids, int32(k))
+				}
+				f.ids[i][j] = append(f.ids[i][j], k)
+			}
+		}
+	}
+	f.m = multimatch.New(pats, pids)
+	f.words = (len(pats) + 63) / 64
+	return f
+}
+
+// match reports whether some rule may want raw, and sets pass[i] for each
+// rule i when pass is not nil (else it stops at the first rule that may).
+func (f *ruleFilters) match(raw []byte, pass []bool) bool {
+	if f.m == nil {
+		any := false
+		for i, p := range f.filters {
+			ok := p.pass(raw)
+			any = any || ok
+			if pass == nil && any {
+				return true
+			}
+			if pass != nil {
+				pass[i] = ok
+			}
+		}
+		return any
+	}
+	var buf [8]uint64
+	found := buf[:]
+	if f.words > len(buf) {
+		found = make([]uint64, f.words)
+	}
+	f.m.ScanBytes(raw, found, nil)
+	escapes := -1
+	any := false
+	for i, p := range f.filters {
+		ok := f.passFound(i, p, raw, found, &escapes)
+		any = any || ok
+		if pass == nil && any {
+			return true
+		}
+		if pass != nil {
+			pass[i] = ok
+		}
+	}
+	return any
+}
+
+// passFound is prefilter.pass for rule i, with the literals found.
+func (f *ruleFilters) passFound(i int, p *prefilter, raw []byte, found []uint64, escapes *int) bool {
+	switch {
+	case p == nil:
+		return true
+	case p.none:
+		return false
+	}
+	for j, req := range p.all {
+		ok := false
+		for _, k := range f.ids[i][j] {
+			if found[k>>6]&(1<<(k&63)) != 0 {
+				ok = true
+				break
+			}
+		}
+		if !ok && !req.hidden(raw, escapes) {
+			return false
+		}
+	}
+	return true
+}
