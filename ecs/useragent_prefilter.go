@@ -12,12 +12,12 @@ import (
 // those of running every rule in file order: a skipped rule's regex would not
 // have been found, and the surviving rules are still tried in file order.
 type uaPrefilter struct {
-	lits      []uaLit         // literal id -> literal
+	lits      []uaLit             // literal id -> literal
 	raw       *multimatch.Matcher // case-sensitive literals (nil if none)
 	folded    *multimatch.Matcher // (?i) literals, matched against folded input
-	passes    [3]uaPassIndex  // ua, os, device
-	litWords  int             // len of a literal bitset
-	scratches sync.Pool       // *uaScratch
+	passes    [3]uaPassIndex      // ua, os, device
+	litWords  int                 // len of a literal bitset
+	scratches sync.Pool           // *uaScratch
 }
 
 // uaPassIndex indexes one pass's rules by literal.

@@ -169,4 +169,3 @@ func (m *Matcher) record(state int32, found []uint64, list *[]int32) {
 		t = m.dictLink[t]
 	}
 }
-
