@@ -112,20 +112,8 @@ func (m *Matcher) Class(c byte) uint16 { return m.class[c] }
 // along its dictionary chain were recorded with it, so the walk stops.
 func (m *Matcher) Step(state int32, c uint16, found []uint64, list *[]int32) int32 {
 	state = m.delta[state*int32(m.nclass)+int32(c)]
-	t := state
-	if m.out[t] < 0 {
-		t = m.dictLink[t]
-	}
-	for t >= 0 {
-		id := m.out[t]
-		if found[id>>6]&(1<<(id&63)) != 0 {
-			break
-		}
-		found[id>>6] |= 1 << (id & 63)
-		if list != nil {
-			*list = append(*list, id)
-		}
-		t = m.dictLink[t]
+	if m.hit[state] {
+		m.record(state, found, list)
 	}
 	return state
 }
@@ -151,7 +139,7 @@ func (m *Matcher) ScanBytes(b []byte, found []uint64, list *[]int32) {
 	}
 }
 
-// record notes the patterns ending at state (Step's output walk).
+// record notes the patterns ending at state and at its suffixes.
 func (m *Matcher) record(state int32, found []uint64, list *[]int32) {
 	t := state
 	if m.out[t] < 0 {
