@@ -46,3 +46,32 @@ func BenchmarkReadGzip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSplitNDJSON measures splitting NDJSON of records, line by line
+// (validating scan, no decoding).
+func BenchmarkSplitNDJSON(b *testing.B) {
+	recs := oracle(b, fixture(b, "delivery.json"))
+	var lines [][]byte
+	size := 0
+	for i := 0; i < 5000; i++ {
+		lines = append(lines, recs[i%len(recs)])
+		size += len(recs[i%len(recs)]) + 1
+	}
+	var st Stats
+	r := &Reader{}
+	n := 0
+	fn := func(Record) error { n++; return nil }
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		f := file{r: r, ctx: context.Background(), fn: fn, st: &st, name: "bench", line: 1, lines: true, perLine: true}
+		for _, l := range lines {
+			if s, _ := f.values(l); s != done {
+				b.Fatal("split failed")
+			}
+		}
+	}
+	if n != 5000*b.N {
+		b.Fatalf("%d records", n)
+	}
+}
