@@ -15,6 +15,10 @@ type recordCheck struct {
 	keys  []keySpan // keys of the objects open now, outermost first
 	base  []int     // per open container: index in keys of its first key
 	masks []uint64  // per open container: one bit per key signature seen
+	// sets, per open container, holds the keys of an object that has more
+	// than bigObject of them: comparing with every earlier key of the same
+	// signature would make a hostile record with a million keys quadratic.
+	sets []map[string]struct{}
 
 	uncomparable bool   // a key needs unescaping or repair before comparison
 	dup          bool   // some object has a key twice
@@ -28,6 +32,8 @@ type keySpan struct{ s, e int }
 // reset prepares for a new record.
 func (c *recordCheck) reset() {
 	c.keys, c.base, c.masks = c.keys[:0], c.base[:0], c.masks[:0]
+	clear(c.sets)
+	c.sets = c.sets[:0]
 	c.uncomparable, c.dup, c.etNext = false, false, false
 	c.et = nil
 }
@@ -37,14 +43,20 @@ func (c *recordCheck) open() {
 	c.etNext = false
 	c.base = append(c.base, len(c.keys))
 	c.masks = append(c.masks, 0)
+	c.sets = append(c.sets, nil)
 }
 
 // close leaves the innermost container.
 func (c *recordCheck) close() {
 	n := len(c.base) - 1
 	c.keys = c.keys[:c.base[n]]
-	c.base, c.masks = c.base[:n], c.masks[:n]
+	c.sets[n] = nil
+	c.base, c.masks, c.sets = c.base[:n], c.masks[:n], c.sets[:n]
 }
+
+// bigObject is the number of keys past which an object's keys are checked
+// with a set (recordCheck.sets) rather than by signature.
+const bigObject = 32
 
 // key notes the key b[ks:ke] (with its quotes) of the innermost object;
 // plain is scanKey's: the key has no escape and no non-ASCII byte.
@@ -66,6 +78,23 @@ func (c *recordCheck) key(b []byte, ks, ke int, plain bool) {
 	}
 	bit := uint64(1) << (sig & 63)
 	n := len(c.masks) - 1
+	if cnt := len(c.keys) - c.base[n]; cnt >= bigObject {
+		set := c.sets[n]
+		if set == nil {
+			set = make(map[string]struct{}, 2*cnt)
+			for _, p := range c.keys[c.base[n]:] {
+				set[string(b[p.s:p.e])] = struct{}{}
+			}
+			c.sets[n] = set
+		}
+		if _, ok := set[string(k)]; ok {
+			c.dup = true
+			return
+		}
+		set[string(k)] = struct{}{}
+		c.keys = append(c.keys, keySpan{ks + 1, ke - 1})
+		return
+	}
 	if c.masks[n]&bit != 0 {
 		for _, p := range c.keys[c.base[n]:] {
 			if string(b[p.s:p.e]) == string(k) {

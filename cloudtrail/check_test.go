@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRecordCheck covers what the reader learns about a record while
@@ -146,5 +147,40 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An object with very many keys, all of one signature (same length and end
+// bytes), is checked in linear time: a hostile record must not make the
+// reader quadratic.
+func TestRecordCheckManyKeysLinear(t *testing.T) {
+	for _, dup := range []bool{false, true} {
+		var sb strings.Builder
+		sb.WriteString(`{"eventTime":"t","m":{`)
+		const n = 200_000
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `"a%06db":1`, i)
+		}
+		if dup {
+			sb.WriteString(`,"a000007b":2`)
+		}
+		sb.WriteString("}}\n")
+		start := time.Now()
+		var got []Record
+		r := Reader{OnProblem: func(p Problem) { t.Errorf("problem: %v", p) }}
+		_, err := r.ReadStream(context.Background(), "in", strings.NewReader(sb.String()), func(rec Record) error {
+			got = append(got, Record{Checked: rec.Checked})
+			return nil
+		})
+		must(t, err)
+		if len(got) != 1 || got[0].Checked == dup {
+			t.Errorf("dup %v: records %+v", dup, got)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("dup %v: %d keys took %s", dup, n, d)
+		}
 	}
 }

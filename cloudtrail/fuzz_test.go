@@ -4,6 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
 	"testing"
 )
 
@@ -37,10 +42,13 @@ func FuzzRead(f *testing.F) {
 			if len(rec.Raw) == 0 || rec.Raw[0] != '{' || !json.Valid(rec.Raw) {
 				t.Fatalf("record %d is not a JSON object: %q", rec.Index, rec.Raw)
 			}
-			if rec.Index <= last {
+			// Indexes increase; in NDJSON of records the values of one
+			// line share its number.
+			if rec.Index < last {
 				t.Fatalf("index %d after %d", rec.Index, last)
 			}
 			last = rec.Index
+			checkFacts(t, rec)
 			raws = append(raws, bytes.Clone(rec.Raw))
 			return nil
 		}, &st)
@@ -51,6 +59,7 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("stats %+v for %d records", st, len(raws))
 		}
 		limited(t, data)
+		parallelAgrees(t, data)
 		if want, ok := expected(data); ok {
 			if len(want) != len(raws) {
 				t.Fatalf("%d records, encoding/json finds %d", len(raws), len(want))
@@ -148,5 +157,68 @@ func nesting(b []byte) int {
 		case json.Delim('}'), json.Delim(']'):
 			d--
 		}
+	}
+}
+
+// checkFacts checks what the reader's scan says of a record
+// (Record.Checked, Record.EventTime) against encoding/json.
+func checkFacts(t *testing.T, rec Record) {
+	if !rec.Checked {
+		if rec.EventTime != nil {
+			t.Fatalf("EventTime %q on a record not Checked", rec.EventTime)
+		}
+		return
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(rec.Raw, &top); err != nil {
+		t.Fatalf("Checked record does not decode: %v", err)
+	}
+	et, has := top["eventTime"]
+	var s string
+	isString := has && json.Unmarshal(et, &s) == nil && len(et) > 0 && et[0] == '"'
+	switch {
+	case rec.EventTime == nil:
+		if isString && !bytes.Contains(et, []byte(`\`)) && bytes.Count(rec.Raw, []byte(`"eventTime"`)) == 1 {
+			t.Fatalf("eventTime %s not found in %q", et, rec.Raw)
+		}
+	case !isString || s != string(rec.EventTime):
+		t.Fatalf("EventTime %q, encoding/json: %s", rec.EventTime, et)
+	}
+}
+
+// parallelAgrees reads data as a file sequentially and with ReadParallel
+// (which shares NDJSON lines out to workers): the same records, indexes,
+// stats and problems.
+func parallelAgrees(t *testing.T, data []byte) {
+	if len(data) > 16<<10 {
+		return // a file per input: keep the fuzzer fast
+	}
+	p := filepath.Join(t.TempDir(), "fuzz")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func(workers int) ([]string, Stats, []string) {
+		var mu sync.Mutex
+		var recs, probs []string
+		r := &Reader{OnProblem: func(p Problem) { mu.Lock(); probs = append(probs, p.Error()); mu.Unlock() }}
+		fn := func(rec Record) { mu.Lock(); recs = append(recs, fmt.Sprintf("%d:%q", rec.Index, rec.Raw)); mu.Unlock() }
+		var st Stats
+		var err error
+		if workers == 0 {
+			st, err = r.Read(context.Background(), []string{p}, func(rec Record) error { fn(rec); return nil })
+		} else {
+			st, err = r.ReadParallel(context.Background(), []string{p}, workers, func(_ int, rec Record) error { fn(rec); return nil })
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(recs)
+		sort.Strings(probs)
+		return recs, st, probs
+	}
+	r1, s1, p1 := read(0)
+	r2, s2, p2 := read(2)
+	if fmt.Sprint(r1) != fmt.Sprint(r2) || s1 != s2 || fmt.Sprint(p1) != fmt.Sprint(p2) {
+		t.Fatalf("parallel read differs:\n%v %+v %v\nsequential:\n%v %+v %v", r2, s2, p2, r1, s1, p1)
 	}
 }
