@@ -201,7 +201,11 @@ func parallelAgrees(t *testing.T, data []byte) {
 		var mu sync.Mutex
 		var recs, probs []string
 		r := &Reader{OnProblem: func(p Problem) { mu.Lock(); probs = append(probs, p.Error()); mu.Unlock() }}
-		fn := func(rec Record) { mu.Lock(); recs = append(recs, fmt.Sprintf("%d:%q", rec.Index, rec.Raw)); mu.Unlock() }
+		fn := func(rec Record) {
+			mu.Lock()
+			recs = append(recs, fmt.Sprintf("%d:%q", rec.Index, rec.Raw))
+			mu.Unlock()
+		}
 		var st Stats
 		var err error
 		if workers == 0 {
