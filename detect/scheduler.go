@@ -19,11 +19,12 @@ type scheduler struct {
 	iv, lb   int64 // interval and lookback, in milliseconds
 	lateness int64 // 0: run only at finish
 
-	buf     []buffered // events not yet needed by no run, unsorted past sorted
+	buf     []buffered // events a run may still need; unsorted past sorted
 	sorted  int        // buf[:sorted] is in time order
 	started bool       // a run was executed
 	next    int64      // the next run's time, once started
 	newest  int64      // newest event time seen
+	oldest  int64      // oldest event time in buf, before the schedule starts
 	late    int64      // events that arrived after a run that needed them
 
 	names []string
@@ -45,6 +46,9 @@ func (s *scheduler) add(ev buffered) error {
 		return nil
 	}
 	s.buf = append(s.buf, ev)
+	if len(s.buf) == 1 || ev.ms < s.oldest {
+		s.oldest = ev.ms
+	}
 	if ev.ms > s.newest {
 		s.newest = ev.ms
 		if s.lateness > 0 {
@@ -59,16 +63,19 @@ func (s *scheduler) runUntil(t int64) error {
 	if len(s.buf) == 0 && !s.started {
 		return nil
 	}
-	s.sort()
 	if !s.started {
 		// The first run that sees the earliest event; the schedule starts
 		// with that run's execution, as an earlier event may still come.
-		s.next = ceilDiv(s.buf[0].ms, s.iv) * s.iv
+		s.next = ceilDiv(s.oldest, s.iv) * s.iv
 		if s.next > t {
 			return nil
 		}
 		s.started = true
 	}
+	if s.next > t {
+		return nil // nothing due: sort only when a run needs order
+	}
+	s.sort()
 	for ; s.next <= t; s.next += s.iv {
 		if err := s.run(s.next); err != nil {
 			return err
