@@ -14,6 +14,7 @@ import (
 // lineChunk is a run of lines of one NDJSON input, copied out of the reader's
 // buffers.
 type lineChunk struct {
+	done chan struct{} // closed when a worker has split the chunk handed to it
 	name string
 	data []byte // the lines, back to back
 	ends []int  // end of each line in data
@@ -21,10 +22,15 @@ type lineChunk struct {
 }
 
 // Chunks are handed on at about this size: large enough that handing them
-// over costs nothing, small enough to spread one file over the workers.
+// over costs nothing, small enough to spread one file over the workers. A
+// reader hands out no chunk while one it handed out chunkWindow chunks
+// before is still being split: records are evaluated where they are split,
+// and a worker held up on one chunk must not let the others run far ahead
+// (detect.Options.AllowedLateness).
 const (
-	chunkBytes = 512 << 10
-	chunkLines = 2048
+	chunkBytes  = 512 << 10
+	chunkLines  = 2048
+	chunkWindow = 4
 )
 
 var chunkPool = sync.Pool{New: func() any { return &lineChunk{} }}
@@ -55,19 +61,52 @@ func (u *run) flushLines() error {
 		return nil
 	}
 	u.chunk = nil
+	for len(u.offered) > 0 && closed(u.offered[0]) {
+		u.offered = u.offered[1:]
+	}
+	for len(u.offered) >= chunkWindow {
+		select {
+		case <-u.offered[0]:
+			u.offered = u.offered[1:]
+		case <-u.ctx.Done():
+			putChunk(c)
+			return u.ctx.Err()
+		}
+	}
+	c.done = make(chan struct{})
+	done := c.done
 	if u.fanout(c) {
+		u.offered = append(u.offered, done)
 		return nil
 	}
-	err := u.lineChunk(c)
-	if u.pause != nil {
-		u.pause()
+	return u.lineChunk(c)
+}
+
+// waitLines waits until every chunk this reader handed out is split, so
+// that a file is read only when all its records are.
+func (u *run) waitLines() {
+	for _, done := range u.offered {
+		<-done
 	}
-	return err
+	u.offered = u.offered[:0]
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // lineChunk splits the lines of c, as split does for each line of NDJSON.
 func (u *run) lineChunk(c *lineChunk) error {
-	defer putChunk(c)
+	done := c.done
+	defer func() {
+		putChunk(c)
+		close(done)
+	}()
 	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: c.name, lines: true, perLine: true}
 	start := 0
 	for k, end := range c.ends {
@@ -101,6 +140,7 @@ func (u *run) dropLines() {
 
 // putChunk returns c to the pool, without the room a huge line made.
 func putChunk(c *lineChunk) {
+	c.done = nil
 	if cap(c.data) > 4*chunkBytes {
 		c.data = nil
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // CloudTrail names each delivery file after the time it was written:
@@ -97,4 +98,10 @@ func DeliveryOrdered(paths []string) bool {
 		}
 	}
 	return true
+}
+
+// deliveryAt is the delivery time in a CloudTrail file's name.
+func deliveryAt(path string) (time.Time, bool) {
+	t, err := time.Parse("20060102T1504Z", deliveryTime(filepath.Base(path)))
+	return t, err == nil
 }

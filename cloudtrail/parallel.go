@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"time"
 )
 
 // ReadParallel is Read with files decompressed and split by several workers
@@ -61,11 +62,6 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 			return false
 		}
 	}
-	pause := func(w int) {
-		if r.OnPause != nil {
-			r.OnPause(w)
-		}
-	}
 	var pending sync.WaitGroup
 	allRead := make(chan struct{})
 	for w := 0; w < workers; w++ {
@@ -75,7 +71,6 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 			defer wg.Done()
 			u := newRun(&shared, ctx, func(rec Record) error { return fn(w, rec) }, &stats[w])
 			u.fanout = offer
-			u.pause = func() { pause(w) }
 			files := files
 			for {
 				select {
@@ -89,14 +84,12 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 							fail(err)
 						}
 					}
-					pause(w)
 					close(job.done)
 					pending.Done()
 				case c := <-chunks:
 					if err := u.lineChunk(c); err != nil {
 						fail(err)
 					}
-					pause(w)
 				case <-allRead:
 					return
 				}
@@ -106,18 +99,28 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 
 	walker := newRun(&shared, ctx, func(rec Record) error { return fn(workers, rec) }, &stats[workers])
 	walker.fanout = offer
-	walker.pause = func() { pause(workers) }
-	// Files are read in the order given (a directory's in time order), and
-	// no file starts more than window files after one still being read: a
-	// worker held up on one file (a large one, or descheduled) cannot let
-	// the others run far ahead in event time, which a time-bucketed rule's
-	// allowed lateness would have to absorb.
+	// Files are read in time order (walk.go), and none starts while one
+	// delivered more than dispatchSpread earlier is still being read (nor
+	// more than window files after it): a worker held up on one file (a
+	// large one, or descheduled) cannot let the others run far ahead in
+	// event time, which a time-bucketed rule's allowed lateness would have
+	// to absorb. Files a delivery interval apart are still read together,
+	// so that even one account's single region keeps two workers busy.
 	window := 4 * workers
-	var inflight []chan struct{}
+	var inflight []flight
 	walker.dispatch = func(p string) error {
-		if len(inflight) >= window {
+		at, timed := deliveryAt(p)
+		for {
+			for len(inflight) > 0 && inflight[0].finished() {
+				inflight = inflight[1:]
+			}
+			wait := len(inflight) >= window ||
+				timed && len(inflight) > 0 && inflight[0].timed && at.Sub(inflight[0].at) > dispatchSpread
+			if !wait {
+				break
+			}
 			select {
-			case <-inflight[0]:
+			case <-inflight[0].done:
 				inflight = inflight[1:]
 			case <-ctx.Done():
 				return ctx.Err()
@@ -127,27 +130,35 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 		pending.Add(1)
 		select {
 		case files <- job:
-			inflight = append(inflight, job.done)
+			inflight = append(inflight, flight{done: job.done, at: at, timed: timed})
 			return nil
 		case <-ctx.Done():
 			pending.Done()
 			return ctx.Err()
 		}
 	}
-	for _, p := range paths {
-		var err error
-		if p == "-" {
-			if err = ctx.Err(); err == nil {
-				err = walker.stream("-", os.Stdin)
+	err := func() error {
+		for _, p := range paths {
+			if p != "-" {
+				if err := walker.gather(p); err != nil {
+					return err
+				}
+				continue
 			}
-			pause(workers)
-		} else {
-			err = walker.path(p, true)
+			if err := walker.flush(); err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := walker.stream("-", os.Stdin); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			fail(err)
-			break
-		}
+		return walker.flush()
+	}()
+	if err != nil {
+		fail(err)
 	}
 	close(files)
 	pending.Wait()
@@ -171,4 +182,25 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 type fileJob struct {
 	path string
 	done chan struct{}
+}
+
+// dispatchSpread is how much later than the oldest file still being read
+// a file may be delivered and start: CloudTrail's delivery interval.
+const dispatchSpread = 5 * time.Minute
+
+// flight is a file being read: when it was delivered (timed: from its
+// name), and done closed when it is read.
+type flight struct {
+	done  chan struct{}
+	at    time.Time
+	timed bool
+}
+
+func (f flight) finished() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trailql/trailql/internal/sharedtest"
 )
@@ -178,4 +180,55 @@ func readDetailed(t *testing.T, paths []string, workers int) ([]string, Stats, [
 	sort.Strings(out)
 	sort.Strings(probs)
 	return out, st, probs
+}
+
+// While a file is still being read, no file delivered more than
+// dispatchSpread after it starts, however slow it is: a worker held up
+// cannot let the others run ahead in time. Records are evaluated where they
+// are read (detect.Read), so this bounds how far apart the events being
+// evaluated at once are, which a rule's allowed lateness must cover.
+func TestReadParallelBoundsTimeSpread(t *testing.T) {
+	root := t.TempDir()
+	del := gz(t, fixture(t, "delivery.json"))
+	var names []string
+	for m := 0; m <= 60; m += 5 {
+		name := fmt.Sprintf("111122223333_CloudTrail_us-east-1_20261102T08%02dZ_x.json.gz", m)
+		if m == 60 {
+			name = "111122223333_CloudTrail_us-east-1_20261102T0900Z_x.json.gz"
+		}
+		names = append(names, name)
+		if err := os.WriteFile(filepath.Join(root, name), del, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, workers := range []int{2, 4} {
+		var mu sync.Mutex
+		slowDone := false
+		var early []string
+		r := &Reader{}
+		_, err := r.ReadParallel(context.Background(), []string{root}, workers, func(_ int, rec Record) error {
+			base := filepath.Base(rec.File)
+			if base == names[0] {
+				time.Sleep(20 * time.Millisecond) // the slow file
+				if rec.Index == 2 {
+					mu.Lock()
+					slowDone = true
+					mu.Unlock()
+				}
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slowDone && base != names[1] {
+				early = append(early, base)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(early) > 0 {
+			t.Errorf("%d workers: read while %s was: %v", workers, names[0], early)
+		}
+	}
 }

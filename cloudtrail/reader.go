@@ -26,12 +26,6 @@ type Reader struct {
 	// MaxProblemRaw caps Problem.Raw: 0 means 64 KiB, a negative value keeps
 	// the offending bytes whole (a dead-letter writer wants them unchanged).
 	MaxProblemRaw int
-	// OnPause, when set, is called by ReadParallel each time a worker has
-	// passed on the records of a file, or of a chunk of NDJSON lines, before
-	// it waits for more: a caller that batches records per worker can hand
-	// the batch on then, instead of holding records while the worker idles.
-	// It is called from the worker's goroutine.
-	OnPause func(worker int)
 	// Skim, when set, is asked about each line of NDJSON of records before
 	// the line is checked: a line for which it returns false, and that has
 	// the shape of one whole JSON object (it starts with '{' and ends with
@@ -83,10 +77,11 @@ func (r *Reader) maxProblemRaw() int {
 	return r.MaxProblemRaw
 }
 
-// Read reads paths in order (files, directories walked recursively, or "-"
-// for standard input) and calls fn once per record, in file order. A
-// directory's files are read in the time order of the delivery times in
-// CloudTrail's file names (other files first, in name order): see order.go.
+// Read reads paths (files, directories walked recursively, or "-" for
+// standard input) and calls fn once per record, in file order. The files
+// are read in the time order of the delivery times in CloudTrail's file
+// names, across all the paths (other files first, in the order named and
+// walked): see order.go and walk.go.
 // It returns when all input is read, when ctx is cancelled (with ctx.Err()) or
 // when fn returns an error (with that error). Bad input is reported through
 // OnProblem and does not end the Read. A blocked read of standard input is not
@@ -97,17 +92,19 @@ func (r *Reader) Read(ctx context.Context, paths []string, fn func(Record) error
 	for _, p := range paths {
 		var err error
 		if p == "-" {
-			if err = ctx.Err(); err == nil {
-				err = u.stream("-", os.Stdin)
+			if err = u.flush(); err == nil {
+				if err = ctx.Err(); err == nil {
+					err = u.stream("-", os.Stdin)
+				}
 			}
 		} else {
-			err = u.path(p, true)
+			err = u.gather(p)
 		}
 		if err != nil {
 			return st, err
 		}
 	}
-	return st, nil
+	return st, u.flush()
 }
 
 func (r *Reader) report(p Problem) {

@@ -20,16 +20,16 @@ type run struct {
 	fn  func(Record) error
 	st  *Stats
 
-	raw   *bufio.Reader // the file as stored
-	dec   *bufio.Reader // the decompressed stream, for gzip files
-	gz    *gzip.Reader
-	lines lineReader
-	doc   []byte // a multi-line document
+	raw     *bufio.Reader // the file as stored
+	dec     *bufio.Reader // the decompressed stream, for gzip files
+	gz      *gzip.Reader
+	members members // gz, member by member
+	lines   lineReader
+	doc     []byte // a multi-line document
 
 	seen    map[fileKey]bool
 	parents []dirInfo
-	walking bool     // inside the walk of a named directory
-	found   []string // the files that walk found, read when it ends
+	found   []string // the files gathered, read by flush
 
 	skippedFile string // the input last counted in Stats.SkippedFiles
 
@@ -38,9 +38,9 @@ type run struct {
 	dispatch func(path string) error
 	// fanout, when set, offers a chunk of NDJSON lines to an idle worker
 	// and reports whether one took it (ReadParallel, fanout.go).
-	fanout func(*lineChunk) bool
-	chunk  *lineChunk // lines queued for fanout
-	pause  func()     // Reader.OnPause for this worker (ReadParallel)
+	fanout  func(*lineChunk) bool
+	chunk   *lineChunk      // lines queued for fanout
+	offered []chan struct{} // done channels of the chunks handed out
 }
 
 func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {
@@ -93,9 +93,10 @@ func (u *run) stream(name string, src io.Reader) error {
 		}
 		return nil
 	}
+	u.members = members{}
 	if bytes.Equal(head, gzipMagic) {
 		if u.gz == nil {
-			u.gz, err = gzip.NewReader(br) // multistream: concatenated members are one stream
+			u.gz, err = gzip.NewReader(br)
 		} else {
 			err = u.gz.Reset(br)
 		}
@@ -103,10 +104,13 @@ func (u *run) stream(name string, src io.Reader) error {
 			u.fileProblem(name, "gzip: "+err.Error())
 			return nil
 		}
+		// Concatenated members are one stream, read a member at a time.
+		u.gz.Multistream(false)
+		u.members = members{z: u.gz, src: br}
 		if u.dec == nil {
-			u.dec = bufio.NewReaderSize(u.gz, 256<<10)
+			u.dec = bufio.NewReaderSize(&u.members, 256<<10)
 		} else {
-			u.dec.Reset(u.gz)
+			u.dec.Reset(&u.members)
 		}
 		br = u.dec
 	}
@@ -114,13 +118,14 @@ func (u *run) stream(name string, src io.Reader) error {
 	l.br, l.max, l.n = br, maxLine, 0
 	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: name, line: 1}
 	err = u.split(f, l)
-	u.st.Bytes += l.n
+	u.st.Bytes += l.n - u.members.added
 	return err
 }
 
 // split reads the input line by line. When the first line ends inside a JSON
 // value, the input is a multi-line document and is read whole (document).
 func (u *run) split(f *file, l *lineReader) error {
+	defer u.waitLines()
 	defer u.dropLines()
 	seen := false // non-blank input
 	for {
@@ -293,4 +298,49 @@ func opensDocument(line []byte) bool {
 		i--
 	}
 	return i >= 0 && (line[i] == '{' || line[i] == '[' || line[i] == ',')
+}
+
+// members reads a gzip stream member by member as one stream, with a
+// newline between two members when the first does not end with one.
+// `cat *.json.gz | trailql detect -` glues delivery files together, each a
+// single line without a newline at its end: the newline keeps each file on
+// a line of its own, so that one file at a time, not all of them, is held
+// in memory.
+type members struct {
+	z     *gzip.Reader
+	src   io.Reader // the compressed input
+	last  byte      // the last byte passed on
+	nl    bool      // a newline is due before the next member
+	added int64     // newlines added (not in the decompressed data)
+	err   error     // the end (io.EOF) or the error that ended the stream
+}
+
+func (m *members) Read(p []byte) (int, error) {
+	for len(p) > 0 {
+		if m.nl {
+			m.nl, m.last, p[0] = false, '\n', '\n'
+			m.added++
+			return 1, nil
+		}
+		if m.err != nil {
+			return 0, m.err
+		}
+		n, err := m.z.Read(p)
+		if n > 0 {
+			m.last = p[n-1]
+		}
+		if err == io.EOF { // the end of a member: is another one next?
+			if err = m.z.Reset(m.src); err == nil {
+				m.z.Multistream(false)
+				m.nl = m.last != '\n'
+			} else {
+				m.err = err
+			}
+			err = nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return 0, nil
 }

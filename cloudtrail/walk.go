@@ -15,8 +15,28 @@ type fileKey struct{ dev, ino uint64 }
 // dirInfo is a directory on the current walk path, for systems without inodes.
 type dirInfo = fs.FileInfo
 
-// path reads a named path or a walked one. Named paths are read whatever their
-// type; walked ones only when they are regular files.
+// The named paths are gathered first, directories walked, and the files
+// then read in time order (timeOrder) across all of them: several accounts'
+// or regions' trees given side by side interleave in time. Standard input is
+// read where it is named, after the files named before it.
+
+// gather adds the files of a named path to those to read (flush).
+func (u *run) gather(p string) error { return u.path(p, true) }
+
+// flush reads the gathered files, in time order.
+func (u *run) flush() error {
+	files := timeOrder(u.found)
+	u.found = nil
+	for _, f := range files {
+		if err := u.read(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// path gathers a named path or a walked one. Named paths are read whatever
+// their type; walked ones only when they are regular files.
 func (u *run) path(p string, named bool) error {
 	if err := u.ctx.Err(); err != nil {
 		return err
@@ -27,25 +47,7 @@ func (u *run) path(p string, named bool) error {
 		return nil
 	}
 	if fi.IsDir() {
-		if u.walking {
-			return u.dir(p, fi)
-		}
-		// A named directory is walked whole first, and its files read in
-		// time order (timeOrder).
-		u.walking = true
-		err := u.dir(p, fi)
-		u.walking = false
-		found := u.found
-		u.found = u.found[:0]
-		if err != nil {
-			return err
-		}
-		for _, f := range timeOrder(found) {
-			if err := u.read(f); err != nil {
-				return err
-			}
-		}
-		return nil
+		return u.dir(p, fi)
 	}
 	if !named && !fi.Mode().IsRegular() {
 		return nil
@@ -54,11 +56,8 @@ func (u *run) path(p string, named bool) error {
 		u.st.DigestFiles++
 		return nil
 	}
-	if u.walking {
-		u.found = append(u.found, p)
-		return nil
-	}
-	return u.read(p)
+	u.found = append(u.found, p)
+	return nil
 }
 
 // read reads one file here, or hands it to a worker (ReadParallel).

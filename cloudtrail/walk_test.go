@@ -285,3 +285,27 @@ func TestDeliveryTime(t *testing.T) {
 		}
 	}
 }
+
+// Several paths are read as one set in time order: two accounts' trees
+// given side by side interleave, and stdin-free named files join them.
+func TestTimeOrderAcrossPaths(t *testing.T) {
+	root := t.TempDir()
+	del := gz(t, fixture(t, "delivery.json"))
+	var a, b []string
+	for _, hhmm := range []string{"0800", "0805", "0810"} {
+		a = append(a, filepath.Join(root, "111", "111_CloudTrail_us-east-1_20261102T"+hhmm+"Z_a.json.gz"))
+		b = append(b, filepath.Join(root, "222", "222_CloudTrail_eu-west-1_20261102T"+hhmm+"Z_b.json.gz"))
+	}
+	for _, p := range append(append([]string{}, a...), b...) {
+		write(t, p, del)
+	}
+	res := read(t, filepath.Join(root, "111"), filepath.Join(root, "222"))
+	got := files(res)
+	want := []string{a[0], b[0], a[1], b[1], a[2], b[2]}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("files in order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !DeliveryOrdered([]string{filepath.Join(root, "111"), filepath.Join(root, "222")}) {
+		t.Error("DeliveryOrdered: want true")
+	}
+}

@@ -178,29 +178,35 @@ func New(rules []*Compiled, opts Options) *Detector {
 	}
 	d.filters = newRuleFilters(filters)
 	for i := 0; i < opts.Workers; i++ {
-		w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
-		for j, rr := range d.rules {
-			wr := &w.rules[j]
-			wr.row = make([]esql.Value, len(rr.idx))
-			switch {
-			case rr.rplan != nil && rr.rplan.streaming:
-				// Output rows are final; they take the time of the event
-				// that produced them.
-				wr.prefix = rr.c.Program.Start(func(row []esql.Value) error {
-					return w.replay(rr, wr, buffered{ms: w.eventMs, row: esql.CloneRow(row)})
-				})
-			case rr.rplan != nil:
-				tc := rr.rplan.timeCol
-				wr.prefix = rr.rplan.cut.prefix.Start(func(row []esql.Value) error {
-					return w.replay(rr, wr, buffered{ms: row[tc].AsInt64(), row: esql.CloneRow(row)})
-				})
-			case rr.plan != nil:
-				wr.prefix = rr.plan.prefix.Start(rr.pushSuffix)
-			}
-		}
-		d.workers = append(d.workers, w)
+		d.workers = append(d.workers, d.newWorker())
 	}
 	return d
+}
+
+// newWorker makes a worker with its own executions of the rules' streaming
+// prefixes.
+func (d *Detector) newWorker() *Worker {
+	w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
+	for j, rr := range d.rules {
+		wr := &w.rules[j]
+		wr.row = make([]esql.Value, len(rr.idx))
+		switch {
+		case rr.rplan != nil && rr.rplan.streaming:
+			// Output rows are final; they take the time of the event
+			// that produced them.
+			wr.prefix = rr.c.Program.Start(func(row []esql.Value) error {
+				return w.replay(rr, wr, buffered{ms: w.eventMs, row: esql.CloneRow(row)})
+			})
+		case rr.rplan != nil:
+			tc := rr.rplan.timeCol
+			wr.prefix = rr.rplan.cut.prefix.Start(func(row []esql.Value) error {
+				return w.replay(rr, wr, buffered{ms: row[tc].AsInt64(), row: esql.CloneRow(row)})
+			})
+		case rr.plan != nil:
+			wr.prefix = rr.plan.prefix.Start(rr.pushSuffix)
+		}
+	}
+	return w
 }
 
 // collect keeps an output row of the rule's query.
