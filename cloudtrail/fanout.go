@@ -65,13 +65,11 @@ func (u *run) flushLines() error {
 		u.offered = u.offered[1:]
 	}
 	for len(u.offered) >= chunkWindow {
-		select {
-		case <-u.offered[0]:
-			u.offered = u.offered[1:]
-		case <-u.ctx.Done():
+		if err := u.await(u.offered[0]); err != nil {
 			putChunk(c)
-			return u.ctx.Err()
+			return err
 		}
+		u.offered = u.offered[1:]
 	}
 	c.done = make(chan struct{})
 	done := c.done
@@ -83,12 +81,42 @@ func (u *run) flushLines() error {
 }
 
 // waitLines waits until every chunk this reader handed out is split, so
-// that a file is read only when all its records are.
-func (u *run) waitLines() {
+// that a file is read only when all its records are. It returns the first
+// error of the chunks it split meanwhile.
+func (u *run) waitLines() error {
+	var first error
 	for _, done := range u.offered {
-		<-done
+		for {
+			// After an error (a chunk split here failed), the others are
+			// still waited for: they end quickly, as the run is stopping.
+			err := u.await(done)
+			if err == nil {
+				break
+			}
+			if first == nil {
+				first = err
+			}
+		}
 	}
 	u.offered = u.offered[:0]
+	return first
+}
+
+// await waits until done is closed, splitting chunks handed out meanwhile
+// (by this reader or others): chunks wait in a buffered channel, and a
+// reader that waits for its own could otherwise wait for ever while every
+// other worker waits too.
+func (u *run) await(done chan struct{}) error {
+	for {
+		select {
+		case <-done:
+			return nil
+		case c := <-u.help:
+			if err := u.lineChunk(c); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 func closed(ch chan struct{}) bool {

@@ -49,11 +49,12 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	files := make(chan fileJob, workers)
 	stats := make([]Stats, workers+1)
 	// Chunks of NDJSON lines go to whichever worker is idle (fanout.go).
-	// The channel is unbuffered: a chunk is taken only by a worker waiting
-	// for work, else its reader splits it itself, so no reader ever blocks.
-	// Workers stay until every file is read (pending), as a reader of the
-	// last big file still has chunks to share.
-	chunks := make(chan *lineChunk)
+	// A few may wait in the channel; when it is full their reader splits
+	// the chunk itself, so no reader blocks on it, and a reader waiting for
+	// its chunks splits waiting ones meanwhile (run.await). Workers stay
+	// until every file is read (pending), as a reader of the last big file
+	// still has chunks to share.
+	chunks := make(chan *lineChunk, workers)
 	offer := func(c *lineChunk) bool {
 		select {
 		case chunks <- c:
@@ -70,7 +71,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 		go func() {
 			defer wg.Done()
 			u := newRun(&shared, ctx, func(rec Record) error { return fn(w, rec) }, &stats[w])
-			u.fanout = offer
+			u.fanout, u.help = offer, chunks
 			files := files
 			for {
 				select {
@@ -98,7 +99,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	}
 
 	walker := newRun(&shared, ctx, func(rec Record) error { return fn(workers, rec) }, &stats[workers])
-	walker.fanout = offer
+	walker.fanout, walker.help = offer, chunks
 	// Files are read in time order (walk.go), and none starts while one
 	// delivered more than dispatchSpread earlier is still being read (nor
 	// more than window files after it): a worker held up on one file (a

@@ -41,6 +41,7 @@ type run struct {
 	fanout  func(*lineChunk) bool
 	chunk   *lineChunk      // lines queued for fanout
 	offered []chan struct{} // done channels of the chunks handed out
+	help    chan *lineChunk // chunks handed out, to split while waiting
 }
 
 func newRun(r *Reader, ctx context.Context, fn func(Record) error, st *Stats) *run {
@@ -125,8 +126,16 @@ func (u *run) stream(name string, src io.Reader) error {
 // split reads the input line by line. When the first line ends inside a JSON
 // value, the input is a multi-line document and is read whole (document).
 func (u *run) split(f *file, l *lineReader) error {
-	defer u.waitLines()
-	defer u.dropLines()
+	err := u.splitLines(f, l)
+	u.dropLines()
+	// The file is read once the chunks of its lines handed out are split.
+	if werr := u.waitLines(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+func (u *run) splitLines(f *file, l *lineReader) error {
 	seen := false // non-blank input
 	for {
 		if err := u.ctx.Err(); err != nil {

@@ -288,6 +288,13 @@ func (f *Field) String() string {
 // stays outside backquotes so it keeps its wildcard meaning.
 func (n *NamePattern) String() string {
 	parts := strings.Split(n.Pattern, ".")
+	for _, part := range parts {
+		if part == "" {
+			// `` is no name: backquote the runs between stars whole
+			// (nameString does the same for names).
+			return patternPartString(n.Pattern)
+		}
+	}
 	for i, part := range parts {
 		parts[i] = patternPartString(part)
 	}
