@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"sync"
 	"testing"
 )
 
@@ -197,31 +195,8 @@ func parallelAgrees(t *testing.T, data []byte) {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	read := func(workers int) ([]string, Stats, []string) {
-		var mu sync.Mutex
-		var recs, probs []string
-		r := &Reader{OnProblem: func(p Problem) { mu.Lock(); probs = append(probs, p.Error()); mu.Unlock() }}
-		fn := func(rec Record) {
-			mu.Lock()
-			recs = append(recs, fmt.Sprintf("%d:%q", rec.Index, rec.Raw))
-			mu.Unlock()
-		}
-		var st Stats
-		var err error
-		if workers == 0 {
-			st, err = r.Read(context.Background(), []string{p}, func(rec Record) error { fn(rec); return nil })
-		} else {
-			st, err = r.ReadParallel(context.Background(), []string{p}, workers, func(_ int, rec Record) error { fn(rec); return nil })
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		sort.Strings(recs)
-		sort.Strings(probs)
-		return recs, st, probs
-	}
-	r1, s1, p1 := read(0)
-	r2, s2, p2 := read(2)
+	r1, s1, p1 := readAll(t, []string{p}, 0)
+	r2, s2, p2 := readAll(t, []string{p}, 2)
 	if fmt.Sprint(r1) != fmt.Sprint(r2) || s1 != s2 || fmt.Sprint(p1) != fmt.Sprint(p2) {
 		t.Fatalf("parallel read differs:\n%v %+v %v\nsequential:\n%v %+v %v", r2, s2, p2, r1, s1, p1)
 	}

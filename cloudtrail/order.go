@@ -1,7 +1,7 @@
 package cloudtrail
 
 import (
-	"io/fs"
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -65,35 +65,21 @@ func deliveryTime(name string) string {
 // DeliveryOrdered reports whether every file that reading paths would
 // read is a CloudTrail delivery file named with its delivery time, so that
 // Read gives records in roughly the order they happened (timeOrder). It
-// walks directories as Read does, looking at names only; standard input,
-// and any other file, make it false: their order in time is unknown.
+// gathers the files as Read does (walk.go), looking at names only and
+// reporting nothing; standard input, and any other file, make it false:
+// their order in time is unknown.
 func DeliveryOrdered(paths []string) bool {
 	if len(paths) == 0 {
 		return false
 	}
-	ordered := true
+	u := newRun(&Reader{}, context.Background(), nil, &Stats{})
 	for _, p := range paths {
-		if p == "-" {
+		if p == "-" || u.gather(p) != nil {
 			return false
 		}
-		err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-			switch {
-			case err != nil:
-				return nil // Read reports it
-			case q != p && (strings.HasPrefix(d.Name(), ".") || isDocFile(d.Name())):
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			case d.IsDir() || isDigestPath(q):
-				return nil
-			case deliveryTime(d.Name()) == "":
-				ordered = false
-				return filepath.SkipAll
-			}
-			return nil
-		})
-		if err != nil || !ordered {
+	}
+	for _, f := range u.found {
+		if deliveryTime(filepath.Base(f)) == "" {
 			return false
 		}
 	}

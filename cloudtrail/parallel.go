@@ -197,11 +197,4 @@ type flight struct {
 	timed bool
 }
 
-func (f flight) finished() bool {
-	select {
-	case <-f.done:
-		return true
-	default:
-		return false
-	}
-}
+func (f flight) finished() bool { return closed(f.done) }

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )
@@ -75,8 +74,6 @@ type Detector struct {
 type ruleRun struct {
 	c   *Compiled
 	idx []int // position in Detector.fields of each program input
-	// filter rejects records this rule's WHERE would drop (prefilter.go).
-	filter *prefilter
 	// indices are the FROM patterns: documents of other integrations
 	// (ecs passthrough) reach only the rules that read their data stream.
 	indices []string
@@ -106,6 +103,8 @@ type Worker struct {
 	values []esql.Value
 	rules  []workerRule
 	pass   []bool // per rule: its prefilter lets the record through
+	// uncounted records evaluated, not yet in Detector.events (counted).
+	uncounted int64
 	// eventMs is the @timestamp of the event being processed.
 	eventMs int64
 }
@@ -138,8 +137,12 @@ func New(rules []*Compiled, opts Options) *Detector {
 		}
 		return i
 	}
+	var filters []*prefilter
 	for _, c := range rules {
-		rr := &ruleRun{c: c, filter: newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)), replay: replayed(c.Program.Query()), indices: fromIndices(c.Program.Query())}
+		rr := &ruleRun{c: c, replay: replayed(c.Program.Query()), indices: fromIndices(c.Program.Query())}
+		// A prefilter rejects records this rule's WHERE would drop
+		// (prefilter.go); all rules' are tested together (filters.go).
+		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)))
 		if !rr.replay {
 			if plan, err := splitForBuckets(c); err == nil {
 				rr.plan = plan
@@ -172,10 +175,6 @@ func New(rules []*Compiled, opts Options) *Detector {
 		d.rules = append(d.rules, rr)
 	}
 	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
-	filters := make([]*prefilter, len(d.rules))
-	for i, rr := range d.rules {
-		filters[i] = rr.filter
-	}
 	d.filters = newRuleFilters(filters)
 	for i := 0; i < opts.Workers; i++ {
 		d.workers = append(d.workers, d.newWorker())
@@ -248,11 +247,17 @@ func (d *Detector) Process(raw []byte) error { return d.workers[0].Process(raw) 
 // Process maps one raw CloudTrail record and feeds it to every rule. An error
 // means the record could not be mapped (it is not evaluated); the caller
 // reports it and goes on.
-func (w *Worker) Process(raw []byte) error { return w.process(raw, false, nil) }
+func (w *Worker) Process(raw []byte) error {
+	err := w.process(raw, false, nil)
+	w.flushCount()
+	return err
+}
 
 // process is Process for a record as the reader found it: checked and
 // eventTime are cloudtrail.Record.Checked and EventTime, which spare
-// parsing a record that no rule wants to validate it.
+// parsing a record that no rule wants to validate it. Most records are
+// wanted by no rule and end in the first branch: validated from what the
+// reader found, counted, and left.
 func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	d := w.d
 	wanted := d.filters.match(raw, w.pass)
@@ -264,7 +269,7 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 				return &RecordError{err}
 			}
 		}
-		d.events.Add(1)
+		w.counted()
 		return nil
 	}
 	ev, err := d.mapper.Map(raw)
@@ -277,7 +282,7 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	if ts, ok := ev["@timestamp"].(time.Time); ok {
 		w.eventMs = ts.UnixMilli()
 	}
-	d.events.Add(1)
+	w.counted()
 	stream := dataStreamOf(ev)
 	for i, rr := range d.rules {
 		wr := &w.rules[i]
@@ -332,13 +337,18 @@ func (d *Detector) valid(raw []byte, checked bool, eventTime []byte) bool {
 	return checked && eventTime != nil && ecs.ValidEventTime(eventTime)
 }
 
-// unwanted reports whether no rule can use rec and it is valid: it needs
-// nothing more than to be counted. It is safe for concurrent use.
-func (d *Detector) unwanted(rec cloudtrail.Record) bool {
-	if !d.valid(rec.Raw, rec.Checked, rec.EventTime) {
-		return false
+// counted counts one record evaluated. The count is shared by the workers
+// and read for progress, so it is updated in bulk.
+func (w *Worker) counted() {
+	if w.uncounted++; w.uncounted == 256 {
+		w.flushCount()
 	}
-	return !d.filters.match(rec.Raw, nil)
+}
+
+// flushCount adds the records this worker has evaluated to the shared count.
+func (w *Worker) flushCount() {
+	w.d.events.Add(w.uncounted)
+	w.uncounted = 0
 }
 
 // RecordError is a record that cannot be evaluated (not a valid CloudTrail

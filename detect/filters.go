@@ -60,30 +60,24 @@ func newRuleFilters(filters []*prefilter) *ruleFilters {
 // match reports whether some rule may want raw, and sets pass[i] for each
 // rule i when pass is not nil (else it stops at the first rule that may).
 func (f *ruleFilters) match(raw []byte, pass []bool) bool {
-	if f.m == nil {
-		any := false
-		for i, p := range f.filters {
-			ok := p.pass(raw)
-			any = any || ok
-			if pass == nil && any {
-				return true
-			}
-			if pass != nil {
-				pass[i] = ok
-			}
-		}
-		return any
-	}
 	var buf [8]uint64
-	found := buf[:]
-	if f.words > len(buf) {
-		found = make([]uint64, f.words)
+	var found []uint64
+	if f.m != nil {
+		found = buf[:]
+		if f.words > len(buf) {
+			found = make([]uint64, f.words)
+		}
+		f.m.ScanBytes(raw, found, nil)
 	}
-	f.m.ScanBytes(raw, found, nil)
 	escapes := -1
 	any := false
 	for i, p := range f.filters {
-		ok := f.passFound(i, p, raw, found, &escapes)
+		var ok bool
+		if f.m == nil {
+			ok = p.pass(raw)
+		} else {
+			ok = f.passFound(i, p, raw, found, &escapes)
+		}
 		any = any || ok
 		if pass == nil && any {
 			return true

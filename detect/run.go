@@ -19,7 +19,7 @@ import (
 // (called concurrently from several goroutines); any other error ends the
 // read. Finish gives the alerts afterwards.
 func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []string, bad func(rec cloudtrail.Record, err error)) (cloudtrail.Stats, error) {
-	n := len(d.workers)
+	n := d.opts.Workers
 	// ReadParallel's readers are 0..n-1, and n reads standard input.
 	for len(d.workers) < n+1 {
 		d.workers = append(d.workers, d.newWorker())
@@ -35,29 +35,20 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 			return false
 		}
 	}
-	// Most records are wanted by no rule: they are only counted (in bulk:
-	// the counter is shared).
-	unwanted := make([]int64, n+1)
 	st, err := pr.ReadParallel(ctx, paths, n, func(i int, rec cloudtrail.Record) error {
-		if d.unwanted(rec) {
-			if unwanted[i]++; unwanted[i] == 256 {
-				d.events.Add(256)
-				unwanted[i] = 0
-			}
+		err := d.workers[i].process(rec.Raw, rec.Checked, rec.EventTime)
+		if err == nil {
 			return nil
 		}
-		err := d.workers[i].process(rec.Raw, rec.Checked, rec.EventTime)
 		var re *RecordError
-		switch {
-		case errors.As(err, &re):
+		if errors.As(err, &re) {
 			bad(rec, err)
-		case err != nil:
-			return err
+			return nil
 		}
-		return nil
+		return err
 	})
-	for _, k := range unwanted {
-		d.events.Add(k)
+	for _, w := range d.workers {
+		w.flushCount()
 	}
 	return st, err
 }

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -94,21 +95,12 @@ func (s *scheduler) sort() {
 	if s.sorted == len(s.buf) {
 		return
 	}
-	slices.SortStableFunc(s.buf[s.sorted:], func(a, b buffered) int { return cmpInt64(a.ms, b.ms) })
+	byTime := func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) }
+	slices.SortStableFunc(s.buf[s.sorted:], byTime)
 	if s.sorted > 0 && s.buf[s.sorted].ms < s.buf[s.sorted-1].ms {
-		slices.SortStableFunc(s.buf, func(a, b buffered) int { return cmpInt64(a.ms, b.ms) })
+		slices.SortStableFunc(s.buf, byTime)
 	}
 	s.sorted = len(s.buf)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // run executes the run at t over the events in [t-lookback, t] and updates
