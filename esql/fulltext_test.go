@@ -125,16 +125,7 @@ func TestKQLSemantics(t *testing.T) {
 		{`KQL("kw:foo") OR n > 5`, "2"},
 		{`KQL("kw:foo") OR KQL("msg:fox")`, "1,2,4"},
 	}
-	for _, tt := range tests {
-		got, err := ftIDs(t, tt.cond)
-		if err != nil {
-			t.Errorf("WHERE %s: %v", tt.cond, err)
-			continue
-		}
-		if got != tt.want {
-			t.Errorf("WHERE %s = [%s], want [%s]", tt.cond, got, tt.want)
-		}
-	}
+	checkFTIDs(t, tests)
 }
 
 // TestMatchSemantics checks MATCH and `:` (Elasticsearch's match query,
@@ -184,16 +175,7 @@ func TestMatchSemantics(t *testing.T) {
 		{`NOT kw : "foo"`, "1,3,4"},
 		{`NOT kw == "foo"`, "1,4"},
 	}
-	for _, tt := range tests {
-		got, err := ftIDs(t, tt.cond)
-		if err != nil {
-			t.Errorf("WHERE %s: %v", tt.cond, err)
-			continue
-		}
-		if got != tt.want {
-			t.Errorf("WHERE %s = [%s], want [%s]", tt.cond, got, tt.want)
-		}
-	}
+	checkFTIDs(t, tests)
 }
 
 // TestFullTextPlaces: where full-text functions may appear
@@ -332,5 +314,21 @@ func TestFullTextMetadata(t *testing.T) {
 	r := run(t, q, ftCatalog, doc{"id": "1", "_index": "idx-1"}, doc{"id": "2", "_index": "idx-2024"}, doc{"id": "3", "_index": "other"})
 	if got := strings.Join(r.table(), ","); got != "1,2" {
 		t.Errorf("rows %s", got)
+	}
+}
+
+// checkFTIDs runs each condition over the test rows and compares the ids of
+// the rows it keeps.
+func checkFTIDs(t *testing.T, tests []struct{ cond, want string }) {
+	t.Helper()
+	for _, tt := range tests {
+		got, err := ftIDs(t, tt.cond)
+		if err != nil {
+			t.Errorf("WHERE %s: %v", tt.cond, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("WHERE %s = [%s], want [%s]", tt.cond, got, tt.want)
+		}
 	}
 }
