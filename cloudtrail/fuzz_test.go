@@ -24,6 +24,7 @@ func FuzzRead(f *testing.F) {
 		"{\"Records\":[\n{\"eventName\":1},\n{\"eventName\":2}\n]}",
 		`[{"eventID":1} {"eventID":2}]`, "{\"a\":1\n{\"b\":2}\n", `{"Records":null}`, "\ufeff[]", "[\n",
 		`{"digestStartTime":1,"digestEndTime":2}`, `{"a":"\u00"}`, "\x1f\x8b",
+		"{\"eventTime\":\"\x82\"}", // invalid UTF-8 in eventTime (found by fuzzing)
 	} {
 		f.Add([]byte(s))
 	}
@@ -179,7 +180,9 @@ func checkFacts(t *testing.T, rec Record) {
 		if isString && !bytes.Contains(et, []byte(`\`)) && bytes.Count(rec.Raw, []byte(`"eventTime"`)) == 1 {
 			t.Fatalf("eventTime %s not found in %q", et, rec.Raw)
 		}
-	case !isString || s != string(rec.EventTime):
+	case !isString || string(et[1:len(et)-1]) != string(rec.EventTime):
+		// EventTime is the string's contents as written (invalid UTF-8
+		// included, which encoding/json would decode as U+FFFD).
 		t.Fatalf("EventTime %q, encoding/json: %s", rec.EventTime, et)
 	}
 }
