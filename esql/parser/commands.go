@@ -172,11 +172,35 @@ func (p *parser) parsePattern() *NamePattern {
 	if t.kind != tPattern {
 		p.expected("column name or pattern")
 	}
-	if t.val == "" || strings.HasPrefix(t.text, ".") || strings.HasSuffix(t.text, ".") || strings.Contains(t.text, "..") {
+	// Dots must separate parts; inside backquotes they are the name's own.
+	if shape := unquoted(t.text); t.val == "" || strings.HasPrefix(shape, ".") || strings.HasSuffix(shape, ".") || strings.Contains(shape, "..") {
 		p.failAt(t.start, "invalid column name or pattern %s", quoteString(t.text))
 	}
 	p.advance(patternMode)
 	return &NamePattern{Span: Span{t.start, t.end}, Pattern: t.val}
+}
+
+// unquoted is text with each backquoted part (`` doubling a backquote in
+// it) replaced by one letter, leaving the dots that separate parts.
+func unquoted(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		if text[i] != '`' {
+			b.WriteByte(text[i])
+			continue
+		}
+		for i++; i < len(text); i++ {
+			if text[i] == '`' {
+				if i+1 < len(text) && text[i+1] == '`' {
+					i++
+					continue
+				}
+				break
+			}
+		}
+		b.WriteByte('q')
+	}
+	return b.String()
 }
 
 // parseRename parses `RENAME clause (, clause)*` where a clause is
