@@ -180,7 +180,7 @@ func (p *parser) parsePattern() *NamePattern {
 	return &NamePattern{Span: Span{t.start, t.end}, Pattern: t.val}
 }
 
-// unquoted is text with each backquoted part (`` doubling a backquote in
+// unquoted is text with each backquoted part (“ doubling a backquote in
 // it) replaced by one letter, leaving the dots that separate parts.
 func unquoted(text string) string {
 	var b strings.Builder
