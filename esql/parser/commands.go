@@ -180,8 +180,9 @@ func (p *parser) parsePattern() *NamePattern {
 	return &NamePattern{Span: Span{t.start, t.end}, Pattern: t.val}
 }
 
-// unquoted is text with each backquoted part (“ doubling a backquote in
-// it) replaced by one letter, leaving the dots that separate parts.
+// unquoted is text with each backquoted part (where a doubled backquote
+// stands for one) replaced by one letter, leaving the dots that separate
+// parts.
 func unquoted(text string) string {
 	var b strings.Builder
 	for i := 0; i < len(text); i++ {
