@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"time"
 )
 
 // idVersion namespaces the hashed encoding, so a future change of scheme
@@ -72,6 +73,17 @@ func alertID(ruleID string, cols []string, row []any, groupBy []string) string {
 		// their printed form rather than fail; rows are JSON-ready.
 		b = []byte(fmtFallback(parts))
 	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// EpisodeID is the id of one episode of a replayed rule's alert: the group
+// (or source event) whose ID is id, qualifying in consecutive scheduled runs
+// from the run at first. A group that stops qualifying and later qualifies
+// again is a new episode, and a new alert, as in Kibana; the same episode
+// always gets the same id, whichever driver evaluates it.
+func EpisodeID(id string, first time.Time) string {
+	b, _ := json.Marshal([]any{idVersion, "episode", id, first.UTC().Format(time.RFC3339Nano)})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // detectLate runs the seed rule over recs, in order, with the given allowed
-// lateness; it returns the alert summaries and the late count.
+// lateness; it returns the alert summaries and the count of rows that
+// amended a window already evaluated.
 func detectLate(t *testing.T, recs []rec, lateness time.Duration) ([]summary, int64) {
 	t.Helper()
 	c, err := CompileRule(rule.Seed(), time.Now())
@@ -27,13 +28,16 @@ func detectLate(t *testing.T, recs []rec, lateness time.Duration) ([]summary, in
 	}
 	alerts, err := d.Finish()
 	must(t, err)
-	return summarise(t, alerts), d.Late()
+	if d.Late() != 0 {
+		t.Errorf("%d rows dropped as too late; the hunt keeps every window", d.Late())
+	}
+	return summarise(t, alerts), d.Amended()
 }
 
 // With an allowed lateness, windows are evaluated as the input moves on;
-// the alerts are those of keeping every window to the end as long as no
-// event is later than that, and late events are counted, never silently
-// lost.
+// the alerts are those of keeping every window to the end, whatever the
+// order: an event later than the lateness amends its window (issue "late
+// CloudTrail never vanishes").
 func TestAllowedLatenessFinalisesWindows(t *testing.T) {
 	hour := 3600 * 1000
 	inOrder := concat(burst(6, 0), burst(3, 20_000), burst(7, hour), burst(6, 2*hour))
@@ -48,19 +52,21 @@ func TestAllowedLatenessFinalisesWindows(t *testing.T) {
 		}
 	}
 	// A window's events split around events an hour newer: with 15 minutes
-	// of lateness the second half arrives after its window was evaluated.
+	// of lateness the second half arrives after its window was evaluated
+	// and spilled, and amends it.
 	split := concat(burst(6, 0)[:3], burst(6, 2*hour), burst(6, 0)[3:])
-	got, late := detectLate(t, split, 15*time.Minute)
-	if len(got) != 1 || late != 3 {
-		t.Errorf("late events: %v, %d late; want the 2h alert only and 3 late", got, late)
+	want, _ = detectLate(t, split, 0)
+	if len(want) != 2 {
+		t.Fatalf("unbounded: %v; want both alerts", want)
 	}
-	if got, late := detectLate(t, split, 0); len(got) != 2 || late != 0 {
-		t.Errorf("unbounded: %v, %d late; want both alerts", got, late)
-	}
-	// Within the lateness, out of order is fine.
-	got, late = detectLate(t, split, 3*time.Hour)
-	if len(got) != 2 || late != 0 {
-		t.Errorf("lateness 3h: %v, %d late; want both alerts", got, late)
+	for _, lateness := range []time.Duration{time.Second, 15 * time.Minute, 3 * time.Hour} {
+		got, amended := detectLate(t, split, lateness)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("lateness %s: %v; want %v", lateness, got, want)
+		}
+		if wantAmended := lateness < time.Hour; (amended == 3) != wantAmended {
+			t.Errorf("lateness %s: %d rows amended an evaluated window, want 3: %v", lateness, amended, wantAmended)
+		}
 	}
 }
 
@@ -80,32 +86,36 @@ func TestAllowedLatenessExamples(t *testing.T) {
 		must(t, err)
 		alerts, err := d.Finish()
 		must(t, err)
-		return alertSet(alerts), d.Late()
+		if d.Late() != 0 {
+			t.Errorf("%d rows dropped", d.Late())
+		}
+		return alertSet(alerts), d.Amended()
 	}
 	want, _ := run(0)
 	// The examples span 15 minutes; an 11-minute lateness finishes their
 	// first windows while later files are read. It covers the spread the
 	// reader allows (files within 5 minutes of delivery, each holding up to
 	// 5 minutes of events), so no event may be late.
-	// A 1-minute lateness is less than that spread: events are late, which
-	// shows that windows are finished while the files are read.
-	if _, late := run(time.Minute); late == 0 {
-		t.Error("lateness 1m: no late event; windows are not finished during the read")
+	// A 1-minute lateness is less than that spread: events amend windows
+	// already evaluated, which shows that windows are finished while the
+	// files are read, and the alerts are still the same.
+	if got, amended := run(time.Minute); amended == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("lateness 1m: %d amendments (want some), %d alerts; unbounded: %d alerts", amended, len(got), len(want))
 	}
 	for _, lateness := range []time.Duration{11 * time.Minute, DefaultHuntLateness} {
 		for range 3 {
-			got, late := run(lateness)
-			if fmt.Sprint(got) != fmt.Sprint(want) || late != 0 || len(want) == 0 {
-				t.Errorf("lateness %s: %d alerts, %d late; unbounded: %d alerts", lateness, len(got), late, len(want))
+			got, amended := run(lateness)
+			if fmt.Sprint(got) != fmt.Sprint(want) || amended != 0 || len(want) == 0 {
+				t.Errorf("lateness %s: %d alerts, %d amended; unbounded: %d alerts", lateness, len(got), amended, len(want))
 			}
 		}
 	}
 }
 
 // A replayed rule's runs execute as the input moves on when a lateness is
-// allowed: the alerts are those of the batch replay, the events kept are one
-// lookback's worth instead of all, and an event older than an executed run
-// is counted late.
+// allowed: the alerts are those of the batch replay, the events kept in
+// memory are one lookback's worth instead of all (the rest is spilled), and
+// an event older than an executed run amends the runs that see it.
 func TestAllowedLatenessReplaysScheduleAsItGoes(t *testing.T) {
 	r := testRule(t, `FROM logs-aws.cloudtrail-* | WHERE event.action == "DescribeInstances"
 | STATS c = COUNT(*) BY user.name | WHERE c >= 2`, "5m", "now-9m")
@@ -127,7 +137,7 @@ func TestAllowedLatenessReplaysScheduleAsItGoes(t *testing.T) {
 		for _, x := range recs {
 			raw, _ := json.Marshal(x)
 			must(t, d.Process(raw))
-			most = max(most, len(d.rules[0].sched.buf))
+			most = max(most, d.rules[0].ev.held())
 		}
 		alerts, err := d.Finish()
 		must(t, err)
@@ -135,7 +145,10 @@ func TestAllowedLatenessReplaysScheduleAsItGoes(t *testing.T) {
 		for _, a := range alerts {
 			out = append(out, a.ID)
 		}
-		return out, d.Late(), most
+		if d.Late() != 0 {
+			t.Errorf("%d rows dropped", d.Late())
+		}
+		return out, d.Amended(), most
 	}
 	want, _, _ := run(recs, 0)
 	got, late, most := run(recs, 10*time.Minute)
@@ -145,9 +158,11 @@ func TestAllowedLatenessReplaysScheduleAsItGoes(t *testing.T) {
 	if most > 10 {
 		t.Errorf("kept up to %d events at once; want about a lookback plus the lateness", most)
 	}
-	// An event from 08:00 after the 13:00 events: its runs are long done.
+	// An event from 08:00 after the 13:00 events: its runs are long done,
+	// and are run again.
 	late1 := append(append([]rec{}, recs...), at("DescribeInstances", "08:00:10"))
-	if _, late, _ := run(late1, 10*time.Minute); late != 1 {
-		t.Errorf("late = %d, want 1", late)
+	want, _, _ = run(late1, 0)
+	if got, amended, _ := run(late1, 10*time.Minute); amended != 1 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("late event: %d amended, want 1; %d alerts, want %d", amended, len(got), len(want))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trailql/trailql/esql"
@@ -22,6 +23,15 @@ type Compiled struct {
 	GroupBy []string
 	// maxGroups bounds the groups of its STATS (esql.Options.MaxGroups).
 	maxGroups int
+
+	planOnce sync.Once
+	planned  *plan
+}
+
+// plan returns the rule's shape and cut (plan.go), decided once.
+func (c *Compiled) plan() *plan {
+	c.planOnce.Do(func() { c.planned = planRule(c) })
+	return c.planned
 }
 
 // CompileOptions tune Compile.

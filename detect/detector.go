@@ -31,12 +31,17 @@ type Options struct {
 	// Workers is the number of goroutines that may call Worker(i).Process at
 	// once (0 means 1).
 	Workers int
-	// AllowedLateness, when positive, bounds memory for rules bucketed by
-	// event time: a bucket is evaluated and forgotten once rows of a bucket
-	// that much newer have arrived, and rows for it after that are counted
-	// in Late instead of evaluated. 0 keeps every bucket to the end (exact
-	// for records in any order).
+	// AllowedLateness, when positive, bounds memory: a rule's time window
+	// (a bucket, or a scheduled run) is evaluated once rows that much newer
+	// have arrived, and its rows are spilled to disk (SpillDir). A row
+	// that arrives for a window already evaluated amends it: the window is
+	// evaluated again, so the alerts are those of the input in any order.
+	// 0 keeps every window in memory until Finish.
 	AllowedLateness time.Duration
+	// SpillDir is where the rows of evaluated windows go, to stay
+	// available for late events without holding memory ("": the system's
+	// temporary directory). Used when AllowedLateness is positive.
+	SpillDir string
 	// Skim makes Read only count a line of NDJSON that no rule's prefilter
 	// lets through, if it has the shape of one JSON object
 	// (cloudtrail.Reader.Skim), instead of checking it: it cannot raise an
@@ -45,25 +50,23 @@ type Options struct {
 	Skim bool
 }
 
-// Detector evaluates a set of compiled rules over a stream of raw records, in
-// "hunt" mode: the answer is the set of alerts the rules would have raised had
-// they run on schedule while the records arrived. For a STATS bucketed by event
-// time (the seed rule) that is one alert per qualifying group over the whole
-// input (DESIGN.md, "Rule execution").
+// Detector is the hunt driver: it evaluates a set of compiled rules over a
+// stream of raw records and gives, at the end, the alerts the rules would
+// have raised had they run on schedule while the records arrived (DESIGN.md,
+// "Rule execution"; schedule.go). Each rule is evaluated by its evaluator
+// (evaluator.go), the same core the live driver (Live) uses.
 //
 // Records may be processed by several goroutines, each through its own
-// Worker: the expensive part (mapping, filtering, everything before the last
-// STATS) runs in parallel, and only the rows that reach STATS meet under a
-// lock. Process is Worker(0).Process; Finish must follow every Process.
+// Worker: the expensive part (mapping, filtering, the rule's streaming
+// prefix) runs in parallel, and only the rows that reach a rule's windows
+// meet under that rule's lock. Process is Worker(0).Process; Finish must
+// follow every Process.
 type Detector struct {
 	opts    Options
-	mapper  *ecs.Mapper
+	reader  *recordReader
 	rules   []*ruleRun
-	filters *ruleFilters // the rules' prefilters, tested together
-	// fields is the union of the rules' inputs; types their ES|QL types.
-	fields  []string
-	types   []esql.DataType
 	workers []*Worker
+	spill   *fileSpill
 	// events counts records evaluated, over all workers.
 	events atomic.Int64
 	// capWarnings are the max_signals warnings of Finish.
@@ -73,28 +76,12 @@ type Detector struct {
 // ruleRun is one rule's shared execution state.
 type ruleRun struct {
 	c   *Compiled
-	idx []int // position in Detector.fields of each program input
+	idx []int // position in the reader's fields of each prefix input
 	// indices are the FROM patterns: documents of other integrations
 	// (ecs passthrough) reach only the rules that read their data stream.
 	indices []string
-	// A rule bucketed by event time streams every event once: split at its
-	// last STATS (split.go), workers run the prefix and push its rows into
-	// one suffix execution under mu. A rule that cannot be split runs its
-	// whole program under mu. rows collects the output.
-	plan *splitPlan
-	mu   sync.Mutex
-	exec *esql.Execution
-	// buckets replaces exec for a split rule whose suffix is row-local
-	// after STATS: one execution per open bucket (buckets.go).
-	buckets *bucketRun
-	rows    [][]any
-	// A replayed rule (schedule.go) hands its inputs to sched: as they
-	// come, under mu, when windows are evaluated as the input goes
-	// (AllowedLateness); else the workers buffer them until Finish.
-	replay   bool
-	rplan    *replayPlan // nil: buffer every selected event's inputs
-	sched    *scheduler
-	warnings []string
+	mu      sync.Mutex // guards ev
+	ev      *evaluator
 }
 
 // Worker processes records for a Detector; each is used by one goroutine.
@@ -112,8 +99,7 @@ type Worker struct {
 // workerRule is one rule's per-worker state.
 type workerRule struct {
 	row    []esql.Value
-	prefix *esql.Execution // split rules: this worker's prefix
-	buffer []buffered      // replayed rules: this worker's events
+	prefix *esql.Execution // this worker's execution of the rule's prefix
 }
 
 // New returns a Detector for the compiled rules.
@@ -124,58 +110,30 @@ func New(rules []*Compiled, opts Options) *Detector {
 	if opts.Workers < 1 {
 		opts.Workers = 1
 	}
-	d := &Detector{opts: opts, fields: []string{}} // non-nil: only these fields are mapped
-	pos := map[string]int{}
-	cat := Catalog()
-	field := func(name string) int {
-		i, ok := pos[name]
-		if !ok {
-			i = len(d.fields)
-			pos[name] = i
-			d.fields = append(d.fields, name)
-			d.types = append(d.types, inputType(cat, name))
-		}
-		return i
-	}
+	d := &Detector{opts: opts}
+	var fields fieldSet
 	var filters []*prefilter
+	var store spillStore
+	if opts.AllowedLateness > 0 {
+		// Windows are evaluated as the input goes: their rows leave
+		// memory for a spill file, where late events can still amend them.
+		d.spill = newFileSpill(opts.SpillDir)
+		store = d.spill
+	}
+	clock := func() time.Time { return opts.Now }
 	for _, c := range rules {
-		rr := &ruleRun{c: c, replay: replayed(c.Program.Query()), indices: fromIndices(c.Program.Query())}
+		p := c.plan()
+		rr := &ruleRun{c: c, indices: fromIndices(c.Program.Query()),
+			ev: newEvaluator(c, p, opts.AllowedLateness, 0, store, clock)}
 		// A prefilter rejects records this rule's WHERE would drop
 		// (prefilter.go); all rules' are tested together (filters.go).
 		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)))
-		if !rr.replay {
-			if plan, err := splitForBuckets(c); err == nil {
-				rr.plan = plan
-			}
-		}
-		if rr.replay {
-			if p, err := splitForReplay(c); err == nil {
-				rr.rplan = p
-			}
-			rr.sched = newScheduler(rr, opts.AllowedLateness)
-		}
-		inputs := c.Program.Inputs()
-		switch {
-		case rr.rplan != nil && rr.rplan.streaming:
-		case rr.rplan != nil:
-			inputs = rr.rplan.cut.prefix.Inputs()
-		case rr.plan != nil:
-			inputs = rr.plan.prefix.Inputs()
-			if rowLocalTail(c.Program.Query()) {
-				rr.buckets = newBucketRun(rr.plan, opts.AllowedLateness, rr.collect)
-			} else {
-				rr.exec = rr.plan.suffix.Start(rr.collect)
-			}
-		case !rr.replay:
-			rr.exec = c.Program.Start(rr.collect)
-		}
-		for _, name := range inputs {
-			rr.idx = append(rr.idx, field(name))
+		for _, name := range p.inputs(c) {
+			rr.idx = append(rr.idx, fields.add(name))
 		}
 		d.rules = append(d.rules, rr)
 	}
-	d.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: d.fields, GeoIP: opts.GeoIP})
-	d.filters = newRuleFilters(filters)
+	d.reader = newRecordReader(fields, filters, opts)
 	for i := 0; i < opts.Workers; i++ {
 		d.workers = append(d.workers, d.newWorker())
 	}
@@ -185,55 +143,30 @@ func New(rules []*Compiled, opts Options) *Detector {
 // newWorker makes a worker with its own executions of the rules' streaming
 // prefixes.
 func (d *Detector) newWorker() *Worker {
-	w := &Worker{d: d, values: make([]esql.Value, len(d.fields)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
+	w := &Worker{d: d, values: make([]esql.Value, len(d.reader.fields.names)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
 	for j, rr := range d.rules {
 		wr := &w.rules[j]
 		wr.row = make([]esql.Value, len(rr.idx))
-		switch {
-		case rr.rplan != nil && rr.rplan.streaming:
-			// Output rows are final; they take the time of the event
-			// that produced them.
-			wr.prefix = rr.c.Program.Start(func(row []esql.Value) error {
-				return w.replay(rr, wr, buffered{ms: w.eventMs, row: esql.CloneRow(row)})
+		if p := rr.c.plan(); p.prefix != nil {
+			wr.prefix = p.prefix.Start(func(row []esql.Value) error {
+				return rr.add(esql.CloneRow(row), w.eventMs)
 			})
-		case rr.rplan != nil:
-			tc := rr.rplan.timeCol
-			wr.prefix = rr.rplan.cut.prefix.Start(func(row []esql.Value) error {
-				return w.replay(rr, wr, buffered{ms: row[tc].AsInt64(), row: esql.CloneRow(row)})
-			})
-		case rr.plan != nil:
-			wr.prefix = rr.plan.prefix.Start(rr.pushSuffix)
 		}
 	}
 	return w
 }
 
-// collect keeps an output row of the rule's query.
-func (rr *ruleRun) collect(row []esql.Value) error {
-	rr.rows = append(rr.rows, jsonRow(row))
-	return nil
-}
-
-// pushSuffix feeds a row that reached STATS in some worker to the shared
-// suffix execution.
-func (rr *ruleRun) pushSuffix(row []esql.Value) error {
-	// STATS keeps group keys and values: copy their strings out of the
-	// record buffers they point into.
-	in := make([]esql.Value, len(rr.plan.suffixIdx))
-	for i, j := range rr.plan.suffixIdx {
-		in[i] = row[j].Clone()
-	}
+// add hands one row of the rule's prefix to its evaluator. The row's
+// strings are copied out of the record buffers they point into: windows
+// keep rows.
+func (rr *ruleRun) add(row []esql.Value, eventMs int64) error {
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
-	if rr.buckets != nil {
-		start, ok := rr.plan.bucketOf(row)
-		return rr.buckets.push(start, ok, in)
-	}
-	return rr.exec.Push(in)
+	return rr.ev.addPrefixRow(row, eventMs)
 }
 
 // Fields lists the ECS fields the loaded rules read.
-func (d *Detector) Fields() []string { return d.fields }
+func (d *Detector) Fields() []string { return d.reader.fields.names }
 
 // Events is the number of records evaluated so far.
 func (d *Detector) Events() int { return int(d.events.Load()) }
@@ -253,51 +186,23 @@ func (w *Worker) Process(raw []byte) error {
 	return err
 }
 
-// process is Process for a record as the reader found it: checked and
-// eventTime are cloudtrail.Record.Checked and EventTime, which spare
-// parsing a record that no rule wants to validate it. Most records are
-// wanted by no rule and end in the first branch: validated from what the
-// reader found, counted, and left.
+// process is Process for a record as the reader found it (see
+// recordReader.read). Most records are wanted by no rule: validated from
+// what the reader found, counted, and left.
 func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	d := w.d
-	wanted := d.filters.match(raw, w.pass)
-	if !wanted {
-		// A record no rule wants is still validated, so that a bad one is
-		// reported whatever rules are loaded.
-		if !d.valid(raw, checked, eventTime) {
-			if err := d.mapper.Validate(raw); err != nil {
-				return &RecordError{err}
-			}
-		}
-		w.counted()
-		return nil
-	}
-	ev, err := d.mapper.Map(raw)
+	ev, wanted, err := d.reader.read(raw, checked, eventTime, w.pass, w.values)
 	if err != nil {
-		return &RecordError{err}
-	}
-	for i, name := range d.fields {
-		w.values[i] = fieldValue(ev, name, d.types[i])
-	}
-	if ts, ok := ev["@timestamp"].(time.Time); ok {
-		w.eventMs = ts.UnixMilli()
+		return err
 	}
 	w.counted()
-	stream := dataStreamOf(ev)
+	if !wanted {
+		return nil
+	}
+	w.eventMs = ev.ms
 	for i, rr := range d.rules {
 		wr := &w.rules[i]
-		if !w.pass[i] || (stream != "" && !matchesIndex(rr.indices, stream)) {
-			continue
-		}
-		if rr.replay && wr.prefix == nil {
-			ts, _ := ev["@timestamp"].(time.Time)
-			row := make([]esql.Value, len(rr.idx))
-			for k, j := range rr.idx {
-				row[k] = w.values[j].Clone()
-			}
-			if err := w.replay(rr, wr, buffered{ms: ts.UnixMilli(), row: row}); err != nil {
-				return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
-			}
+		if !w.pass[i] || (ev.stream != "" && !matchesIndex(rr.indices, ev.stream)) {
 			continue
 		}
 		for k, j := range rr.idx {
@@ -306,35 +211,13 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 		if wr.prefix != nil {
 			err = wr.prefix.Push(wr.row)
 		} else {
-			rr.mu.Lock()
-			err = rr.exec.Push(wr.row)
-			rr.mu.Unlock()
+			err = rr.add(esql.CloneRow(wr.row), ev.ms)
 		}
 		if err != nil {
 			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
 		}
 	}
 	return nil
-}
-
-// replay hands one event's inputs to a replayed rule: to its scheduler at
-// once when windows are evaluated as the input goes, else to this worker's
-// buffer until Finish (no lock per event).
-func (w *Worker) replay(rr *ruleRun, wr *workerRule, ev buffered) error {
-	if w.d.opts.AllowedLateness <= 0 {
-		wr.buffer = append(wr.buffer, ev)
-		return nil
-	}
-	rr.mu.Lock()
-	defer rr.mu.Unlock()
-	return rr.sched.add(ev)
-}
-
-// valid reports whether the reader's scan proved a record valid for the
-// mapper (cloudtrail.Record.Checked) and its eventTime is one Map accepts.
-// false means the record must be validated by parsing it.
-func (d *Detector) valid(raw []byte, checked bool, eventTime []byte) bool {
-	return checked && eventTime != nil && ecs.ValidEventTime(eventTime)
 }
 
 // counted counts one record evaluated. The count is shared by the workers
@@ -452,3 +335,9 @@ func contentID(ev ecs.Event) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:20]
 }
+
+// DefaultHuntLateness is trailql detect's --allowed-lateness for delivery
+// files read in time order: CloudTrail delivers most events within minutes,
+// so a quarter of an hour keeps nearly every window in memory until it is
+// complete; events later than that amend their windows from the spill file.
+const DefaultHuntLateness = DefaultAllowedLateness

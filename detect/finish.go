@@ -2,75 +2,45 @@ package detect
 
 import (
 	"fmt"
-	"sort"
-	"time"
 
 	"github.com/trailql/trailql/alert"
 )
 
-// Late is the number of rows that reached a rule after the event time
-// bucket, or the scheduled run, that needed them had been evaluated
-// (Options.AllowedLateness), over all rules; they are in no alert. Call it
-// after Finish.
+// Late is the number of rows that reached a rule after the amend horizon
+// of their window had passed; they are in no alert. The hunt keeps every
+// window for amendment, so it is 0 there. Call it after Finish.
 func (d *Detector) Late() int64 {
 	var n int64
 	for _, rr := range d.rules {
 		rr.mu.Lock()
-		if rr.buckets != nil {
-			n += rr.buckets.late
-		}
-		if rr.sched != nil {
-			n += rr.sched.late
-		}
+		n += rr.ev.tooLate
 		rr.mu.Unlock()
 	}
 	return n
 }
 
-// Finish ends the input and returns the alerts, ordered by rule (in load
-// order) and, within a rule, by their identifying columns.
+// Amended is the number of rows that reached a rule after the window that
+// holds them had been evaluated (events later than the allowed lateness):
+// their windows were evaluated again. Call it after Finish.
+func (d *Detector) Amended() int64 {
+	var n int64
+	for _, rr := range d.rules {
+		rr.mu.Lock()
+		n += rr.ev.amended
+		rr.mu.Unlock()
+	}
+	return n
+}
+
+// Finish ends the input and returns the alerts, each once in its final
+// state, ordered by rule (in load order) and, within a rule, by their
+// identifying columns.
 func (d *Detector) Finish() ([]*alert.Alert, error) {
+	if d.spill != nil {
+		defer d.spill.Close()
+	}
 	var alerts []*alert.Alert
 	for i, rr := range d.rules {
-		names := columnNames(rr.c.Program.Columns())
-		if rr.replay {
-			// Events the workers kept (no allowed lateness) go to the
-			// schedule in time order.
-			var buf []buffered
-			for _, w := range d.workers {
-				buf = append(buf, w.rules[i].buffer...)
-				w.rules[i].buffer = nil
-			}
-			sort.SliceStable(buf, func(i, j int) bool { return buf[i].ms < buf[j].ms })
-			var err error
-			for _, ev := range buf {
-				if err = rr.sched.add(ev); err != nil {
-					break
-				}
-			}
-			buf = nil
-			var rows [][]any
-			var ids []string
-			var raised, intended []time.Time
-			if err == nil {
-				rows, ids, raised, intended, err = rr.sched.finish()
-			}
-			if err != nil {
-				return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
-			}
-			var built []*alert.Alert
-			for i, row := range rows {
-				a := alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now)
-				a.ID = ids[i]
-				a.Doc.Set("kibana.alert.uuid", ids[i])
-				// Kibana records when a backfilled alert would have been
-				// raised in kibana.alert.intended_timestamp.
-				a.Doc.Set("kibana.alert.intended_timestamp", intended[i].Format(esTime))
-				built = append(built, a)
-			}
-			alerts = append(alerts, suppress(rr.c, built, raised)...)
-			continue
-		}
 		for _, w := range d.workers {
 			if p := w.rules[i].prefix; p != nil {
 				if err := p.Finish(); err != nil {
@@ -78,32 +48,19 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 				}
 			}
 		}
-		var err error
-		if rr.buckets != nil {
-			err = rr.buckets.finish()
-		} else {
-			err = rr.exec.Finish()
+		rr.mu.Lock()
+		err := rr.ev.finish()
+		var built []*alert.Alert
+		var warns []string
+		if err == nil {
+			built, warns = rr.ev.alerts(d.opts.Now, d.opts.MaxSignals)
 		}
+		rr.mu.Unlock()
 		if err != nil {
 			return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
 		}
-		sortRows(names, rr.c.GroupBy, rr.rows)
-		rows, warns := capSignals(rr.c, rr.rows, d.opts.MaxSignals)
 		d.capWarnings = append(d.capWarnings, warns...)
-		var built []*alert.Alert
-		var times []time.Time
-		col := timeColumn(rr.c)
-		for _, row := range rows {
-			built = append(built, alert.Build(rr.c.Rule, names, row, rr.c.GroupBy, d.opts.Now))
-			t := d.opts.Now
-			if col >= 0 {
-				if rt, ok := rowTime(row[col]); ok {
-					t = rt
-				}
-			}
-			times = append(times, t)
-		}
-		alerts = append(alerts, suppress(rr.c, built, times)...)
+		alerts = append(alerts, built...)
 	}
 	return alerts, nil
 }
@@ -112,13 +69,9 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 func (d *Detector) Warnings() []string {
 	var out []string
 	for i, rr := range d.rules {
-		ws := rr.warnings
-		if rr.exec != nil {
-			ws = appendNew(ws, rr.exec.Warnings())
-		}
-		if rr.buckets != nil {
-			ws = appendNew(ws, rr.buckets.warnings)
-		}
+		rr.mu.Lock()
+		ws := rr.ev.warnings
+		rr.mu.Unlock()
 		for _, w := range d.workers {
 			if p := w.rules[i].prefix; p != nil {
 				ws = appendNew(ws, p.Warnings())

@@ -12,9 +12,13 @@ import (
 	"github.com/trailql/trailql/rule"
 )
 
+// liveClock is the wall clock of the live tests: just after the events of
+// burst and event, so that the watermark follows the events.
+var liveClock = func() time.Time { return time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC) }
+
 func newLive(t *testing.T) *Live {
 	t.Helper()
-	l, err := NewLive([]*Compiled{mustCompile(t, rule.Seed())}, LiveOptions{})
+	l, err := NewLive([]*Compiled{mustCompile(t, rule.Seed())}, LiveOptions{Now: liveClock})
 	must(t, err)
 	return l
 }
@@ -49,22 +53,42 @@ func TestLiveEarlyAlertThenUpdate(t *testing.T) {
 		t.Fatalf("7th action: got %+v, want an update of %s with count 7", got, id)
 	}
 	if l.OpenBuckets() != 1 {
-		t.Errorf("%d open buckets, want 1", l.OpenBuckets())
+		t.Errorf("%d buckets held, want 1", l.OpenBuckets())
 	}
 	// An event 20 minutes later moves the watermark past the bucket: final.
 	feed(t, l, event("DescribeVpcs", 20*60*1000))
-	if l.OpenBuckets() != 1 { // the new event's bucket
-		t.Errorf("%d open buckets after the watermark passed, want 1", l.OpenBuckets())
+	if l.OpenBuckets() != 2 { // kept for amendment, and the new event's bucket
+		t.Errorf("%d buckets held after the watermark passed, want 2", l.OpenBuckets())
 	}
-	// A late event for the final bucket is counted, not applied.
-	if got := feed(t, l, event("DescribeRegions", 1950)); len(got) != 0 || l.Late != 1 {
-		t.Errorf("late event: %d alerts, Late = %d; want 0 and 1", len(got), l.Late)
+	// A late event for the final bucket amends its alert.
+	got = feed(t, l, event("DescribeRegions", 1950))
+	if len(got) != 1 || !got[0].Update || got[0].ID != id || fmt.Sprint(get(got[0].Doc, "Esql.event_action_count_distinct")) != "8" || l.TooLate() != 0 {
+		t.Errorf("late event: %+v, TooLate %d; want an update of %s with count 8", got, l.TooLate(), id)
 	}
 }
 
-// Live, fed records out of order (within the allowed lateness) in batches,
-// ends with the same alerts as the batch Detector on the same records; and
-// so does a Live restored from a snapshot taken midway.
+// An event later than the amend horizon is counted, not applied.
+func TestLiveAmendHorizon(t *testing.T) {
+	l, err := NewLive([]*Compiled{mustCompile(t, rule.Seed())}, LiveOptions{Now: liveClock, AmendHorizon: time.Hour})
+	must(t, err)
+	if got := feed(t, l, burst(6, 1000)...); len(got) != 1 {
+		t.Fatalf("burst: %d alerts, want 1", len(got))
+	}
+	feed(t, l, event("DescribeVpcs", 3*3600*1000))
+	if got := feed(t, l, event("DescribeRegions", 1950)); len(got) != 0 || l.TooLate() != 1 {
+		t.Errorf("event 3h late with a 1h horizon: %d alerts, TooLate %d; want 0 and 1", len(got), l.TooLate())
+	}
+}
+
+// mapState is a StateWriter into a map, as the state database holds it.
+type mapState map[string][]byte
+
+func (m mapState) PutBlob(k string, b []byte) error { m[k] = append([]byte(nil), b...); return nil }
+func (m mapState) DeleteBlob(k string) error      { delete(m, k); return nil }
+
+// Live, fed records in any order in batches, ends with the same alerts as
+// the batch Detector on the same records; and so does a Live restored from
+// a checkpoint taken midway.
 func TestLiveMatchesBatch(t *testing.T) {
 	for seed := int64(1); seed <= 3; seed++ {
 		raws := randomCorpus(seed, 3000)
@@ -81,19 +105,19 @@ func TestLiveMatchesBatch(t *testing.T) {
 		r.Shuffle(len(raws), func(i, j int) { raws[i], raws[j] = raws[j], raws[i] })
 		for _, restore := range []bool{false, true} {
 			l := newLive(t)
+			state := mapState{}
 			latest := map[string]*alert.Alert{}
 			for i := 0; i < len(raws); i += 250 {
 				if restore && i == 1500 {
-					snap, err := l.Snapshot()
-					must(t, err)
 					l = newLive(t)
-					must(t, l.Restore(snap))
+					must(t, l.Restore(state))
 				}
 				for _, raw := range raws[i:min(i+250, len(raws))] {
 					_ = l.Process(raw)
 				}
 				out, err := l.Flush()
 				must(t, err)
+				must(t, l.Checkpoint(state))
 				for _, a := range out {
 					latest[a.ID] = a.Alert
 				}
@@ -132,13 +156,16 @@ func alertSet(alerts []*alert.Alert) []string {
 	return out
 }
 
-// Rules not bucketed by event time run on their schedule over the events
-// read within their lookback, with NOW() at the run (live_schedule.go).
+// Rules not bucketed by event time run on their schedule, by event time:
+// a run at T executes once the watermark (the newest event, or the wall
+// clock when ahead, minus the allowed lateness) has passed T, over the
+// events of its lookback, with NOW() = T; a late event runs it again and
+// updates its alert.
 func TestLiveScheduledRule(t *testing.T) {
 	r := testRule(t, "from logs-aws.cloudtrail-* | stats c = count(*) by user.name | where c >= 3", "5m", "now-6m")
-	clock := time.Date(2026, 11, 25, 8, 0, 30, 0, time.UTC)
+	clock := time.Date(2026, 11, 2, 8, 0, 30, 0, time.UTC)
 	newL := func() *Live {
-		l, err := NewLive([]*Compiled{mustCompile(t, r)}, LiveOptions{Now: func() time.Time { return clock }})
+		l, err := NewLive([]*Compiled{mustCompile(t, r)}, LiveOptions{AllowedLateness: time.Minute, Now: func() time.Time { return clock }})
 		must(t, err)
 		return l
 	}
@@ -146,23 +173,28 @@ func TestLiveScheduledRule(t *testing.T) {
 	if got := l.Scheduled(); len(got) != 1 {
 		t.Fatalf("scheduled rules %v", got)
 	}
+	state := mapState{}
 	for i, a := range []string{"A", "B", "C"} {
-		clock = clock.Add(time.Duration(i) * 30 * time.Second)
 		if got := feed(t, l, event(a, i*1000)); len(got) != 0 {
 			t.Fatalf("alert before the first run: %v", got)
 		}
+		must(t, l.Checkpoint(state))
 	}
-	snap, err := l.Snapshot()
-	must(t, err)
 	l = newL()
-	must(t, l.Restore(snap)) // a restart before the run loses nothing
-	clock = time.Date(2026, 11, 25, 8, 5, 10, 0, time.UTC)
+	must(t, l.Restore(state)) // a restart before the run loses nothing
+	clock = time.Date(2026, 11, 2, 8, 6, 10, 0, time.UTC)
 	got := feed(t, l)
 	if len(got) != 1 || fmt.Sprint(get(got[0].Doc, "c")) != "3" {
 		t.Fatalf("run at 08:05: %v, want one alert with c=3", got)
 	}
-	clock = time.Date(2026, 11, 25, 8, 10, 10, 0, time.UTC)
+	id := got[0].ID
+	clock = time.Date(2026, 11, 2, 8, 11, 10, 0, time.UTC)
 	if got := feed(t, l); len(got) != 0 {
-		t.Errorf("run at 08:10 (events read before its lookback): %v", got)
+		t.Errorf("run at 08:10 (no event in its lookback): %v", got)
+	}
+	// A late event in the 08:05 run's lookback: the run again, an update.
+	got = feed(t, l, event("D", 3000))
+	if len(got) != 1 || got[0].ID != id || !got[0].Update || fmt.Sprint(get(got[0].Doc, "c")) != "4" {
+		t.Errorf("late event: %v, want an update of %s with c=4", got, id)
 	}
 }

@@ -175,7 +175,7 @@ func TestPrefilterIsConservative(t *testing.T) {
 	run := func(filter bool) []string {
 		d := New(compiled, Options{Now: time.Unix(0, 0)})
 		if !filter {
-			d.filters = newRuleFilters(make([]*prefilter, len(d.rules)))
+			d.reader.filters = newRuleFilters(make([]*prefilter, len(d.rules)))
 		}
 		for _, raw := range raws {
 			_ = d.Process(raw)

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )
 
@@ -33,32 +32,30 @@ func CompileQuery(text string, opts CompileOptions) (*esql.Program, error) {
 }
 
 // Query runs one compiled ad-hoc query over raw records and streams its
-// result rows to emit. It is not safe for concurrent use.
+// result rows to emit. It reads records with the same record-to-row step as
+// the rule drivers (recordReader). It is not safe for concurrent use.
 type Query struct {
 	prog   *esql.Program
-	mapper *ecs.Mapper
-	filter *prefilter
+	reader *recordReader
 	// indices are the FROM patterns, to route documents of other integrations.
 	indices []string
-	fields  []string
-	types   []esql.DataType
 	row     []esql.Value
+	pass    []bool
 	exec    *esql.Execution
 }
 
 // NewQuery prepares prog to run over records.
 func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) error) *Query {
-	// A non-nil field list, even empty, tells the mapper to skip the work
-	// no column needs (nil would mean every field).
-	q := &Query{prog: prog, fields: append([]string{}, prog.Inputs()...)}
-	cat := Catalog()
-	for _, f := range q.fields {
-		q.types = append(q.types, inputType(cat, f))
+	var fields fieldSet
+	for _, f := range prog.Inputs() {
+		fields.add(f)
 	}
-	q.row = make([]esql.Value, len(q.fields))
-	q.mapper = ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: q.fields, GeoIP: opts.GeoIP})
-	q.filter = newPrefilter(prog.Query(), prefilterOpts(opts.GeoIP != nil))
-	q.indices = fromIndices(prog.Query())
+	if fields.names == nil {
+		fields.names = []string{} // non-nil: the mapper skips every field
+	}
+	q := &Query{prog: prog, indices: fromIndices(prog.Query()), pass: make([]bool, 1)}
+	q.reader = newRecordReader(fields, []*prefilter{newPrefilter(prog.Query(), prefilterOpts(opts.GeoIP != nil))}, opts)
+	q.row = make([]esql.Value, len(fields.names))
 	q.exec = prog.Start(emit)
 	return q
 }
@@ -66,21 +63,12 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 // Process maps one raw record and pushes it through the query. An error
 // means the record could not be mapped; the caller reports it and goes on.
 func (q *Query) Process(raw []byte) error {
-	if !q.filter.pass(raw) {
-		if err := q.mapper.Validate(raw); err != nil {
-			return &RecordError{err}
-		}
+	ev, wanted, err := q.reader.read(raw, false, nil, q.pass, q.row)
+	if err != nil || !wanted {
+		return err
+	}
+	if ev.stream != "" && !matchesIndex(q.indices, ev.stream) {
 		return nil
-	}
-	ev, err := q.mapper.Map(raw)
-	if err != nil {
-		return &RecordError{err}
-	}
-	if s := dataStreamOf(ev); s != "" && !matchesIndex(q.indices, s) {
-		return nil
-	}
-	for i, f := range q.fields {
-		q.row[i] = fieldValue(ev, f, q.types[i])
 	}
 	return q.exec.Push(q.row)
 }

@@ -28,7 +28,7 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	if d.opts.Skim {
 		// Lines of NDJSON that no rule can match are only counted.
 		pr.Skim = func(line []byte) bool {
-			if d.filters.match(line, nil) {
+			if d.reader.filters.match(line, nil) {
 				return true
 			}
 			d.events.Add(1)

@@ -31,8 +31,8 @@ import (
 // event.ingested, which files do not have, and Kibana then falls back to
 // @timestamp (§B1, the fallback range filter).
 
-// replayed reports whether a compiled rule must be replayed on its schedule.
-func replayed(q *parser.Query) bool {
+// isReplayed reports whether a compiled rule must be replayed on its schedule.
+func isReplayed(q *parser.Query) bool {
 	return !bucketedByEventTime(q) || usesNow(q)
 }
 
@@ -94,112 +94,6 @@ func usesNow(q *parser.Query) bool {
 	return nodeUsesNow(q)
 }
 
-// buffered is one event's inputs to a replayed rule, with its time.
-type buffered struct {
-	ms  int64
-	row []esql.Value
-}
-
-// episode is an alert of a replayed rule: a group that qualified in
-// consecutive runs.
-type episode struct {
-	key   string
-	first int64 // start time (ms) of the first run that raised it
-	last  int64 // start time of the latest run that raised it
-	row   []any
-}
-
-// runOnce executes the rule's query over one run's events with NOW() = t.
-func (rr *ruleRun) runOnce(t time.Time, events []buffered) ([][]any, error) {
-	if p := rr.rplan; p != nil && p.streaming {
-		rows := make([][]any, len(events))
-		for i, ev := range events {
-			rows[i] = jsonRow(ev.row)
-		}
-		return rows, nil
-	}
-	prog, err := compileAt(rr.c, t)
-	var idx []int
-	if p := rr.rplan; p != nil {
-		prog, idx, err = p.cut.suffix, p.suffixIdx, nil
-		if p.usesNow {
-			prog, err = esql.Compile(p.cut.suffixText, esql.Options{Catalog: p.cut.catalog, Now: t, MaxGroups: rr.c.maxGroups})
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rows [][]any
-	exec := prog.Start(func(row []esql.Value) error {
-		rows = append(rows, jsonRow(row))
-		return nil
-	})
-	var in []esql.Value
-	if idx != nil {
-		in = make([]esql.Value, len(idx))
-	}
-	for _, ev := range events {
-		row := ev.row
-		if idx != nil {
-			for i, j := range idx {
-				in[i] = ev.row[j]
-			}
-			row = in
-		}
-		if err := exec.Push(row); err != nil {
-			return nil, err
-		}
-	}
-	if err := exec.Finish(); err != nil {
-		return nil, err
-	}
-	rr.warnings = appendNew(rr.warnings, exec.Warnings())
-	return rows, nil
-}
-
-// compileAt compiles the rule's query with NOW() bound to t. Inputs are the
-// same as the rule's main program: the query text and catalog are.
-func compileAt(c *Compiled, t time.Time) (*esql.Program, error) {
-	if !usesNow(c.Program.Query()) {
-		return c.Program, nil
-	}
-	return esql.Compile(c.Rule.Query, esql.Options{Catalog: Catalog(), Now: t, MaxGroups: c.maxGroups})
-}
-
-// groupKey identifies a result row across runs: its group columns for an
-// aggregating rule, else its source event (_id, event.id), else all cells.
-func groupKey(c *Compiled, names []string, row []any) string {
-	var b strings.Builder
-	b.WriteString(c.Rule.RuleID)
-	want := c.GroupBy
-	if want == nil {
-		for _, k := range []string{"_id", "event.id"} {
-			for i, n := range names {
-				if n == k && row[i] != nil {
-					return c.Rule.RuleID + "\x00" + k + "\x00" + canonical(row[i])
-				}
-			}
-		}
-		want = names
-	}
-	for _, g := range want {
-		for i, n := range names {
-			if n == g {
-				b.WriteString("\x00")
-				b.WriteString(canonical(row[i]))
-			}
-		}
-	}
-	return b.String()
-}
-
-func ceilDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a > 0) == (b > 0) {
-		q++
-	}
-	return q
-}
 
 func columnNames(cols []esql.Column) []string {
 	names := make([]string, len(cols))

@@ -123,7 +123,7 @@ func TestScheduleReplay(t *testing.T) {
 		}
 	})
 	t.Run("a rule bucketed by event time runs once over all input", func(t *testing.T) {
-		if replayed(mustCompile(t, rule.Seed()).Program.Query()) {
+		if isReplayed(mustCompile(t, rule.Seed()).Program.Query()) {
 			t.Error("the seed rule would be replayed")
 		}
 	})

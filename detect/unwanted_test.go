@@ -76,7 +76,7 @@ func TestUnwantedRecordsStillValidated(t *testing.T) {
 			}
 			// The mapper agrees on every record.
 			for i, r := range recs {
-				if err := d.mapper.Validate([]byte(r.json)); (err != nil) != r.bad {
+				if err := d.reader.mapper.Validate([]byte(r.json)); (err != nil) != r.bad {
 					t.Errorf("record %d: Validate = %v, want bad %v", i, err, r.bad)
 				}
 			}

@@ -57,7 +57,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
 	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
-	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window, and forget it, once events this `DURATION` newer were read, so memory stays flat; 0 keeps every window to the end (exact for input in any order); auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
+	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window once events this `DURATION` newer were read, and spill its rows to disk, so memory stays flat; a later event amends its window, so no event is lost whatever the value; 0 keeps every window in memory to the end; auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
 	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: about twice as fast on NDJSON, but a malformed line among them is not reported")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
@@ -121,8 +121,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
 	}
 	if rep.late = det.Late(); rep.late > 0 {
-		fmt.Fprintf(os.Stderr, "trailql: %d events arrived more than %s (--allowed-lateness) after newer ones, when their time window had been evaluated: they are in no alert; rerun with --allowed-lateness 0 to keep every window open\n",
-			rep.late, lateness)
+		fmt.Fprintf(os.Stderr, "trailql: %d events arrived after their time window was dropped: they are in no alert\n", rep.late)
 	}
 
 	var w alert.Writer

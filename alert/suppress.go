@@ -1,25 +1,30 @@
-package detect
+package alert
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/rule"
 )
 
-// suppress applies a rule's alert_suppression (esql-semantics.md §B5) to its
-// alerts, given in time order with the time each was raised. Alerts whose
-// group_by values are equal collapse into the first one while they fall
-// within the suppression duration from it (without a duration: within one
-// run, i.e. raised at the same time); the kept alert counts the others in
-// kibana.alert.suppression.docs_count and its suppression.end moves to the
-// latest. With missing_fields_strategy "doNotSuppress", an alert missing a
-// group_by field is never suppressed.
-func suppress(c *Compiled, alerts []*alert.Alert, times []time.Time) []*alert.Alert {
-	s := c.Rule.AlertSuppression
+// Suppress applies a rule's alert_suppression (esql-semantics.md §B5) to its
+// alerts, each with the time it was raised, and returns the alerts that
+// remain, in time order. Alerts whose group_by values are equal collapse into
+// the first one while they fall within the suppression duration from it
+// (without a duration: within one run, i.e. raised at the same time); the
+// kept alert counts the others in kibana.alert.suppression.docs_count and its
+// suppression.end moves to the latest. With missing_fields_strategy
+// "doNotSuppress", an alert missing a group_by field is never suppressed.
+//
+// Every driver (detect's hunt, watch's live evaluation) builds a rule's
+// current alerts and passes them here, so that suppression is decided in one
+// place and the drivers agree.
+func Suppress(r *rule.Rule, alerts []*Alert, times []time.Time) []*Alert {
+	s := r.AlertSuppression
 	if s == nil || len(s.GroupBy) == 0 || len(alerts) == 0 {
 		return alerts
 	}
@@ -30,7 +35,7 @@ func suppress(c *Compiled, alerts []*alert.Alert, times []time.Time) []*alert.Al
 		}
 	}
 	type open struct {
-		a     *alert.Alert
+		a     *Alert
 		start time.Time
 		count int
 	}
@@ -40,7 +45,7 @@ func suppress(c *Compiled, alerts []*alert.Alert, times []time.Time) []*alert.Al
 	}
 	sort.SliceStable(order, func(i, j int) bool { return times[order[i]].Before(times[order[j]]) })
 	groups := map[string]*open{}
-	var out []*alert.Alert
+	var out []*Alert
 	for _, i := range order {
 		a, t := alerts[i], times[i]
 		terms := make([]map[string]any, 0, len(s.GroupBy))
@@ -52,7 +57,7 @@ func suppress(c *Compiled, alerts []*alert.Alert, times []time.Time) []*alert.Al
 			}
 			terms = append(terms, map[string]any{"field": f, "value": sortedValue(v)})
 		}
-		key := c.Rule.RuleID + "\x00" + canonical(terms)
+		key := r.RuleID + "\x00" + canonicalJSON(terms)
 		if missing && strings.EqualFold(s.MissingFieldsStrategy, "doNotSuppress") {
 			key += "\x00" + a.ID // its own instance: never suppressed
 		}
@@ -74,8 +79,6 @@ func suppress(c *Compiled, alerts []*alert.Alert, times []time.Time) []*alert.Al
 	return out
 }
 
-const esTime = "2006-01-02T15:04:05.000Z"
-
 // sortedValue sorts a multi-value, as Kibana sorts suppression terms.
 func sortedValue(v any) any {
 	list, ok := v.([]any)
@@ -83,6 +86,12 @@ func sortedValue(v any) any {
 		return v
 	}
 	out := append([]any(nil), list...)
-	sort.Slice(out, func(i, j int) bool { return canonical(out[i]) < canonical(out[j]) })
+	sort.Slice(out, func(i, j int) bool { return canonicalJSON(out[i]) < canonicalJSON(out[j]) })
 	return out
+}
+
+// canonicalJSON renders a JSON-ready value as JSON text, for keys and order.
+func canonicalJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

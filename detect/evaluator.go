@@ -1,0 +1,490 @@
+package detect
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/trailql/trailql/esql"
+)
+
+// evaluator is the one evaluation core of a rule. Every driver uses it: the
+// hunt (Detector: files, in parallel, the answer printed at the end) and the
+// live daemon (Live: objects as they arrive, alerts sent as they change).
+// Drivers hand it the rows of the rule's streaming prefix with their time,
+// move its watermark, and ask it for the rule's current alerts (alerts.go);
+// they differ only in when they do so.
+//
+// Rows are held in windows keyed by time: a bucket of a bucketed rule, or
+// the schedule slot (interval) a replayed rule's row falls in, whose run is
+// at the slot's end. A window is evaluated once the watermark (the newest
+// row time minus the allowed lateness) has passed it. A row that arrives
+// for a window already evaluated makes it dirty, and it is evaluated again
+// at the next advance: late events amend alerts instead of vanishing. The
+// rows of evaluated windows are kept for that, spilled to a store when one
+// is given (spill.go), until the amend horizon (0: forever) has passed.
+//
+// An evaluator is not safe for concurrent use; Detector locks it per rule.
+type evaluator struct {
+	c *Compiled
+	p *plan
+
+	lateness int64 // ms a window stays open after the newest row (0: until finish)
+	horizon  int64 // ms a window's rows are kept for amendment (0: forever)
+	store    spillStore
+	clock    func() time.Time // alert time; NOW() of a run is its own time
+
+	win     map[int64]*window
+	keys    []int64            // sorted keys of win
+	pending map[int64]struct{} // windows to evaluate: new or dirty
+	mem     map[int64]struct{} // windows with rows in memory
+	nulls   *window            // bucketed rows whose bucket is null
+
+	newest int64 // newest row time (bucketed: newest bucket start)
+	ran    int64 // replayed: every run at or before it was executed
+	// dropped: windows before it are gone (amend horizon); rows for them
+	// are counted in tooLate.
+	dropped int64
+	// hits: output rows of each evaluated window (bucketed) or run
+	// (replayed), non-empty ones only.
+	hits map[int64][][]any
+	// changed: hits changed since the drivers last took the alerts.
+	changed bool
+	// removed: windows dropped since the last checkpoint (live).
+	removed  []int64
+	tooLate  int64
+	// amended counts rows that arrived for a window already evaluated.
+	amended  int64
+	warnings []string
+}
+
+// window is one bucket or schedule slot of a rule.
+type window struct {
+	rows      []buffered // held in memory
+	spilled   bool       // rows were written to the store (and may be dropped from memory)
+	inMemory  bool       // rows holds every row (not only those since the spill)
+	evaluated bool
+	unsaved   bool // changed since the last checkpoint (live)
+}
+
+// buffered is one held row with its time (ms).
+type buffered struct {
+	ms  int64
+	row []esql.Value
+}
+
+// minMs is before any window.
+const minMs = math.MinInt64 / 4
+
+// maxMs is after any window.
+const maxMs = math.MaxInt64 / 4
+
+func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store spillStore, clock func() time.Time) *evaluator {
+	return &evaluator{c: c, p: p, lateness: lateness.Milliseconds(), horizon: horizon.Milliseconds(), store: store, clock: clock,
+		win: map[int64]*window{}, pending: map[int64]struct{}{}, mem: map[int64]struct{}{}, newest: minMs, ran: minMs, dropped: minMs, hits: map[int64][][]any{}}
+}
+
+// addPrefixRow takes one output row of the rule's prefix (cloned by the
+// caller), for an event of time eventMs.
+func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
+	p := e.p
+	if p.shape == bucketed {
+		held := row
+		if p.hold != nil {
+			held = make([]esql.Value, len(p.hold))
+			for i, j := range p.hold {
+				held[i] = row[j]
+			}
+		}
+		start, ok := p.bucketOf(row)
+		if !ok {
+			if e.nulls == nil {
+				e.nulls = &window{inMemory: true}
+			}
+			if e.nulls.evaluated {
+			e.amended++
+		}
+		e.nulls.rows = append(e.nulls.rows, buffered{row: held})
+			e.nulls.evaluated = false
+			e.nulls.unsaved = true
+			e.changed = true
+			return nil
+		}
+		return e.add(start, buffered{ms: start, row: held})
+	}
+	ms := eventMs
+	if p.timeCol >= 0 {
+		ms = row[p.timeCol].AsInt64()
+	}
+	return e.add(ceilTo(ms, p.span), buffered{ms: ms, row: row})
+}
+
+// add holds a row in window key, and evaluates what the new watermark allows.
+func (e *evaluator) add(key int64, b buffered) error {
+	if key < e.dropped {
+		e.tooLate++
+		return nil
+	}
+	w := e.win[key]
+	if w == nil {
+		w = &window{inMemory: true}
+		e.win[key] = w
+		i, _ := slices.BinarySearch(e.keys, key)
+		e.keys = slices.Insert(e.keys, i, key)
+	}
+	if w.evaluated {
+		e.amended++
+	}
+	w.rows = append(w.rows, b)
+	w.unsaved = true
+	e.mem[key] = struct{}{}
+	if e.p.shape == bucketed || key <= e.ran {
+		e.pending[key] = struct{}{}
+	}
+	newest := b.ms
+	if newest > e.newest {
+		e.newest = newest
+		if e.lateness > 0 {
+			return e.advance(e.newest - e.lateness)
+		}
+	}
+	return nil
+}
+
+// advance evaluates every window that ends at or before wm and is new or
+// dirty, then spills what no new evaluation needs and drops what the amend
+// horizon has passed.
+func (e *evaluator) advance(wm int64) error {
+	var err error
+	if e.p.shape == bucketed {
+		err = e.advanceBuckets(wm)
+	} else {
+		err = e.advanceRuns(min(wm, ceilTo(e.newest, e.p.span)))
+	}
+	if err != nil {
+		return err
+	}
+	return e.retire(wm)
+}
+
+// finish evaluates everything the input holds: the end of a hunt, or a
+// live driver with nothing more to wait for.
+func (e *evaluator) finish() error {
+	if e.p.shape == bucketed {
+		if err := e.advanceBuckets(maxMs); err != nil {
+			return err
+		}
+		return e.evalNulls()
+	}
+	if e.newest == minMs {
+		return nil
+	}
+	return e.advanceRuns(ceilTo(e.newest, e.p.span))
+}
+
+// provisional evaluates the open buckets that changed, before they are
+// final: the live driver reports a group as soon as it qualifies. It does
+// nothing for replayed rules, whose runs wait for the watermark.
+func (e *evaluator) provisional() error {
+	if e.p.shape != bucketed {
+		return nil
+	}
+	if err := e.advanceBuckets(maxMs); err != nil {
+		return err
+	}
+	return e.evalNulls()
+}
+
+// advanceBuckets evaluates the buckets with new rows that end at or before
+// wm. Evaluating a bucket before it is final only costs a second
+// evaluation if more rows come: the result is the same either way.
+func (e *evaluator) advanceBuckets(wm int64) error {
+	keys := make([]int64, 0, len(e.pending))
+	for k := range e.pending {
+		if k+e.p.span <= wm {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		rows, err := e.rowsOf(k)
+		if err != nil {
+			return err
+		}
+		out, err := e.evaluate(time.UnixMilli(k+e.p.span).UTC(), rows)
+		if err != nil {
+			return err
+		}
+		e.setHits(k, out)
+		delete(e.pending, k)
+		e.win[k].evaluated = true
+	}
+	return nil
+}
+
+// evalNulls evaluates the rows whose bucket is null (they form one group
+// set of their own, evaluated whenever they change).
+func (e *evaluator) evalNulls() error {
+	if e.nulls == nil || e.nulls.evaluated {
+		return nil
+	}
+	out, err := e.evaluate(e.clock(), e.nulls.rows)
+	if err != nil {
+		return err
+	}
+	e.setHits(minMs, out)
+	e.nulls.evaluated = true
+	return nil
+}
+
+// advanceRuns executes the scheduled runs at or before limit not yet
+// executed, then runs again those that rows arriving since have changed.
+func (e *evaluator) advanceRuns(limit int64) error {
+	iv, lb := e.p.span, e.p.lookback
+	if len(e.keys) == 0 {
+		return nil
+	}
+	// Runs again, first: those that late rows changed.
+	if len(e.pending) > 0 {
+		again := map[int64]bool{}
+		for s := range e.pending {
+			// A row of slot s is in the runs from s to s + lookback.
+			for t := s; t <= s+lb && t <= e.ran; t += iv {
+				again[t] = true
+			}
+		}
+		ts := make([]int64, 0, len(again))
+		for t := range again {
+			ts = append(ts, t)
+		}
+		slices.Sort(ts)
+		for _, t := range ts {
+			if err := e.run(t); err != nil {
+				return err
+			}
+		}
+		clear(e.pending)
+	}
+	// Then the new runs, from the first that sees the earliest row.
+	t := e.keys[0]
+	if e.ran != minMs {
+		t = e.ran + iv
+	}
+	for t <= limit {
+		// Skip runs that see no row: jump to the next slot.
+		i, _ := slices.BinarySearch(e.keys, t-lb)
+		if i == len(e.keys) {
+			e.ran = limit - ((limit-t)%iv+iv)%iv
+			break
+		}
+		if e.keys[i] > t {
+			next := ceilTo(e.keys[i], iv)
+			if next > limit {
+				e.ran = t + (limit-t)/iv*iv
+				break
+			}
+			t = next
+		}
+		if err := e.run(t); err != nil {
+			return err
+		}
+		e.ran = t
+		t += iv
+	}
+	return nil
+}
+
+// run executes the run at t over the rows in [t-lookback, t], with
+// NOW() = t.
+func (e *evaluator) run(t int64) error {
+	lb := e.p.lookback
+	lo, _ := slices.BinarySearch(e.keys, t-lb)
+	var rows []buffered
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		held, err := e.rowsOf(k)
+		if err != nil {
+			return err
+		}
+		for _, b := range held {
+			if b.ms >= t-lb && b.ms <= t {
+				rows = append(rows, b)
+			}
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
+	var out [][]any
+	if len(rows) > 0 {
+		var err error
+		if out, err = e.evaluate(time.UnixMilli(t).UTC(), rows); err != nil {
+			return err
+		}
+	}
+	e.setHits(t, out)
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		e.win[k].evaluated = true
+	}
+	return nil
+}
+
+// evaluate runs the suffix over held rows with NOW() = t; a rule whose
+// whole query streams has its held rows as output already.
+func (e *evaluator) evaluate(t time.Time, rows []buffered) ([][]any, error) {
+	p := e.p
+	if p.suffix == nil {
+		out := make([][]any, len(rows))
+		for i, b := range rows {
+			out[i] = jsonRow(b.row)
+		}
+		return out, nil
+	}
+	var out [][]any
+	exec, err := p.startSuffix(e.c, t, func(row []esql.Value) error {
+		out = append(out, jsonRow(row))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var in []esql.Value
+	if p.suffixIdx != nil {
+		in = make([]esql.Value, len(p.suffixIdx))
+	}
+	for _, b := range rows {
+		row := b.row
+		if in != nil {
+			for i, j := range p.suffixIdx {
+				in[i] = b.row[j]
+			}
+			row = in
+		}
+		if err := exec.Push(row); err != nil {
+			return nil, err
+		}
+	}
+	if err := exec.Finish(); err != nil {
+		return nil, err
+	}
+	e.warnings = appendNew(e.warnings, exec.Warnings())
+	return out, nil
+}
+
+// setHits records a window's or run's output rows, noting a change.
+func (e *evaluator) setHits(k int64, out [][]any) {
+	old, had := e.hits[k]
+	if len(out) == 0 {
+		if had {
+			delete(e.hits, k)
+			e.changed = true
+		}
+		return
+	}
+	if !had || canonical(old) != canonical(out) {
+		e.changed = true
+	}
+	e.hits[k] = out
+}
+
+// rowsOf returns every row of window k, reading spilled ones back.
+func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
+	w := e.win[k]
+	if w.inMemory {
+		return w.rows, nil
+	}
+	old, err := e.store.get(e.spillKey(k), e.p.rowTypes)
+	if err != nil {
+		return nil, fmt.Errorf("rule %q: reading back window %s: %w", e.c.Rule.Name, time.UnixMilli(k).UTC().Format(time.RFC3339), err)
+	}
+	return append(old, w.rows...), nil
+}
+
+// retire spills the windows no new evaluation needs (their rows stay
+// available for amendments) and drops those the amend horizon has passed.
+func (e *evaluator) retire(wm int64) error {
+	if e.horizon > 0 && e.newest != minMs {
+		if edge := e.newest - e.horizon; edge > e.dropped {
+			e.drop(edge)
+		}
+	}
+	if e.store == nil {
+		return nil
+	}
+	// A window is cold once evaluated and no evaluation still to come
+	// reads it: a bucket the watermark has passed, a slot older than the
+	// lookback of the next run.
+	cold := func(k int64) bool { return k+e.p.span <= wm }
+	if e.p.shape == replayed {
+		cold = func(k int64) bool { return k < e.ran+e.p.span-e.p.lookback }
+	}
+	for k := range e.mem {
+		w := e.win[k]
+		if _, dirty := e.pending[k]; dirty || !w.evaluated || !cold(k) {
+			continue
+		}
+		rows, err := e.rowsOf(k)
+		if err != nil {
+			return err
+		}
+		if err := e.store.put(e.spillKey(k), rows); err != nil {
+			return fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
+		}
+		w.rows, w.inMemory, w.spilled = nil, false, true
+		delete(e.mem, k)
+	}
+	return nil
+}
+
+// drop forgets the windows that end before edge: their alerts are final.
+func (e *evaluator) drop(edge int64) {
+	i := sort.Search(len(e.keys), func(i int) bool { return e.keys[i]+e.p.span > edge })
+	for _, k := range e.keys[:i] {
+		if _, dirty := e.pending[k]; dirty {
+			i = slices.Index(e.keys, k)
+			break
+		}
+		if e.win[k].spilled && e.store != nil {
+			e.store.del(e.spillKey(k))
+		}
+		delete(e.win, k)
+		delete(e.hits, k)
+		delete(e.mem, k)
+		e.removed = append(e.removed, k)
+	}
+	e.keys = slices.Delete(e.keys, 0, i)
+	if len(e.keys) > 0 {
+		edge = min(edge, e.keys[0])
+	}
+	e.dropped = max(e.dropped, edge)
+}
+
+func (e *evaluator) spillKey(k int64) string { return fmt.Sprintf("%s/%d", e.c.Rule.RuleID, k) }
+
+// ceilTo rounds ms up to a multiple of span: the slot of a replayed rule's
+// row, whose first run is at its end.
+func ceilTo(ms, span int64) int64 {
+	f := floorTo(ms, span)
+	if f == ms {
+		return ms
+	}
+	return f + span
+}
+
+// held is the number of rows held in memory (for tests and metrics).
+func (e *evaluator) held() int {
+	n := 0
+	for k := range e.mem {
+		n += len(e.win[k].rows)
+	}
+	if e.nulls != nil {
+		n += len(e.nulls.rows)
+	}
+	return n
+}

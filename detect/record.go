@@ -1,0 +1,90 @@
+package detect
+
+import (
+	"time"
+
+	"github.com/trailql/trailql/ecs"
+	"github.com/trailql/trailql/esql"
+)
+
+// fieldSet is the union of the inputs of several programs, each named once,
+// in the order they were first asked for.
+type fieldSet struct {
+	names []string
+	types []esql.DataType
+	pos   map[string]int
+}
+
+// add returns the position of field name, adding it if new.
+func (f *fieldSet) add(name string) int {
+	if f.pos == nil {
+		f.pos = map[string]int{}
+		f.names = []string{} // non-nil: only these fields are mapped
+	}
+	i, ok := f.pos[name]
+	if !ok {
+		i = len(f.names)
+		f.pos[name] = i
+		f.names = append(f.names, name)
+		f.types = append(f.types, inputType(Catalog(), name))
+	}
+	return i
+}
+
+// recordReader is the one record-to-row step of every driver (detect,
+// watch and query): it tests a raw record against the programs'
+// prefilters, validates a record no program wants, maps a wanted one to ECS
+// once, and reads the fields the programs need. It is safe for concurrent
+// use (the mapper is), given a values slice per goroutine.
+type recordReader struct {
+	mapper  *ecs.Mapper
+	fields  fieldSet
+	filters *ruleFilters
+}
+
+// newRecordReader builds the reader once every program's inputs were added
+// to fields; filters are the programs' prefilters, in program order.
+func newRecordReader(fields fieldSet, filters []*prefilter, opts Options) *recordReader {
+	return &recordReader{
+		mapper:  ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: fields.names, GeoIP: opts.GeoIP}),
+		fields:  fields,
+		filters: newRuleFilters(filters),
+	}
+}
+
+// readEvent is a record read for the programs that want it.
+type readEvent struct {
+	ms     int64  // @timestamp, epoch milliseconds
+	stream string // data_stream.dataset of a document of another integration, else ""
+}
+
+// read reads one raw record into values (aligned with fields.names) and
+// sets pass[i] for each program that may want it. wanted is false when no
+// program does (the record was only validated). checked and eventTime are
+// what the reader's scan found (cloudtrail.Record.Checked, EventTime): a
+// record it proved valid is not parsed again when no program wants it. An
+// error is a record that is not valid CloudTrail (a *RecordError).
+func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
+	if !r.filters.match(raw, pass) {
+		// A record no program wants is still validated, so that a bad one
+		// is reported whatever programs are loaded.
+		if !(checked && eventTime != nil && ecs.ValidEventTime(eventTime)) {
+			if err := r.mapper.Validate(raw); err != nil {
+				return ev, false, &RecordError{err}
+			}
+		}
+		return ev, false, nil
+	}
+	doc, err := r.mapper.Map(raw)
+	if err != nil {
+		return ev, false, &RecordError{err}
+	}
+	for i, name := range r.fields.names {
+		values[i] = fieldValue(doc, name, r.fields.types[i])
+	}
+	if ts, ok := doc["@timestamp"].(time.Time); ok {
+		ev.ms = ts.UnixMilli()
+	}
+	ev.stream = dataStreamOf(doc)
+	return ev, true, nil
+}

@@ -1,0 +1,249 @@
+package watch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/sink"
+	"github.com/trailql/trailql/source"
+	"github.com/trailql/trailql/state"
+)
+
+// Config is what Run needs, wired by the caller.
+type Config struct {
+	// Rules are the compiled rules to evaluate.
+	Rules []*detect.Compiled
+	// Live configures the evaluation (lateness, amend horizon, clock).
+	Live detect.LiveOptions
+	// Store is the state database; its sinks must be set (SetSinks).
+	Store *state.Store
+	// Sinks deliver alerts from the store's outbox.
+	Sinks []sink.Sink
+	// Sources give the log objects, named by their specs for logs.
+	Sources map[string]source.Source
+	// Logger receives the daemon's logs.
+	Logger *slog.Logger
+	// Registry, when set, gets the daemon's metrics.
+	Registry *prometheus.Registry
+	// Tick is how often the wall clock moves the watermark of scheduled
+	// rules between objects (default 10s).
+	Tick time.Duration
+}
+
+// engineNS is the state namespace of the live engine's checkpoints.
+const engineNS = "engine"
+
+// Run runs the daemon until ctx is done (it returns nil) or a source fails
+// (it returns the error: the daemon must not run half-blind).
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 10 * time.Second
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	w := &watcher{store: cfg.Store, log: cfg.Logger, cfg: cfg, metrics: newMetrics(reg)}
+	if err := w.restore(); err != nil {
+		return err
+	}
+	for _, s := range cfg.Sinks {
+		registerSinkMetrics(reg, cfg.Store, s.Name())
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	dispatcher := sink.NewDispatcher(cfg.Store, cfg.Sinks, sink.DispatcherOptions{Logger: cfg.Logger})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := dispatcher.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("dispatcher", "err", err)
+		}
+	}()
+	errs := make(chan error, len(cfg.Sources))
+	specs := make([]string, 0, len(cfg.Sources))
+	for spec, src := range cfg.Sources {
+		specs = append(specs, spec)
+		go func() { errs <- src.Run(ctx, w.object) }()
+	}
+	cfg.Logger.Info("watching", "sources", specs, "rules", len(cfg.Rules), "scheduled", w.live.Scheduled())
+	if len(w.live.Scheduled()) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(cfg.Tick)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := w.tick(); err != nil {
+						cfg.Logger.Error("scheduled rules", "err", err)
+					}
+				}
+			}
+		}()
+	}
+	var first error
+	for range cfg.Sources {
+		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) && first == nil {
+			first = err
+			stop()
+		}
+	}
+	stop()
+	wg.Wait()
+	return first
+}
+
+// watcher applies each object to the live engine and commits its effects.
+type watcher struct {
+	mu      sync.Mutex
+	store   *state.Store
+	log     *slog.Logger
+	cfg     Config
+	live    *detect.Live
+	metrics *metrics
+	tooLate int64 // TooLate already logged
+}
+
+// restore rebuilds the live engine from the last committed checkpoint.
+func (w *watcher) restore() error {
+	l, err := detect.NewLive(w.cfg.Rules, w.cfg.Live)
+	if err != nil {
+		return err
+	}
+	blobs, err := w.store.GetBlobs(engineNS)
+	if err != nil {
+		return err
+	}
+	if err := l.Restore(blobs); err != nil {
+		return err
+	}
+	w.live = l
+	w.tooLate = l.TooLate()
+	return nil
+}
+
+// object reads one log object, evaluates it, and commits in one transaction
+// that it is done, the engine's changed state and the alerts it raised or
+// updated. Only then does it return nil (and the source advance). If the
+// process dies before, the object is read again from the last checkpoint.
+func (w *watcher) object(ctx context.Context, obj source.Object) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if done, err := w.store.Done(obj.Source, obj.Key); err != nil || done {
+		return err
+	}
+	rc, err := obj.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	reader := &cloudtrail.Reader{OnProblem: func(p cloudtrail.Problem) {
+		if p.Skipped {
+			w.metrics.skipped.Inc()
+		}
+		w.log.Warn("skipped input", "problem", p.Error())
+	}}
+	_, err = reader.ReadStream(ctx, obj.Key, rc, func(rec cloudtrail.Record) error {
+		w.metrics.events.Inc()
+		err := w.live.Process(rec.Raw)
+		var bad *detect.RecordError
+		if errors.As(err, &bad) {
+			w.metrics.skipped.Inc()
+			w.log.Warn("skipped record", "file", rec.File, "record", rec.Index, "err", err)
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return w.fail(err)
+	}
+	if err := w.flush(&obj); err != nil {
+		return err
+	}
+	w.metrics.objects.Inc()
+	if newest := w.live.Newest(); !newest.IsZero() {
+		w.metrics.lag.Set(time.Since(newest).Seconds())
+	}
+	return nil
+}
+
+// tick runs what the wall clock has made due between objects.
+func (w *watcher) tick() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flush(nil)
+}
+
+// flush evaluates, and commits in one transaction that obj (if any) is
+// done, the engine's changed state, and the alerts it raised or updated.
+func (w *watcher) flush(obj *source.Object) error {
+	alerts, err := w.live.Flush()
+	if err != nil {
+		return w.fail(err)
+	}
+	err = w.store.Batch(func(tx *state.Tx) error {
+		if obj != nil {
+			if err := tx.MarkDone(obj.Source, obj.Key, ""); err != nil {
+				return err
+			}
+		}
+		if err := w.live.Checkpoint(txState{tx}); err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			doc, err := json.Marshal(a.Doc)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Upsert(a.ID, doc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return w.fail(err)
+	}
+	for _, a := range alerts {
+		w.metrics.alerts.WithLabelValues(a.Rule.Name).Inc()
+	}
+	w.metrics.openBuckets.Set(float64(w.live.OpenBuckets()))
+	if n := w.live.TooLate(); n > w.tooLate {
+		w.metrics.tooLate.Add(float64(n - w.tooLate))
+		w.log.Warn("events arrived after their window's amend horizon and are in no alert", "events", n-w.tooLate, "amend_horizon", w.cfg.Live.AmendHorizon)
+		w.tooLate = n
+	}
+	return nil
+}
+
+// fail discards the in-memory engine, whose state may now be ahead of the
+// database, and rebuilds it from the last commit; the object is retried.
+func (w *watcher) fail(err error) error {
+	if rerr := w.restore(); rerr != nil {
+		return source.Fatal(fmt.Errorf("%v; and restoring the live state failed: %w", err, rerr))
+	}
+	return err
+}
+
+// txState writes the engine's checkpoint into a state transaction.
+type txState struct{ tx *state.Tx }
+
+func (s txState) PutBlob(key string, b []byte) error { return s.tx.PutBlob(engineNS, key, b) }
+func (s txState) DeleteBlob(key string) error        { return s.tx.DeleteBlob(engineNS, key) }
