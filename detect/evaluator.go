@@ -54,8 +54,8 @@ type evaluator struct {
 	// changed: hits changed since the drivers last took the alerts.
 	changed bool
 	// removed: windows dropped since the last checkpoint (live).
-	removed  []int64
-	tooLate  int64
+	removed []int64
+	tooLate int64
 	// amended counts rows that arrived for a window already evaluated.
 	amended  int64
 	warnings []string
@@ -105,9 +105,9 @@ func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 				e.nulls = &window{inMemory: true}
 			}
 			if e.nulls.evaluated {
-			e.amended++
-		}
-		e.nulls.rows = append(e.nulls.rows, buffered{row: held})
+				e.amended++
+			}
+			e.nulls.rows = append(e.nulls.rows, buffered{row: held})
 			e.nulls.evaluated = false
 			e.nulls.unsaved = true
 			e.changed = true

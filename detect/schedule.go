@@ -94,7 +94,6 @@ func usesNow(q *parser.Query) bool {
 	return nodeUsesNow(q)
 }
 
-
 func columnNames(cols []esql.Column) []string {
 	names := make([]string, len(cols))
 	for i, c := range cols {
