@@ -68,7 +68,7 @@ func (e *evaluator) episodes(names []string, now time.Time) []*alert.Alert {
 	iv := e.p.span
 	for _, t := range runs {
 		for _, row := range e.hits[t] {
-			id := alert.ID(c.Rule.RuleID, names, row, c.GroupBy)
+			id := alertID(c, names, row)
 			if ep, ok := open[id]; ok && (ep.last == t-iv || ep.last == t) {
 				ep.last, ep.row = t, row
 				continue
@@ -98,3 +98,9 @@ func (e *evaluator) episodes(names []string, now time.Time) []*alert.Alert {
 
 // esTime is how alert documents render a time (ES|QL's JSON dates).
 const esTime = "2006-01-02T15:04:05.000Z"
+
+// alertID is the id of a result row's alert (alert.ID): its group, or its
+// source event.
+func alertID(c *Compiled, names []string, row []any) string {
+	return alert.ID(c.Rule.RuleID, names, row, c.GroupBy)
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/trailql/trailql/esql"
@@ -124,7 +123,7 @@ func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 
 // add holds a row in window key, and evaluates what the new watermark allows.
 func (e *evaluator) add(key int64, b buffered) error {
-	if key < e.dropped {
+	if end := key + e.p.span; e.p.shape == bucketed && end <= e.dropped || e.p.shape == replayed && b.ms < e.dropped {
 		e.tooLate++
 		return nil
 	}
@@ -442,27 +441,65 @@ func (e *evaluator) retire(wm int64) error {
 	return nil
 }
 
-// drop forgets the windows that end before edge: their alerts are final.
+// drop forgets what an event older than edge could amend: such events
+// are too late (the amend horizon) and their alerts are final. A replayed
+// rule keeps the rows a run after edge reads (one lookback more), and the
+// results of an episode that goes on past edge, so that its first run, and
+// so its alert id, stay known.
 func (e *evaluator) drop(edge int64) {
-	i := sort.Search(len(e.keys), func(i int) bool { return e.keys[i]+e.p.span > edge })
-	for _, k := range e.keys[:i] {
+	rowEdge := edge
+	if e.p.shape == replayed {
+		rowEdge = edge - e.p.lookback - e.p.span
+	}
+	i := 0
+	for ; i < len(e.keys); i++ {
+		k := e.keys[i]
+		if k+e.p.span > rowEdge {
+			break
+		}
 		if _, dirty := e.pending[k]; dirty {
-			i = slices.Index(e.keys, k)
 			break
 		}
 		if e.win[k].spilled && e.store != nil {
 			e.store.del(e.spillKey(k))
 		}
 		delete(e.win, k)
-		delete(e.hits, k)
 		delete(e.mem, k)
+		if e.p.shape == bucketed {
+			delete(e.hits, k)
+		}
 		e.removed = append(e.removed, k)
 	}
 	e.keys = slices.Delete(e.keys, 0, i)
-	if len(e.keys) > 0 {
-		edge = min(edge, e.keys[0])
+	if e.p.shape == replayed {
+		e.dropRuns(edge)
 	}
 	e.dropped = max(e.dropped, edge)
+}
+
+// dropRuns forgets the results of runs before edge, oldest first, up to the
+// first whose alerts go on in the next run.
+func (e *evaluator) dropRuns(edge int64) {
+	runs := make([]int64, 0, len(e.hits))
+	for t := range e.hits {
+		if t < edge {
+			runs = append(runs, t)
+		}
+	}
+	slices.Sort(runs)
+	names := columnNames(e.c.Program.Columns())
+	for _, t := range runs {
+		next := map[string]bool{}
+		for _, row := range e.hits[t+e.p.span] {
+			next[alertID(e.c, names, row)] = true
+		}
+		for _, row := range e.hits[t] {
+			if next[alertID(e.c, names, row)] {
+				return
+			}
+		}
+		delete(e.hits, t)
+	}
 }
 
 func (e *evaluator) spillKey(k int64) string { return fmt.Sprintf("%s/%d", e.c.Rule.RuleID, k) }

@@ -201,7 +201,7 @@ func (l *Live) Flush() ([]LiveAlert, error) {
 		alerts, _ := ev.alerts(now, l.opts.MaxSignals)
 		sent := make(map[string]string, len(alerts))
 		for _, a := range alerts {
-			content := alertContent(a)
+			content := AlertContent(a)
 			sent[a.ID] = content
 			prev, seen := lr.sent[a.ID]
 			if seen && prev == content {
@@ -220,10 +220,10 @@ func (l *Live) Flush() ([]LiveAlert, error) {
 	return out, nil
 }
 
-// alertContent is what distinguishes two versions of an alert: its
+// AlertContent is what distinguishes two versions of an alert: its
 // document without the alert time and the run that last raised it (a
 // replayed rule's episode that goes on is not a change to report).
-func alertContent(a *alert.Alert) string {
+func AlertContent(a *alert.Alert) string {
 	var b []byte
 	for _, k := range a.Doc.Keys() {
 		if k == "@timestamp" || k == "kibana.alert.intended_timestamp" {
@@ -280,6 +280,18 @@ func (l *Live) Warnings() []string {
 		for _, w := range ws {
 			out = append(out, fmt.Sprintf("rule %q: %s", lr.c.Rule.Name, w))
 		}
+	}
+	return out
+}
+
+// Alerts returns every rule's current alerts, as Detector.Finish would
+// give them for the events read so far: the state the alerts reported by
+// Flush have reached. Call it after Flush.
+func (l *Live) Alerts() []*alert.Alert {
+	var out []*alert.Alert
+	for _, lr := range l.rules {
+		alerts, _ := lr.ev.alerts(l.opts.Now(), l.opts.MaxSignals)
+		out = append(out, alerts...)
 	}
 	return out
 }

@@ -24,6 +24,13 @@ type Options struct {
 	GeoIP *ecs.GeoIP
 	// Namespace is the data_stream.namespace events get ("default").
 	Namespace string
+	// Live runs rules through the live driver (detect.Live, as trailql
+	// watch does) instead of the hunt (detect.Detector): every record is
+	// an object of its own, flushed as it comes, then the clock moves a day
+	// on, as the daemon's ticker would. The case's expectations are checked
+	// on the alerts the live driver ends with, and every alert it reported
+	// must have reached that final state.
+	Live bool
 }
 
 // Result is the outcome of one case.
@@ -89,7 +96,7 @@ func (c *Case) Run(opts Options) Result {
 	}
 	now := c.now()
 	if c.Rule != "" {
-		c.runRule(&res, now, opts.Namespace, geo, fail)
+		c.runRule(&res, now, opts, geo, fail)
 	}
 	for _, q := range c.Queries {
 		c.runQuery(&res, q, now, opts.Namespace, geo, fail)
@@ -115,7 +122,7 @@ func (c *Case) now() time.Time {
 	return latest.UTC()
 }
 
-func (c *Case) runRule(res *Result, now time.Time, namespace string, geo *ecs.GeoIP, fail func(int, string, ...any)) {
+func (c *Case) runRule(res *Result, now time.Time, opts Options, geo *ecs.GeoIP, fail func(int, string, ...any)) {
 	r, err := c.resolveRule()
 	if err != nil {
 		fail(c.RuleLine, "%v", err)
@@ -126,18 +133,23 @@ func (c *Case) runRule(res *Result, now time.Time, namespace string, geo *ecs.Ge
 		fail(c.RuleLine, "rule does not compile: %v", err)
 		return
 	}
-	det := detect.New([]*detect.Compiled{compiled}, detect.Options{Namespace: namespace, Now: now, GeoIP: geo})
-	for _, rec := range c.Records {
-		if err := det.Process(rec.Raw); err != nil {
-			fail(rec.Line, "record rejected by the ECS mapping: %v", err)
+	var alerts []*alert.Alert
+	if opts.Live {
+		alerts = c.runLive(res, compiled, now, opts, geo, fail)
+	} else {
+		det := detect.New([]*detect.Compiled{compiled}, detect.Options{Namespace: opts.Namespace, Now: now, GeoIP: geo})
+		for _, rec := range c.Records {
+			if err := det.Process(rec.Raw); err != nil {
+				fail(rec.Line, "record rejected by the ECS mapping: %v", err)
+			}
 		}
-	}
-	alerts, err := det.Finish()
-	if err != nil {
-		fail(c.RuleLine, "rule failed: %v", err)
+		alerts, err = det.Finish()
+		if err != nil {
+			fail(c.RuleLine, "rule failed: %v", err)
+		}
+		res.Warnings = append(res.Warnings, det.Warnings()...)
 	}
 	res.Alerts = alerts
-	res.Warnings = append(res.Warnings, det.Warnings()...)
 	for _, e := range c.Expects {
 		switch e.Kind {
 		case ExpectCount:
@@ -167,6 +179,51 @@ func (c *Case) runRule(res *Result, now time.Time, namespace string, geo *ecs.Ge
 			}
 		}
 	}
+}
+
+// runLive runs the case's records through the live driver, one object a
+// record, and returns the alerts it ends with. It fails the case when an
+// alert's last reported version is not its final state.
+func (c *Case) runLive(res *Result, compiled *detect.Compiled, now time.Time, opts Options, geo *ecs.GeoIP, fail func(int, string, ...any)) []*alert.Alert {
+	clock := now
+	live, err := detect.NewLive([]*detect.Compiled{compiled}, detect.LiveOptions{Namespace: opts.Namespace, GeoIP: geo,
+		Now: func() time.Time { return clock }})
+	if err != nil {
+		fail(c.RuleLine, "%v", err)
+		return nil
+	}
+	reported := map[string]*alert.Alert{}
+	flush := func() {
+		out, err := live.Flush()
+		if err != nil {
+			fail(c.RuleLine, "rule failed: %v", err)
+		}
+		for _, a := range out {
+			reported[a.ID] = a.Alert
+		}
+	}
+	for _, rec := range c.Records {
+		if err := live.Process(rec.Raw); err != nil {
+			fail(rec.Line, "record rejected by the ECS mapping: %v", err)
+		}
+		flush()
+	}
+	clock = now.Add(24 * time.Hour)
+	flush()
+	clock = now // the alert time the hunt gives
+	alerts := live.Alerts()
+	for _, a := range alerts {
+		got, ok := reported[a.ID]
+		if !ok {
+			fail(c.RuleLine, "live: alert %s was never reported", a.ID)
+			continue
+		}
+		if detect.AlertContent(got) != detect.AlertContent(a) {
+			fail(c.RuleLine, "live: alert %s was last reported in another state than its final one", a.ID)
+		}
+	}
+	res.Warnings = append(res.Warnings, live.Warnings()...)
+	return alerts
 }
 
 func containsAny(list []string, sub string) bool {
