@@ -34,7 +34,10 @@ type evaluator struct {
 	lateness int64 // ms a window stays open after the newest row (0: until finish)
 	horizon  int64 // ms a window's rows are kept for amendment (0: forever)
 	store    spillStore
-	clock    func() time.Time // alert time; NOW() of a run is its own time
+	// checkpointed: the store is the live driver's saved state, written by
+	// its checkpoints (live_state.go), not by the evaluator.
+	checkpointed bool
+	clock        func() time.Time // alert time; NOW() of a run is its own time
 
 	win     map[int64]*window
 	keys    []int64            // sorted keys of win
@@ -428,12 +431,20 @@ func (e *evaluator) retire(wm int64) error {
 		if _, dirty := e.pending[k]; dirty || !w.evaluated || !cold(k) {
 			continue
 		}
-		rows, err := e.rowsOf(k)
-		if err != nil {
-			return err
-		}
-		if err := e.store.put(e.spillKey(k), rows); err != nil {
-			return fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
+		if e.checkpointed {
+			// The live driver's windows are written by its checkpoint:
+			// one saved since its last change leaves memory as it is.
+			if w.unsaved {
+				continue
+			}
+		} else {
+			rows, err := e.rowsOf(k)
+			if err != nil {
+				return err
+			}
+			if err := e.store.put(e.spillKey(k), rows); err != nil {
+				return fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
+			}
 		}
 		w.rows, w.inMemory, w.spilled = nil, false, true
 		delete(e.mem, k)
@@ -502,7 +513,7 @@ func (e *evaluator) dropRuns(edge int64) {
 	}
 }
 
-func (e *evaluator) spillKey(k int64) string { return fmt.Sprintf("%s/%d", e.c.Rule.RuleID, k) }
+func (e *evaluator) spillKey(k int64) string { return windowKey(e.c.Rule.RuleID, k) }
 
 // ceilTo rounds ms up to a multiple of span: the slot of a replayed rule's
 // row, whose first run is at its end.

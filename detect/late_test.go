@@ -88,7 +88,13 @@ func TestLateDeliveriesMatchReference(t *testing.T) {
 			t.Errorf("seed %d: %d rows amended (want some), %d dropped (want 0)", seed, d.Amended(), d.Late())
 		}
 
+		// Saved windows leave memory and are read back from the state.
 		state := mapState{}
+		newLive := func(t *testing.T) *Live {
+			l, err := NewLive([]*Compiled{mustCompile(t, rule.Seed())}, LiveOptions{Now: liveClock, State: state})
+			must(t, err)
+			return l
+		}
 		l := newLive(t)
 		latest := map[string]*alert.Alert{}
 		for i := 0; i < len(raws); i += 100 {
@@ -105,6 +111,10 @@ func TestLateDeliveriesMatchReference(t *testing.T) {
 			for _, a := range out {
 				latest[a.ID] = a.Alert
 			}
+		}
+		t.Logf("seed %d: %d rows held in memory by the live driver, %d reference alerts", seed, l.held(), len(want))
+		if l.held() > 2000 {
+			t.Errorf("seed %d: the live driver holds %d rows in memory; evaluated windows should be in the state", seed, l.held())
 		}
 		var live []*alert.Alert
 		for _, a := range latest {

@@ -55,6 +55,11 @@ type LiveOptions struct {
 	AmendHorizon time.Duration
 	// MaxSignals is as Options.MaxSignals.
 	MaxSignals int
+	// State, when set, is the committed checkpoint: windows that are
+	// evaluated, saved and no longer open leave memory and are read back
+	// from it when a late event amends them. Memory then holds the open
+	// windows only, not the amend horizon's.
+	State StateReader
 	// Now gives the wall clock (alert time, and the watermark when no
 	// event is newer); nil means time.Now.
 	Now func() time.Time
@@ -106,9 +111,14 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	clock := func() time.Time { return l.opts.Now() }
 	for _, c := range rules {
 		p := c.plan()
+		var store spillStore
+		if opts.State != nil {
+			store = stateSpill{opts.State}
+		}
 		lr := &liveRule{c: c, indices: fromIndices(c.Program.Query()), sent: map[string]string{},
 			// Windows are evaluated by Flush's watermark, not as rows come.
-			ev: newEvaluator(c, p, 0, opts.AmendHorizon, nil, clock)}
+			ev: newEvaluator(c, p, 0, opts.AmendHorizon, store, clock)}
+		lr.ev.checkpointed = true
 		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)))
 		for _, in := range p.inputs(c) {
 			lr.idx = append(lr.idx, fields.add(in))
@@ -294,4 +304,13 @@ func (l *Live) Alerts() []*alert.Alert {
 		out = append(out, alerts...)
 	}
 	return out
+}
+
+// held is the number of rows held in memory, over all rules.
+func (l *Live) held() int {
+	n := 0
+	for _, lr := range l.rules {
+		n += lr.ev.held()
+	}
+	return n
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/trailql/trailql/esql"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Live's state is saved as blobs: one "meta" blob (watermark inputs,
@@ -53,6 +53,29 @@ type StateWriter interface {
 	DeleteBlob(key string) error
 }
 
+// StateReader reads the committed checkpoint back: at Restore, and for the
+// rows of windows that left memory once saved (LiveOptions.State).
+type StateReader interface {
+	GetBlob(key string) ([]byte, bool, error)
+}
+
+// stateSpill reads evicted windows back from the saved state.
+type stateSpill struct{ r StateReader }
+
+func (s stateSpill) put(string, []buffered) error {
+	return fmt.Errorf("live windows are saved by Checkpoint")
+}
+
+func (s stateSpill) get(key string, types []esql.DataType) ([]buffered, error) {
+	b, ok, err := s.r.GetBlob(key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return decodeRows(b, types)
+}
+
+func (s stateSpill) del(string) {} // Checkpoint deletes what was dropped
+
 func windowKey(ruleID string, k int64) string { return "w/" + ruleID + "/" + strconv.FormatInt(k, 10) }
 
 // Checkpoint writes the state changed since the last checkpoint.
@@ -84,7 +107,11 @@ func (l *Live) Checkpoint(w StateWriter) error {
 			if !win.unsaved {
 				continue
 			}
-			b, err := encodeRows(win.rows)
+			rows, err := ev.rowsOf(k) // all of them, for a window evicted before
+			if err != nil {
+				return err
+			}
+			b, err := encodeRows(rows)
 			if err != nil {
 				return err
 			}
@@ -92,6 +119,9 @@ func (l *Live) Checkpoint(w StateWriter) error {
 				return err
 			}
 			win.unsaved = false
+			if !win.inMemory {
+				win.rows = nil // the blob holds them now
+			}
 		}
 		meta.Rules[lr.c.Rule.RuleID] = rm
 	}
@@ -102,12 +132,13 @@ func (l *Live) Checkpoint(w StateWriter) error {
 	return w.PutBlob("meta", b)
 }
 
-// Restore loads the blobs of a Checkpoint taken from a Live with the same
-// rules (a rule not in the state starts empty).
-func (l *Live) Restore(blobs map[string][]byte) error {
-	mb, ok := blobs["meta"]
-	if !ok {
-		return nil
+// Restore loads a Checkpoint taken from a Live with the same rules (a rule
+// not in the state starts empty). Windows already evaluated stay in the
+// state until an evaluation needs their rows.
+func (l *Live) Restore(r StateReader) error {
+	mb, ok, err := r.GetBlob("meta")
+	if err != nil || !ok {
+		return err
 	}
 	var meta liveMeta
 	dec := json.NewDecoder(bytes.NewReader(mb))
@@ -116,7 +147,7 @@ func (l *Live) Restore(blobs map[string][]byte) error {
 		return fmt.Errorf("live state: %w", err)
 	}
 	if meta.Version != liveStateVersion {
-		return fmt.Errorf("live state: version %d, want %d (remove the state file's engine state to start afresh)", meta.Version, liveStateVersion)
+		return fmt.Errorf("live state: version %d, want %d (remove the state file to start afresh)", meta.Version, liveStateVersion)
 	}
 	l.maxEvent, l.Duplicates = meta.MaxEvent, meta.Duplicates
 	if meta.Seen != nil {
@@ -145,26 +176,24 @@ func (l *Live) Restore(blobs map[string][]byte) error {
 			}
 			ev.nulls = &window{rows: rows, inMemory: true}
 		}
-		prefix := "w/" + lr.c.Rule.RuleID + "/"
-		for key, b := range blobs {
-			if !strings.HasPrefix(key, prefix) {
-				continue
-			}
-			k, err := strconv.ParseInt(key[len(prefix):], 10, 64)
-			if err != nil {
-				continue
-			}
-			tag, ok := rm.Windows[k]
-			if !ok {
-				continue // written by a transaction that also dropped it
-			}
-			rows, err := decodeRows(b, ev.p.rowTypes)
-			if err != nil {
-				return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
-			}
-			ev.win[k] = &window{rows: rows, inMemory: true, evaluated: tag.Evaluated}
-			ev.mem[k] = struct{}{}
+		for k, tag := range rm.Windows {
+			w := &window{evaluated: tag.Evaluated, spilled: true}
+			ev.win[k] = w
 			ev.keys = append(ev.keys, k)
+			if _, dirty := ev.pending[k]; !dirty && tag.Evaluated && ev.store != nil {
+				continue // read back when an evaluation needs it
+			}
+			b, ok, err := r.GetBlob(windowKey(lr.c.Rule.RuleID, k))
+			if err != nil {
+				return err
+			}
+			if ok {
+				if w.rows, err = decodeRows(b, ev.p.rowTypes); err != nil {
+					return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
+				}
+			}
+			w.inMemory = true
+			ev.mem[k] = struct{}{}
 		}
 		slices.Sort(ev.keys)
 	}

@@ -85,6 +85,10 @@ type mapState map[string][]byte
 
 func (m mapState) PutBlob(k string, b []byte) error { m[k] = append([]byte(nil), b...); return nil }
 func (m mapState) DeleteBlob(k string) error        { delete(m, k); return nil }
+func (m mapState) GetBlob(k string) ([]byte, bool, error) {
+	b, ok := m[k]
+	return b, ok, nil
+}
 
 // Live, fed records in any order in batches, ends with the same alerts as
 // the batch Detector on the same records; and so does a Live restored from

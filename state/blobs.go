@@ -76,3 +76,37 @@ func scanBlobs(rows *sql.Rows, err error, ns string) (map[string][]byte, error) 
 	}
 	return out, nil
 }
+
+// GetBlob returns the committed blob (ns, key), and whether there is one.
+func (s *Store) GetBlob(ns, key string) ([]byte, bool, error) {
+	var v []byte
+	err := s.r.QueryRow(`SELECT value FROM blobs WHERE ns = ? AND key = ?`, ns, key).Scan(&v)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("state: get blob %s/%s: %w", ns, key, err)
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	return v, true, nil
+}
+
+// GetBlobKeys returns the keys of every committed blob of namespace ns.
+func (s *Store) GetBlobKeys(ns string) ([]string, error) {
+	rows, err := s.r.Query(`SELECT key FROM blobs WHERE ns = ?`, ns)
+	if err != nil {
+		return nil, fmt.Errorf("state: get blob keys %s: %w", ns, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("state: get blob keys %s: %w", ns, err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}

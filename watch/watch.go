@@ -123,15 +123,13 @@ type watcher struct {
 
 // restore rebuilds the live engine from the last committed checkpoint.
 func (w *watcher) restore() error {
-	l, err := detect.NewLive(w.cfg.Rules, w.cfg.Live)
+	opts := w.cfg.Live
+	opts.State = stateReader{w.store}
+	l, err := detect.NewLive(w.cfg.Rules, opts)
 	if err != nil {
 		return err
 	}
-	blobs, err := w.store.GetBlobs(engineNS)
-	if err != nil {
-		return err
-	}
-	if err := l.Restore(blobs); err != nil {
+	if err := l.Restore(stateReader{w.store}); err != nil {
 		return err
 	}
 	w.live = l
@@ -241,6 +239,11 @@ func (w *watcher) fail(err error) error {
 	}
 	return err
 }
+
+// stateReader reads the engine's committed checkpoint.
+type stateReader struct{ s *state.Store }
+
+func (r stateReader) GetBlob(key string) ([]byte, bool, error) { return r.s.GetBlob(engineNS, key) }
 
 // txState writes the engine's checkpoint into a state transaction.
 type txState struct{ tx *state.Tx }
