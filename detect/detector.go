@@ -125,6 +125,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 		p := c.plan()
 		rr := &ruleRun{c: c, indices: fromIndices(c.Program.Query()),
 			ev: newEvaluator(c, p, opts.AllowedLateness, 0, store, clock)}
+		rr.ev.deferAmend = true
 		// A prefilter rejects records this rule's WHERE would drop
 		// (prefilter.go); all rules' are tested together (filters.go).
 		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)))

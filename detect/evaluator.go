@@ -37,7 +37,13 @@ type evaluator struct {
 	// checkpointed: the store is the live driver's saved state, written by
 	// its checkpoints (live_state.go), not by the evaluator.
 	checkpointed bool
-	clock        func() time.Time // alert time; NOW() of a run is its own time
+	// deferAmend: scheduled runs that late rows changed run again only at
+	// finish (the hunt prints alerts at the end), each once, however many
+	// late rows reach them, instead of at every advance.
+	deferAmend bool
+	// cache holds spilled slots read back during one advanceRuns.
+	cache map[int64][]buffered
+	clock func() time.Time // alert time; NOW() of a run is its own time
 
 	win     map[int64]*window
 	keys    []int64            // sorted keys of win
@@ -164,7 +170,7 @@ func (e *evaluator) advance(wm int64) error {
 	if e.p.shape == bucketed {
 		err = e.advanceBuckets(wm)
 	} else {
-		err = e.advanceRuns(min(wm, ceilTo(e.newest, e.p.span)))
+		err = e.advanceRuns(min(wm, ceilTo(e.newest, e.p.span)), false)
 	}
 	if err != nil {
 		return err
@@ -184,7 +190,7 @@ func (e *evaluator) finish() error {
 	if e.newest == minMs {
 		return nil
 	}
-	return e.advanceRuns(ceilTo(e.newest, e.p.span))
+	return e.advanceRuns(ceilTo(e.newest, e.p.span), true)
 }
 
 // provisional evaluates the open buckets that changed, before they are
@@ -243,14 +249,19 @@ func (e *evaluator) evalNulls() error {
 }
 
 // advanceRuns executes the scheduled runs at or before limit not yet
-// executed, then runs again those that rows arriving since have changed.
-func (e *evaluator) advanceRuns(limit int64) error {
+// executed, then runs again those that rows arriving since have changed
+// (only when finishing, if amendments are deferred).
+func (e *evaluator) advanceRuns(limit int64, finishing bool) error {
 	iv, lb := e.p.span, e.p.lookback
 	if len(e.keys) == 0 {
 		return nil
 	}
+	// Spilled slots read back during this call stay decoded while runs
+	// still need them (runs go forward in time).
+	e.cache = map[int64][]buffered{}
+	defer func() { e.cache = nil }()
 	// Runs again, first: those that late rows changed.
-	if len(e.pending) > 0 {
+	if len(e.pending) > 0 && (finishing || !e.deferAmend) {
 		again := map[int64]bool{}
 		for s := range e.pending {
 			// A row of slot s is in the runs from s to s + lookback.
@@ -320,6 +331,11 @@ func (e *evaluator) run(t int64) error {
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
+	for k := range e.cache {
+		if k < t+e.p.span-lb { // no later run reads it
+			delete(e.cache, k)
+		}
+	}
 	var out [][]any
 	if len(rows) > 0 {
 		var err error
@@ -401,12 +417,21 @@ func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
 	if w.inMemory {
 		return w.rows, nil
 	}
+	if rows, ok := e.cache[k]; ok {
+		return append(rows[:len(rows):len(rows)], w.rows...), nil
+	}
 	old, err := e.store.get(e.spillKey(k), e.p.rowTypes)
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: reading back window %s: %w", e.c.Rule.Name, time.UnixMilli(k).UTC().Format(time.RFC3339), err)
 	}
+	if e.cache != nil && len(e.cache) < maxCachedSlots {
+		e.cache[k] = old
+	}
 	return append(old, w.rows...), nil
 }
+
+// maxCachedSlots bounds the spilled slots kept decoded during one advance.
+const maxCachedSlots = 512
 
 // retire spills the windows no new evaluation needs (their rows stay
 // available for amendments) and drops those the amend horizon has passed.
@@ -428,7 +453,8 @@ func (e *evaluator) retire(wm int64) error {
 	}
 	for k := range e.mem {
 		w := e.win[k]
-		if _, dirty := e.pending[k]; dirty || !w.evaluated || !cold(k) {
+		_, dirty := e.pending[k]
+		if dirty && !e.deferAmend || !w.evaluated || !cold(k) {
 			continue
 		}
 		if e.checkpointed {
