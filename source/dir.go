@@ -123,9 +123,20 @@ func (d *dirSource) poll(ctx context.Context, fn func(context.Context, Object) e
 		return nil
 	}
 	d.seen = now
+	// CloudTrail delivery files go in the order of the delivery time in
+	// their names, across accounts and regions, as detect reads a tree, so
+	// that a backlog comes in the order the events happened; other files
+	// first, oldest first.
 	sort.Slice(ready, func(i, j int) bool {
 		a, b := ready[i], ready[j]
-		if !a.st.mtime.Equal(b.st.mtime) {
+		ta, oka := keyTime(a.path)
+		tb, okb := keyTime(b.path)
+		switch {
+		case oka != okb:
+			return okb
+		case oka && !ta.Equal(tb):
+			return ta.Before(tb)
+		case !oka && !a.st.mtime.Equal(b.st.mtime):
 			return a.st.mtime.Before(b.st.mtime)
 		}
 		return a.path < b.path

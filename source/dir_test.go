@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -178,5 +179,43 @@ func TestDirRun(t *testing.T) {
 	}
 	if err := stop(); err != context.Canceled {
 		t.Errorf("Run returned %v", err)
+	}
+}
+
+// Files found in one scan go in the delivery-time order of their names,
+// across accounts and regions, whatever their modification times; files
+// without such a name first.
+func TestDirDeliveryOrder(t *testing.T) {
+	root, _ := filepath.EvalSymlinks(t.TempDir())
+	old := time.Now().Add(-time.Hour)
+	var want []string
+	plain := filepath.Join(root, "export.ndjson")
+	write(t, plain, record("plain"), old.Add(30*time.Minute))
+	want = append(want, plain)
+	for _, stamp := range []string{"20240102T1000Z", "20240102T1005Z", "20240102T1010Z"} {
+		for _, acct := range []string{acctA, acctB} {
+			for _, region := range []string{"us-east-1", "eu-west-1"} {
+				k := filepath.Join(root, filepath.FromSlash(ctKey("AWSLogs/"+acct+"/", acct, region, stamp, region)))
+				// Modification times run backwards: the names decide.
+				write(t, k, record(k), old.Add(-time.Duration(len(want))*time.Minute))
+				want = append(want, k)
+			}
+		}
+	}
+	slices.SortStableFunc(want[1:], func(a, b string) int {
+		ta, _ := keyTime(a)
+		tb, _ := keyTime(b)
+		return cmp.Or(ta.Compare(tb), cmp.Compare(a, b))
+	})
+	cps := NewMemoryCheckpoints()
+	src, err := Open(root, Options{Checkpoints: cps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := src.(*dirSource)
+	c := newCollector(cps)
+	pollOnce(t, d, c) // the first scan sees the sizes; the second hands on
+	if got := pollOnce(t, d, c); !slices.Equal(got, want) {
+		t.Errorf("order:\n got %v\nwant %v", got, want)
 	}
 }

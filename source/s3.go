@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // s3Source polls a bucket that CloudTrail delivers to. It discovers the
@@ -96,15 +97,7 @@ func (s *s3Source) poll(ctx context.Context, fn func(context.Context, Object) er
 			s.leaves, s.discovered = leaves, time.Now()
 		}
 	}
-	for _, l := range s.leaves {
-		if err := s.readLeaf(ctx, l, fn); err != nil {
-			if isFatal(ctx, err) {
-				return err
-			}
-			s.opts.Logger.Warn("watch: S3 listing failed; will retry", "source", s.spec, "prefix", l.prefix, "err", err)
-		}
-	}
-	return nil
+	return s.readLeaves(ctx, fn)
 }
 
 // discover walks the layout below the prefix with delimiter listings.
@@ -187,10 +180,94 @@ func (s *s3Source) hasKeys(ctx context.Context, prefix string) (bool, error) {
 	return len(page.Contents) > 0, nil
 }
 
-// readLeaf lists one leaf from its start key and hands on the objects not yet
-// done, in key order. It stops at the first callback error so that the
-// checkpoint never passes an object that failed.
-func (s *s3Source) readLeaf(ctx context.Context, l leaf, fn func(context.Context, Object) error) error {
+// readLeaves lists every leaf from its start key and hands on the objects
+// not yet done in delivery-time order across all leaves (the time in the
+// key names, then the key): each leaf lists in key order, which is its time
+// order, and the listings are merged as they are paged. So a backlog (a
+// fresh state on a bucket with history, a restart after an outage) comes in
+// the order the events happened, across accounts and regions, as detect
+// reads a tree, instead of one region's whole backlog before the next.
+//
+// A leaf stops at its first callback error, so that its checkpoint never
+// passes an object that failed; the other leaves go on. A listing error
+// drops its leaf from this poll.
+func (s *s3Source) readLeaves(ctx context.Context, fn func(context.Context, Object) error) error {
+	var cursors []*leafCursor
+	for _, l := range s.leaves {
+		c, err := s.openLeaf(l)
+		if err != nil {
+			return err
+		}
+		cursors = append(cursors, c)
+	}
+	for {
+		var next *leafCursor
+		for _, c := range cursors {
+			if err := c.fill(ctx); err != nil {
+				if isFatal(ctx, err) {
+					return err
+				}
+				s.opts.Logger.Warn("watch: S3 listing failed; will retry", "source", s.spec, "prefix", c.leaf.prefix, "err", err)
+				c.stop()
+				continue
+			}
+			if c.head() != nil && (next == nil || c.before(next)) {
+				next = c
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		o := next.pop()
+		if err := s.hand(ctx, next, o, fn); err != nil {
+			if isFatal(ctx, err) {
+				return err
+			}
+			s.opts.Logger.Warn("watch: object failed; will retry", "key", "s3://"+s.bucket+"/"+aws.ToString(o.Key), "err", err)
+			next.stop()
+		}
+	}
+}
+
+// hand gives one listed object to fn unless it is done, then records it
+// done and advances the leaf's checkpoint.
+func (s *s3Source) hand(ctx context.Context, c *leafCursor, o types.Object, fn func(context.Context, Object) error) error {
+	key := aws.ToString(o.Key)
+	st := c.st
+	obj := s.object(key, aws.ToInt64(o.Size))
+	done, err := s.opts.Checkpoints.Done(s.spec, obj.Key)
+	if err != nil {
+		return Fatal(fmt.Errorf("checkpoints: %w", err))
+	}
+	if !done {
+		if err := fn(ctx, obj); err != nil {
+			return err
+		}
+	}
+	st.done[key] = true
+	if key > st.cp {
+		if err := s.opts.Checkpoints.SetCheckpoint(c.name, key); err != nil {
+			return Fatal(fmt.Errorf("checkpoints: %w", err))
+		}
+		st.cp = key
+	}
+	return nil
+}
+
+// leafCursor pages through one leaf's listing.
+type leafCursor struct {
+	leaf    leaf
+	name    string // s3://bucket/prefix: the checkpoint's name
+	st      *leafState
+	start   string
+	pages   *s3.ListObjectsV2Paginator
+	buf     []types.Object // listed, not yet handed on
+	headAt  time.Time      // delivery time of buf[0] (zero: none in its key)
+	stopped bool
+}
+
+// openLeaf prepares a leaf's listing from its checkpoint.
+func (s *s3Source) openLeaf(l leaf) (*leafCursor, error) {
 	name := "s3://" + s.bucket + "/" + l.prefix
 	st := s.state[name]
 	if st == nil {
@@ -200,7 +277,7 @@ func (s *s3Source) readLeaf(ctx context.Context, l leaf, fn func(context.Context
 	if !st.loaded {
 		cp, err := s.opts.Checkpoints.Checkpoint(name)
 		if err != nil {
-			return Fatal(fmt.Errorf("checkpoints: %w", err))
+			return nil, Fatal(fmt.Errorf("checkpoints: %w", err))
 		}
 		st.cp, st.loaded = cp, true
 	}
@@ -214,42 +291,61 @@ func (s *s3Source) readLeaf(ctx context.Context, l leaf, fn func(context.Context
 	if start != "" {
 		in.StartAfter = aws.String(start)
 	}
-	p := s3.NewListObjectsV2Paginator(s.client, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	return &leafCursor{leaf: l, name: name, st: st, start: start, pages: s3.NewListObjectsV2Paginator(s.client, in)}, nil
+}
+
+// fill lists the next page when the buffer is empty, keeping the objects
+// to hand on (not before the start, not folders, digests or done).
+func (c *leafCursor) fill(ctx context.Context) error {
+	for !c.stopped && len(c.buf) == 0 && c.pages.HasMorePages() {
+		page, err := c.pages.NextPage(ctx)
 		if err != nil {
 			return err
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
-			if key <= start || strings.HasSuffix(key, "/") || isDigestKey(key) || st.done[key] {
+			if key <= c.start || strings.HasSuffix(key, "/") || isDigestKey(key) || c.st.done[key] {
 				continue
 			}
-			obj := s.object(key, aws.ToInt64(o.Size))
-			done, err := s.opts.Checkpoints.Done(s.spec, obj.Key)
-			if err != nil {
-				return Fatal(fmt.Errorf("checkpoints: %w", err))
-			}
-			if !done {
-				if err := fn(ctx, obj); err != nil {
-					if isFatal(ctx, err) {
-						return err
-					}
-					s.opts.Logger.Warn("watch: object failed; will retry", "key", obj.Key, "err", err)
-					return nil
-				}
-			}
-			st.done[key] = true
-			if key > st.cp {
-				if err := s.opts.Checkpoints.SetCheckpoint(name, key); err != nil {
-					return Fatal(fmt.Errorf("checkpoints: %w", err))
-				}
-				st.cp = key
-			}
+			c.buf = append(c.buf, o)
 		}
+		c.setHead()
 	}
 	return nil
 }
+
+func (c *leafCursor) head() *types.Object {
+	if c.stopped || len(c.buf) == 0 {
+		return nil
+	}
+	return &c.buf[0]
+}
+
+func (c *leafCursor) pop() types.Object {
+	o := c.buf[0]
+	c.buf = c.buf[1:]
+	c.setHead()
+	return o
+}
+
+func (c *leafCursor) setHead() {
+	c.headAt = time.Time{}
+	if len(c.buf) > 0 {
+		c.headAt, _ = keyTime(aws.ToString(c.buf[0].Key))
+	}
+}
+
+// before orders leaf heads by delivery time, then key; a key without a time
+// comes first, as detect reads files without one first.
+func (c *leafCursor) before(d *leafCursor) bool {
+	if !c.headAt.Equal(d.headAt) {
+		return c.headAt.Before(d.headAt)
+	}
+	return aws.ToString(c.buf[0].Key) < aws.ToString(d.buf[0].Key)
+}
+
+// stop ends the leaf's listing for this poll.
+func (c *leafCursor) stop() { c.stopped = true }
 
 // startAfter is where a leaf's listing starts: Lookback before the
 // checkpoint (late deliveries sort before it), the checkpoint itself when

@@ -3,10 +3,13 @@ package source
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
+	"path"
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -118,7 +121,8 @@ func TestS3RunResume(t *testing.T) {
 	c := newCollector(cps)
 	stop := runSource(t, src, c.fn)
 	got := c.waitKeys(t, 3)
-	want := []string{"s3://trail/" + k1, "s3://trail/" + k2, "s3://trail/" + k3} // key order within each leaf; leaves in order
+	// Delivery-time order across leaves (the time in the names), then key.
+	want := []string{"s3://trail/" + k1, "s3://trail/" + k3, "s3://trail/" + k2}
 	if !slices.Equal(got, want) {
 		t.Errorf("first run: got %v, want %v", got, want)
 	}
@@ -156,7 +160,7 @@ func TestS3RunResume(t *testing.T) {
 	c2 := newCollector(cps)
 	runSource(t, src, c2.fn)
 	got = c2.waitKeys(t, 3)
-	want = []string{"s3://trail/" + late, "s3://trail/" + k4, "s3://trail/" + k5}
+	want = []string{"s3://trail/" + k5, "s3://trail/" + late, "s3://trail/" + k4}
 	if !slices.Equal(got, want) {
 		t.Errorf("after restart: got %v, want %v", got, want)
 	}
@@ -272,4 +276,67 @@ func TestS3KeyTimes(t *testing.T) {
 	if s := (leaf{prefix: "flat/"}).startKey(tm); s != "" {
 		t.Errorf("startKey outside the layout = %q", s)
 	}
+}
+
+// A backlog (every file there before the first poll) is read in
+// delivery-time order across accounts and regions (issue "One detection
+// engine...": watch s3:// on a backlog), and an object that fails stops its
+// own leaf only: after it, exactly the objects not done are read again.
+func TestS3BacklogInDeliveryOrder(t *testing.T) {
+	awsTestEnv(t)
+	f := newFakeS3(t, "trail")
+	var all []string
+	for _, root := range []struct{ prefix, acct string }{{rootA, acctA}, {rootOrg, acctB}} {
+		for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"} {
+			for m := 0; m < 40; m += 5 {
+				k := ctKey(root.prefix, root.acct, region, fmt.Sprintf("20240102T10%02dZ", m), region)
+				f.put(t, "trail", k, gz(t, record(k)))
+				all = append(all, "s3://trail/"+k)
+			}
+		}
+	}
+	failing := "s3://trail/" + ctKey(rootA, acctA, "eu-west-1", "20240102T1015Z", "eu-west-1")
+	cps := NewMemoryCheckpoints()
+	src, err := Open("s3://trail", Options{Checkpoints: cps, EndpointURL: f.url, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector(cps)
+	var failed atomic.Bool
+	c.fail = func(key string) error {
+		if key == failing && !failed.Swap(true) {
+			return fmt.Errorf("sink down")
+		}
+		return nil
+	}
+	runSource(t, src, c.fn)
+	got := c.waitKeys(t, len(all))
+	c.quiet(t, 150*time.Millisecond) // nothing twice
+	// The first poll gives every object but those of the failing leaf from
+	// the failure on, in time order; the next poll gives those.
+	first := got[:len(got)-5]
+	last := func(k string) string { _, name := path.Split(k); return name[len(acctA)+1:] }
+	for i := 1; i < len(first); i++ {
+		if ti, tj := deliveryOf(first[i-1]), deliveryOf(first[i]); ti > tj {
+			t.Fatalf("object %d (%s) delivered before object %d (%s)", i, last(first[i]), i-1, last(first[i-1]))
+		}
+	}
+	if got[len(got)-5] != failing {
+		t.Errorf("after the failure, the next poll starts with %s, want the failed %s", got[len(got)-5], failing)
+	}
+	seen := map[string]int{}
+	for _, k := range got {
+		seen[k]++
+	}
+	for _, k := range all {
+		if seen[k] != 1 {
+			t.Errorf("%s read %d times, want once", k, seen[k])
+		}
+	}
+}
+
+// deliveryOf is the YYYYMMDDTHHmmZ of a CloudTrail key.
+func deliveryOf(key string) string {
+	t, _ := keyTime(key)
+	return t.Format(time.RFC3339)
 }

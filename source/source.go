@@ -21,9 +21,12 @@ type Object struct {
 	Open func(ctx context.Context) (io.ReadCloser, error)
 }
 
-// A Source finds new objects and hands them to fn, in a sensible order (S3
-// key order within an account and region; files by modification time, then
-// name; SQS in message order).
+// A Source finds new objects and hands them to fn in delivery-time order:
+// CloudTrail delivery files by the time in their names, across accounts and
+// regions (S3: the listings of every account and region merged; a
+// directory: the files of one scan; SQS: the objects of one batch of
+// messages), so that a backlog comes in the order its events happened, as
+// detect reads a tree; other files by modification time, then name.
 //
 // fn returns nil only after the object is fully processed and its effects
 // committed; only then does the source advance its checkpoint or delete the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -180,6 +181,7 @@ func (s *sqsSource) batch(ctx context.Context, msgs []types.Message, fn func(con
 	}
 	hb := s.heartbeat(ctx, msgs)
 	defer hb.stop()
+	msgs = byDelivery(msgs)
 	for _, m := range msgs {
 		err := s.message(ctx, m, fn, hb)
 		hb.release(aws.ToString(m.ReceiptHandle))
@@ -208,6 +210,7 @@ func (s *sqsSource) message(ctx context.Context, m types.Message, fn func(contex
 		s.opts.Logger.Info("watch: SQS test message deleted", "queue", s.queueURL, "message_id", id)
 		return s.delete(ctx, m, hb)
 	}
+	sort.SliceStable(refs, func(i, j int) bool { return deliveryBefore(refs[i].Key, refs[j].Key) })
 	for _, r := range refs {
 		obj := s3Object(s.s3For(r.Region), s.spec, r.Bucket, r.Key, r.Size)
 		done, err := s.opts.Checkpoints.Done(s.spec, obj.Key)
@@ -291,4 +294,42 @@ func (hb *heartbeat) release(handle string) {
 func (hb *heartbeat) stop() {
 	hb.cancel()
 	hb.wg.Wait()
+}
+
+// byDelivery orders a batch of messages by the earliest delivery time of
+// the objects each names (the time in CloudTrail's key names), so that a
+// backlog in the queue is read in the order the events happened, as detect
+// reads a tree. Messages without such a key keep their place, first.
+func byDelivery(msgs []types.Message) []types.Message {
+	first := make([]string, len(msgs)) // per message: its earliest key
+	for i, m := range msgs {
+		if _, refs, err := parseMessage(aws.ToString(m.Body)); err == nil {
+			for _, r := range refs {
+				if first[i] == "" || deliveryBefore(r.Key, first[i]) {
+					first[i] = r.Key
+				}
+			}
+		}
+	}
+	idx := make([]int, len(msgs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return deliveryBefore(first[idx[a]], first[idx[b]]) })
+	out := make([]types.Message, len(msgs))
+	for i, j := range idx {
+		out[i] = msgs[j]
+	}
+	return out
+}
+
+// deliveryBefore orders object keys by the delivery time in their names;
+// keys without one come first.
+func deliveryBefore(a, b string) bool {
+	ta, oka := keyTime(a)
+	tb, okb := keyTime(b)
+	if oka != okb {
+		return okb
+	}
+	return oka && ta.Before(tb)
 }

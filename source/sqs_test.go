@@ -279,3 +279,29 @@ func TestOpenSpecs(t *testing.T) {
 		}
 	}
 }
+
+// The messages of one batch are processed in the delivery-time order of
+// the objects they name, and a message's objects too, so that a backlog in
+// the queue comes in the order the events happened.
+func TestSQSBatchDeliveryOrder(t *testing.T) {
+	awsTestEnv(t)
+	s3f, q := newFakeAWS(t, "trail")
+	k1 := ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")
+	k2 := ctKey(rootOrg, acctB, "eu-west-1", "20240102T1005Z", "b")
+	k3 := ctKey(rootA, acctA, "us-east-1", "20240102T1010Z", "c")
+	k4 := ctKey(rootOrg, acctB, "eu-west-1", "20240102T1015Z", "d")
+	for _, k := range []string{k1, k2, k3, k4} {
+		s3f.put(t, "trail", k, []byte(record(k)))
+	}
+	q.send(cloudTrailBody("trail", k4, k3))
+	q.send(cloudTrailBody("trail", k2))
+	q.send(cloudTrailBody("trail", k1))
+	cps := NewMemoryCheckpoints()
+	s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url})
+	c := newCollector(cps)
+	runSource(t, s, c.fn)
+	got := c.waitKeys(t, 4)
+	if want := []string{"s3://trail/" + k1, "s3://trail/" + k2, "s3://trail/" + k3, "s3://trail/" + k4}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
