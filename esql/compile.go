@@ -35,6 +35,10 @@ type Options struct {
 	// Elasticsearch's circuit breaker fails it with "Data too large").
 	// 0 means DefaultMaxGroups; negative means no bound.
 	MaxGroups int
+
+	// source, when set, is the schema FROM reads, in order (a split's
+	// suffix reads its prefix's rows: Program.Split).
+	source []Column
 }
 
 // DefaultMaxGroups is the default bound on the groups of one STATS: about
@@ -141,7 +145,8 @@ func compileQuery(q *parser.Query, opts Options) (*Program, error) {
 		now = time.Now()
 	}
 	c := &checker{q: q, opts: opts, now: DatetimeValue(now.UnixMilli()), seg: &segment{}, streaming: true}
-	p := &Program{q: q, maxGroups: opts.MaxGroups}
+	p := &Program{q: q, maxGroups: opts.MaxGroups, now: c.now, opts: opts}
+	p.opts.Now = now
 	if p.maxGroups == 0 {
 		p.maxGroups = DefaultMaxGroups
 	}
@@ -247,10 +252,16 @@ func (c *checker) slotOf(col *column) int {
 func (c *checker) compileFrom(f *parser.FromCommand) {
 	c.src = c.seg
 	names := make([]string, 0, len(c.opts.Catalog))
-	for name := range c.opts.Catalog {
-		names = append(names, name)
+	if c.opts.source != nil {
+		for _, col := range c.opts.source {
+			names = append(names, col.Name)
+		}
+	} else {
+		for name := range c.opts.Catalog {
+			names = append(names, name)
+		}
+		sort.Strings(names)
 	}
-	sort.Strings(names)
 	c.schema = make([]column, 0, len(names)+len(f.Metadata))
 	for _, name := range names {
 		c.schema = append(c.schema, column{name: name, typ: c.opts.Catalog[name], ref: &slotRef{lazy: true, input: name, seg: c.seg}})

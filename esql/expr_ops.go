@@ -14,6 +14,7 @@ func (c *checker) finish(n parser.Expr, t DataType, fn evalFn, canWarn bool, arg
 	x := &cexpr{typ: t, fn: fn, node: n, warns: canWarn || anyWarns(args...)}
 	if allKonst(args...) {
 		e := newEnv(c.sites)
+		e.now = c.now
 		v := fn(e, nil)
 		if len(e.warnings) == 0 {
 			return constExpr(n, v, t)

@@ -177,7 +177,9 @@ func init() {
 		})
 	})
 	register("now", 0, 0, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
-		return constExpr(n, c.now, Datetime)
+		// Not a constant: NOW() is bound per execution (ExecOptions.Now),
+		// so that a rule compiled once can run at each scheduled time.
+		return &cexpr{typ: Datetime, node: n, fn: func(e *env, _ []Value) Value { return e.now }}
 	})
 	register("date_diff", 3, 3, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
 		if !c.want(n, a, 0, "string", isStringT) || !c.want(n, a, 1, "date_nanos or datetime", isDateT) || !c.want(n, a, 2, "date_nanos or datetime", isDateT) {

@@ -2,6 +2,7 @@ package esql
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/trailql/trailql/esql/parser"
 )
@@ -20,6 +21,10 @@ type Program struct {
 	warnings    []string
 	aggregating bool
 	maxGroups   int // < 0: unbounded
+	// now is NOW() when an execution does not bind it (Options.Now).
+	now Value
+	// opts are the options the program was compiled with (for Split).
+	opts Options
 }
 
 // Query returns the parsed query.
@@ -52,10 +57,28 @@ type Execution struct {
 	emit     func(row []Value) error
 }
 
+// ExecOptions configure one execution of a Program.
+type ExecOptions struct {
+	// Now is the value of NOW() for this execution; zero means the
+	// compile-time Options.Now. A scheduled rule is compiled once and
+	// started at each run with the run's time.
+	Now time.Time
+}
+
 // Start begins an execution; emit receives each output row, aligned with
-// Columns(). The row slice is the caller's to keep.
+// Columns(). The row slice is the caller's to keep. It is StartWith with
+// no options.
 func (p *Program) Start(emit func(row []Value) error) *Execution {
+	return p.StartWith(emit, ExecOptions{})
+}
+
+// StartWith begins an execution with options.
+func (p *Program) StartWith(emit func(row []Value) error, opts ExecOptions) *Execution {
 	x := &Execution{p: p, env: newEnv(p.sites), emit: emit}
+	x.env.now = p.now
+	if !opts.Now.IsZero() {
+		x.env.now = DatetimeValue(opts.Now.UnixMilli())
+	}
 	var next operator = nil
 	for i := len(p.ops) - 1; i >= 0; i-- {
 		next = p.ops[i].build(x, next)

@@ -37,6 +37,8 @@ func arithmeticErr(msg string) *evalError {
 
 // env is the per-execution state expressions read: the warning counters.
 type env struct {
+	// now is the value of NOW() for this execution (ExecOptions.Now).
+	now      Value
 	sites    []site
 	failures []int
 	warnings []string

@@ -1,0 +1,176 @@
+package esql
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// Kind says how a command consumes its input, for callers that evaluate a
+// query incrementally (a streaming prefix per event, the rest per window).
+type Kind int
+
+const (
+	// RowLocal commands (WHERE, EVAL, KEEP, DROP, RENAME, DISSECT, GROK,
+	// MV_EXPAND) give output rows that each depend on one input row only:
+	// they can run on any subset of the input, in any order.
+	RowLocal Kind = iota
+	// Stateful commands (LIMIT) stream, but their output depends on the
+	// rows that came before.
+	Stateful
+	// Blocking commands (STATS, INLINE STATS, SORT, and any command not
+	// known to be otherwise) need all their input before they emit.
+	Blocking
+)
+
+// CommandKind classifies a processing command.
+func CommandKind(cmd parser.Command) Kind {
+	switch cmd.(type) {
+	case *parser.WhereCommand, *parser.EvalCommand, *parser.KeepCommand, *parser.DropCommand,
+		*parser.RenameCommand, *parser.DissectCommand, *parser.GrokCommand, *parser.MvExpandCommand:
+		return RowLocal
+	case *parser.LimitCommand:
+		return Stateful
+	}
+	return Blocking
+}
+
+// UsesNow reports whether the query calls NOW(), whose value each
+// execution binds (ExecOptions.Now).
+func (p *Program) UsesNow() bool { return NodeUsesNow(p.q) }
+
+// NodeUsesNow reports whether a node of a query calls NOW().
+func NodeUsesNow(n parser.Node) bool {
+	found := false
+	parser.Inspect(n, func(n parser.Node) bool {
+		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// SplitOptions tune Program.Split.
+type SplitOptions struct {
+	// Keep names prefix columns the caller needs besides the suffix's
+	// inputs (e.g. "@timestamp", to window the rows).
+	Keep []string
+	// Filter, when not nil, is a condition the prefix applies last: one the
+	// suffix checks again anyway (e.g. the NOW-free conjuncts of the
+	// suffix's first WHERE), so it only sheds rows early. It is a node of
+	// this query's syntax tree.
+	Filter parser.Expr
+}
+
+// Split is a query cut before one of its commands.
+type Split struct {
+	// Prefix is the source command and the commands before the cut (and
+	// Filter). Its output columns are the suffix's inputs and Keep, in the
+	// order the whole query has them.
+	Prefix *Program
+	// Suffix is the commands from the cut on, reading the prefix's rows.
+	Suffix *Program
+	// SuffixInputs[i] is the Prefix output column that holds Suffix input i.
+	SuffixInputs []int
+}
+
+// Split cuts the program before Commands[at] (an index into
+// Query().Commands). Both parts are compiled from the parsed query, not
+// from edited text, so the column names ES|QL derives from source text and
+// the line:column of warnings are those of the whole query; both keep the
+// program's options (the prefix without an implicit LIMIT). Split fails when
+// a column the suffix reads or Keep names does not reach the cut.
+func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
+	q := p.q
+	if at < 0 || at >= len(q.Commands) {
+		return nil, fmt.Errorf("esql: split at command %d of %d", at, len(q.Commands))
+	}
+	from, ok := q.Source.(*parser.FromCommand)
+	if !ok {
+		return nil, fmt.Errorf("esql: only a FROM query can be split")
+	}
+	base := p.opts
+	base.DefaultLimit, base.MaxLimit = 0, 0
+	cmds := slices.Clip(q.Commands[:at])
+	if opts.Filter != nil {
+		cmds = append(cmds, &parser.WhereCommand{Span: opts.Filter.Extent(), Cond: opts.Filter})
+	}
+	wide, err := compileQuery(&parser.Query{Input: q.Input, Source: from, Commands: cmds}, base)
+	if err != nil {
+		return nil, fmt.Errorf("esql: prefix: %w", err)
+	}
+	// The suffix reads the prefix's rows as its source, columns in order.
+	sopts := p.opts
+	sopts.Catalog = Catalog{}
+	for _, c := range wide.cols {
+		sopts.Catalog[c.Name] = c.Type
+	}
+	sopts.source = wide.cols
+	src := &parser.FromCommand{Span: from.Span, Indices: from.Indices}
+	suffix, err := compileQuery(&parser.Query{Input: q.Input, Source: src, Commands: q.Commands[at:]}, sopts)
+	if err != nil {
+		return nil, fmt.Errorf("esql: suffix: %w", err)
+	}
+	need := map[string]bool{}
+	for _, in := range suffix.inputs {
+		need[in] = true
+	}
+	for _, k := range opts.Keep {
+		if _, ok := sopts.Catalog[k]; !ok {
+			return nil, fmt.Errorf("esql: column %s does not reach the cut", k)
+		}
+		need[k] = true
+	}
+	prefix := wide.project(func(name string) bool { return need[name] })
+	s := &Split{Prefix: prefix, Suffix: suffix}
+	for _, in := range suffix.inputs {
+		i := slices.IndexFunc(prefix.cols, func(c Column) bool { return c.Name == in })
+		if i < 0 {
+			return nil, fmt.Errorf("esql: suffix input %s missing from the prefix", in)
+		}
+		s.SuffixInputs = append(s.SuffixInputs, i)
+	}
+	return s, nil
+}
+
+// project returns a copy of p whose output keeps only the columns keep
+// selects, in order.
+func (p *Program) project(keep func(name string) bool) *Program {
+	out := *p
+	last := p.ops[len(p.ops)-1].(*outputSpec)
+	spec := &outputSpec{}
+	out.cols = nil
+	for i, c := range p.cols {
+		if keep(c.Name) {
+			out.cols = append(out.cols, c)
+			spec.slots = append(spec.slots, last.slots[i])
+		}
+	}
+	out.ops = append(slices.Clip(p.ops[:len(p.ops)-1]), spec)
+	return &out
+}
+
+// FirstBlocking is the index in Query().Commands of the first command that
+// is not row-local or that calls NOW(), or -1: the end of the streaming
+// prefix that can run on each event as it is read.
+func (p *Program) FirstBlocking() int {
+	for i, cmd := range p.q.Commands {
+		if CommandKind(cmd) != RowLocal || NodeUsesNow(cmd) {
+			return i
+		}
+	}
+	return -1
+}
+
+// LastStats is the index in Query().Commands of the last top-level STATS
+// (not INLINE STATS), or -1.
+func (p *Program) LastStats() int {
+	for i := len(p.q.Commands) - 1; i >= 0; i-- {
+		if s, ok := p.q.Commands[i].(*parser.StatsCommand); ok && !s.Inline {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,199 @@
+package esql
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// splitCatalog is the schema of the split tests' documents.
+var splitCatalog = Catalog{"@timestamp": Datetime, "event.action": Keyword, "user.name": Keyword,
+	"source.ip": IP, "event.outcome": Keyword, "bytes": Long}
+
+// splitQueries exercise the cuts a rule evaluator makes: at the last STATS
+// of a query bucketed by DATE_TRUNC, before a WHERE calling NOW(), after
+// EVAL, KEEP, DROP and RENAME, with METADATA and unnamed expressions whose
+// column names come from the source text.
+var splitQueries = []string{
+	`FROM logs-* METADATA _id, _index
+| EVAL w = DATE_TRUNC(10 minutes, @timestamp)
+| WHERE event.action LIKE "Describe*" AND user.name != "root"
+| KEEP @timestamp, w, event.action, user.name, source.ip
+| STATS n = COUNT_DISTINCT(event.action), acts = VALUES(event.action), COUNT(*) BY w, user.name
+| WHERE n > 2
+| KEEP user.name, w, n, acts, ` + "`COUNT(*)`",
+	`FROM logs-* METADATA _id
+| WHERE @timestamp >= NOW() - 30 minutes AND event.outcome == "success"
+| EVAL hour = DATE_TRUNC(1 hour, @timestamp), big = bytes > 500
+| RENAME user.name AS who
+| STATS c = COUNT(*), ids = VALUES(_id), MAX(bytes) BY who, big
+| SORT c DESC, who
+| LIMIT 5`,
+	`FROM logs-*
+| DROP source.ip
+| EVAL a = CONCAT(user.name, ":", event.action), recent = @timestamp > NOW() - 10 minutes
+| WHERE recent
+| KEEP @timestamp, a, bytes`,
+}
+
+// Split's prefix and suffix, chained, give exactly the whole program's
+// columns and rows, at every cut Split accepts, with NOW() bound per
+// execution in both.
+func TestSplitMatchesWhole(t *testing.T) {
+	r := rand.New(rand.NewSource(7))
+	base := testNow.Add(-time.Hour)
+	var docs []doc
+	for i := 0; i < 400; i++ {
+		docs = append(docs, doc{
+			"@timestamp":    base.Add(time.Duration(r.Intn(3600_000)) * time.Millisecond).Format(time.RFC3339Nano),
+			"event.action":  []string{"DescribeA", "DescribeB", "DescribeC", "ListD", "GetE"}[r.Intn(5)],
+			"user.name":     []string{"alice", "bob", "root"}[r.Intn(3)],
+			"source.ip":     fmt.Sprintf("10.0.0.%d", r.Intn(4)),
+			"event.outcome": []string{"success", "failure"}[r.Intn(2)],
+			"bytes":         int64(r.Intn(1000)),
+			"_id":           fmt.Sprintf("id%d", i),
+			"_index":        "logs-a",
+		})
+	}
+	for qi, query := range splitQueries {
+		p, err := Compile(query, Options{Catalog: splitCatalog, Now: testNow})
+		if err != nil {
+			t.Fatalf("query %d: %v", qi, err)
+		}
+		now := testNow.Add(-20 * time.Minute) // not the compile-time NOW
+		want := execute(t, p, now, docs)
+		if len(want) == 0 {
+			t.Fatalf("query %d gives no rows: the comparison would prove nothing", qi)
+		}
+		cuts := 0
+		for at := range p.Query().Commands {
+			s, err := p.Split(at, SplitOptions{Keep: []string{}})
+			if err != nil {
+				t.Logf("query %d: no cut at %d: %v", qi, at, err)
+				continue
+			}
+			cuts++
+			if got := s.Suffix.Columns(); !slices.Equal(got, p.Columns()) {
+				t.Errorf("query %d cut %d: suffix columns %v, whole %v", qi, at, got, p.Columns())
+			}
+			var mid [][]Value
+			for _, row := range execute(t, s.Prefix, now, docs) {
+				in := make([]Value, len(s.SuffixInputs))
+				for i, j := range s.SuffixInputs {
+					in[i] = row[j]
+				}
+				mid = append(mid, in)
+			}
+			got := executeRows(t, s.Suffix, now, mid)
+			if render(got) != render(want) {
+				t.Errorf("query %d cut %d (%s): split gives\n%s\nwhole gives\n%s", qi, at, p.Query().Commands[at], render(got), render(want))
+			}
+		}
+		if cuts == 0 {
+			t.Errorf("query %d: no cut accepted", qi)
+		}
+	}
+}
+
+// A Split with Keep and Filter: the kept column reaches the prefix output,
+// and the filter only sheds rows the suffix drops anyway.
+func TestSplitKeepAndFilter(t *testing.T) {
+	p, err := Compile(splitQueries[1], Options{Catalog: splitCatalog, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Split(0, SplitOptions{Keep: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("missing Keep column: err %v", err)
+	}
+	if _, err := p.Split(len(p.Query().Commands), SplitOptions{}); err == nil {
+		t.Error("cut past the end accepted")
+	}
+	s, err := p.Split(p.FirstBlocking(), SplitOptions{Keep: []string{"@timestamp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(s.Prefix.Columns(), func(c Column) bool { return c.Name == "@timestamp" }) {
+		t.Errorf("prefix columns %v lack @timestamp", s.Prefix.Columns())
+	}
+	if p.FirstBlocking() != 0 || p.LastStats() != 3 || !p.UsesNow() {
+		t.Errorf("FirstBlocking %d, LastStats %d, UsesNow %v; want 0, 3, true", p.FirstBlocking(), p.LastStats(), p.UsesNow())
+	}
+}
+
+// NOW() is bound per execution: one program, two times, two answers, each
+// that of a program compiled with that time.
+func TestNowPerExecution(t *testing.T) {
+	cases := []struct{ query string }{
+		{`ROW t = TO_DATETIME("2024-05-01T11:30:00Z") | WHERE t >= NOW() - 1 hour | EVAL d = DATE_DIFF("minute", t, NOW())`},
+		{`ROW x = 1 | EVAL n = NOW(), y = DATE_TRUNC(1 day, NOW() + 3 days)`},
+	}
+	for _, c := range cases {
+		p, err := Compile(c.query, Options{Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, now := range []time.Time{testNow, testNow.Add(2 * time.Hour)} {
+			q, err := Compile(c.query, Options{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := render(execute(t, p, now, nil)), render(execute(t, q, time.Time{}, nil)); got != want {
+				t.Errorf("%s at %s: bound per execution %s, compiled with it %s", c.query, now, got, want)
+			}
+		}
+		if a, b := render(execute(t, p, testNow, nil)), render(execute(t, p, testNow.Add(2*time.Hour), nil)); a == b {
+			t.Errorf("%s: the same rows at two times: %s", c.query, a)
+		}
+	}
+}
+
+// execute runs p over docs with NOW() = now (zero: the compile-time one).
+func execute(t *testing.T, p *Program, now time.Time, docs []doc) [][]Value {
+	t.Helper()
+	var rows [][]Value
+	for _, d := range docs {
+		row := make([]Value, 0, len(p.Inputs()))
+		for _, name := range p.Inputs() {
+			v, err := FromGo(inputType(splitCatalog, name), d[name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	return executeRows(t, p, now, rows)
+}
+
+// executeRows runs p over input rows aligned with p.Inputs().
+func executeRows(t *testing.T, p *Program, now time.Time, rows [][]Value) [][]Value {
+	t.Helper()
+	var out [][]Value
+	x := p.StartWith(func(row []Value) error { out = append(out, CloneRow(row)); return nil }, ExecOptions{Now: now})
+	for _, row := range rows {
+		if err := x.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func render(rows [][]Value) string {
+	var b strings.Builder
+	for _, row := range rows {
+		for i, v := range row {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(v.String())
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
