@@ -365,13 +365,10 @@ func (e *evaluator) evaluate(t time.Time, rows []buffered) ([][]any, error) {
 		return out, nil
 	}
 	var out [][]any
-	exec, err := p.startSuffix(e.c, t, func(row []esql.Value) error {
+	exec := p.startSuffix(t, func(row []esql.Value) error {
 		out = append(out, jsonRow(row))
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	var in []esql.Value
 	if p.suffixIdx != nil {
 		in = make([]esql.Value, len(p.suffixIdx))

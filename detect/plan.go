@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/trailql/trailql/esql"
@@ -46,8 +48,6 @@ type plan struct {
 	// suffixIdx maps each suffix input to its column in a held row (nil:
 	// held rows are the suffix's inputs as they are).
 	suffixIdx []int
-	// usesNow: the suffix calls NOW(), bound to each run.
-	usesNow bool
 	// rowTypes are the ES|QL types of a held row's cells (to spill and
 	// restore rows).
 	rowTypes []esql.DataType
@@ -63,50 +63,163 @@ type plan struct {
 	// timeCol: the prefix column holding @timestamp (replayed, cut), or -1
 	// when the event's own time is used.
 	timeCol int
-	// nowSuffix recompiles the suffix with another NOW() (until esql
-	// binds NOW() per execution).
-	nowSuffix *cutPlan
 }
 
-// planRule decides a compiled rule's shape and cuts it.
+// planRule decides a compiled rule's shape and cuts it with esql's
+// planning (esql.Program.Split): no query text is edited.
 func planRule(c *Compiled) *plan {
-	q := c.Program.Query()
-	if !isReplayed(q) {
-		if sp, err := splitForBuckets(c); err == nil && rowLocalTail(q) {
-			p := &plan{shape: bucketed, prefix: sp.prefix, suffix: sp.suffix, bucketCol: sp.bucketCol,
-				truncated: sp.truncated, span: sp.span.Milliseconds(), timeCol: -1}
-			// Held rows are the suffix's inputs, picked out of the prefix
-			// rows as they are held.
-			p.hold = sp.suffixIdx
-			cols := sp.prefix.Columns()
-			for _, j := range sp.suffixIdx {
-				p.rowTypes = append(p.rowTypes, cols[j].Type)
-			}
+	if !isReplayed(c.Program.Query()) {
+		if p, err := planBuckets(c); err == nil {
 			return p
 		}
 	}
+	return planReplay(c)
+}
+
+// planBuckets cuts a rule bucketed by event time at its last STATS, or says
+// why it cannot be evaluated bucket by bucket: the commands before the
+// STATS must work row by row (the prefix runs on each event as it comes),
+// and those after it too (a SORT or LIMIT there would see one bucket's rows
+// instead of all).
+func planBuckets(c *Compiled) (*plan, error) {
+	prog := c.Program
+	q := prog.Query()
+	idx := prog.LastStats()
+	if idx < 0 {
+		return nil, fmt.Errorf("no STATS")
+	}
+	for i, cmd := range q.Commands {
+		if i != idx && esql.CommandKind(cmd) != esql.RowLocal {
+			return nil, fmt.Errorf("a command that is not row by row besides the last STATS")
+		}
+	}
+	bucket, truncated, span, err := bucketKey(q, q.Commands[idx].(*parser.StatsCommand), idx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := prog.Split(idx, esql.SplitOptions{Keep: []string{bucket}})
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{shape: bucketed, prefix: s.Prefix, suffix: s.Suffix, truncated: truncated, span: span.Milliseconds(), timeCol: -1}
+	cols := s.Prefix.Columns()
+	p.bucketCol = slices.IndexFunc(cols, func(col esql.Column) bool { return col.Name == bucket })
+	// Held rows are the suffix's inputs, picked out of the prefix rows as
+	// they are held.
+	p.hold = s.SuffixInputs
+	for _, j := range s.SuffixInputs {
+		p.rowTypes = append(p.rowTypes, cols[j].Type)
+	}
+	return p, nil
+}
+
+// bucketKey finds the STATS's bucket: a BY key that is DATE_TRUNC(span,
+// @timestamp), inline (the prefix column is @timestamp, floored by span)
+// or computed by an EVAL before (the column holds the bucket: truncated).
+func bucketKey(q *parser.Query, stats *parser.StatsCommand, idx int) (col string, truncated bool, span time.Duration, err error) {
+	evals := map[string]*parser.Call{}
+	for _, cmd := range q.Commands[:idx] {
+		if e, ok := cmd.(*parser.EvalCommand); ok {
+			for _, f := range e.Fields {
+				if isTimeTrunc(f.Expr) {
+					evals[f.Name] = unparen(f.Expr).(*parser.Call)
+				} else {
+					delete(evals, f.Name)
+				}
+			}
+		}
+	}
+	var call *parser.Call
+	for _, g := range stats.Groups {
+		if isTimeTrunc(g.Expr) {
+			col, call = "@timestamp", unparen(g.Expr).(*parser.Call)
+			break
+		}
+		if id, ok := unparen(g.Expr).(*parser.Ident); ok && evals[id.Name] != nil {
+			col, call, truncated = id.Name, evals[id.Name], true
+			break
+		}
+	}
+	if call == nil {
+		return "", false, 0, fmt.Errorf("no BY key is DATE_TRUNC(span, @timestamp)")
+	}
+	lit, ok := unparen(call.Args[0]).(*parser.Literal)
+	if !ok || lit.Kind != parser.TimeSpanLit {
+		return "", false, 0, fmt.Errorf("the DATE_TRUNC interval is not a literal time span")
+	}
+	span, ok = esql.SpanDuration(lit.Value.(parser.TimeSpan))
+	if !ok || span <= 0 {
+		return "", false, 0, fmt.Errorf("the DATE_TRUNC interval is a calendar period")
+	}
+	return col, truncated, span, nil
+}
+
+// planReplay cuts a replayed rule before its first command that is not row
+// by row or that reads NOW(): every event runs through the prefix once, as
+// it is read, and only the rows that survive it (with just the columns the
+// rest needs, and @timestamp) are held for the runs. Memory then follows
+// the events a rule selects, not the input. A rule whose whole query
+// streams holds its output rows as they are; a rule that cannot be cut
+// (it reassigns @timestamp before the cut) holds its inputs and runs its
+// whole query per run.
+func planReplay(c *Compiled) *plan {
 	iv, lb := schedule(c)
 	p := &plan{shape: replayed, span: iv, lookback: lb, timeCol: -1}
-	rp, err := splitForReplay(c)
-	switch {
-	case err != nil:
+	prog := c.Program
+	q := prog.Query()
+	k := prog.FirstBlocking()
+	if k < 0 {
+		p.prefix, p.rowTypes = prog, columnTypes(prog)
+		return p
+	}
+	// A WHERE that calls NOW() stays after the cut, but its conjuncts that
+	// do not can filter before it: a rule that limits its lookback in its
+	// first WHERE (@timestamp >= NOW() - 7 days) keeps only what its other
+	// conditions select.
+	var filter []parser.Expr
+	if w, ok := q.Commands[k].(*parser.WhereCommand); ok {
+		for _, e := range andTerms(w.Cond) {
+			if !esql.NodeUsesNow(e) {
+				filter = append(filter, e)
+			}
+		}
+	}
+	s, err := prog.Split(k, esql.SplitOptions{Keep: []string{"@timestamp"}, Filter: filter})
+	if err != nil || reassignsTimestamp(q.Commands[:k]) || k == 0 && len(filter) == 0 {
 		// The whole query per run, over the rule's inputs as read.
-		p.suffix = c.Program
-		p.usesNow = usesNow(q)
+		p.suffix = prog
 		cat := Catalog()
-		for _, in := range c.Program.Inputs() {
+		for _, in := range prog.Inputs() {
 			p.rowTypes = append(p.rowTypes, inputType(cat, in))
 		}
-	case rp.streaming:
-		p.prefix = c.Program
-		p.rowTypes = columnTypes(c.Program)
-	default:
-		p.prefix, p.suffix, p.suffixIdx = rp.cut.prefix, rp.cut.suffix, rp.suffixIdx
-		p.usesNow, p.timeCol = rp.usesNow, rp.timeCol
-		p.rowTypes = columnTypes(rp.cut.prefix)
-		p.nowSuffix = rp.cut
+		return p
 	}
+	p.prefix, p.suffix, p.suffixIdx = s.Prefix, s.Suffix, s.SuffixInputs
+	p.rowTypes = columnTypes(s.Prefix)
+	p.timeCol = slices.IndexFunc(s.Prefix.Columns(), func(col esql.Column) bool { return col.Name == "@timestamp" })
 	return p
+}
+
+// reassignsTimestamp reports whether commands change what @timestamp
+// holds, so that the prefix's @timestamp is not the event's time.
+func reassignsTimestamp(cmds []parser.Command) bool {
+	for _, cmd := range cmds {
+		switch x := cmd.(type) {
+		case *parser.EvalCommand:
+			for _, f := range x.Fields {
+				if f.Name == "@timestamp" {
+					return true
+				}
+			}
+		case *parser.RenameCommand:
+			for _, r := range x.Renames {
+				if r.New.Pattern == "@timestamp" || r.Old.Pattern == "@timestamp" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // inputs are the fields a record must provide for this rule.
@@ -131,20 +244,8 @@ func (p *plan) bucketOf(row []esql.Value) (int64, bool) {
 }
 
 // startSuffix starts an execution of the suffix with NOW() bound to t.
-func (p *plan) startSuffix(c *Compiled, t time.Time, emit func([]esql.Value) error) (*esql.Execution, error) {
-	prog := p.suffix
-	if p.usesNow {
-		var err error
-		if p.nowSuffix != nil {
-			prog, err = esql.Compile(p.nowSuffix.suffixText, esql.Options{Catalog: p.nowSuffix.catalog, Now: t, MaxGroups: c.maxGroups})
-		} else {
-			prog, err = esql.Compile(c.Rule.Query, esql.Options{Catalog: Catalog(), Now: t, MaxGroups: c.maxGroups})
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return prog.Start(emit), nil
+func (p *plan) startSuffix(t time.Time, emit func([]esql.Value) error) *esql.Execution {
+	return p.suffix.StartWith(emit, esql.ExecOptions{Now: t})
 }
 
 func columnTypes(p *esql.Program) []esql.DataType {
@@ -158,21 +259,3 @@ func columnTypes(p *esql.Program) []esql.DataType {
 // floorTo floors ms to a multiple of span (also for times before 1970).
 func floorTo(ms, span int64) int64 { return ms - ((ms%span)+span)%span }
 
-// rowLocalTail reports whether every command after the last STATS works on
-// one row at a time, so that evaluating the STATS bucket by bucket and
-// concatenating the outputs gives the rows of the whole query.
-func rowLocalTail(q *parser.Query) bool {
-	_, idx := lastStats(q)
-	if idx < 0 {
-		return false
-	}
-	for _, cmd := range q.Commands[idx+1:] {
-		switch cmd.(type) {
-		case *parser.WhereCommand, *parser.EvalCommand, *parser.KeepCommand, *parser.DropCommand,
-			*parser.RenameCommand, *parser.DissectCommand, *parser.GrokCommand, *parser.MvExpandCommand:
-		default:
-			return false
-		}
-	}
-	return true
-}

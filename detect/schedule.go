@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/trailql/trailql/esql"
@@ -91,7 +89,7 @@ func unparen(e parser.Expr) parser.Expr {
 // usesNow reports whether the query calls NOW(), whose value depends on
 // when the rule runs.
 func usesNow(q *parser.Query) bool {
-	return nodeUsesNow(q)
+	return esql.NodeUsesNow(q)
 }
 
 func columnNames(cols []esql.Column) []string {
@@ -127,88 +125,6 @@ func appendNew(list, more []string) []string {
 	return list
 }
 
-// replayPlan cuts a replayed rule before its first command that blocks
-// (STATS, SORT, LIMIT) or reads NOW(): every event runs through the prefix
-// once, as it is read, and only the rows that survive it (with just the
-// columns the rest needs) are buffered for the runs. Memory then follows
-// the events a rule selects, not the input.
-type replayPlan struct {
-	// streaming: the whole query streams (no STATS, SORT, LIMIT or NOW()),
-	// so each event's output rows are final and buffered as they are.
-	streaming bool
-	cut       *cutPlan
-	suffixIdx []int // suffix input -> prefix column
-	timeCol   int   // prefix column of @timestamp
-	usesNow   bool  // the suffix calls NOW(): compile it per run
-}
-
-// splitForReplay cuts a replayed rule, or says why it cannot.
-func splitForReplay(c *Compiled) (*replayPlan, error) {
-	q := c.Program.Query()
-	k := -1
-	for i, cmd := range q.Commands {
-		switch x := cmd.(type) {
-		case *parser.StatsCommand, *parser.SortCommand, *parser.LimitCommand:
-			k = i
-		case *parser.EvalCommand:
-			for _, f := range x.Fields {
-				if f.Name == "@timestamp" {
-					return nil, fmt.Errorf("@timestamp is reassigned")
-				}
-			}
-		case *parser.RenameCommand:
-			for _, r := range x.Renames {
-				if r.New.Pattern == "@timestamp" || r.Old.Pattern == "@timestamp" {
-					return nil, fmt.Errorf("@timestamp is renamed")
-				}
-			}
-		}
-		if k < 0 && nodeUsesNow(cmd) {
-			k = i
-		}
-		if k >= 0 {
-			break
-		}
-	}
-	if k < 0 {
-		return &replayPlan{streaming: true}, nil
-	}
-	// A WHERE that calls NOW() stays after the cut, but its conjuncts that
-	// do not can filter before it: a rule that limits its lookback in its
-	// first WHERE (@timestamp >= NOW() - 7 days) keeps only what its other
-	// conditions select.
-	filter := ""
-	if w, ok := q.Commands[k].(*parser.WhereCommand); ok {
-		var free []string
-		for _, e := range andTerms(w.Cond) {
-			if !nodeUsesNow(e) {
-				free = append(free, "("+e.String()+")")
-			}
-		}
-		filter = strings.Join(free, " AND ")
-	}
-	if k == 0 && filter == "" {
-		return nil, fmt.Errorf("nothing to cut before the first blocking command")
-	}
-	cut, err := cutQuery(c, q.Commands[k].Pos().Offset, "@timestamp", filter)
-	if err != nil {
-		return nil, err
-	}
-	p := &replayPlan{cut: cut}
-	if p.suffixIdx, err = columnIndex(cut.prefix, cut.suffix.Inputs()); err != nil {
-		return nil, err
-	}
-	tc, err := columnIndex(cut.prefix, []string{"@timestamp"})
-	if err != nil {
-		return nil, err
-	}
-	p.timeCol = tc[0]
-	for _, cmd := range q.Commands[k:] {
-		p.usesNow = p.usesNow || nodeUsesNow(cmd)
-	}
-	return p, nil
-}
-
 // andTerms returns the conjuncts of a condition: a AND (b AND c) gives a, b, c.
 func andTerms(e parser.Expr) []parser.Expr {
 	e = unparen(e)
@@ -216,18 +132,6 @@ func andTerms(e parser.Expr) []parser.Expr {
 		return append(andTerms(b.L), andTerms(b.R)...)
 	}
 	return []parser.Expr{e}
-}
-
-// nodeUsesNow reports whether a node calls NOW().
-func nodeUsesNow(n parser.Node) bool {
-	found := false
-	parser.Inspect(n, func(n parser.Node) bool {
-		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // schedule returns a rule's interval and lookback in milliseconds, with

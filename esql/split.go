@@ -57,11 +57,11 @@ type SplitOptions struct {
 	// Keep names prefix columns the caller needs besides the suffix's
 	// inputs (e.g. "@timestamp", to window the rows).
 	Keep []string
-	// Filter, when not nil, is a condition the prefix applies last: one the
-	// suffix checks again anyway (e.g. the NOW-free conjuncts of the
-	// suffix's first WHERE), so it only sheds rows early. It is a node of
-	// this query's syntax tree.
-	Filter parser.Expr
+	// Filter are conditions the prefix applies last, each as a WHERE:
+	// ones the suffix checks again anyway (e.g. the NOW-free conjuncts of
+	// the suffix's first WHERE), so they only shed rows early. They are
+	// nodes of this query's syntax tree.
+	Filter []parser.Expr
 }
 
 // Split is a query cut before one of its commands.
@@ -94,8 +94,8 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 	base := p.opts
 	base.DefaultLimit, base.MaxLimit = 0, 0
 	cmds := slices.Clip(q.Commands[:at])
-	if opts.Filter != nil {
-		cmds = append(cmds, &parser.WhereCommand{Span: opts.Filter.Extent(), Cond: opts.Filter})
+	for _, f := range opts.Filter {
+		cmds = append(cmds, &parser.WhereCommand{Span: f.Extent(), Cond: f})
 	}
 	wide, err := compileQuery(&parser.Query{Input: q.Input, Source: from, Commands: cmds}, base)
 	if err != nil {

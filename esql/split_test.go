@@ -2,6 +2,7 @@ package esql
 
 import (
 	"fmt"
+	"github.com/trailql/trailql/esql/parser"
 	"math/rand"
 	"slices"
 	"strings"
@@ -117,6 +118,19 @@ func TestSplitKeepAndFilter(t *testing.T) {
 	}
 	if !slices.ContainsFunc(s.Prefix.Columns(), func(c Column) bool { return c.Name == "@timestamp" }) {
 		t.Errorf("prefix columns %v lack @timestamp", s.Prefix.Columns())
+	}
+	// The NOW-free conjunct of the first WHERE, as a filter of the prefix.
+	cond := p.Query().Commands[0].(*parser.WhereCommand).Cond.(*parser.Binary)
+	s, err = p.Split(0, SplitOptions{Filter: []parser.Expr{cond.R}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := []doc{
+		{"@timestamp": testNow.Add(-time.Minute).Format(time.RFC3339), "event.outcome": "success", "user.name": "a", "bytes": int64(1)},
+		{"@timestamp": testNow.Add(-time.Minute).Format(time.RFC3339), "event.outcome": "failure", "user.name": "b", "bytes": int64(2)},
+	}
+	if pre := execute(t, s.Prefix, time.Time{}, docs); len(pre) != 1 {
+		t.Errorf("prefix with the filter kept %d rows, want 1", len(pre))
 	}
 	if p.FirstBlocking() != 0 || p.LastStats() != 3 || !p.UsesNow() {
 		t.Errorf("FirstBlocking %d, LastStats %d, UsesNow %v; want 0, 3, true", p.FirstBlocking(), p.LastStats(), p.UsesNow())
