@@ -258,4 +258,3 @@ func columnTypes(p *esql.Program) []esql.DataType {
 
 // floorTo floors ms to a multiple of span (also for times before 1970).
 func floorTo(ms, span int64) int64 { return ms - ((ms%span)+span)%span }
-
