@@ -9,24 +9,19 @@ import (
 // Late is the number of rows that reached a rule after the amend horizon
 // of their window had passed; they are in no alert. The hunt keeps every
 // window for amendment, so it is 0 there. Call it after Finish.
-func (d *Detector) Late() int64 {
-	var n int64
-	for _, rr := range d.rules {
-		rr.mu.Lock()
-		n += rr.ev.tooLate
-		rr.mu.Unlock()
-	}
-	return n
-}
+func (d *Detector) Late() int64 { return d.sum(func(e *evaluator) int64 { return e.tooLate }) }
 
 // Amended is the number of rows that reached a rule after the window that
 // holds them had been evaluated (events later than the allowed lateness):
 // their windows were evaluated again. Call it after Finish.
-func (d *Detector) Amended() int64 {
+func (d *Detector) Amended() int64 { return d.sum(func(e *evaluator) int64 { return e.amended }) }
+
+// sum adds a count over the rules' evaluators.
+func (d *Detector) sum(count func(*evaluator) int64) int64 {
 	var n int64
 	for _, rr := range d.rules {
 		rr.mu.Lock()
-		n += rr.ev.amended
+		n += count(rr.ev)
 		rr.mu.Unlock()
 	}
 	return n

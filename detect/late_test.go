@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailql/trailql/alert"
 	"github.com/trailql/trailql/rule"
 )
 
@@ -62,18 +61,6 @@ func TestLateDeliveriesMatchReference(t *testing.T) {
 		if len(want) < 5 {
 			t.Fatalf("seed %d: %d reference alerts, too few to test", seed, len(want))
 		}
-		keys := func(alerts []*alert.Alert) map[string][]string {
-			got := map[string][]string{}
-			for _, s := range summarise(t, alerts) {
-				arn := "<null>"
-				if s.ARN != nil {
-					arn = s.ARN.(string)
-				}
-				got[s.Window+"|"+arn] = s.Actions
-			}
-			return got
-		}
-
 		c := mustCompile(t, rule.Seed())
 		d := New([]*Compiled{c}, Options{AllowedLateness: DefaultHuntLateness})
 		for _, raw := range raws {
@@ -81,7 +68,7 @@ func TestLateDeliveriesMatchReference(t *testing.T) {
 		}
 		hunt, err := d.Finish()
 		must(t, err)
-		if got := keys(hunt); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got := referenceKeys(t, hunt); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("seed %d: hunt and reference disagree\n got %d: %v\nwant %d: %v", seed, len(got), got, len(want), want)
 		}
 		if d.Amended() == 0 || d.Late() != 0 {
@@ -95,30 +82,10 @@ func TestLateDeliveriesMatchReference(t *testing.T) {
 			must(t, err)
 			return l
 		}
-		l := newLive(t)
-		latest := map[string]*alert.Alert{}
-		for i := 0; i < len(raws); i += 100 {
-			if i == len(raws)/200*100 {
-				l = newLive(t) // kill -9: back to the last checkpoint
-				must(t, l.Restore(state))
-			}
-			for _, raw := range raws[i:min(i+100, len(raws))] {
-				_ = l.Process(raw)
-			}
-			out, err := l.Flush()
-			must(t, err)
-			must(t, l.Checkpoint(state))
-			for _, a := range out {
-				latest[a.ID] = a.Alert
-			}
-		}
+		live, l := replayLive(t, func() *Live { return newLive(t) }, state, raws, 100, len(raws)/200*100)
 		t.Logf("seed %d: %d rows held in memory by the live driver, %d reference alerts", seed, l.held(), len(want))
 		if l.held() > 2000 {
 			t.Errorf("seed %d: the live driver holds %d rows in memory; evaluated windows should be in the state", seed, l.held())
-		}
-		var live []*alert.Alert
-		for _, a := range latest {
-			live = append(live, a)
 		}
 		if fmt.Sprint(alertSet(live)) != fmt.Sprint(alertSet(hunt)) {
 			t.Errorf("seed %d: live and hunt differ\nlive: %v\nhunt: %v", seed, alertSet(live), alertSet(hunt))

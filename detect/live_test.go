@@ -108,28 +108,11 @@ func TestLiveMatchesBatch(t *testing.T) {
 		r := rand.New(rand.NewSource(seed))
 		r.Shuffle(len(raws), func(i, j int) { raws[i], raws[j] = raws[j], raws[i] })
 		for _, restore := range []bool{false, true} {
-			l := newLive(t)
-			state := mapState{}
-			latest := map[string]*alert.Alert{}
-			for i := 0; i < len(raws); i += 250 {
-				if restore && i == 1500 {
-					l = newLive(t)
-					must(t, l.Restore(state))
-				}
-				for _, raw := range raws[i:min(i+250, len(raws))] {
-					_ = l.Process(raw)
-				}
-				out, err := l.Flush()
-				must(t, err)
-				must(t, l.Checkpoint(state))
-				for _, a := range out {
-					latest[a.ID] = a.Alert
-				}
+			restoreAt := -1
+			if restore {
+				restoreAt = 1500
 			}
-			var got []*alert.Alert
-			for _, a := range latest {
-				got = append(got, a)
-			}
+			got, _ := replayLive(t, func() *Live { return newLive(t) }, mapState{}, raws, 250, restoreAt)
 			if g := alertSet(got); fmt.Sprint(g) != fmt.Sprint(want) {
 				t.Errorf("seed %d restore=%v: live and batch differ\nlive:  %v\nbatch: %v", seed, restore, g, want)
 			}
@@ -201,4 +184,35 @@ func TestLiveScheduledRule(t *testing.T) {
 	if len(got) != 1 || got[0].ID != id || !got[0].Update || fmt.Sprint(get(got[0].Doc, "c")) != "4" {
 		t.Errorf("late event: %v, want an update of %s with c=4", got, id)
 	}
+}
+
+// replayLive feeds raws to a Live in batches, each flushed and checkpointed
+// into state as the daemon does per object; at record restoreAt (if not
+// negative) it is replaced by a fresh one restored from the state, as after
+// a kill -9. It returns the last reported version of each alert, and the
+// Live it ended with.
+func replayLive(t *testing.T, newL func() *Live, state mapState, raws [][]byte, batch, restoreAt int) ([]*alert.Alert, *Live) {
+	t.Helper()
+	l := newL()
+	latest := map[string]*alert.Alert{}
+	for i := 0; i < len(raws); i += batch {
+		if i == restoreAt {
+			l = newL()
+			must(t, l.Restore(state))
+		}
+		for _, raw := range raws[i:min(i+batch, len(raws))] {
+			_ = l.Process(raw)
+		}
+		out, err := l.Flush()
+		must(t, err)
+		must(t, l.Checkpoint(state))
+		for _, a := range out {
+			latest[a.ID] = a.Alert
+		}
+	}
+	var got []*alert.Alert
+	for _, a := range latest {
+		got = append(got, a)
+	}
+	return got, l
 }

@@ -3,6 +3,7 @@ package detect
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/trailql/trailql/alert"
 	"math/rand"
 	"sort"
 	"strings"
@@ -164,17 +165,7 @@ func TestSeedRuleMatchesReference(t *testing.T) {
 		}
 		alerts, err := d.Finish()
 		must(t, err)
-		got := map[string][]string{}
-		for _, s := range summarise(t, alerts) {
-			arn := "<null>"
-			if s.ARN != nil {
-				arn = s.ARN.(string)
-			}
-			got[s.Window+"|"+arn] = s.Actions
-			if fmt.Sprint(s.Count) != fmt.Sprint(len(s.Actions)) {
-				t.Errorf("seed %d %s: count %v but %d actions", seed, s.Window, s.Count, len(s.Actions))
-			}
-		}
+		got := referenceKeys(t, alerts)
 		total += len(want)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("seed %d: engine and reference disagree\n got %d: %v\nwant %d: %v", seed, len(got), got, len(want), want)
@@ -183,4 +174,22 @@ func TestSeedRuleMatchesReference(t *testing.T) {
 	if total < 15 {
 		t.Errorf("corpora too sparse to test anything: %d reference alerts in all", total)
 	}
+}
+
+// referenceKeys renders seed-rule alerts as referenceSeed does: "window|arn"
+// -> sorted distinct actions, checking each count against its actions.
+func referenceKeys(t *testing.T, alerts []*alert.Alert) map[string][]string {
+	t.Helper()
+	got := map[string][]string{}
+	for _, s := range summarise(t, alerts) {
+		arn := "<null>"
+		if s.ARN != nil {
+			arn = s.ARN.(string)
+		}
+		got[s.Window+"|"+arn] = s.Actions
+		if fmt.Sprint(s.Count) != fmt.Sprint(len(s.Actions)) {
+			t.Errorf("%s: count %v but %d actions", s.Window, s.Count, len(s.Actions))
+		}
+	}
+	return got
 }

@@ -188,10 +188,10 @@ func TestDetectLateDeliveriesMatchOneFile(t *testing.T) {
 	}
 }
 
-// sinkFinal reads a file sink: the last version of each alert, and how many
-// times each alert version was written.
-func sinkFinal(path string) (final alertSet, versions map[string]int) {
-	final, versions = alertSet{}, map[string]int{}
+// readSink reads a file sink: the last version of each alert, summarised
+// by of, and how many times each alert version was written.
+func readSink[T any](path string, of func(map[string]any) T) (final map[string]T, versions map[string]int) {
+	final, versions = map[string]T{}, map[string]int{}
 	f, err := os.Open(path)
 	if err != nil {
 		return
@@ -205,7 +205,7 @@ func sinkFinal(path string) (final alertSet, versions map[string]int) {
 			continue
 		}
 		id, _ := doc["kibana.alert.uuid"].(string)
-		final[id] = lateAlertOf(doc)
+		final[id] = of(doc)
 		v, _ := state.Version(sc.Bytes())
 		versions[id+" "+v]++
 	}
@@ -299,8 +299,8 @@ func (d *daemon) waitProcessed(db, source string, n int, timeout time.Duration) 
 // and no alert version was written twice.
 func compareSink(t *testing.T, d *daemon, out string, want alertSet, what string) {
 	t.Helper()
-	final, versions := sinkFinal(out)
-	if diff := diffAlerts(want, final); diff != "" {
+	final, versions := readSink(out, lateAlertOf)
+	if diff := diffAlerts(want, alertSet(final)); diff != "" {
 		t.Errorf("%s: final alerts in the sink differ from detect on one NDJSON file: %s\nwatch log (end):\n%s", what, diff, d.logTail())
 	}
 	for k, n := range versions {

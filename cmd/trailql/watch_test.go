@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailql/trailql/state"
 )
 
 // summaryOf reduces an alert document to what identifies its content: the
@@ -96,27 +93,7 @@ func TestWatchKillRestartMatchesDetect(t *testing.T) {
 	}
 
 	// Wait until every expected alert is in the file in its final form.
-	read := func() (final map[string]string, versions map[string]int) {
-		final, versions = map[string]string{}, map[string]int{}
-		f, err := os.Open(out)
-		if err != nil {
-			return
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<26)
-		for sc.Scan() {
-			var doc map[string]any
-			if json.Unmarshal(sc.Bytes(), &doc) != nil {
-				continue
-			}
-			id, _ := doc["kibana.alert.uuid"].(string)
-			final[id] = summaryOf(doc)
-			v, _ := state.Version(sc.Bytes())
-			versions[id+" "+v]++
-		}
-		return
-	}
+	read := func() (map[string]string, map[string]int) { return readSink(out, summaryOf) }
 	deadline := time.Now().Add(30 * time.Second)
 	var final map[string]string
 	var versions map[string]int
