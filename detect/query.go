@@ -50,9 +50,6 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 	for _, f := range prog.Inputs() {
 		fields.add(f)
 	}
-	if fields.names == nil {
-		fields.names = []string{} // non-nil: the mapper skips every field
-	}
 	q := &Query{prog: prog, indices: fromIndices(prog.Query()), pass: make([]bool, 1)}
 	q.reader = newRecordReader(fields, []*prefilter{newPrefilter(prog.Query(), prefilterOpts(opts.GeoIP != nil))}, opts)
 	q.row = make([]esql.Value, len(fields.names))

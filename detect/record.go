@@ -45,6 +45,9 @@ type recordReader struct {
 // newRecordReader builds the reader once every program's inputs were added
 // to fields; filters are the programs' prefilters, in program order.
 func newRecordReader(fields fieldSet, filters []*prefilter, opts Options) *recordReader {
+	if fields.names == nil {
+		fields.names = []string{} // non-nil: the mapper maps no field it need not
+	}
 	return &recordReader{
 		mapper:  ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: fields.names, GeoIP: opts.GeoIP}),
 		fields:  fields,
