@@ -1,7 +1,3 @@
-// Package detect runs compiled ES|QL rules over CloudTrail records and turns
-// their result rows into alerts. It is the glue between the record reader
-// (cloudtrail), the ECS mapping (ecs), the query engine (esql) and the alert
-// documents (alert); none of those packages knows about the others.
 package detect
 
 import (

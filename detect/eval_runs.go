@@ -1,0 +1,117 @@
+package detect
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// The evaluation of a replayed rule's windows: its schedule slots hold the
+// rows, and the run at the end of each slot is executed once the watermark
+// passes it, over the rows of its lookback; runs that late rows reach are
+// executed again.
+
+// advanceRuns executes the scheduled runs at or before limit not yet
+// executed, then runs again those that rows arriving since have changed
+// (only when finishing, if amendments are deferred).
+func (e *evaluator) advanceRuns(limit int64, finishing bool) error {
+	iv, lb := e.p.span, e.p.lookback
+	if len(e.keys) == 0 {
+		return nil
+	}
+	// Spilled slots read back during this call stay decoded while runs
+	// still need them (runs go forward in time).
+	e.cache = map[int64][]buffered{}
+	defer func() { e.cache = nil }()
+	// Runs again, first: those that late rows changed.
+	if len(e.pending) > 0 && (finishing || !e.deferAmend) {
+		again := map[int64]bool{}
+		for s := range e.pending {
+			// A row of slot s is in the runs from s to s + lookback.
+			for t := s; t <= s+lb && t <= e.ran; t += iv {
+				again[t] = true
+			}
+		}
+		ts := make([]int64, 0, len(again))
+		for t := range again {
+			ts = append(ts, t)
+		}
+		slices.Sort(ts)
+		for _, t := range ts {
+			if err := e.run(t); err != nil {
+				return err
+			}
+		}
+		clear(e.pending)
+	}
+	// Then the new runs, from the first that sees the earliest row.
+	t := e.keys[0]
+	if e.ran != minMs {
+		t = e.ran + iv
+	}
+	for t <= limit {
+		// Skip runs that see no row: jump to the next slot.
+		i, _ := slices.BinarySearch(e.keys, t-lb)
+		if i == len(e.keys) {
+			e.ran = limit - ((limit-t)%iv+iv)%iv
+			break
+		}
+		if e.keys[i] > t {
+			next := ceilTo(e.keys[i], iv)
+			if next > limit {
+				e.ran = t + (limit-t)/iv*iv
+				break
+			}
+			t = next
+		}
+		if err := e.run(t); err != nil {
+			return err
+		}
+		e.ran = t
+		t += iv
+	}
+	return nil
+}
+
+// run executes the run at t over the rows in [t-lookback, t], with
+// NOW() = t.
+func (e *evaluator) run(t int64) error {
+	lb := e.p.lookback
+	lo, _ := slices.BinarySearch(e.keys, t-lb)
+	var rows []buffered
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		held, err := e.rowsOf(k)
+		if err != nil {
+			return err
+		}
+		for _, b := range held {
+			if b.ms >= t-lb && b.ms <= t {
+				rows = append(rows, b)
+			}
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
+	for k := range e.cache {
+		if k < t+e.p.span-lb { // no later run reads it
+			delete(e.cache, k)
+		}
+	}
+	var out [][]any
+	if len(rows) > 0 {
+		var err error
+		if out, err = e.evaluate(time.UnixMilli(t).UTC(), rows); err != nil {
+			return err
+		}
+	}
+	e.setHits(t, out)
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		e.win[k].evaluated = true
+	}
+	return nil
+}
