@@ -15,9 +15,9 @@ import (
 //
 // Records are processed one at a time (Process); Flush then moves every
 // rule's watermark and returns the alerts that are new or changed. The
-// watermark is the newest event time read, or the wall clock when it is
-// ahead, minus the allowed lateness: a scheduled run at T is executed once
-// it has passed T, as Kibana runs it on time. A bucketed rule (the seed
+// watermark is the newest event time read (FlushIdle: or the wall clock,
+// when it is ahead) minus the allowed lateness: a scheduled run at T is
+// executed once it has passed T. A bucketed rule (the seed
 // rule) is also evaluated before its buckets are final, so an alert goes
 // out as soon as its group qualifies. An event that arrives for a window
 // already evaluated amends it, and the alert is updated (same id); windows
@@ -173,13 +173,20 @@ func (l *Live) Process(raw []byte) error {
 	return nil
 }
 
-// watermark is the time before which windows are evaluated as final.
-func (l *Live) watermark() int64 {
-	return max(l.maxEvent, l.opts.Now().UnixMilli()) - l.opts.AllowedLateness.Milliseconds()
+// watermark is the time before which windows are evaluated as final: the
+// newest event time, or the wall clock when idle is set and it is ahead,
+// minus the allowed lateness.
+func (l *Live) watermark(idle bool) int64 {
+	t := l.maxEvent
+	if idle {
+		t = max(t, l.opts.Now().UnixMilli())
+	}
+	return t - l.opts.AllowedLateness.Milliseconds()
 }
 
-// Watermark is the event time before which windows are final.
-func (l *Live) Watermark() time.Time { return time.UnixMilli(l.watermark()).UTC() }
+// Watermark is the event time before which windows are final, as the
+// events read make it.
+func (l *Live) Watermark() time.Time { return time.UnixMilli(l.watermark(false)).UTC() }
 
 // Newest is the newest event time read (zero before the first event).
 func (l *Live) Newest() time.Time {
@@ -189,11 +196,20 @@ func (l *Live) Newest() time.Time {
 	return time.UnixMilli(l.maxEvent).UTC()
 }
 
-// Flush evaluates what the watermark allows and what changed since the
-// last Flush, and returns the alerts that are new or changed, by rule and
-// in time order.
-func (l *Live) Flush() ([]LiveAlert, error) {
-	wm := l.watermark()
+// Flush evaluates what the watermark of the events read allows and what
+// changed since the last Flush, and returns the alerts that are new or
+// changed, by rule and in time order. While objects come (a backlog, a busy
+// trail) the events' own time moves the windows on, so a scheduled run
+// waits for the events of its lookback instead of running on part of them.
+func (l *Live) Flush() ([]LiveAlert, error) { return l.flush(false) }
+
+// FlushIdle is Flush for a driver whose sources had nothing new for a
+// while: the wall clock moves the watermark too, so that a scheduled run
+// is executed on time, as Kibana runs it, even when no newer event comes.
+func (l *Live) FlushIdle() ([]LiveAlert, error) { return l.flush(true) }
+
+func (l *Live) flush(idle bool) ([]LiveAlert, error) {
+	wm := l.watermark(idle)
 	now := l.opts.Now()
 	var out []LiveAlert
 	for _, lr := range l.rules {

@@ -145,7 +145,7 @@ func alertSet(alerts []*alert.Alert) []string {
 
 // Rules not bucketed by event time run on their schedule, by event time:
 // a run at T executes once the watermark (the newest event, or the wall
-// clock when ahead, minus the allowed lateness) has passed T, over the
+// clock when the sources are idle, minus the allowed lateness) has passed T, over the
 // events of its lookback, with NOW() = T; a late event runs it again and
 // updates its alert.
 func TestLiveScheduledRule(t *testing.T) {
@@ -170,13 +170,13 @@ func TestLiveScheduledRule(t *testing.T) {
 	l = newL()
 	must(t, l.Restore(state)) // a restart before the run loses nothing
 	clock = time.Date(2026, 11, 2, 8, 6, 10, 0, time.UTC)
-	got := feed(t, l)
+	got := feedIdle(t, l)
 	if len(got) != 1 || fmt.Sprint(get(got[0].Doc, "c")) != "3" {
 		t.Fatalf("run at 08:05: %v, want one alert with c=3", got)
 	}
 	id := got[0].ID
 	clock = time.Date(2026, 11, 2, 8, 11, 10, 0, time.UTC)
-	if got := feed(t, l); len(got) != 0 {
+	if got := feedIdle(t, l); len(got) != 0 {
 		t.Errorf("run at 08:10 (no event in its lookback): %v", got)
 	}
 	// A late event in the 08:05 run's lookback: the run again, an update.
@@ -215,4 +215,12 @@ func replayLive(t *testing.T, newL func() *Live, state mapState, raws [][]byte, 
 		got = append(got, a)
 	}
 	return got, l
+}
+
+// feedIdle flushes as the daemon does when its sources had nothing new.
+func feedIdle(t *testing.T, l *Live) []LiveAlert {
+	t.Helper()
+	out, err := l.FlushIdle()
+	must(t, err)
+	return out
 }

@@ -193,8 +193,12 @@ func (c *Case) runLive(res *Result, compiled *detect.Compiled, now time.Time, op
 		return nil
 	}
 	reported := map[string]*alert.Alert{}
-	flush := func() {
-		out, err := live.Flush()
+	flush := func(idle bool) {
+		flusher := live.Flush
+		if idle {
+			flusher = live.FlushIdle
+		}
+		out, err := flusher()
 		if err != nil {
 			fail(c.RuleLine, "rule failed: %v", err)
 		}
@@ -206,10 +210,10 @@ func (c *Case) runLive(res *Result, compiled *detect.Compiled, now time.Time, op
 		if err := live.Process(rec.Raw); err != nil {
 			fail(rec.Line, "record rejected by the ECS mapping: %v", err)
 		}
-		flush()
+		flush(false)
 	}
 	clock = now.Add(24 * time.Hour)
-	flush()
+	flush(true)
 	clock = now // the alert time the hunt gives
 	alerts := live.Alerts()
 	for _, a := range alerts {

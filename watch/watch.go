@@ -118,7 +118,8 @@ type watcher struct {
 	cfg     Config
 	live    *detect.Live
 	metrics *metrics
-	tooLate int64 // TooLate already logged
+	tooLate int64     // TooLate already logged
+	last    time.Time // when the last object was committed
 }
 
 // restore rebuilds the live engine from the last committed checkpoint.
@@ -182,17 +183,28 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 	return nil
 }
 
-// tick runs what the wall clock has made due between objects.
+// tick runs what the wall clock has made due, once the sources have had
+// nothing new for a tick: while objects come (a backlog), their events'
+// time moves the windows on (detect.Live.FlushIdle).
 func (w *watcher) tick() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if time.Since(w.last) < w.cfg.Tick {
+		return nil
+	}
 	return w.flush(nil)
 }
 
-// flush evaluates, and commits in one transaction that obj (if any) is
-// done, the engine's changed state, and the alerts it raised or updated.
+// flush evaluates (after an object, by its events' time; else by the wall
+// clock too), and commits in one transaction that obj (if any) is done, the
+// engine's changed state, and the alerts it raised or updated.
 func (w *watcher) flush(obj *source.Object) error {
-	alerts, err := w.live.Flush()
+	flush := w.live.FlushIdle
+	if obj != nil {
+		flush = w.live.Flush
+		w.last = time.Now()
+	}
+	alerts, err := flush()
 	if err != nil {
 		return w.fail(err)
 	}
