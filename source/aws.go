@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -51,4 +52,24 @@ func newS3Client(cfg aws.Config, opts Options) *s3.Client {
 			o.UsePathStyle = true
 		}
 	})
+}
+
+// NewS3Client makes an S3 client as the S3 source does (the default
+// credential chain, opts.Region, opts.EndpointURL), for other readers of a
+// trail bucket (trailql verify).
+func NewS3Client(ctx context.Context, opts Options) (*s3.Client, error) {
+	cfg, err := AWSConfig(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return newS3Client(cfg, opts), nil
+}
+
+// AWSConfig loads the AWS configuration as the sources do, for clients of
+// other AWS services (CloudTrail's ListPublicKeys).
+func AWSConfig(ctx context.Context, opts Options) (aws.Config, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return loadAWS(ctx, opts, opts.Region)
 }

@@ -84,6 +84,6 @@ Exit status: 0 success; 1 failure; 2 usage, rule or query error (with
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDetectCmd(), newQueryCmd(), newWatchCmd(), newRulesCmd(), newECSCmd(), newVersionCmd())
+	root.AddCommand(newDetectCmd(), newQueryCmd(), newWatchCmd(), newRulesCmd(), newECSCmd(), newVerifyCmd(), newVersionCmd())
 	return root
 }

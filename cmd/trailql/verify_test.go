@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/trailql/trailql/integrity/integritytest"
+)
+
+// trailql verify: exit 0 and no finding on an intact copy; one line per
+// tampered file and exit 4 otherwise; exit 4 too when no digest proves
+// anything (issue "Logs you can trust").
+func TestVerifyCommand(t *testing.T) {
+	cases := []struct {
+		name     string
+		tamper   func(tr *integritytest.Trail)
+		sidecars bool
+		code     int
+		kinds    []string
+	}{
+		{"intact", func(*integritytest.Trail) {}, true, 0, nil},
+		{"edited log", func(tr *integritytest.Trail) {
+			tr.Files[tr.Logs[1][2]] = integritytest.Gzip([]byte(`{"Records":[]}`))
+		}, true, 4, []string{"modified"}},
+		{"deleted log, no metadata", func(tr *integritytest.Trail) { delete(tr.Files, tr.Logs[0][0]) }, false, 4,
+			[]string{"missing", "no-signature", "no-signature"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := integritytest.New(t, 2)
+			c.tamper(tr)
+			dir := t.TempDir()
+			tr.WriteDir(t, dir, c.sidecars)
+			res := trailql(t, "", "verify", "--format", "ndjson", "--public-keys", tr.KeyDir(t), dir)
+			if res.code != c.code {
+				t.Fatalf("exit %d, want %d: %s", res.code, c.code, res.stderr)
+			}
+			var kinds []string
+			for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+				if line == "" {
+					continue
+				}
+				var f struct{ Kind, File string }
+				if err := json.Unmarshal([]byte(line), &f); err != nil {
+					t.Fatalf("not NDJSON: %q", line)
+				}
+				kinds = append(kinds, f.Kind)
+			}
+			sort.Strings(kinds)
+			if strings.Join(kinds, " ") != strings.Join(c.kinds, " ") {
+				t.Errorf("findings %v, want %v", kinds, c.kinds)
+			}
+			if !strings.Contains(res.stderr, "2 digest files, 6 log files checked") {
+				t.Errorf("summary: %q", res.stderr)
+			}
+		})
+	}
+	if res := trailql(t, "", "verify", "../../examples"); res.code != 4 || !strings.Contains(res.stderr, "no digest file") {
+		t.Errorf("no digests: exit %d, %q; want 4 and a word on it", res.code, res.stderr)
+	}
+}
