@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
 )
 
 // summaryOf reduces an alert document to what identifies its content: the
