@@ -11,7 +11,9 @@ import (
 	"github.com/trailql/trailql/alert"
 	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/integrity"
 	"github.com/trailql/trailql/rule"
+	"github.com/trailql/trailql/source"
 )
 
 type detectFlags struct {
@@ -23,6 +25,8 @@ type detectFlags struct {
 	workers    int
 	lateness   string
 	skim       bool
+	verify     bool
+	publicKeys string
 	quiet      bool
 	geoip      *geoipFlags
 	limits     *inputLimits
@@ -59,6 +63,8 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window once events this `DURATION` newer were read, and spill its rows to disk, so memory stays flat; a later event amends its window, so no event is lost whatever the value; 0 keeps every window in memory to the end; auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
 	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: about twice as fast on NDJSON, but a malformed line among them is not reported")
+	fl.BoolVar(&f.verify, "verify", false, "also validate the integrity of the trails in the directories given (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
+	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
@@ -122,6 +128,19 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	}
 	if rep.late = det.Late(); rep.late > 0 {
 		fmt.Fprintf(os.Stderr, "trailql: %d events arrived after their time window was dropped: they are in no alert\n", rep.late)
+	}
+
+	if f.verify {
+		keys, err := keySource(f.publicKeys, source.Options{})
+		if err != nil {
+			return err
+		}
+		rep, err := verifyDirs(ctx, paths, keys)
+		if err != nil {
+			return withStatus(exitError, err)
+		}
+		fmt.Fprintf(os.Stderr, "trailql: verify: %d digest files, %d log files checked: %d findings\n", rep.Digests, rep.LogFiles, len(rep.Findings))
+		alerts = append(alerts, integrity.Alerts(rep, now)...)
 	}
 
 	var w alert.Writer

@@ -74,14 +74,8 @@ func runVerify(ctx context.Context, f verifyFlags, target string) error {
 		return usageErrorf("--until: %v", err)
 	}
 	srcOpts := source.Options{EndpointURL: f.endpointURL, Region: f.region}
-	if f.publicKeys != "" {
-		keys, err := integrity.LoadKeyDir(f.publicKeys)
-		if err != nil {
-			return usageErrorf("--public-keys: %v", err)
-		}
-		opts.Keys = integrity.StaticKeys{Keys: keys}
-	} else {
-		opts.Keys = lazyCloudTrailKeys{opts: srcOpts}
+	if opts.Keys, err = keySource(f.publicKeys, srcOpts); err != nil {
+		return err
 	}
 	var store integrity.Store
 	if strings.HasPrefix(target, "s3://") {
@@ -136,6 +130,39 @@ func runVerify(ctx context.Context, f verifyFlags, target string) error {
 		return withStatus(exitTampered, errPartial)
 	}
 	return nil
+}
+
+// keySource is where digests' public keys come from: --public-keys DIR,
+// else CloudTrail's ListPublicKeys when a signed digest needs them.
+func keySource(dir string, opts source.Options) (integrity.KeySource, error) {
+	if dir == "" {
+		return lazyCloudTrailKeys{opts: opts}, nil
+	}
+	keys, err := integrity.LoadKeyDir(dir)
+	if err != nil {
+		return nil, usageErrorf("--public-keys: %v", err)
+	}
+	return integrity.StaticKeys{Keys: keys}, nil
+}
+
+// verifyDirs validates the trails in the directories among paths, for
+// detect --verify: their findings become alerts. Files and stdin carry no
+// digests to check against and are left out.
+func verifyDirs(ctx context.Context, paths []string, keys integrity.KeySource) (*integrity.Report, error) {
+	all := &integrity.Report{}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+			continue
+		}
+		rep, err := integrity.Verify(ctx, integrity.DirStore{Root: p}, integrity.Options{Keys: keys})
+		if err != nil {
+			return nil, fmt.Errorf("--verify %s: %w", p, err)
+		}
+		all.Digests += rep.Digests
+		all.LogFiles += rep.LogFiles
+		all.Findings = append(all.Findings, rep.Findings...)
+	}
+	return all, nil
 }
 
 // lazyCloudTrailKeys asks CloudTrail for public keys only when a signed

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -59,5 +60,36 @@ func TestVerifyCommand(t *testing.T) {
 	}
 	if res := trailql(t, "", "verify", "../../examples"); res.code != 4 || !strings.Contains(res.stderr, "no digest file") {
 		t.Errorf("no digests: exit %d, %q; want 4 and a word on it", res.code, res.stderr)
+	}
+}
+
+// detect --verify raises an alert of the built-in integrity rule for each
+// finding, with a stable id, besides the rules' alerts.
+func TestDetectVerify(t *testing.T) {
+	tr := integritytest.New(t, 2)
+	delete(tr.Files, tr.Logs[1][0])
+	dir := t.TempDir()
+	tr.WriteDir(t, dir, true)
+	run := func() map[string]string {
+		res := trailql(t, "", "detect", "--format", "ndjson", "--verify", "--public-keys", tr.KeyDir(t), dir)
+		if res.code != 0 {
+			t.Fatalf("exit %d: %s", res.code, res.stderr)
+		}
+		out := map[string]string{}
+		for _, a := range ndjsonAlerts(t, res.stdout) {
+			if a["kibana.alert.rule.name"] == "CloudTrail log file integrity failure" {
+				out[a["kibana.alert.uuid"].(string)] = a["trailql.integrity.kind"].(string) + " " + a["kibana.alert.severity"].(string)
+			}
+		}
+		return out
+	}
+	first, second := run(), run()
+	if len(first) != 1 || fmt.Sprint(first) != fmt.Sprint(second) {
+		t.Fatalf("integrity alerts %v then %v; want one missing-file alert with the same id", first, second)
+	}
+	for _, v := range first {
+		if v != "missing high" {
+			t.Errorf("alert %q, want missing high", v)
+		}
 	}
 }
