@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/integrity"
 	"github.com/trailql/trailql/sink"
 	"github.com/trailql/trailql/source"
 	"github.com/trailql/trailql/state"
@@ -36,6 +37,12 @@ type Config struct {
 	// Tick is how often the wall clock moves the watermark of scheduled
 	// rules between objects (default 10s).
 	Tick time.Duration
+	// Verify, when set, validates the trail's integrity (integrity.Verify
+	// over the sources): at start and every VerifyEvery (default 1h, as
+	// CloudTrail writes a digest an hour), each finding becomes an alert of
+	// the built-in integrity rule, sent like any other.
+	Verify      func(ctx context.Context) (*integrity.Report, error)
+	VerifyEvery time.Duration
 }
 
 // engineNS is the state namespace of the live engine's checkpoints.
@@ -94,6 +101,26 @@ func Run(ctx context.Context, cfg Config) error {
 					if err := w.tick(); err != nil {
 						cfg.Logger.Error("scheduled rules", "err", err)
 					}
+				}
+			}
+		}()
+	}
+	if cfg.Verify != nil {
+		every := cfg.VerifyEvery
+		if every <= 0 {
+			every = time.Hour
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if err := w.verify(ctx); err != nil && ctx.Err() == nil {
+					cfg.Logger.Error("integrity validation", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(every):
 				}
 			}
 		}()
@@ -241,6 +268,36 @@ func (w *watcher) flush(obj *source.Object) error {
 		w.tooLate = n
 	}
 	return nil
+}
+
+// verify validates the trail and commits an alert per finding; the ids
+// are stable, so a finding seen again is not sent again.
+func (w *watcher) verify(ctx context.Context) error {
+	rep, err := w.cfg.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	alerts := integrity.Alerts(rep, time.Now().UTC())
+	w.log.Info("integrity validated", "digests", rep.Digests, "log_files", rep.LogFiles, "findings", len(rep.Findings))
+	if len(alerts) == 0 {
+		return nil
+	}
+	return w.store.Batch(func(tx *state.Tx) error {
+		for _, a := range alerts {
+			doc, err := json.Marshal(a.Doc)
+			if err != nil {
+				return err
+			}
+			changed, err := tx.Upsert(a.ID, doc)
+			if err != nil {
+				return err
+			}
+			if changed {
+				w.metrics.alerts.WithLabelValues(a.Rule.Name).Inc()
+			}
+		}
+		return nil
+	})
 }
 
 // fail discards the in-memory engine, whose state may now be ahead of the

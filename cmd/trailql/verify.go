@@ -149,20 +149,13 @@ func keySource(dir string, opts source.Options) (integrity.KeySource, error) {
 // detect --verify: their findings become alerts. Files and stdin carry no
 // digests to check against and are left out.
 func verifyDirs(ctx context.Context, paths []string, keys integrity.KeySource) (*integrity.Report, error) {
-	all := &integrity.Report{}
+	var stores []integrity.Store
 	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-			continue
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			stores = append(stores, integrity.DirStore{Root: p})
 		}
-		rep, err := integrity.Verify(ctx, integrity.DirStore{Root: p}, integrity.Options{Keys: keys})
-		if err != nil {
-			return nil, fmt.Errorf("--verify %s: %w", p, err)
-		}
-		all.Digests += rep.Digests
-		all.LogFiles += rep.LogFiles
-		all.Findings = append(all.Findings, rep.Findings...)
 	}
-	return all, nil
+	return verifyAll(ctx, stores, keys)
 }
 
 // lazyCloudTrailKeys asks CloudTrail for public keys only when a signed
@@ -196,4 +189,48 @@ func parseWhen(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q: want RFC 3339, YYYY-MM-DD or -DURATION", s)
+}
+
+// verifySources builds watch --verify's validation: the trails of the
+// directory and s3:// sources (an SQS queue lists nothing to check).
+func verifySources(ctx context.Context, specs []string, opts source.Options, keysDir string) (func(context.Context) (*integrity.Report, error), error) {
+	keys, err := keySource(keysDir, opts)
+	if err != nil {
+		return nil, err
+	}
+	var stores []integrity.Store
+	for _, spec := range specs {
+		switch {
+		case strings.HasPrefix(spec, "s3://"):
+			client, err := source.NewS3Client(ctx, opts)
+			if err != nil {
+				return nil, withStatus(exitError, err)
+			}
+			bucket, prefix, _ := strings.Cut(strings.TrimPrefix(spec, "s3://"), "/")
+			stores = append(stores, integrity.S3Store{Client: client, Bucket: bucket, Prefix: prefix})
+		default:
+			if fi, err := os.Stat(spec); err == nil && fi.IsDir() {
+				stores = append(stores, integrity.DirStore{Root: spec})
+			}
+		}
+	}
+	if len(stores) == 0 {
+		return nil, usageErrorf("--verify: no directory or s3:// source to validate")
+	}
+	return func(ctx context.Context) (*integrity.Report, error) { return verifyAll(ctx, stores, keys) }, nil
+}
+
+// verifyAll validates several trails into one report.
+func verifyAll(ctx context.Context, stores []integrity.Store, keys integrity.KeySource) (*integrity.Report, error) {
+	all := &integrity.Report{}
+	for _, st := range stores {
+		rep, err := integrity.Verify(ctx, st, integrity.Options{Keys: keys})
+		if err != nil {
+			return nil, err
+		}
+		all.Digests += rep.Digests
+		all.LogFiles += rep.LogFiles
+		all.Findings = append(all.Findings, rep.Findings...)
+	}
+	return all, nil
 }

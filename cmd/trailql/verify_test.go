@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trailql/trailql/integrity/integritytest"
 )
@@ -92,4 +94,31 @@ func TestDetectVerify(t *testing.T) {
 			t.Errorf("alert %q, want missing high", v)
 		}
 	}
+}
+
+// watch --verify validates its directory source at start: a deleted log
+// file becomes one alert in the sink.
+func TestWatchVerify(t *testing.T) {
+	tr := integritytest.New(t, 2)
+	delete(tr.Files, tr.Logs[0][1])
+	work := t.TempDir()
+	trail := filepath.Join(work, "trail")
+	tr.WriteDir(t, trail, true)
+	out := filepath.Join(work, "alerts.ndjson")
+	d := newDaemon(t, work, nil, "--state", filepath.Join(work, "state.db"), "--sink", "file:"+out,
+		"--poll-interval", "50ms", "--verify", "--public-keys", tr.KeyDir(t), trail)
+	d.start()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		final, _ := readSink(out, func(doc map[string]any) string {
+			return fmt.Sprint(doc["kibana.alert.rule.name"], " ", doc["trailql.integrity.kind"])
+		})
+		for _, v := range final {
+			if v == "CloudTrail log file integrity failure missing" {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no integrity alert in the sink; log:\n%s", d.logTail())
 }

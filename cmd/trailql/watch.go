@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/integrity"
 	"github.com/trailql/trailql/sink"
 	"github.com/trailql/trailql/source"
 	"github.com/trailql/trailql/state"
@@ -34,6 +35,8 @@ type watchFlags struct {
 	namespace    string
 	amendHorizon time.Duration
 	maxSignals   int
+	verify       bool
+	publicKeys   string
 	geoip        *geoipFlags
 }
 
@@ -80,6 +83,8 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.region, "region", "", "AWS region (default: from the AWS configuration)")
 	fl.DurationVar(&f.pollInterval, "poll-interval", 0, "time between directory scans (default 5s) or S3 listings (default 1m)")
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
+	fl.BoolVar(&f.verify, "verify", false, "validate the integrity of the directory and s3:// sources every hour (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
+	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
 	return cmd
 }
@@ -154,7 +159,15 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		log.Info("serving metrics", "addr", ln.Addr().String())
 	}
 
+	var verify func(context.Context) (*integrity.Report, error)
+	if f.verify {
+		srcOpts := source.Options{EndpointURL: f.endpointURL, Region: f.region, Logger: log}
+		if verify, err = verifySources(ctx, specs, srcOpts, f.publicKeys); err != nil {
+			return err
+		}
+	}
 	err = watch.Run(ctx, watch.Config{
+		Verify:   verify,
 		Rules:    compiled,
 		Live:     detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals},
 		Store:    store,
