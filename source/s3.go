@@ -256,6 +256,8 @@ func (s *s3Source) hand(ctx context.Context, c *leafCursor, o types.Object, fn f
 
 // leafCursor pages through one leaf's listing.
 type leafCursor struct {
+	opts    Options
+	bucket  string
 	leaf    leaf
 	name    string // s3://bucket/prefix: the checkpoint's name
 	st      *leafState
@@ -291,7 +293,7 @@ func (s *s3Source) openLeaf(l leaf) (*leafCursor, error) {
 	if start != "" {
 		in.StartAfter = aws.String(start)
 	}
-	return &leafCursor{leaf: l, name: name, st: st, start: start, pages: s3.NewListObjectsV2Paginator(s.client, in)}, nil
+	return &leafCursor{opts: s.opts, bucket: s.bucket, leaf: l, name: name, st: st, start: start, pages: s3.NewListObjectsV2Paginator(s.client, in)}, nil
 }
 
 // fill lists the next page when the buffer is empty, keeping the objects
@@ -305,6 +307,10 @@ func (c *leafCursor) fill(ctx context.Context) error {
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			if key <= c.start || strings.HasSuffix(key, "/") || isDigestKey(key) || c.st.done[key] {
+				continue
+			}
+			if !c.opts.wantKey("s3://"+c.bucket+"/"+key, key) {
+				c.st.done[key] = true // counted once, not at every poll
 				continue
 			}
 			c.buf = append(c.buf, o)

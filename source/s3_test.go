@@ -340,3 +340,34 @@ func deliveryOf(key string) string {
 	t, _ := keyTime(key)
 	return t.Format(time.RFC3339)
 }
+
+// The S3 listing skips keys outside CloudTrail's log layout, once, counted,
+// unless AnyKey.
+func TestS3SkipsNonTrailKeys(t *testing.T) {
+	for _, anyKey := range []bool{false, true} {
+		awsTestEnv(t)
+		f := newFakeS3(t, "trail")
+		good := ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")
+		odd := rootA + "CloudTrail/us-east-1/2024/01/02/planted.json.gz"
+		f.put(t, "trail", good, gz(t, record(good)))
+		f.put(t, "trail", odd, gz(t, record(odd)))
+		var skips atomic.Int32
+		cps := NewMemoryCheckpoints()
+		src, err := Open("s3://trail", Options{Checkpoints: cps, EndpointURL: f.url, PollInterval: 20 * time.Millisecond, AnyKey: anyKey,
+			OnSkip: func(_, reason string) { skips.Add(1) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCollector(cps)
+		runSource(t, src, c.fn)
+		want := 1
+		if anyKey {
+			want = 2
+		}
+		c.waitKeys(t, want)
+		c.quiet(t, 100*time.Millisecond) // several polls
+		if n := skips.Load(); (n == 1) == anyKey || n > 1 {
+			t.Errorf("AnyKey %v: %d skips counted, want %d", anyKey, n, map[bool]int{false: 1, true: 0}[anyKey])
+		}
+	}
+}

@@ -80,6 +80,16 @@ type Options struct {
 	Logger *slog.Logger
 	// HTTPClient, when set, is used for every AWS request.
 	HTTPClient *http.Client
+	// Buckets, when not empty, are the only buckets (and prefixes) the SQS
+	// source fetches objects from (accept.go); a notification for another
+	// is logged, counted and left in the queue for its redrive policy.
+	Buckets []Bucket
+	// AnyKey makes the S3 and SQS sources read keys outside CloudTrail's
+	// log layout too (IsTrailKey); by default they are skipped and counted.
+	AnyKey bool
+	// OnSkip, when set, is told of each object not read and why
+	// (SkipForeignBucket, SkipNotTrailKey), for metrics.
+	OnSkip func(object, reason string)
 }
 
 // Fatal wraps an error returned by a Source's callback so that Run stops and

@@ -212,6 +212,16 @@ func (s *sqsSource) message(ctx context.Context, m types.Message, fn func(contex
 	}
 	sort.SliceStable(refs, func(i, j int) bool { return deliveryBefore(refs[i].Key, refs[j].Key) })
 	for _, r := range refs {
+		name := "s3://" + r.Bucket + "/" + r.Key
+		if !s.opts.allowed(r.Bucket, r.Key) {
+			s.opts.Logger.Warn("watch: notification for an object outside the allowed buckets (--bucket); not fetched, message left in the queue for its redrive policy",
+				"object", name, "message_id", id, "allowed", fmt.Sprint(s.opts.Buckets))
+			s.opts.skipped(name, SkipForeignBucket)
+			return nil
+		}
+		if !s.opts.wantKey(name, r.Key) {
+			continue
+		}
 		obj := s3Object(s.s3For(r.Region), s.spec, r.Bucket, r.Key, r.Size)
 		done, err := s.opts.Checkpoints.Done(s.spec, obj.Key)
 		if err != nil {

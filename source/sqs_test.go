@@ -69,7 +69,8 @@ func TestSQSMessageShapes(t *testing.T) {
 	}
 	var logs logBuffer
 	cps := NewMemoryCheckpoints()
-	s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url, Logger: logs.logger()})
+	// AnyKey: the URL-encoded key is not in CloudTrail's layout.
+	s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url, Logger: logs.logger(), AnyKey: true})
 	c := newCollector(cps)
 	runSource(t, s, c.fn)
 	defer func() {
@@ -303,5 +304,91 @@ func TestSQSBatchDeliveryOrder(t *testing.T) {
 	got := c.waitKeys(t, 4)
 	if want := []string{"s3://trail/" + k1, "s3://trail/" + k2, "s3://trail/" + k3, "s3://trail/" + k4}; !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// Only the allowed buckets (and prefixes) are fetched from: a notification
+// for another is not fetched, is counted, and its message stays in the
+// queue for the redrive policy; keys outside CloudTrail's layout are
+// skipped and counted, unless AnyKey (issue "Logs you can trust").
+func TestSQSAcceptsOnlyWhatItWasTold(t *testing.T) {
+	good := ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")
+	cases := []struct {
+		name    string
+		buckets []string
+		anyKey  bool
+		bucket  string
+		key     string
+		fetched bool
+		deleted bool
+		reason  string
+	}{
+		{"allowed bucket", []string{"trail"}, false, "trail", good, true, true, ""},
+		{"allowed prefix", []string{"trail/AWSLogs/" + acctA + "/"}, false, "trail", good, true, true, ""},
+		{"foreign bucket", []string{"trail"}, false, "other", good, false, false, SkipForeignBucket},
+		{"outside the prefix", []string{"trail/AWSLogs/" + acctB + "/"}, false, "trail", good, false, false, SkipForeignBucket},
+		{"any bucket", nil, false, "other", good, true, true, ""},
+		{"not a trail key", []string{"trail"}, false, "trail", "exports/events.json", false, true, SkipNotTrailKey},
+		{"not a trail key, AnyKey", []string{"trail"}, true, "trail", "exports/events.json", true, true, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			awsTestEnv(t)
+			s3f, q := newFakeAWS(t, "trail", "other")
+			s3f.put(t, c.bucket, c.key, []byte(record("x")))
+			body := s3EventBody(c.bucket, c.key)
+			q.send(body)
+			var buckets []Bucket
+			for _, b := range c.buckets {
+				pb, err := ParseBucket(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				buckets = append(buckets, pb)
+			}
+			var mu sync.Mutex
+			var reasons []string
+			cps := NewMemoryCheckpoints()
+			s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url, Buckets: buckets, AnyKey: c.anyKey,
+				OnSkip: func(_, reason string) { mu.Lock(); reasons = append(reasons, reason); mu.Unlock() }})
+			col := newCollector(cps)
+			runSource(t, s, col.fn)
+			if c.fetched {
+				col.waitKeys(t, 1)
+			} else {
+				waitFor(t, "the skip", func() bool { mu.Lock(); defer mu.Unlock(); return len(reasons) > 0 })
+				col.quiet(t, 100*time.Millisecond)
+			}
+			if c.deleted {
+				waitFor(t, "deletion", func() bool { _, del := q.state(body); return del })
+			} else if _, del := q.state(body); del {
+				t.Error("message of a refused object deleted; it must stay for the redrive policy")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if c.reason != "" && (len(reasons) == 0 || reasons[0] != c.reason) {
+				t.Errorf("skip reasons %v, want %s", reasons, c.reason)
+			}
+			if c.reason == "" && len(reasons) > 0 {
+				t.Errorf("skipped: %v", reasons)
+			}
+		})
+	}
+}
+
+// IsTrailKey takes CloudTrail's layout, organisation trails and prefixes
+// included, and nothing else.
+func TestIsTrailKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "abc"):                                                           true,
+		"my/prefix/" + ctKey(rootOrg, acctB, "eu-west-1", "20240102T1000Z", "xyz"):                                          true,
+		ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")[:40]:                                                        false,
+		"AWSLogs/" + acctA + "/CloudTrail/us-east-1/2024/01/02/" + acctB + "_CloudTrail_us-east-1_20240102T1000Z_a.json.gz": false, // another account's name
+		"AWSLogs/" + acctA + "/CloudTrail-Digest/us-east-1/2024/01/02/x.json.gz":                                            false,
+		"../../etc/passwd": false,
+	} {
+		if got := IsTrailKey(key); got != want {
+			t.Errorf("IsTrailKey(%q) = %v, want %v", key, got, want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -37,6 +38,8 @@ type watchFlags struct {
 	maxSignals   int
 	verify       bool
 	publicKeys   string
+	buckets      []string
+	anyKey       bool
 	geoip        *geoipFlags
 }
 
@@ -83,6 +86,8 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.region, "region", "", "AWS region (default: from the AWS configuration)")
 	fl.DurationVar(&f.pollInterval, "poll-interval", 0, "time between directory scans (default 5s) or S3 listings (default 1m)")
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
+	fl.StringArrayVar(&f.buckets, "bucket", nil, "the only `NAME[/PREFIX]` an SQS notification may point at (repeatable; default: the s3:// sources given, else any bucket, with a warning)")
+	fl.BoolVar(&f.anyKey, "any-key", false, "read S3 and SQS objects whose keys are not in CloudTrail's log layout too (by default they are skipped and counted)")
 	fl.BoolVar(&f.verify, "verify", false, "validate the integrity of the directory and s3:// sources every hour (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
@@ -134,17 +139,25 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 	store.SetSinks(names...)
 
+	reg := prometheus.NewRegistry()
+	skipped := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_objects_skipped_total",
+		Help: "Objects not read: a notification for a bucket not allowed (--bucket), a key outside CloudTrail's layout."}, []string{"reason"})
+	reg.MustRegister(skipped)
+	buckets, err := allowedBuckets(f.buckets, specs, log)
+	if err != nil {
+		return err
+	}
 	sources := map[string]source.Source{}
 	for _, spec := range specs {
 		src, err := source.Open(spec, source.Options{Checkpoints: store, PollInterval: f.pollInterval,
-			EndpointURL: f.endpointURL, Region: f.region, Logger: log})
+			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey,
+			OnSkip: func(_, reason string) { skipped.WithLabelValues(reason).Inc() }})
 		if err != nil {
 			return usageErrorf("%s: %v", spec, err)
 		}
 		sources[spec] = src
 	}
 
-	reg := prometheus.NewRegistry()
 	if f.listen != "" {
 		ln, err := net.Listen("tcp", f.listen)
 		if err != nil {
@@ -181,4 +194,36 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 	log.Info("stopped", "state", f.statePath)
 	return nil
+}
+
+// allowedBuckets resolves --bucket: the buckets an SQS notification may
+// name. Without the flag, those of the s3:// sources given; with none
+// either, any bucket, which the log says (issue "Logs you can trust").
+func allowedBuckets(flags, specs []string, log *slog.Logger) ([]source.Bucket, error) {
+	var out []source.Bucket
+	for _, b := range flags {
+		pb, err := source.ParseBucket(b)
+		if err != nil {
+			return nil, usageErrorf("--bucket: %v", err)
+		}
+		out = append(out, pb)
+	}
+	queue := false
+	for _, spec := range specs {
+		lower := strings.ToLower(spec)
+		switch {
+		case strings.HasPrefix(lower, "s3://") && len(flags) == 0:
+			pb, err := source.ParseBucket(spec)
+			if err != nil {
+				return nil, usageErrorf("%s: %v", spec, err)
+			}
+			out = append(out, pb)
+		case strings.HasPrefix(lower, "sqs://") || strings.HasPrefix(lower, "https://"):
+			queue = true
+		}
+	}
+	if queue && len(out) == 0 {
+		log.Warn("watch: SQS notifications may name any bucket the credentials can read; give --bucket NAME[/PREFIX] so that nothing else is fetched")
+	}
+	return out, nil
 }
