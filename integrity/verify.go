@@ -105,9 +105,14 @@ func Verify(ctx context.Context, store Store, opts Options) (*Report, error) {
 			}
 			continue
 		}
-		m := digestName.FindStringSubmatch(o.Key)
-		if m == nil {
+		if strings.HasSuffix(o.Key, ".metadata.json") {
 			continue
+		}
+		// The chain: the digests of one account, region and trail. A name
+		// not in CloudTrail's pattern still counts, by its folder.
+		chain := accountRegion(o.Key)
+		if m := digestName.FindStringSubmatch(o.Key); m != nil {
+			chain = m[1] + "/" + m[2] + "/" + m[3] + "/" + m[4]
 		}
 		data, meta, err := o.Read(ctx)
 		if err != nil {
@@ -118,7 +123,7 @@ func Verify(ctx context.Context, store Store, opts Options) (*Report, error) {
 			rep.add(Finding{File: o.Name, Kind: Modified, Detail: err.Error()})
 			continue
 		}
-		c := &checked{obj: o, d: d, sig: meta["signature"], chain: m[1] + "/" + m[2] + "/" + m[3] + "/" + m[4]}
+		c := &checked{obj: o, d: d, sig: meta["signature"], chain: chain}
 		byKey[o.Key] = c
 		if (!opts.Since.IsZero() && d.end.Before(opts.Since)) || (!opts.Until.IsZero() && d.end.After(opts.Until)) {
 			continue
