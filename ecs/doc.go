@@ -10,3 +10,7 @@
 // (source.geo.*, source.as.*) and the opt-in entity fields (actor_target_mapping)
 // are not produced.
 package ecs
+
+// PipelineVersion is the version of Elastic's AWS integration whose
+// CloudTrail ingest pipeline the mapping ports.
+const PipelineVersion = "aws 8.9.0"

@@ -68,3 +68,7 @@ func parseEmbedded(dir string) []*Rule {
 	}
 	return rules
 }
+
+// BundledVersion names the snapshot of elastic/detection-rules the bundled
+// rules come from (rule/bundled/NOTICE.md).
+const BundledVersion = "elastic/detection-rules 14cf530f0d (2026-08-21)"

@@ -80,10 +80,13 @@ Security would give on the same events, with no Elasticsearch.
 
 Exit status: 0 success; 1 failure; 2 usage, rule or query error (with
 --rules, a rule that fails to load or compile is reported and the others run);
-3 some input was skipped (the rest was processed and alerts were printed).`,
+3 some input was skipped (the rest was processed and alerts were printed);
+4 verify found a file that fails integrity validation.`,
+		Version:       readBuildInfo().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newDetectCmd(), newQueryCmd(), newWatchCmd(), newRulesCmd(), newECSCmd(), newVerifyCmd(), newVersionCmd())
 	return root
 }

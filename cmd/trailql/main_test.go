@@ -217,3 +217,17 @@ func TestECSCommand(t *testing.T) {
 		t.Errorf("unexpected ECS document: %s", lines[0])
 	}
 }
+
+// trailql --version and version --format json say what was built: the
+// version, the Go version, the bundled rule set and the ECS mapping.
+func TestVersion(t *testing.T) {
+	res := trailql(t, "", "--version")
+	if res.code != 0 || !strings.HasPrefix(res.stdout, "trailql ") || !strings.Contains(res.stdout, "aws 8.9.0") {
+		t.Errorf("--version: exit %d, %q", res.code, res.stdout)
+	}
+	res = trailql(t, "", "version", "--format", "json")
+	var b map[string]string
+	if err := json.Unmarshal([]byte(res.stdout), &b); err != nil || b["version"] == "" || b["go_version"] == "" || b["bundled_rules"] == "" || b["ecs_pipeline"] == "" {
+		t.Errorf("version --format json: %q (%v)", res.stdout, err)
+	}
+}
