@@ -58,6 +58,9 @@ func (d *dirSource) Run(ctx context.Context, fn func(context.Context, Object) er
 		if err := d.poll(ctx, fn); err != nil {
 			return stopped(ctx, err)
 		}
+		if d.opts.Once {
+			return nil
+		}
 		if !sleep(ctx, d.opts.PollInterval) {
 			return ctx.Err()
 		}
@@ -100,7 +103,9 @@ func (d *dirSource) poll(ctx context.Context, fn func(context.Context, Object) e
 		}
 		st := fileState{fi.Size(), fi.ModTime()}
 		now[p] = st
-		if prev, ok := d.seen[p]; !ok || prev != st {
+		// A file is read once its size and time held over two scans (a
+		// writer is done with it); once, what is there is read as it is.
+		if prev, ok := d.seen[p]; !d.opts.Once && (!ok || prev != st) {
 			return nil
 		}
 		ok, err := d.opts.Checkpoints.Done(d.spec, p)

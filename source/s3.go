@@ -74,6 +74,9 @@ func (s *s3Source) Run(ctx context.Context, fn func(context.Context, Object) err
 			return stopped(ctx, err)
 		}
 		first = false
+		if s.opts.Once {
+			return nil
+		}
 		if !sleep(ctx, s.opts.PollInterval) {
 			return ctx.Err()
 		}

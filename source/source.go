@@ -87,6 +87,10 @@ type Options struct {
 	// AnyKey makes the S3 and SQS sources read keys outside CloudTrail's
 	// log layout too (IsTrailKey); by default they are skipped and counted.
 	AnyKey bool
+	// Once makes Run read what the source holds now and return nil: one
+	// listing of S3, one scan of a directory (files taken as they are),
+	// SQS until a receive is empty (trailql watch --once).
+	Once bool
 	// OnSkip, when set, is told of each object not read and why
 	// (SkipForeignBucket, SkipNotTrailKey), for metrics.
 	OnSkip func(object, reason string)

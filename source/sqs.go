@@ -65,6 +65,9 @@ func regionOfQueueURL(u string) string {
 
 func newSQSSource(spec string, opts Options) (*sqsSource, error) {
 	s := &sqsSource{spec: spec, opts: opts, wait: 20, visibility: 5 * time.Minute, s3: map[string]*s3.Client{}}
+	if opts.Once {
+		s.wait = 2 // an empty receive ends the run: do not long-poll for it
+	}
 	rest := spec
 	if strings.HasPrefix(strings.ToLower(rest), "sqs://") {
 		rest = rest[len("sqs://"):]
@@ -127,6 +130,9 @@ func (s *sqsSource) Run(ctx context.Context, fn func(context.Context, Object) er
 		reached = true
 		if err := s.batch(ctx, out.Messages, fn); err != nil {
 			return stopped(ctx, err)
+		}
+		if s.opts.Once && len(out.Messages) == 0 {
+			return nil // the queue is drained
 		}
 	}
 }

@@ -43,6 +43,13 @@ type Config struct {
 	// the built-in integrity rule, sent like any other.
 	Verify      func(ctx context.Context) (*integrity.Report, error)
 	VerifyEvery time.Duration
+	// Once: the sources read what they hold now (source.Options.Once, set
+	// by the caller) and Run, once they are done, evaluates with the wall
+	// clock, delivers what is due to the sinks and returns: for cron and
+	// Lambda-style schedules. The state carries over to the next run.
+	Once bool
+	// Health, when set, is kept up to date for /readyz.
+	Health *Health
 }
 
 // engineNS is the state namespace of the live engine's checkpoints.
@@ -62,6 +69,11 @@ func Run(ctx context.Context, cfg Config) error {
 		reg = prometheus.NewRegistry()
 	}
 	w := &watcher{store: cfg.Store, log: cfg.Logger, cfg: cfg, metrics: newMetrics(reg)}
+	var sinkNames []string
+	for _, s := range cfg.Sinks {
+		sinkNames = append(sinkNames, s.Name())
+	}
+	cfg.Health.attach(cfg.Store, sinkNames)
 	if err := w.restore(); err != nil {
 		return err
 	}
@@ -73,21 +85,29 @@ func Run(ctx context.Context, cfg Config) error {
 
 	dispatcher := sink.NewDispatcher(cfg.Store, cfg.Sinks, sink.DispatcherOptions{Logger: cfg.Logger})
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := dispatcher.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			cfg.Logger.Error("dispatcher", "err", err)
-		}
-	}()
+	if !cfg.Once {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := dispatcher.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				cfg.Logger.Error("dispatcher", "err", err)
+			}
+		}()
+	}
 	errs := make(chan error, len(cfg.Sources))
 	specs := make([]string, 0, len(cfg.Sources))
 	for spec, src := range cfg.Sources {
 		specs = append(specs, spec)
-		go func() { errs <- src.Run(ctx, w.object) }()
+		go func() {
+			errs <- src.Run(ctx, func(ctx context.Context, obj source.Object) error {
+				err := w.object(ctx, obj)
+				cfg.Health.object(spec, err, w.newest())
+				return err
+			})
+		}()
 	}
 	cfg.Logger.Info("watching", "sources", specs, "rules", len(cfg.Rules), "scheduled", w.live.Scheduled())
-	if len(w.live.Scheduled()) > 0 {
+	if len(w.live.Scheduled()) > 0 && !cfg.Once {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -105,7 +125,11 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}()
 	}
-	if cfg.Verify != nil {
+	if cfg.Verify != nil && cfg.Once {
+		if err := w.verify(ctx); err != nil {
+			return err
+		}
+	} else if cfg.Verify != nil {
 		every := cfg.VerifyEvery
 		if every <= 0 {
 			every = time.Hour
@@ -132,9 +156,24 @@ func Run(ctx context.Context, cfg Config) error {
 			stop()
 		}
 	}
+	if cfg.Once && first == nil {
+		first = w.finishOnce(ctx, dispatcher)
+	}
 	stop()
 	wg.Wait()
 	return first
+}
+
+// finishOnce ends a --once run: what the wall clock makes due is
+// evaluated and committed, and delivered.
+func (w *watcher) finishOnce(ctx context.Context, d *sink.Dispatcher) error {
+	w.mu.Lock()
+	err := w.flush(nil)
+	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return d.Flush(ctx)
 }
 
 // watcher applies each object to the live engine and commits its effects.
@@ -210,6 +249,13 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 	return nil
 }
 
+// newest is the newest event time read (under the lock of object).
+func (w *watcher) newest() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.live.Newest()
+}
+
 // tick runs what the wall clock has made due, once the sources have had
 // nothing new for a tick: while objects come (a backlog), their events'
 // time moves the windows on (detect.Live.FlushIdle).
@@ -255,6 +301,7 @@ func (w *watcher) flush(obj *source.Object) error {
 		}
 		return nil
 	})
+	w.cfg.Health.commit(err)
 	if err != nil {
 		return w.fail(err)
 	}

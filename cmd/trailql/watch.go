@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/trailql/trailql/detect"
@@ -40,6 +41,11 @@ type watchFlags struct {
 	publicKeys   string
 	buckets      []string
 	anyKey       bool
+	once         bool
+	logFormat    string
+	logLevel     string
+	readyMaxLag  time.Duration
+	readyBacklog int
 	geoip        *geoipFlags
 }
 
@@ -88,6 +94,11 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.StringArrayVar(&f.buckets, "bucket", nil, "the only `NAME[/PREFIX]` an SQS notification may point at (repeatable; default: the s3:// sources given, else any bucket, with a warning)")
 	fl.BoolVar(&f.anyKey, "any-key", false, "read S3 and SQS objects whose keys are not in CloudTrail's log layout too (by default they are skipped and counted)")
+	fl.BoolVar(&f.once, "once", false, "read what the sources hold now, deliver the alerts and exit (for cron and Lambda-style schedules); the state carries over to the next run")
+	fl.StringVar(&f.logFormat, "log-format", "text", "log `FORMAT` on stderr: text or json")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug (includes the AWS SDK's), info, warn or error")
+	fl.DurationVar(&f.readyMaxLag, "ready-max-lag", 0, "/readyz fails while the newest event read is older than `DURATION` (0: never)")
+	fl.IntVar(&f.readyBacklog, "ready-max-backlog", 10000, "/readyz fails while more than `N` alerts wait for a sink")
 	fl.BoolVar(&f.verify, "verify", false, "validate the integrity of the directory and s3:// sources every hour (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
@@ -100,7 +111,10 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := newLogger(f.logFormat, f.logLevel)
+	if err != nil {
+		return err
+	}
 
 	rules, err := loadRules(f.rules, &inputLimits{stderr: os.Stderr})
 	if err != nil {
@@ -140,6 +154,11 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	store.SetSinks(names...)
 
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	b := readBuildInfo()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trailql_build_info", Help: "trailql's build: always 1, with the version in labels.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion, "rules": b.Rules}}, func() float64 { return 1 }))
+	health := &watch.Health{MaxLag: f.readyMaxLag, MaxBacklog: f.readyBacklog}
 	skipped := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_objects_skipped_total",
 		Help: "Objects not read: a notification for a bucket not allowed (--bucket), a key outside CloudTrail's layout."}, []string{"reason"})
 	reg.MustRegister(skipped)
@@ -150,7 +169,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	sources := map[string]source.Source{}
 	for _, spec := range specs {
 		src, err := source.Open(spec, source.Options{Checkpoints: store, PollInterval: f.pollInterval,
-			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey,
+			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once,
 			OnSkip: func(_, reason string) { skipped.WithLabelValues(reason).Inc() }})
 		if err != nil {
 			return usageErrorf("%s: %v", spec, err)
@@ -166,6 +185,17 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
+		mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
+			ok, reasons := health.Ready(time.Now())
+			if !ok {
+				rw.WriteHeader(http.StatusServiceUnavailable)
+				for _, r := range reasons {
+					fmt.Fprintln(rw, r)
+				}
+				return
+			}
+			fmt.Fprintln(rw, "ready")
+		})
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
@@ -181,6 +211,8 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 	err = watch.Run(ctx, watch.Config{
 		Verify:   verify,
+		Once:     f.once,
+		Health:   health,
 		Rules:    compiled,
 		Live:     detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals},
 		Store:    store,
@@ -226,4 +258,21 @@ func allowedBuckets(flags, specs []string, log *slog.Logger) ([]source.Bucket, e
 		log.Warn("watch: SQS notifications may name any bucket the credentials can read; give --bucket NAME[/PREFIX] so that nothing else is fetched")
 	}
 	return out, nil
+}
+
+// newLogger makes the daemon's logger on stderr (--log-format, --log-level).
+// At debug the AWS SDK's own logs come through too (source.loadAWS).
+func newLogger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", format)
 }

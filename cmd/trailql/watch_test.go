@@ -166,8 +166,12 @@ func TestWatchConfigFile(t *testing.T) {
 	if h := get("/healthz"); strings.TrimSpace(h) != "ok" {
 		t.Errorf("/healthz: %q", h)
 	}
+	if r := get("/readyz"); strings.TrimSpace(r) != "ready" {
+		t.Errorf("/readyz: %q", r)
+	}
 	m := get("/metrics")
-	for _, want := range []string{"trailql_events_read_total 43", "trailql_objects_processed_total 1", `trailql_sink_alerts_delivered{sink="file:`, "trailql_open_buckets"} {
+	for _, want := range []string{"trailql_events_read_total 43", "trailql_objects_processed_total 1", `trailql_sink_alerts_delivered{sink="file:`, "trailql_open_buckets",
+		"trailql_build_info{", "go_goroutines", "process_resident_memory_bytes"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
@@ -180,5 +184,36 @@ func TestWatchConfigFile(t *testing.T) {
 	os.WriteFile(cfg, []byte("sinks = [\"stdout\"]\n"), 0o644)
 	if r := trailql(t, "", "watch", "--config", cfg, in); r.code != 2 || !strings.Contains(r.stderr, `unknown setting "sinks"`) {
 		t.Errorf("typo in config: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// watch --once reads what the directory holds, delivers, and exits 0 with
+// the alerts detect gives; a second run finds nothing new and adds nothing.
+func TestWatchOnce(t *testing.T) {
+	det := trailql(t, "", "detect", "--format", "ndjson", "../../examples")
+	want := map[string]string{}
+	for _, a := range ndjsonAlerts(t, det.stdout) {
+		want[a["kibana.alert.uuid"].(string)] = summaryOf(a)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "alerts.ndjson")
+	args := []string{"watch", "--once", "--log-format", "json", "--state", filepath.Join(dir, "s.db"), "--sink", "file:" + out, "../../examples"}
+	for run := 0; run < 2; run++ {
+		res := trailql(t, "", args...)
+		if res.code != 0 {
+			t.Fatalf("run %d: exit %d: %s", run, res.code, res.stderr)
+		}
+		if !strings.HasPrefix(strings.TrimSpace(res.stderr), "{") {
+			t.Errorf("--log-format json: %q", res.stderr[:min(200, len(res.stderr))])
+		}
+		got, versions := readSink(out, summaryOf)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("run %d: sink %v, want %v", run, got, want)
+		}
+		for v, n := range versions {
+			if n > 1 {
+				t.Errorf("run %d: version %s written %d times", run, v, n)
+			}
+		}
 	}
 }
