@@ -41,6 +41,9 @@ type CompileOptions struct {
 	// MaxGroups bounds the groups one STATS may hold (see
 	// esql.Options.MaxGroups); 0 means esql.DefaultMaxGroups.
 	MaxGroups int
+	// MaxRows caps an ad-hoc query's rows whatever its LIMIT
+	// (CompileQuery; 0 means QueryMaxLimit).
+	MaxRows int
 }
 
 // Compile compiles each rule's query. Errors name the rule file and the

@@ -15,12 +15,16 @@ const (
 // CompileQuery compiles an ad-hoc query over the CloudTrail catalog, as if
 // the files were the logs-aws.cloudtrail-* indices.
 func CompileQuery(text string, opts CompileOptions) (*esql.Program, error) {
+	maxRows := opts.MaxRows
+	if maxRows <= 0 {
+		maxRows = QueryMaxLimit
+	}
 	prog, err := esql.Compile(text, esql.Options{
 		Catalog:      Catalog(),
 		Now:          opts.Now,
 		MaxGroups:    opts.MaxGroups,
-		DefaultLimit: QueryDefaultLimit,
-		MaxLimit:     QueryMaxLimit,
+		DefaultLimit: min(QueryDefaultLimit, maxRows),
+		MaxLimit:     maxRows,
 	})
 	if err != nil {
 		return nil, err

@@ -178,7 +178,11 @@ func (t *tableWriter) Close() error {
 	if shown < len(widths) {
 		fmt.Fprintf(bw, "(%d more columns not shown: use a wider terminal, KEEP fewer columns, or --format ndjson)\n", len(widths)-shown)
 	}
-	fmt.Fprintf(bw, "(%d rows)\n", len(t.rows))
+	if len(t.rows) == 1 {
+		fmt.Fprintln(bw, "(1 row)")
+	} else {
+		fmt.Fprintf(bw, "(%d rows)\n", len(t.rows))
+	}
 	return bw.Flush()
 }
 

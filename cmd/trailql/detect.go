@@ -158,7 +158,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return withStatus(exitError, err)
 	}
 	if !f.quiet {
-		rep.summary(fmt.Sprintf("%d alerts from %d rules", len(alerts), len(compiled)))
+		rep.summary(fmt.Sprintf("%s from %s", plural(len(alerts), "alert"), plural(len(compiled), "rule")))
 	}
 	return f.limits.status(rep.status())
 }

@@ -99,6 +99,14 @@ func terminalWidth(f *os.File) int {
 
 // isTerminal reports whether f is a terminal, to pick human or machine output.
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	// A character device is not enough: /dev/null is one.
+	return term.IsTerminal(int(f.Fd()))
+}
+
+// plural writes a count with its noun: "1 rule", "2 rules".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

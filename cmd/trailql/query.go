@@ -18,7 +18,7 @@ func newQueryCmd() *cobra.Command {
 	var format, namespace string
 	var quiet bool
 	var geoip *geoipFlags
-	var maxGroups int
+	var maxGroups, maxRows int
 	var limits *inputLimits
 	cmd := &cobra.Command{
 		Use:   "query [flags] 'ES|QL' PATH...",
@@ -28,7 +28,8 @@ logs-aws.cloudtrail-* indices: every record is mapped to the ECS document
 Elastic's AWS integration would store (see 'trailql ecs'), and the query reads
 those fields with Elasticsearch's semantics. As in Elasticsearch, a query
 without LIMIT returns at most 1000 rows (with a warning), and no query returns
-more than 10000. Warnings go to stderr.`,
+more than --max-rows (10000, Elasticsearch's esql.query.result_truncation_max_size).
+Warnings go to stderr.`,
 		Example: `  trailql query 'FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY event.provider | SORT n DESC' AWSLogs/
   trailql query --format csv 'FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" | KEEP @timestamp, event.action, user.name' trail.json.gz`,
 		Args: cobra.MinimumNArgs(2),
@@ -40,19 +41,24 @@ more than 10000. Warnings go to stderr.`,
 			if geo != nil {
 				defer geo.Close()
 			}
-			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo}, maxGroups, quiet, limits)
+			if maxRows < 1 {
+				return usageErrorf("--max-rows %d: want a positive number", maxRows)
+			}
+			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo},
+				detect.CompileOptions{Now: time.Now().UTC(), MaxGroups: maxGroups, MaxRows: maxRows}, quiet, limits)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "output `FORMAT`: table, ndjson or csv (default: table on a terminal, else ndjson)")
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
 	geoip = addGeoIPFlags(cmd.Flags())
+	cmd.Flags().IntVar(&maxRows, "max-rows", detect.QueryMaxLimit, "return at most `N` rows, whatever the query's LIMIT (Elasticsearch's esql.query.result_truncation_max_size)")
 	cmd.Flags().IntVar(&maxGroups, "max-groups", 0, "fail a query whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	limits = addInputFlags(cmd.Flags(), false)
 	return cmd
 }
 
-func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, maxGroups int, quiet bool, limits *inputLimits) error {
+func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, copts detect.CompileOptions, quiet bool, limits *inputLimits) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -62,7 +68,7 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 			format = "table"
 		}
 	}
-	prog, err := detect.CompileQuery(text, detect.CompileOptions{Now: time.Now().UTC(), MaxGroups: maxGroups})
+	prog, err := detect.CompileQuery(text, copts)
 	if err != nil {
 		return withStatus(exitUsage, fmt.Errorf("query: %w", err))
 	}
