@@ -170,6 +170,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	for _, s := range stats {
 		total.Files += s.Files
 		total.DigestFiles += s.DigestFiles
+		total.PrunedFiles += s.PrunedFiles
 		total.Records += s.Records
 		total.SkippedRecords += s.SkippedRecords
 		total.SkippedFiles += s.SkippedFiles

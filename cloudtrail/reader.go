@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
+	"time"
 )
 
 // Reader reads CloudTrail logs from files, directories and standard input.
@@ -36,6 +38,34 @@ type Reader struct {
 	// prefilters) so avoids the cost of checking them; a damaged line, cut
 	// short or garbled, almost never has that shape and is still reported.
 	Skim func(line []byte) bool
+	// Since and Until, when set, prune delivery files by the time in their
+	// names before they are opened (a bounded hunt): a file delivered
+	// before Since holds only older events; one delivered more than
+	// LateDelivery after Until holds only newer ones, unless late. Pruned
+	// files are counted in Stats.PrunedFiles. Files without such a name
+	// are read. Events are filtered by their own time by the caller.
+	Since, Until time.Time
+}
+
+// LateDelivery is how long after Until a delivery file may still hold
+// events before it: CloudTrail delivers late by hours at most.
+const LateDelivery = 24 * time.Hour
+
+// pruned reports whether a file's name puts it outside [Since, Until].
+func (r *Reader) pruned(p string) bool {
+	if r.Since.IsZero() && r.Until.IsZero() {
+		return false
+	}
+	stamp := deliveryTime(filepath.Base(p))
+	if stamp == "" {
+		return false
+	}
+	t, err := time.Parse("20060102T1504Z", stamp)
+	if err != nil {
+		return false
+	}
+	// The name is to the minute: a file named in Since's minute may hold it.
+	return !r.Since.IsZero() && t.Add(time.Minute).Before(r.Since) || !r.Until.IsZero() && t.After(r.Until.Add(LateDelivery))
 }
 
 const (

@@ -56,6 +56,10 @@ func (u *run) path(p string, named bool) error {
 		u.st.DigestFiles++
 		return nil
 	}
+	if u.r.pruned(p) {
+		u.st.PrunedFiles++
+		return nil
+	}
 	u.found = append(u.found, p)
 	return nil
 }

@@ -34,6 +34,10 @@ type Options struct {
 	// evaluated again, so the alerts are those of the input in any order.
 	// 0 keeps every window in memory until Finish.
 	AllowedLateness time.Duration
+	// Since and Until, when set, bound a hunt: events outside [Since,
+	// Until] reach no rule (the reader prunes files by name:
+	// cloudtrail.Reader.Since).
+	Since, Until time.Time
 	// SpillDir is where the rows of evaluated windows go, to stay
 	// available for late events without holding memory ("": the system's
 	// temporary directory). Used when AllowedLateness is positive.

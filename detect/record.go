@@ -40,6 +40,8 @@ type recordReader struct {
 	mapper  *ecs.Mapper
 	fields  fieldSet
 	filters *ruleFilters
+	// since and until bound event times (ms; Options.Since/Until).
+	since, until int64
 }
 
 // newRecordReader builds the reader once every program's inputs were added
@@ -48,11 +50,19 @@ func newRecordReader(fields fieldSet, filters []*prefilter, opts Options) *recor
 	if fields.names == nil {
 		fields.names = []string{} // non-nil: the mapper maps no field it need not
 	}
-	return &recordReader{
+	r := &recordReader{
 		mapper:  ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: fields.names, GeoIP: opts.GeoIP}),
 		fields:  fields,
 		filters: newRuleFilters(filters),
+		since:   minMs, until: maxMs,
 	}
+	if !opts.Since.IsZero() {
+		r.since = opts.Since.UnixMilli()
+	}
+	if !opts.Until.IsZero() {
+		r.until = opts.Until.UnixMilli()
+	}
+	return r
 }
 
 // readEvent is a record read for the programs that want it.
@@ -87,6 +97,9 @@ func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []b
 	}
 	if ts, ok := doc["@timestamp"].(time.Time); ok {
 		ev.ms = ts.UnixMilli()
+	}
+	if ev.ms < r.since || ev.ms > r.until {
+		return ev, false, nil // outside the hunt's time range
 	}
 	ev.stream = dataStreamOf(doc)
 	return ev, true, nil

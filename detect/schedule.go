@@ -147,3 +147,10 @@ func schedule(c *Compiled) (interval, lookback int64) {
 	}
 	return iv.Milliseconds(), lb.Milliseconds()
 }
+
+// Lookback is how far back a rule's runs look (its from, Kibana's default
+// when unset): how much history a daemon starting afresh needs.
+func (c *Compiled) Lookback() time.Duration {
+	_, lb := schedule(c)
+	return time.Duration(lb) * time.Millisecond
+}

@@ -25,6 +25,8 @@ type detectFlags struct {
 	workers    int
 	lateness   string
 	skim       bool
+	since      string
+	until      string
 	verify     bool
 	publicKeys string
 	quiet      bool
@@ -63,6 +65,8 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window once events this `DURATION` newer were read, and spill its rows to disk, so memory stays flat; a later event amends its window, so no event is lost whatever the value; 0 keeps every window in memory to the end; auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
 	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: about twice as fast on NDJSON, but a malformed line among them is not reported")
+	fl.StringVar(&f.since, "since", "", "hunt over events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION from now such as -24h); delivery files named before it are not opened")
+	fl.StringVar(&f.until, "until", "", "hunt over events at or before `TIME`; delivery files named more than a day after it are not opened")
 	fl.BoolVar(&f.verify, "verify", false, "also validate the integrity of the trails in the directories given (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
@@ -105,9 +109,17 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
+	since, err := parseWhen(f.since)
+	if err != nil {
+		return usageErrorf("--since: %v", err)
+	}
+	until, err := parseWhen(f.until)
+	if err != nil {
+		return usageErrorf("--until: %v", err)
+	}
 	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo,
-		Workers: workers, AllowedLateness: lateness, Skim: f.skim})
-	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until})
+	reader := &cloudtrail.Reader{OnProblem: rep.problem, Since: since, Until: until}
 	if err := f.limits.apply(reader); err != nil {
 		return err
 	}

@@ -71,6 +71,9 @@ func (r *inputReport) summary(what string) {
 	if s.DigestFiles > 0 {
 		fmt.Fprintf(&b, " (%d digest files skipped)", s.DigestFiles)
 	}
+	if s.PrunedFiles > 0 {
+		fmt.Fprintf(&b, " (%d delivery files outside --since/--until not opened)", s.PrunedFiles)
+	}
 	fmt.Fprintf(&b, ", %d records, %d skipped records, %d skipped files, %s in %s",
 		s.Records, s.SkippedRecords+r.unmapped, s.SkippedFiles, what, time.Since(r.start).Round(time.Millisecond))
 	if s.Skimmed > 0 {

@@ -231,3 +231,30 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version --format json: %q (%v)", res.stdout, err)
 	}
 }
+
+// detect and query --since/--until bound a hunt: delivery files outside by
+// their names are not opened (said in the summary), events outside by
+// their time reach no rule.
+func TestBoundedHunt(t *testing.T) {
+	res := trailql(t, "", "detect", "--format", "ndjson", "--since", "2026-11-02T08:10:00Z", "../../examples")
+	if res.code != 0 || strings.TrimSpace(res.stdout) != "" || !strings.Contains(res.stderr, "delivery files outside --since/--until not opened") {
+		t.Errorf("--since after the bursts: exit %d, %q, %q", res.code, res.stdout, res.stderr)
+	}
+	res = trailql(t, "", "detect", "--format", "ndjson", "--until", "2026-11-02T08:02:05Z", "../../examples")
+	alerts := ndjsonAlerts(t, res.stdout)
+	if len(alerts) == 0 {
+		t.Fatalf("--until: no alert: %s", res.stderr)
+	}
+	for _, a := range alerts {
+		if w := a["Esql.time_window_date_trunc"].(string); w > "2026-11-02T08:02:05" {
+			t.Errorf("--until 08:02:05: alert of window %s", w)
+		}
+	}
+	res = trailql(t, "", "query", "--format", "csv", "--since", "2026-11-02T08:10:00Z", "FROM logs-aws.cloudtrail-* | WHERE @timestamp < \"2026-11-02T08:10:00Z\" | STATS n = COUNT(*)", "../../examples")
+	if strings.TrimSpace(res.stdout) != "n\n0" {
+		t.Errorf("query --since: %q", res.stdout)
+	}
+	if res := trailql(t, "", "detect", "--since", "yesterday", "../../examples"); res.code != 2 {
+		t.Errorf("--since yesterday: exit %d, want 2", res.code)
+	}
+}

@@ -19,6 +19,7 @@ func newQueryCmd() *cobra.Command {
 	var quiet bool
 	var geoip *geoipFlags
 	var maxGroups, maxRows int
+	var since, until string
 	var limits *inputLimits
 	cmd := &cobra.Command{
 		Use:   "query [flags] 'ES|QL' PATH...",
@@ -41,10 +42,18 @@ Warnings go to stderr.`,
 			if geo != nil {
 				defer geo.Close()
 			}
+			s, err := parseWhen(since)
+			if err != nil {
+				return usageErrorf("--since: %v", err)
+			}
+			u, err := parseWhen(until)
+			if err != nil {
+				return usageErrorf("--until: %v", err)
+			}
 			if maxRows < 1 {
 				return usageErrorf("--max-rows %d: want a positive number", maxRows)
 			}
-			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo},
+			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo, Since: s, Until: u},
 				detect.CompileOptions{Now: time.Now().UTC(), MaxGroups: maxGroups, MaxRows: maxRows}, quiet, limits)
 		},
 	}
@@ -52,6 +61,8 @@ Warnings go to stderr.`,
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
 	geoip = addGeoIPFlags(cmd.Flags())
+	cmd.Flags().StringVar(&since, "since", "", "query events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION); delivery files named before it are not opened")
+	cmd.Flags().StringVar(&until, "until", "", "query events at or before `TIME`; delivery files named more than a day after it are not opened")
 	cmd.Flags().IntVar(&maxRows, "max-rows", detect.QueryMaxLimit, "return at most `N` rows, whatever the query's LIMIT (Elasticsearch's esql.query.result_truncation_max_size)")
 	cmd.Flags().IntVar(&maxGroups, "max-groups", 0, "fail a query whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	limits = addInputFlags(cmd.Flags(), false)
@@ -82,7 +93,7 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 		return out.Row(row)
 	})
 	rep := newInputReport(os.Stderr)
-	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	reader := &cloudtrail.Reader{OnProblem: rep.problem, Since: opts.Since, Until: opts.Until}
 	if err := limits.apply(reader); err != nil {
 		return err
 	}

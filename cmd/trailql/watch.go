@@ -42,6 +42,7 @@ type watchFlags struct {
 	buckets      []string
 	anyKey       bool
 	once         bool
+	since        string
 	logFormat    string
 	logLevel     string
 	readyMaxLag  time.Duration
@@ -94,6 +95,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.StringArrayVar(&f.buckets, "bucket", nil, "the only `NAME[/PREFIX]` an SQS notification may point at (repeatable; default: the s3:// sources given, else any bucket, with a warning)")
 	fl.BoolVar(&f.anyKey, "any-key", false, "read S3 and SQS objects whose keys are not in CloudTrail's log layout too (by default they are skipped and counted)")
+	fl.StringVar(&f.since, "since", "", "where an s3:// source without saved progress starts, by delivery time (RFC 3339, YYYY-MM-DD, or -DURATION such as -24h; default: the bucket's beginning)")
 	fl.BoolVar(&f.once, "once", false, "read what the sources hold now, deliver the alerts and exit (for cron and Lambda-style schedules); the state carries over to the next run")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log `FORMAT` on stderr: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug (includes the AWS SDK's), info, warn or error")
@@ -162,6 +164,19 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	skipped := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_objects_skipped_total",
 		Help: "Objects not read: a notification for a bucket not allowed (--bucket), a key outside CloudTrail's layout."}, []string{"reason"})
 	reg.MustRegister(skipped)
+	since, err := parseWhen(f.since)
+	if err != nil {
+		return usageErrorf("--since: %v", err)
+	}
+	if since.IsZero() {
+		// Without --since a fresh state reads the whole bucket: a backlog
+		// is evaluated, never skipped unseen. Say what a bounded start is.
+		var lookback time.Duration
+		for _, c := range compiled {
+			lookback = max(lookback, c.Lookback())
+		}
+		log.Info("s3:// sources without saved progress read the whole bucket; --since -" + lookback.String() + " would start at the largest rule lookback")
+	}
 	buckets, err := allowedBuckets(f.buckets, specs, log)
 	if err != nil {
 		return err
@@ -169,7 +184,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	sources := map[string]source.Source{}
 	for _, spec := range specs {
 		src, err := source.Open(spec, source.Options{Checkpoints: store, PollInterval: f.pollInterval,
-			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once,
+			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once, Since: since,
 			OnSkip: func(_, reason string) { skipped.WithLabelValues(reason).Inc() }})
 		if err != nil {
 			return usageErrorf("%s: %v", spec, err)
