@@ -17,6 +17,16 @@ type Error struct {
 	Line int
 	Col  int
 	Msg  string
+	// Unsupported marks a well-formed rule of another type (KQL, EQL,
+	// machine learning, ...): callers count it as skipped, not as broken.
+	Unsupported bool
+}
+
+// IsUnsupported reports whether err is a rule of a type trailql does not
+// run (Error.Unsupported), and not a broken one.
+func IsUnsupported(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Unsupported
 }
 
 // Error formats the error as "file:line:col: msg", the form editors and

@@ -155,12 +155,19 @@ func Parse(name string, data []byte) (*Rule, error) {
 	if tr.Query == nil || strings.TrimSpace(r.Query) == "" {
 		missing = append(missing, "rule.query")
 	}
+	if r.Type != "" && r.Type != "esql" {
+		// Checked first: a machine-learning or threshold rule of a
+		// detection-rules checkout has no query at all.
+		line, col := keyPos(data, []string{"rule", "type"})
+		return nil, &Error{File: name, Line: line, Col: col, Unsupported: true,
+			Msg: fmt.Sprintf("unsupported rule type %q (language %q): only ES|QL rules (type and language \"esql\") are supported", r.Type, r.Language)}
+	}
 	if len(missing) > 0 {
 		return nil, &Error{File: name, Msg: "missing required key(s): " + strings.Join(missing, ", ")}
 	}
 	if r.Type != "esql" || r.Language != "esql" {
 		line, col := keyPos(data, []string{"rule", "type"})
-		return nil, &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("unsupported rule type %q (language %q): only ES|QL rules (type and language \"esql\") are supported", r.Type, r.Language)}
+		return nil, &Error{File: name, Line: line, Col: col, Unsupported: true, Msg: fmt.Sprintf("unsupported rule type %q (language %q): only ES|QL rules (type and language \"esql\") are supported", r.Type, r.Language)}
 	}
 	if err := r.validate(); err != nil {
 		e := &Error{File: name, Msg: err.Error()}

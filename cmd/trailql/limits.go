@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/trailql/trailql/rule"
 	"io"
 	"os"
 	"strconv"
@@ -114,10 +115,32 @@ func (l *inputLimits) ruleErrors(err error, usable int) error {
 	if err == nil {
 		return nil
 	}
-	n := 1
+	// Rules of other types (a detection-rules checkout holds KQL, EQL and
+	// machine-learning rules too) are counted as skipped, not failed.
+	errs := []error{err}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		n = len(j.Unwrap())
+		errs = j.Unwrap()
 	}
+	var failed []error
+	other := 0
+	for _, e := range errs {
+		if rule.IsUnsupported(e) {
+			other++
+		} else {
+			failed = append(failed, e)
+		}
+	}
+	if other > 0 {
+		fmt.Fprintf(l.stderr, "trailql: %d rules are not ES|QL rules and were skipped\n", other)
+	}
+	if len(failed) == 0 {
+		if usable == 0 {
+			return usageErrorf("no ES|QL rule to run")
+		}
+		return nil
+	}
+	err = errors.Join(failed...)
+	n := len(failed)
 	l.badRules += n
 	for _, line := range strings.Split(err.Error(), "\n") {
 		fmt.Fprintln(l.stderr, "trailql:", line)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -80,6 +81,7 @@ func loadRulesOrBundled(paths []string) ([]*rule.Rule, error) {
 
 func newRulesValidateCmd() *cobra.Command {
 	var parseOnly bool
+	var format string
 	cmd := &cobra.Command{
 		Use:   "validate [flags] [DIR|FILE...]",
 		Short: "Parse and type-check rules",
@@ -96,16 +98,31 @@ catalog does not have. Without arguments it validates the bundled rules.`,
   trailql rules validate my-rules/ extra.toml
   trailql rules validate --parse-only detection-rules/rules/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runValidate(cmd.OutOrStdout(), args, parseOnly)
+			if format != "text" && format != "json" {
+				return usageErrorf("unknown --format %q (want text or json)", format)
+			}
+			return runValidate(cmd.OutOrStdout(), args, parseOnly, format)
 		},
 	}
 	cmd.Flags().BoolVar(&parseOnly, "parse-only", false, "only parse the queries, do not type-check them against the CloudTrail catalog")
+	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, or json (one document: each rule's status and error, and the counts) for CI")
 	return cmd
 }
 
+// validation is one rule's outcome in `rules validate --format json`.
+type validation struct {
+	Path   string `json:"path"`
+	RuleID string `json:"rule_id,omitempty"`
+	Name   string `json:"name,omitempty"`
+	// Status is "ok", "invalid", or "skipped" (a rule of another type).
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+}
+
 // runValidate validates each rule file of paths (the bundled rules when
-// paths is empty).
-func runValidate(out io.Writer, paths []string, parseOnly bool) error {
+// paths is empty). Rules of other types (KQL, EQL, machine learning) are
+// skipped, not failed: a detection-rules checkout holds them all.
+func runValidate(out io.Writer, paths []string, parseOnly bool, format string) error {
 	type item struct {
 		path string
 		r    *rule.Rule
@@ -130,8 +147,13 @@ func runValidate(out io.Writer, paths []string, parseOnly bool) error {
 		}
 	}
 	now := time.Now().UTC()
-	valid := 0
+	var results []validation
+	counts := map[string]int{}
 	for _, it := range items {
+		v := validation{Path: it.path}
+		if it.r != nil {
+			v.RuleID, v.Name = it.r.RuleID, it.r.Name
+		}
 		err := it.err
 		if err == nil {
 			if parseOnly {
@@ -140,15 +162,44 @@ func runValidate(out io.Writer, paths []string, parseOnly bool) error {
 				_, err = detect.CompileRule(it.r, now)
 			}
 		}
-		if err != nil {
-			fmt.Fprintln(out, sanitize(err.Error()))
-			continue
+		switch {
+		case err == nil:
+			v.Status = "ok"
+		case rule.IsUnsupported(err):
+			v.Status, v.Error = "skipped", err.Error()
+		default:
+			v.Status, v.Error = "invalid", err.Error()
 		}
-		valid++
-		fmt.Fprintf(out, "ok   %s (%s)\n", it.path, sanitize(it.r.Name))
+		counts[v.Status]++
+		results = append(results, v)
 	}
-	fmt.Fprintf(out, "%d of %d valid\n", valid, len(items))
-	if valid != len(items) {
+	if format == "json" {
+		if results == nil {
+			results = []validation{}
+		}
+		doc := map[string]any{"rules": results, "valid": counts["ok"], "invalid": counts["invalid"], "skipped": counts["skipped"]}
+		if err := json.NewEncoder(out).Encode(doc); err != nil {
+			return withStatus(exitError, err)
+		}
+	} else {
+		for _, v := range results {
+			switch v.Status {
+			case "ok":
+				fmt.Fprintf(out, "ok   %s (%s)\n", v.Path, sanitize(v.Name))
+			case "skipped":
+				fmt.Fprintf(out, "skip %s\n", sanitize(v.Error))
+			default:
+				fmt.Fprintln(out, sanitize(v.Error))
+			}
+		}
+		checked := len(results) - counts["skipped"]
+		fmt.Fprintf(out, "%d of %d valid", counts["ok"], checked)
+		if counts["skipped"] > 0 {
+			fmt.Fprintf(out, " (%d rules of other types skipped)", counts["skipped"])
+		}
+		fmt.Fprintln(out)
+	}
+	if counts["invalid"] > 0 {
 		return withStatus(exitUsage, errPartialValid)
 	}
 	return nil
