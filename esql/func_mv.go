@@ -141,6 +141,73 @@ func init() {
 		}
 		return DoubleValue(s.sum / float64(s.n)), nil
 	})
+	// MV_SLICE(field, start[, end]): values from start to end inclusive;
+	// negative positions count from the end.
+	register("mv_slice", 2, 3, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 1, "integer", isIntT) || !c.want(n, a, 2, "integer", isIntT) {
+			return badExpr(n)
+		}
+		fns := exprFns(a)
+		site := c.newSite(n)
+		return c.finish(n, a[0].typ, func(e *env, row []Value) Value {
+			v := fns[0](e, row)
+			s := fns[1](e, row)
+			end := s
+			if len(fns) > 2 {
+				end = fns[2](e, row)
+			}
+			if v.t == Null || s.t == Null || end.t == Null {
+				return Value{}
+			}
+			if s.mv != nil || end.mv != nil {
+				return e.fail(site, errMultiValue)
+			}
+			vs := v.values()
+			from, to := int(int32(s.n)), int(int32(end.n))
+			if from < 0 {
+				from += len(vs)
+			}
+			if to < 0 {
+				to += len(vs)
+			}
+			if from > to {
+				return e.fail(site, illegalArg("Start offset is greater than end offset"))
+			}
+			if from < 0 {
+				from = 0
+			}
+			if to >= len(vs) {
+				to = len(vs) - 1
+			}
+			if from > to {
+				return Value{}
+			}
+			return multiOf(append([]Value(nil), vs[from:to+1]...))
+		}, true, a...)
+	})
+	// MV_CONTAINS(superset, subset): every value of subset is in superset.
+	register("mv_contains", 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		f, g := a[0].fn, a[1].fn
+		return c.finish(n, Boolean, func(e *env, row []Value) Value {
+			sup, sub := f(e, row), g(e, row)
+			if sub.t == Null {
+				return Bool(true)
+			}
+			for _, x := range sub.values() {
+				found := false
+				for _, y := range sup.values() {
+					if eq, _ := equalScalar(x, y); eq {
+						found = true
+						break
+					}
+				}
+				if !found {
+					return Bool(false)
+				}
+			}
+			return Bool(true)
+		}, false, a...)
+	})
 }
 
 // extreme returns the minimum (sign -1) or maximum (sign 1) of values.
