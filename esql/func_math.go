@@ -89,6 +89,12 @@ func init() {
 			})
 		})
 	}
+	for name, v := range map[string]float64{"pi": math.Pi, "e": math.E, "tau": 2 * math.Pi} {
+		v := v
+		register(name, 0, 0, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+			return constExpr(n, DoubleValue(v), Double)
+		})
+	}
 }
 
 func abs64(i int64) int64 {

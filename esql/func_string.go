@@ -241,6 +241,29 @@ func init() {
 			return KeywordValue(strings.Repeat(" ", k)), nil
 		})
 	})
+	// LEFT/RIGHT(string, length): the first/last length characters.
+	for _, name := range []string{"left", "right"} {
+		right := name == "right"
+		register(name, 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+			if !c.want(n, a, 0, "string", isStringT) || !c.want(n, a, 1, "integer", isIntT) {
+				return badExpr(n)
+			}
+			return c.res2(n, strType(a[0]), a[0], a[1], func(x, l Value) (Value, *evalError) {
+				r := []rune(x.s)
+				k := int(int32(l.n))
+				if k < 0 {
+					k = 0
+				}
+				if k > len(r) {
+					k = len(r)
+				}
+				if right {
+					return retext(x, string(r[len(r)-k:])), nil
+				}
+				return retext(x, string(r[:k])), nil
+			})
+		})
+	}
 }
 
 // decodeBase64 decodes like java.util.Base64's basic decoder, which also
