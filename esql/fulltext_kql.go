@@ -346,9 +346,9 @@ func (k *kqlCompiler) resolve(f *kql.Field) []kqlField {
 	switch {
 	case f.Quoted && strings.Contains(f.Name, "*"):
 	case pattern:
-		parts := strings.Split(f.Name, "*")
+		match := compileNamePattern(f.Name)
 		for _, name := range sortedCatalog(cat) {
-			if matchParts(parts, name) {
+			if match(name) {
 				names = append(names, name)
 			}
 		}

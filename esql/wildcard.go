@@ -5,10 +5,36 @@ import (
 	"strings"
 )
 
+// wildcardSyntax selects which characters of a wildcard pattern are
+// special. The whole string must match, case-sensitively, in both.
+type wildcardSyntax uint8
+
+const (
+	// likeWildcards is LIKE's (WildcardPattern): `*` matches any run of
+	// characters, `?` exactly one, `\` escapes the next character.
+	likeWildcards wildcardSyntax = iota
+	// nameWildcards is that of KEEP/DROP column patterns and KQL field
+	// names: only `*` is special (any run of characters); `?` and `\` are
+	// literal.
+	nameWildcards
+)
+
 // compileWildcard compiles an ES|QL LIKE pattern: `*` matches any run of
 // characters, `?` exactly one, `\` escapes the next character; the whole
 // string must match, case-sensitively (WildcardPattern).
 func compileWildcard(p string) func(string) bool {
+	return compileWildcardSyntax(p, likeWildcards)
+}
+
+// compileNamePattern compiles a KEEP/DROP column pattern or a KQL field
+// name pattern, in which `*` matches any run of characters.
+func compileNamePattern(pattern string) func(string) bool {
+	return compileWildcardSyntax(pattern, nameWildcards)
+}
+
+// compileWildcardSyntax compiles a wildcard pattern of the given syntax
+// into a whole-string matcher.
+func compileWildcardSyntax(p string, syn wildcardSyntax) func(string) bool {
 	var lit strings.Builder
 	var re strings.Builder
 	simple := true // only literals and `*`
@@ -17,7 +43,7 @@ func compileWildcard(p string) func(string) bool {
 	for i := 0; i < len(p); i++ {
 		ch := p[i]
 		switch {
-		case ch == '\\' && i+1 < len(p):
+		case syn == likeWildcards && ch == '\\' && i+1 < len(p):
 			i++
 			lit.WriteByte(p[i])
 			re.WriteString(regexp.QuoteMeta(p[i : i+1]))
@@ -26,7 +52,7 @@ func compileWildcard(p string) func(string) bool {
 			lit.Reset()
 			stars = append(stars, i)
 			re.WriteString(".*")
-		case ch == '?':
+		case syn == likeWildcards && ch == '?':
 			simple = false
 			re.WriteString(".")
 		default:
