@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/trailql/trailql/esql/internal/analysis"
 	"github.com/trailql/trailql/esql/kql"
 	"github.com/trailql/trailql/esql/parser"
 )
@@ -276,9 +277,9 @@ func (k *kqlCompiler) fieldQuery(f kqlField, lit *kql.Literal) (cellPred, error)
 	case lit.Wildcard:
 		return nil, fmt.Errorf("Can only use wildcard queries on keyword, text and wildcard fields - not on [%s] which is of type [%s]", f.name, f.typ)
 	case f.typ == Text && lit.Quoted:
-		return phraseQuery(analyzeStandard(lit.Text)), nil
+		return phraseQuery(analysis.Standard(lit.Text)), nil
 	case f.typ == Text:
-		return anyTokenQuery(analyzeStandard(lit.Text)), nil
+		return anyTokenQuery(analysis.Standard(lit.Text)), nil
 	}
 	return termQuery(f.typ, lit.Text, k.ci && f.typ == Keyword, k.dc)
 }

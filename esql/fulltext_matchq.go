@@ -3,6 +3,8 @@ package esql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/trailql/trailql/esql/internal/analysis"
 )
 
 // matchQuery is a match query's settings, from MATCH's options.
@@ -53,7 +55,7 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 		m.msm = v.s
 	}
 	if v, ok := opts["analyzer"]; ok {
-		a, ok := analyzers[v.s]
+		a, ok := analysis.Lookup(v.s)
 		if !ok {
 			return nil, fmt.Errorf("[match] analyzer [%s] not found", v.s)
 		}
@@ -93,9 +95,9 @@ func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cell
 	}
 	analyze := m.analyzer
 	if analyze == nil {
-		analyze = analyzeStandard
+		analyze = analysis.Standard
 		if t == Keyword {
-			analyze = analyzers["keyword"]
+			analyze = analysis.Keyword
 		}
 	}
 	toks := analyze(text)
@@ -128,7 +130,7 @@ func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cell
 			if t == Keyword {
 				out = append(out, v.Index(i).s)
 			} else {
-				out = append(out, analyzeStandard(v.Index(i).s)...)
+				out = append(out, analysis.Standard(v.Index(i).s)...)
 			}
 		}
 		return out

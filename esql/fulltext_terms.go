@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailql/trailql/esql/internal/analysis"
 )
 
 // cellPred tests the cell of one field: null, one value or a multi-value.
@@ -185,7 +187,7 @@ func rangeQuery(t DataType, op rangeOp, text string, dc dateContext) (cellPred, 
 		return anyValue(func(v Value) bool { return cmpOK(strings.Compare(v.s, text)) }), nil
 	case Text:
 		return anyValue(func(v Value) bool {
-			for _, tok := range analyzeStandard(v.s) {
+			for _, tok := range analysis.Standard(v.s) {
 				if cmpOK(strings.Compare(tok, text)) {
 					return true
 				}
