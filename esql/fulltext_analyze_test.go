@@ -5,53 +5,6 @@ import (
 	"time"
 )
 
-// TestEditDistance checks fuzzy matching: Damerau-Levenshtein with
-// transpositions by default, prefix_length, AUTO fuzziness by length.
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b   string
-		max    int
-		prefix int
-		transp bool
-		want   bool
-	}{
-		{"svchost.exe", "svchost.exe", 1, 0, true, true},
-		{"svchost.exe", "svhost.exe", 1, 0, true, true},   // deletion
-		{"svchost.exe", "svchosts.exe", 1, 0, true, true}, // insertion
-		{"svchost.exe", "svchost.exa", 1, 0, true, true},  // substitution
-		{"svchost.exe", "scvhost.exe", 1, 0, true, true},  // transposition
-		{"svchost.exe", "scvhost.exe", 1, 0, false, false},
-		{"svchost.exe", "scvhost.exe", 2, 0, false, true},
-		{"svchost.exe", "svhost.ex", 1, 0, true, false},
-		{"svchost.exe", "xvchost.exe", 1, 1, true, false}, // the prefix is literal
-		{"svchost.exe", "svchost.exx", 1, 1, true, true},
-		{"ab", "ab", 2, 3, true, true},
-		{"ab", "ac", 2, 3, true, false}, // no longer than the prefix: exact
-		{"héllo", "hello", 1, 0, true, true},
-	}
-	for _, tt := range tests {
-		ft := &fuzzyTerm{term: []rune(tt.a), edits: tt.max, prefix: tt.prefix, transpositions: tt.transp}
-		if got := ft.match(tt.b); got != tt.want {
-			t.Errorf("fuzzy(%q, %q, edits=%d, prefix=%d, transpositions=%v) = %v", tt.a, tt.b, tt.max, tt.prefix, tt.transp, got)
-		}
-	}
-	auto, _ := parseFuzziness("AUTO")
-	for term, want := range map[string]int{"ab": 0, "abc": 1, "abcde": 1, "abcdef": 2} {
-		if got := auto.maxEdits(term); got != want {
-			t.Errorf("AUTO edits for %q = %d, want %d", term, got, want)
-		}
-	}
-	custom, _ := parseFuzziness("auto:2,4")
-	if custom.maxEdits("a") != 0 || custom.maxEdits("ab") != 1 || custom.maxEdits("abcd") != 2 {
-		t.Errorf("AUTO:2,4 is wrong: %+v", custom)
-	}
-	for _, bad := range []string{"3", "-1", "x", "AUTO:5,2", "1.5"} {
-		if _, err := parseFuzziness(bad); err == nil {
-			t.Errorf("parseFuzziness(%q) accepted", bad)
-		}
-	}
-}
-
 // TestMinShouldMatch follows the minimum_should_match documentation's
 // examples, with the result kept within 0..clauses.
 func TestMinShouldMatch(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trailql/trailql/esql/internal/analysis"
+	"github.com/trailql/trailql/esql/internal/fuzzy"
 )
 
 // matchQuery is a match query's settings, from MATCH's options.
@@ -12,7 +13,7 @@ type matchQuery struct {
 	analyzer       func(string) []string // nil: the field's own
 	and            bool
 	msm            string
-	fuzz           *fuzziness
+	fuzz           *fuzzy.Fuzziness
 	transpositions bool
 	prefix         int
 	lenient        bool
@@ -42,7 +43,7 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 		}
 	}
 	if v, ok := opts["fuzziness"]; ok {
-		f, err := parseFuzziness(v.s)
+		f, err := fuzzy.ParseFuzziness(v.s)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +79,7 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 // build makes the test of a field of type t for the query text.
 func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cellPred, error) {
 	if t != Keyword && t != Text {
-		if m.fuzz != nil && m.fuzz.maxEdits(text) > 0 {
+		if m.fuzz != nil && m.fuzz.MaxEdits(text) > 0 {
 			if m.lenient {
 				return matchNone, nil
 			}
@@ -111,10 +112,10 @@ func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cell
 	for i, tok := range toks {
 		edits := 0
 		if m.fuzz != nil {
-			edits = m.fuzz.maxEdits(tok)
+			edits = m.fuzz.MaxEdits(tok)
 		}
-		ft := &fuzzyTerm{term: []rune(tok), edits: edits, prefix: m.prefix, transpositions: m.transpositions}
-		clauses[i] = ft.match
+		ft := &fuzzy.Term{Term: []rune(tok), Edits: edits, Prefix: m.prefix, Transpositions: m.transpositions}
+		clauses[i] = ft.Match
 	}
 	need := 1
 	switch {

@@ -1,4 +1,8 @@
-package esql
+// Package fuzzy ports the fuzzy term matching of Elasticsearch's MATCH
+// query: the `fuzziness` option (Elasticsearch's Fuzziness, including
+// AUTO[:low,high]) and Lucene's FuzzyQuery edit-distance test
+// (Damerau-Levenshtein with a literal prefix).
+package fuzzy
 
 import (
 	"fmt"
@@ -7,45 +11,45 @@ import (
 	"unicode/utf8"
 )
 
-// fuzziness is MATCH's `fuzziness` option: a fixed edit distance (0, 1 or
+// Fuzziness is MATCH's `fuzziness` option: a fixed edit distance (0, 1 or
 // 2) or AUTO[:low,high], which allows 0 edits for terms shorter than low
 // (default 3) characters, 1 below high (default 6), else 2
 // (https://www.elastic.co/guide/en/elasticsearch/reference/current/common-options.html#fuzziness).
-type fuzziness struct {
+type Fuzziness struct {
 	auto      bool
 	low, high int
 	edits     int
 }
 
-// parseFuzziness parses a fuzziness value as Elasticsearch's
+// ParseFuzziness parses a fuzziness value as Elasticsearch's
 // Fuzziness.fromString does.
-func parseFuzziness(s string) (fuzziness, error) {
+func ParseFuzziness(s string) (Fuzziness, error) {
 	up := strings.ToUpper(strings.TrimSpace(s))
 	if up == "AUTO" {
-		return fuzziness{auto: true, low: 3, high: 6}, nil
+		return Fuzziness{auto: true, low: 3, high: 6}, nil
 	}
 	if rest, ok := strings.CutPrefix(up, "AUTO:"); ok {
 		lo, hi, ok := strings.Cut(rest, ",")
 		l, err1 := strconv.Atoi(lo)
 		h, err2 := strconv.Atoi(hi)
 		if !ok || err1 != nil || err2 != nil || l < 0 || h < l {
-			return fuzziness{}, fmt.Errorf("failed to find low and high distance values")
+			return Fuzziness{}, fmt.Errorf("failed to find low and high distance values")
 		}
-		return fuzziness{auto: true, low: l, high: h}, nil
+		return Fuzziness{auto: true, low: l, high: h}, nil
 	}
 	f, err := strconv.ParseFloat(up, 64)
 	if err != nil {
-		return fuzziness{}, fmt.Errorf("fuzziness cannot be [%s]", s)
+		return Fuzziness{}, fmt.Errorf("fuzziness cannot be [%s]", s)
 	}
 	if f != float64(int(f)) || f < 0 || f > 2 {
-		return fuzziness{}, fmt.Errorf("Valid edit distances are [0, 1, 2] but was [%s]", s)
+		return Fuzziness{}, fmt.Errorf("Valid edit distances are [0, 1, 2] but was [%s]", s)
 	}
-	return fuzziness{edits: int(f)}, nil
+	return Fuzziness{edits: int(f)}, nil
 }
 
-// maxEdits is the edit distance allowed for a term (Fuzziness.asDistance:
+// MaxEdits is the edit distance allowed for a term (Fuzziness.asDistance:
 // AUTO counts the term's code points).
-func (f fuzziness) maxEdits(term string) int {
+func (f Fuzziness) MaxEdits(term string) int {
 	if !f.auto {
 		return f.edits
 	}
@@ -59,21 +63,22 @@ func (f fuzziness) maxEdits(term string) int {
 	return 2
 }
 
-// fuzzyTerm matches indexed terms within some edits of a query term, as
+// Term matches indexed terms within some edits of a query term, as
 // Lucene's FuzzyQuery: the first prefix code points must be equal; with
 // transpositions, swapping two adjacent characters is one edit
 // (Damerau-Levenshtein, optimal string alignment).
-type fuzzyTerm struct {
-	term           []rune
-	edits, prefix  int
-	transpositions bool
+type Term struct {
+	Term           []rune
+	Edits, Prefix  int
+	Transpositions bool
 }
 
-func (f *fuzzyTerm) match(s string) bool {
-	if f.edits == 0 {
-		return s == string(f.term)
+// Match reports whether s is within Edits of the term.
+func (f *Term) Match(s string) bool {
+	if f.Edits == 0 {
+		return s == string(f.Term)
 	}
-	return withinEdits(f.term, []rune(s), f.edits, f.prefix, f.transpositions)
+	return withinEdits(f.Term, []rune(s), f.Edits, f.Prefix, f.Transpositions)
 }
 
 // withinEdits reports whether the edit distance of a and b is at most max.
