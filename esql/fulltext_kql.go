@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/trailql/trailql/esql/internal/analysis"
+	"github.com/trailql/trailql/esql/internal/datemath"
 	"github.com/trailql/trailql/esql/kql"
 	"github.com/trailql/trailql/esql/parser"
 )
@@ -45,7 +46,7 @@ type kqlCompiler struct {
 	arg          parser.Expr // the query argument, to place errors
 	query        string
 	ci           bool
-	dc           dateContext
+	dc           datemath.Context
 	defaultField string
 	ok           bool
 }
@@ -73,7 +74,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 		return badExpr(n)
 	}
 	k := &kqlCompiler{c: c, arg: n.Args[0], query: q.val.AsString(), ok: true,
-		dc: dateContext{now: c.now.AsTime(), loc: time.UTC}}
+		dc: datemath.Context{Now: c.now.AsTime(), Loc: time.UTC}}
 	if len(n.Args) == 2 {
 		opts, ok := c.ftOptions(n, n.Args[1], 1, kqlOptions)
 		if !ok {
@@ -86,7 +87,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 				c.errorf(n.Args[1].Pos(), "Invalid option [time_zone] in [%s], %v", c.text(n), err)
 				return badExpr(n)
 			}
-			k.dc.loc = loc
+			k.dc.Loc = loc
 		}
 		k.defaultField = opts["default_field"].AsString()
 	}
@@ -110,7 +111,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 // loadZone reads a time_zone option: an IANA name or a UTC offset.
 func loadZone(s string) (*time.Location, error) {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
-		return zoneOf(s)
+		return datemath.ZoneOf(s)
 	}
 	if s == "Z" {
 		return time.UTC, nil

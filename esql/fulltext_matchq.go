@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trailql/trailql/esql/internal/analysis"
+	"github.com/trailql/trailql/esql/internal/datemath"
 	"github.com/trailql/trailql/esql/internal/fuzzy"
 )
 
@@ -77,7 +78,7 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 }
 
 // build makes the test of a field of type t for the query text.
-func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cellPred, error) {
+func (m *matchQuery) build(t DataType, field, text string, dc datemath.Context) (cellPred, error) {
 	if t != Keyword && t != Text {
 		if m.fuzz != nil && m.fuzz.MaxEdits(text) > 0 {
 			if m.lenient {

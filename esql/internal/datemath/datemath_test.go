@@ -1,38 +1,15 @@
-package esql
+package datemath
 
 import (
 	"testing"
 	"time"
 )
 
-// TestMinShouldMatch follows the minimum_should_match documentation's
-// examples, with the result kept within 0..clauses.
-func TestMinShouldMatch(t *testing.T) {
-	tests := []struct {
-		spec string
-		n    int
-		want int
-	}{
-		{"2", 4, 2}, {"5", 3, 3}, {"-1", 4, 3}, {"75%", 4, 3}, {"75%", 3, 2},
-		{"-25%", 4, 3}, {"-25%", 3, 3}, {"3<90%", 3, 3}, {"3<90%", 10, 9},
-		{"2<-25% 9<-3", 2, 2}, {"2<-25% 9<-3", 8, 6}, {"2<-25% 9<-3", 12, 9},
-	}
-	for _, tt := range tests {
-		got, err := minShouldMatch(tt.spec, tt.n)
-		if err != nil || got != tt.want {
-			t.Errorf("minShouldMatch(%q, %d) = %d, %v; want %d", tt.spec, tt.n, got, err, tt.want)
-		}
-	}
-	if _, err := minShouldMatch("lots", 3); err == nil {
-		t.Error("minShouldMatch accepted garbage")
-	}
-}
-
 // TestDateInterval: a partial date covers its whole period; date math
 // moves and rounds it (DateFieldType.rangeQuery, JavaDateMathParser).
 func TestDateInterval(t *testing.T) {
 	now := time.Date(2024, 5, 1, 12, 34, 56, 789_000_000, time.UTC)
-	dc := dateContext{now: now, loc: time.UTC}
+	dc := Context{Now: now, Loc: time.UTC}
 	tests := []struct{ in, lo, hi string }{
 		{"2024", "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"},
 		{"2024-05", "2024-05-01T00:00:00Z", "2024-06-01T00:00:00Z"},
@@ -48,7 +25,7 @@ func TestDateInterval(t *testing.T) {
 		{"2024-05-01||+1M/d", "2024-06-01T00:00:00Z", "2024-06-02T00:00:00Z"},
 	}
 	for _, tt := range tests {
-		lo, hi, err := dc.interval(tt.in)
+		lo, hi, err := dc.Interval(tt.in)
 		if err != nil {
 			t.Errorf("interval(%q): %v", tt.in, err)
 			continue
@@ -62,13 +39,13 @@ func TestDateInterval(t *testing.T) {
 	}
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err == nil {
-		lo, _, _ := dateContext{now: now, loc: paris}.interval("2024-05-01")
+		lo, _, _ := Context{Now: now, Loc: paris}.Interval("2024-05-01")
 		if lo.Format(time.RFC3339) != "2024-04-30T22:00:00Z" {
 			t.Errorf("time_zone Europe/Paris: day starts %s", lo)
 		}
 	}
 	for _, bad := range []string{"2024-13-01", "yesterday", "2024-02-30", "now+1x"} {
-		if _, _, err := dc.interval(bad); err == nil {
+		if _, _, err := dc.Interval(bad); err == nil {
 			t.Errorf("interval(%q) accepted", bad)
 		}
 	}
