@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/trailql/trailql/ecs/internal/useragent"
 )
 
 // Event is one mapped document: flat dotted ECS field names to values of type
@@ -37,7 +39,7 @@ type Mapper struct {
 
 	// Work that can be skipped when Options.Fields does not need it.
 	wantUA       bool
-	uaParts      uaPart // the user_agent passes the wanted fields need
+	uaParts      useragent.Part // the user_agent passes the wanted fields need
 	wantHosts    bool
 	wantRendered [len(renderedFields)]bool // keyword string
 	wantFlat     [len(renderedFields)]bool // flattened object
@@ -62,7 +64,7 @@ func NewMapper(opts Options) *Mapper {
 		m.namespace = "default"
 	}
 	want := func(name string) bool { return wants(opts.Fields, name) }
-	m.uaParts = uaPartsWanted(want)
+	m.uaParts = useragent.PartsWanted(want)
 	m.wantUA = m.uaParts != 0
 	m.wantHosts = want("related.hosts")
 	if opts.GeoIP != nil {
@@ -455,7 +457,7 @@ func (b *builder) userAgent() {
 	if !b.m.wantUA {
 		return
 	}
-	ua := cachedUserAgentParts(s, b.m.uaParts)
+	ua := useragent.CachedParts(s, b.m.uaParts)
 	b.set("user_agent.name", ua.Name)
 	b.set("user_agent.version", ua.Version)
 	b.set("user_agent.os.name", ua.OSName)

@@ -6,28 +6,6 @@ import (
 	"github.com/trailql/trailql/esql/parser"
 )
 
-// matchPattern matches a column name against a KEEP/DROP pattern in which
-// `*` matches any run of characters.
-func matchPattern(pattern, name string) bool {
-	if !strings.Contains(pattern, "*") {
-		return pattern == name
-	}
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(name, parts[0]) {
-		return false
-	}
-	name = name[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(name, p)
-		if i < 0 {
-			return false
-		}
-		name = name[i+len(p):]
-	}
-	return strings.HasSuffix(name, last)
-}
-
 // patternRank is KEEP's precedence (§A7): an exact name beats a partial
 // wildcard, which beats `*`.
 func patternRank(p string) int {
@@ -51,8 +29,9 @@ func (c *checker) compileKeep(cmd *parser.KeepCommand) {
 	}
 	for pi, p := range cmd.Patterns {
 		matched := false
+		match := compileNamePattern(p.Pattern)
 		for ci, col := range c.schema {
-			if !matchPattern(p.Pattern, col.name) {
+			if !match(col.name) {
 				continue
 			}
 			matched = true
@@ -92,8 +71,9 @@ func (c *checker) compileDrop(cmd *parser.DropCommand) {
 	drop := make([]bool, len(c.schema))
 	for _, p := range cmd.Patterns {
 		matched := false
+		match := compileNamePattern(p.Pattern)
 		for ci, col := range c.schema {
-			if matchPattern(p.Pattern, col.name) {
+			if match(col.name) {
 				drop[ci] = true
 				matched = true
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailql/trailql/esql/internal/datemath"
 	"github.com/trailql/trailql/esql/parser"
 )
 
@@ -270,7 +271,7 @@ func plusPeriod(t time.Time, years, months, days int) time.Time {
 		y, mo, d := t.Date()
 		idx := y*12 + int(mo) - 1 + total
 		ny, nm := floorDivInt(idx, 12), floorModInt(idx, 12)+1
-		if last := daysIn(ny, time.Month(nm)); d > last {
+		if last := datemath.DaysIn(ny, time.Month(nm)); d > last {
 			d = last
 		}
 		h, mi, s := t.Clock()
@@ -280,10 +281,6 @@ func plusPeriod(t time.Time, years, months, days int) time.Time {
 		t = t.AddDate(0, 0, days)
 	}
 	return t
-}
-
-func daysIn(y int, m time.Month) int {
-	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 func addSpans(a, b Value, sub bool) (Value, *evalError) {

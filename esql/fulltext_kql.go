@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/trailql/trailql/esql/internal/analysis"
+	"github.com/trailql/trailql/esql/internal/datemath"
 	"github.com/trailql/trailql/esql/kql"
 	"github.com/trailql/trailql/esql/parser"
 )
@@ -44,7 +46,7 @@ type kqlCompiler struct {
 	arg          parser.Expr // the query argument, to place errors
 	query        string
 	ci           bool
-	dc           dateContext
+	dc           datemath.Context
 	defaultField string
 	ok           bool
 }
@@ -72,7 +74,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 		return badExpr(n)
 	}
 	k := &kqlCompiler{c: c, arg: n.Args[0], query: q.val.AsString(), ok: true,
-		dc: dateContext{now: c.now.AsTime(), loc: time.UTC}}
+		dc: datemath.Context{Now: c.now.AsTime(), Loc: time.UTC}}
 	if len(n.Args) == 2 {
 		opts, ok := c.ftOptions(n, n.Args[1], 1, kqlOptions)
 		if !ok {
@@ -85,7 +87,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 				c.errorf(n.Args[1].Pos(), "Invalid option [time_zone] in [%s], %v", c.text(n), err)
 				return badExpr(n)
 			}
-			k.dc.loc = loc
+			k.dc.Loc = loc
 		}
 		k.defaultField = opts["default_field"].AsString()
 	}
@@ -109,7 +111,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 // loadZone reads a time_zone option: an IANA name or a UTC offset.
 func loadZone(s string) (*time.Location, error) {
 	if s != "" && (s[0] == '+' || s[0] == '-') {
-		return zoneOf(s)
+		return datemath.ZoneOf(s)
 	}
 	if s == "Z" {
 		return time.UTC, nil
@@ -276,9 +278,9 @@ func (k *kqlCompiler) fieldQuery(f kqlField, lit *kql.Literal) (cellPred, error)
 	case lit.Wildcard:
 		return nil, fmt.Errorf("Can only use wildcard queries on keyword, text and wildcard fields - not on [%s] which is of type [%s]", f.name, f.typ)
 	case f.typ == Text && lit.Quoted:
-		return phraseQuery(analyzeStandard(lit.Text)), nil
+		return phraseQuery(analysis.Standard(lit.Text)), nil
 	case f.typ == Text:
-		return anyTokenQuery(analyzeStandard(lit.Text)), nil
+		return anyTokenQuery(analysis.Standard(lit.Text)), nil
 	}
 	return termQuery(f.typ, lit.Text, k.ci && f.typ == Keyword, k.dc)
 }
@@ -346,9 +348,9 @@ func (k *kqlCompiler) resolve(f *kql.Field) []kqlField {
 	switch {
 	case f.Quoted && strings.Contains(f.Name, "*"):
 	case pattern:
-		parts := strings.Split(f.Name, "*")
+		match := compileNamePattern(f.Name)
 		for _, name := range sortedCatalog(cat) {
-			if matchParts(parts, name) {
+			if match(name) {
 				names = append(names, name)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/trailql/trailql/esql/internal/datemath"
 	"github.com/trailql/trailql/esql/parser"
 )
 
@@ -118,7 +119,7 @@ func (c *checker) compileMatch(n, fieldArg, queryArg, optArg parser.Expr, name, 
 		c.errorf(optArg.Pos(), "%v", err)
 		return badExpr(n)
 	}
-	pred, err := mq.build(col.typ, col.name, q.val.scalarString(), dateContext{now: c.now.AsTime()})
+	pred, err := mq.build(col.typ, col.name, q.val.scalarString(), datemath.Context{Now: c.now.AsTime()})
 	if err != nil {
 		c.errorf(n.Pos(), "[%s] %s failed to create query: %v", name, kind, err)
 		return badExpr(n)

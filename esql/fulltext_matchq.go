@@ -3,6 +3,10 @@ package esql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/trailql/trailql/esql/internal/analysis"
+	"github.com/trailql/trailql/esql/internal/datemath"
+	"github.com/trailql/trailql/esql/internal/fuzzy"
 )
 
 // matchQuery is a match query's settings, from MATCH's options.
@@ -10,7 +14,7 @@ type matchQuery struct {
 	analyzer       func(string) []string // nil: the field's own
 	and            bool
 	msm            string
-	fuzz           *fuzziness
+	fuzz           *fuzzy.Fuzziness
 	transpositions bool
 	prefix         int
 	lenient        bool
@@ -40,7 +44,7 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 		}
 	}
 	if v, ok := opts["fuzziness"]; ok {
-		f, err := parseFuzziness(v.s)
+		f, err := fuzzy.ParseFuzziness(v.s)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +57,7 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 		m.msm = v.s
 	}
 	if v, ok := opts["analyzer"]; ok {
-		a, ok := analyzers[v.s]
+		a, ok := analysis.Lookup(v.s)
 		if !ok {
 			return nil, fmt.Errorf("[match] analyzer [%s] not found", v.s)
 		}
@@ -74,9 +78,9 @@ func newMatchQuery(opts map[string]Value) (*matchQuery, error) {
 }
 
 // build makes the test of a field of type t for the query text.
-func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cellPred, error) {
+func (m *matchQuery) build(t DataType, field, text string, dc datemath.Context) (cellPred, error) {
 	if t != Keyword && t != Text {
-		if m.fuzz != nil && m.fuzz.maxEdits(text) > 0 {
+		if m.fuzz != nil && m.fuzz.MaxEdits(text) > 0 {
 			if m.lenient {
 				return matchNone, nil
 			}
@@ -93,9 +97,9 @@ func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cell
 	}
 	analyze := m.analyzer
 	if analyze == nil {
-		analyze = analyzeStandard
+		analyze = analysis.Standard
 		if t == Keyword {
-			analyze = analyzers["keyword"]
+			analyze = analysis.Keyword
 		}
 	}
 	toks := analyze(text)
@@ -109,10 +113,10 @@ func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cell
 	for i, tok := range toks {
 		edits := 0
 		if m.fuzz != nil {
-			edits = m.fuzz.maxEdits(tok)
+			edits = m.fuzz.MaxEdits(tok)
 		}
-		ft := &fuzzyTerm{term: []rune(tok), edits: edits, prefix: m.prefix, transpositions: m.transpositions}
-		clauses[i] = ft.match
+		ft := &fuzzy.Term{Term: []rune(tok), Edits: edits, Prefix: m.prefix, Transpositions: m.transpositions}
+		clauses[i] = ft.Match
 	}
 	need := 1
 	switch {
@@ -128,7 +132,7 @@ func (m *matchQuery) build(t DataType, field, text string, dc dateContext) (cell
 			if t == Keyword {
 				out = append(out, v.Index(i).s)
 			} else {
-				out = append(out, analyzeStandard(v.Index(i).s)...)
+				out = append(out, analysis.Standard(v.Index(i).s)...)
 			}
 		}
 		return out

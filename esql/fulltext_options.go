@@ -107,3 +107,57 @@ func (c *checker) queryConstant(call parser.Expr, i int, x *cexpr, expected stri
 	}
 	return true
 }
+
+// minShouldMatch computes how many of n optional clauses must match for a
+// minimum_should_match spec (Queries.calculateMinShouldMatch): an integer,
+// a negative integer (all but that many), a percentage (rounded down), a
+// negative percentage, or conditions `N<spec ...` applying spec above N
+// clauses. The result is kept within 0..n, as the documentation says.
+func minShouldMatch(spec string, n int) (int, error) {
+	spec = strings.TrimSpace(spec)
+	result := n
+	if strings.Contains(spec, "<") {
+		for strings.Contains(spec, " <") || strings.Contains(spec, "< ") {
+			spec = strings.ReplaceAll(strings.ReplaceAll(spec, " <", "<"), "< ", "<")
+		}
+		for _, part := range strings.Fields(spec) {
+			bound, sub, ok := strings.Cut(part, "<")
+			upper, err := strconv.Atoi(strings.TrimSpace(bound))
+			if !ok || err != nil {
+				return 0, fmt.Errorf("invalid minimum_should_match [%s]", spec)
+			}
+			if n <= upper {
+				return clamp(result, n), nil
+			}
+			if result, err = minShouldMatch(sub, n); err != nil {
+				return 0, err
+			}
+		}
+		return clamp(result, n), nil
+	}
+	if pct, ok := strings.CutSuffix(spec, "%"); ok {
+		p, err := strconv.Atoi(pct)
+		if err != nil {
+			return 0, fmt.Errorf("invalid minimum_should_match [%s]", spec)
+		}
+		calc := float32(result*p) * (1 / float32(100))
+		if calc < 0 {
+			result += int(calc)
+		} else {
+			result = int(calc)
+		}
+		return clamp(result, n), nil
+	}
+	v, err := strconv.Atoi(spec)
+	if err != nil {
+		return 0, fmt.Errorf("invalid minimum_should_match [%s]", spec)
+	}
+	if v < 0 {
+		result += v
+	} else {
+		result = v
+	}
+	return clamp(result, n), nil
+}
+
+func clamp(v, n int) int { return max(0, min(v, n)) }

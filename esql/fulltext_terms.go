@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailql/trailql/esql/internal/analysis"
+	"github.com/trailql/trailql/esql/internal/datemath"
 )
 
 // cellPred tests the cell of one field: null, one value or a multi-value.
@@ -37,7 +40,7 @@ func matchNone(Value) bool { return false }
 // or CIDR block, dates over the interval the text denotes (its missing
 // fields rounded down and up). Text fields are analyzed, not handled here.
 // The error is what Elasticsearch fails the query with.
-func termQuery(t DataType, text string, ci bool, dc dateContext) (cellPred, error) {
+func termQuery(t DataType, text string, ci bool, dc datemath.Context) (cellPred, error) {
 	switch t {
 	case Keyword:
 		if ci {
@@ -104,7 +107,7 @@ func termQuery(t DataType, text string, ci bool, dc dateContext) (cellPred, erro
 		a = a.Unmap()
 		return anyValue(func(v Value) bool { return v.AsAddr() == a }), nil
 	case Datetime, DateNanos:
-		lo, hi, err := dc.interval(text)
+		lo, hi, err := dc.Interval(text)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +171,7 @@ func parseBoolTerm(text string) (bool, error) {
 // (MappedFieldType.rangeQuery): strings compare as bytes, text fields by
 // their tokens, dates with Elasticsearch's rounding (gt and lte round the
 // bound up to the end of what it denotes, gte and lt down).
-func rangeQuery(t DataType, op rangeOp, text string, dc dateContext) (cellPred, error) {
+func rangeQuery(t DataType, op rangeOp, text string, dc datemath.Context) (cellPred, error) {
 	cmpOK := func(c int) bool {
 		switch op {
 		case opLt:
@@ -185,7 +188,7 @@ func rangeQuery(t DataType, op rangeOp, text string, dc dateContext) (cellPred, 
 		return anyValue(func(v Value) bool { return cmpOK(strings.Compare(v.s, text)) }), nil
 	case Text:
 		return anyValue(func(v Value) bool {
-			for _, tok := range analyzeStandard(v.s) {
+			for _, tok := range analysis.Standard(v.s) {
 				if cmpOK(strings.Compare(tok, text)) {
 					return true
 				}
@@ -218,7 +221,7 @@ func rangeQuery(t DataType, op rangeOp, text string, dc dateContext) (cellPred, 
 		b := a.As16()
 		return anyValue(func(v Value) bool { return cmpOK(strings.Compare(v.s, string(b[:]))) }), nil
 	case Datetime, DateNanos:
-		lo, hi, err := dc.interval(text)
+		lo, hi, err := dc.Interval(text)
 		if err != nil {
 			return nil, err
 		}

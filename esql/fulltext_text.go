@@ -3,6 +3,8 @@ package esql
 import (
 	"strings"
 	"unicode"
+
+	"github.com/trailql/trailql/esql/internal/analysis"
 )
 
 // Queries on analyzed text fields. The field's values are analyzed with
@@ -21,7 +23,7 @@ func anyTokenQuery(toks []string) cellPred {
 	}
 	return func(v Value) bool {
 		for i, n := 0, v.Count(); i < n; i++ {
-			for _, t := range analyzeStandard(v.Index(i).s) {
+			for _, t := range analysis.Standard(v.Index(i).s) {
 				if want[t] {
 					return true
 				}
@@ -39,7 +41,7 @@ func phraseQuery(toks []string) cellPred {
 	}
 	return func(v Value) bool {
 		for i, n := 0, v.Count(); i < n; i++ {
-			if containsPhrase(analyzeStandard(v.Index(i).s), toks) {
+			if analysis.ContainsPhrase(analysis.Standard(v.Index(i).s), toks) {
 				return true
 			}
 		}
@@ -79,7 +81,7 @@ func queryStringText(text string) cellPred {
 	terms, patterns := queryStringParts(text)
 	want := map[string]bool{}
 	for _, t := range terms {
-		for _, tok := range analyzeStandard(t) {
+		for _, tok := range analysis.Standard(t) {
 			want[tok] = true
 		}
 	}
@@ -89,7 +91,7 @@ func queryStringText(text string) cellPred {
 	}
 	return func(v Value) bool {
 		for i, n := 0, v.Count(); i < n; i++ {
-			for _, tok := range analyzeStandard(v.Index(i).s) {
+			for _, tok := range analysis.Standard(v.Index(i).s) {
 				if want[tok] {
 					return true
 				}
@@ -125,4 +127,16 @@ func queryStringKeyword(text string) cellPred {
 		}
 		return false
 	})
+}
+
+// fieldTokens is the standard analysis of each value of a text cell: the
+// tokens of one value keep their positions, values are apart (a phrase
+// never spans two values: position_increment_gap).
+func fieldTokens(v Value) [][]string {
+	n := v.Count()
+	out := make([][]string, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, analysis.Standard(v.Index(i).AsString()))
+	}
+	return out
 }

@@ -141,6 +141,130 @@ func init() {
 		}
 		return DoubleValue(s.sum / float64(s.n)), nil
 	})
+	// MV_SLICE(field, start[, end]): values from start to end inclusive;
+	// negative positions count from the end.
+	register("mv_slice", 2, 3, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 1, "integer", isIntT) || !c.want(n, a, 2, "integer", isIntT) {
+			return badExpr(n)
+		}
+		fns := exprFns(a)
+		site := c.newSite(n)
+		return c.finish(n, a[0].typ, func(e *env, row []Value) Value {
+			v := fns[0](e, row)
+			s := fns[1](e, row)
+			end := s
+			if len(fns) > 2 {
+				end = fns[2](e, row)
+			}
+			if v.t == Null || s.t == Null || end.t == Null {
+				return Value{}
+			}
+			if s.mv != nil || end.mv != nil {
+				return e.fail(site, errMultiValue)
+			}
+			vs := v.values()
+			from, to := int(int32(s.n)), int(int32(end.n))
+			if from < 0 {
+				from += len(vs)
+			}
+			if to < 0 {
+				to += len(vs)
+			}
+			if from > to {
+				return e.fail(site, illegalArg("Start offset is greater than end offset"))
+			}
+			if from < 0 {
+				from = 0
+			}
+			if to >= len(vs) {
+				to = len(vs) - 1
+			}
+			if from > to {
+				return Value{}
+			}
+			return multiOf(append([]Value(nil), vs[from:to+1]...))
+		}, true, a...)
+	})
+	// MV_CONTAINS(superset, subset): every value of subset is in superset.
+	register("mv_contains", 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		f, g := a[0].fn, a[1].fn
+		return c.finish(n, Boolean, func(e *env, row []Value) Value {
+			sup, sub := f(e, row), g(e, row)
+			if sub.t == Null {
+				return Bool(true)
+			}
+			for _, x := range sub.values() {
+				found := false
+				for _, y := range sup.values() {
+					if eq, _ := equalScalar(x, y); eq {
+						found = true
+						break
+					}
+				}
+				if !found {
+					return Bool(false)
+				}
+			}
+			return Bool(true)
+		}, false, a...)
+	})
+	// MV_INTERSECTION(field1, field2): the values that appear in both
+	// fields; null when either is null or none match. Per the ES|QL docs
+	// (functions-operators/mv-functions/mv_intersection) both arguments
+	// have the same type, text/keyword mixes give keyword, and
+	// [true, false, false, false] with [false] gives the single false, so
+	// the result is de-duplicated; it keeps field1's order.
+	register("mv_intersection", 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		t := a[0].typ
+		switch {
+		case isString(a[0].typ) && isString(a[1].typ):
+			t = Keyword
+		case a[0].typ == Null:
+			t = a[1].typ
+		case a[1].typ == Null || a[0].typ == a[1].typ:
+		default:
+			c.argTypeError(n, 1, a[1], a[0].typ.String())
+			return badExpr(n)
+		}
+		if isString(t) {
+			t = Keyword
+		}
+		f, g := a[0].fn, a[1].fn
+		return c.finish(n, t, func(e *env, row []Value) Value {
+			x, y := f(e, row), g(e, row)
+			if x.t == Null || y.t == Null {
+				return Value{}
+			}
+			var out []Value
+			var buf []byte
+			var seen map[string]bool
+			for _, v := range x.values() {
+				found := false
+				for _, w := range y.values() {
+					if eq, _ := equalScalar(v, w); eq {
+						found = true
+						break
+					}
+				}
+				if !found {
+					continue
+				}
+				buf = appendKey(buf[:0], v)
+				if seen == nil {
+					seen = map[string]bool{}
+				}
+				if seen[string(buf)] {
+					continue
+				}
+				seen[string(buf)] = true
+				if isString(v.t) {
+					v = KeywordValue(v.s)
+				}
+				out = append(out, v)
+			}
+			return multiOf(out)
+		}, false, a...)
+	})
 }
 
 // extreme returns the minimum (sign -1) or maximum (sign 1) of values.

@@ -2,6 +2,7 @@ package esql
 
 import (
 	"encoding/base64"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -174,6 +175,95 @@ func init() {
 			return KeywordValue(base64.StdEncoding.EncodeToString([]byte(x.s))), nil
 		})
 	})
+	register("url_decode", 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 0, "string", isStringT) {
+			return badExpr(n)
+		}
+		return c.res1(n, Keyword, a[0], func(x Value) (Value, *evalError) {
+			s, err := url.QueryUnescape(x.s)
+			if err != nil {
+				return Value{}, illegalArg("URLDecoder: %s", err)
+			}
+			return KeywordValue(s), nil
+		})
+	})
+	register("url_encode", 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 0, "string", isStringT) {
+			return badExpr(n)
+		}
+		return c.res1(n, Keyword, a[0], func(x Value) (Value, *evalError) {
+			return KeywordValue(url.QueryEscape(x.s)), nil
+		})
+	})
+	// LOCATE(string, substring[, start]): 1-based position of substring, 0
+	// when absent.
+	register("locate", 2, 3, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 0, "string", isStringT) || !c.want(n, a, 1, "string", isStringT) || !c.want(n, a, 2, "integer", isIntT) {
+			return badExpr(n)
+		}
+		return c.resultOf(n, Integer, a, func(v []Value) (Value, *evalError) {
+			r := []rune(v[0].s)
+			start := 0
+			if len(v) > 2 {
+				start = int(int32(v[2].n)) - 1
+				if start < 0 {
+					start = 0
+				}
+			}
+			if start > len(r) {
+				return Int(0), nil
+			}
+			i := strings.Index(string(r[start:]), v[1].s)
+			if i < 0 {
+				return Int(0), nil
+			}
+			return Int(int32(start + utf8.RuneCountInString(string(r[start:])[:i]) + 1)), nil
+		})
+	})
+	register("contains", 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 0, "string", isStringT) || !c.want(n, a, 1, "string", isStringT) {
+			return badExpr(n)
+		}
+		return c.res2(n, Boolean, a[0], a[1], func(x, y Value) (Value, *evalError) { return Bool(strings.Contains(x.s, y.s)), nil })
+	})
+	register("space", 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+		if !c.want(n, a, 0, "integer", isIntT) {
+			return badExpr(n)
+		}
+		return c.res1(n, Keyword, a[0], func(x Value) (Value, *evalError) {
+			k := int(int32(x.n))
+			if k < 0 {
+				return Value{}, illegalArg("Number parameter cannot be negative, found [%d]", k)
+			}
+			if k > 1<<20 {
+				return Value{}, illegalArg("Creating strings longer than [1048576] bytes is not supported")
+			}
+			return KeywordValue(strings.Repeat(" ", k)), nil
+		})
+	})
+	// LEFT/RIGHT(string, length): the first/last length characters.
+	for _, name := range []string{"left", "right"} {
+		right := name == "right"
+		register(name, 2, 2, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
+			if !c.want(n, a, 0, "string", isStringT) || !c.want(n, a, 1, "integer", isIntT) {
+				return badExpr(n)
+			}
+			return c.res2(n, strType(a[0]), a[0], a[1], func(x, l Value) (Value, *evalError) {
+				r := []rune(x.s)
+				k := int(int32(l.n))
+				if k < 0 {
+					k = 0
+				}
+				if k > len(r) {
+					k = len(r)
+				}
+				if right {
+					return retext(x, string(r[len(r)-k:])), nil
+				}
+				return retext(x, string(r[:k])), nil
+			})
+		})
+	}
 }
 
 // decodeBase64 decodes like java.util.Base64's basic decoder, which also

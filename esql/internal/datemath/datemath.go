@@ -1,4 +1,8 @@
-package esql
+// Package datemath ports how Elasticsearch reads a date in a query on a
+// date field: the strict_date_optional_time||epoch_millis formats, a
+// partial date covering its whole period (DateFieldType.rangeQuery), and
+// date math such as now-1d/d (JavaDateMathParser).
+package datemath
 
 import (
 	"fmt"
@@ -8,19 +12,19 @@ import (
 	"time"
 )
 
-// dateContext is what a date in a full-text query is read against: NOW()
+// Context is what a date in a full-text query is read against: NOW()
 // for date math and the time zone of dates written without an offset (UTC
 // unless KQL's time_zone option says otherwise).
-type dateContext struct {
-	now time.Time
-	loc *time.Location
+type Context struct {
+	Now time.Time
+	Loc *time.Location
 }
 
 // isoDate is strict_date_optional_time: a date, optionally a time down to
 // nanoseconds, optionally an offset.
 var isoDate = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$`)
 
-// interval returns the instants [lo, hi) a date in a query denotes, for
+// Interval returns the instants [lo, hi) a date in a query denotes, for
 // Elasticsearch's date fields (format strict_date_optional_time||epoch_millis).
 // A date missing its smaller fields covers all of them: when it bounds a
 // range from above it is rounded up to the last instant
@@ -28,8 +32,8 @@ var isoDate = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(
 // `@timestamp:2024-05-01` is the whole day. Date math (`now-1d/d`,
 // `2024-05-01||+1M`) is applied, its `/unit` rounding widening the
 // interval to the unit (https://www.elastic.co/guide/en/elasticsearch/reference/current/common-options.html#date-math).
-func (dc dateContext) interval(s string) (lo, hi time.Time, err error) {
-	loc := dc.loc
+func (dc Context) Interval(s string) (lo, hi time.Time, err error) {
+	loc := dc.Loc
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -37,7 +41,7 @@ func (dc dateContext) interval(s string) (lo, hi time.Time, err error) {
 	var math string
 	switch {
 	case strings.HasPrefix(s, "now"):
-		lo = dc.now.Truncate(time.Millisecond)
+		lo = dc.Now.Truncate(time.Millisecond)
 		hi = lo.Add(time.Nanosecond)
 		math = s[3:]
 	case strings.Contains(s, "||"):
@@ -72,7 +76,7 @@ func parseDateText(s string, loc *time.Location) (lo, hi time.Time, err error) {
 		return lo, lo.Add(time.Millisecond), nil
 	}
 	if m[8] != "" {
-		if loc, err = zoneOf(m[8]); err != nil {
+		if loc, err = ZoneOf(m[8]); err != nil {
 			return lo, hi, err
 		}
 	}
@@ -84,7 +88,7 @@ func parseDateText(s string, loc *time.Location) (lo, hi time.Time, err error) {
 		return n
 	}
 	y, mo, d, h, mi, sec := num(1, 0), num(2, 1), num(3, 1), num(4, 0), num(5, 0), num(6, 0)
-	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, time.Month(mo)) || h > 23 || mi > 59 || sec > 59 {
+	if mo < 1 || mo > 12 || d < 1 || d > DaysIn(y, time.Month(mo)) || h > 23 || mi > 59 || sec > 59 {
 		return lo, hi, fmt.Errorf("bad date")
 	}
 	ns := 0
@@ -111,8 +115,8 @@ func parseDateText(s string, loc *time.Location) (lo, hi time.Time, err error) {
 	return lo.UTC(), hi.UTC(), nil
 }
 
-// zoneOf parses an offset: Z, +hh, +hhmm or +hh:mm.
-func zoneOf(z string) (*time.Location, error) {
+// ZoneOf parses an offset: Z, +hh, +hhmm or +hh:mm.
+func ZoneOf(z string) (*time.Location, error) {
 	if z == "Z" {
 		return time.UTC, nil
 	}
@@ -223,4 +227,9 @@ func floorDate(t time.Time, unit byte) time.Time {
 		return time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), 0, t.Location())
 	}
 	return time.Time{}
+}
+
+// DaysIn is the number of days in month m of year y.
+func DaysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

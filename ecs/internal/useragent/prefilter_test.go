@@ -1,4 +1,4 @@
-package ecs
+package useragent
 
 import (
 	"bufio"
@@ -69,6 +69,17 @@ func findShared() (string, bool) {
 	}
 }
 
+// sharedDir is findShared for tests that need the fixtures, skipping the
+// test when there is none.
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	p, ok := findShared()
+	if !ok {
+		t.Skip("shared/ reference directory not found above the working directory; skipping tests that need Elastic's fixtures")
+	}
+	return p
+}
+
 // TestUserAgentPrefilterDifferential: skipping regexes by required literals
 // must never change a result, so the prefiltered parse must equal the parse
 // that tries every rule in file order, for every part selection.
@@ -76,15 +87,15 @@ func TestUserAgentPrefilterDifferential(t *testing.T) {
 	uas := differentialUserAgents(t)
 	diffs := 0
 	for _, s := range uas {
-		want := parseUA(s, uaPartAll, false)
-		if got := parseUA(s, uaPartAll, true); got != want {
+		want := parseUA(s, PartAll, false)
+		if got := parseUA(s, PartAll, true); got != want {
 			diffs++
 			if diffs <= 20 {
 				t.Errorf("%q:\n prefiltered %+v\n every rule  %+v", s, got, want)
 			}
 		}
-		for _, p := range []uaPart{uaPartName, uaPartOS, uaPartDevice} {
-			if got := parseUA(s, p, true); got != mergeUAInfo(uaInfo{}, want, p) {
+		for _, p := range []Part{PartName, PartOS, PartDevice} {
+			if got := parseUA(s, p, true); got != mergeUAInfo(Info{}, want, p) {
 				t.Errorf("%q part %d: got %+v", s, p, got)
 			}
 		}

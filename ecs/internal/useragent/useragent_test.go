@@ -1,4 +1,4 @@
-package ecs
+package useragent
 
 import (
 	"bufio"
@@ -43,7 +43,7 @@ func TestUserAgentVectors(t *testing.T) {
 		}
 		total++
 		got := parseUserAgent(v.Original)
-		want := uaInfo{Name: v.Name, Version: v.Version, OSName: v.OS.Name, OSVersion: v.OS.Version, OSFull: v.OS.Full, DeviceName: v.Device.Name}
+		want := Info{Name: v.Name, Version: v.Version, OSName: v.OS.Name, OSVersion: v.OS.Version, OSFull: v.OS.Full, DeviceName: v.Device.Name}
 		if got != want {
 			t.Errorf("%q:\n got  %+v\n want %+v", v.Original, got, want)
 			continue

@@ -1,4 +1,8 @@
-package esql
+// Package sloppymath ports Lucene's SloppyMath.haversinMeters
+// (org.apache.lucene.util.SloppyMath), the haversine distance Elasticsearch's
+// ST_DISTANCE uses on geo_points, together with the fdlibm (Java
+// StrictMath) sin, cos and asin that fill its lookup tables.
+package sloppymath
 
 import "math"
 
@@ -108,8 +112,8 @@ func init() {
 // the double, not computed from the exact decimal.
 var degreesToRadians = 0.017453292519943295
 
-// sloppyHaversinMeters is SloppyMath.haversinMeters(lat1, lon1, lat2, lon2).
-func sloppyHaversinMeters(lat1, lon1, lat2, lon2 float64) float64 {
+// HaversinMeters is SloppyMath.haversinMeters(lat1, lon1, lat2, lon2).
+func HaversinMeters(lat1, lon1, lat2, lon2 float64) float64 {
 	x1 := float64(lat1 * degreesToRadians)
 	x2 := float64(lat2 * degreesToRadians)
 	h1 := 1 - sloppyCos(x1-x2)

@@ -1,4 +1,4 @@
-package ecs
+package useragent
 
 import "testing"
 
@@ -15,12 +15,12 @@ func BenchmarkUserAgent(b *testing.B) {
 	}
 	for _, bc := range []struct {
 		name      string
-		parts     uaPart
+		parts     Part
 		prefilter bool
 	}{
-		{"every-rule", uaPartAll, false},
-		{"all", uaPartAll, true},
-		{"name", uaPartName, true},
+		{"every-rule", PartAll, false},
+		{"all", PartAll, true},
+		{"name", PartName, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for _, s := range uas { // steady state: compiled pruned variants are cached

@@ -1,4 +1,4 @@
-package ecs
+package useragent
 
 import (
 	"math/bits"
@@ -8,7 +8,7 @@ import (
 )
 
 // uaPrefilter skips the regexes that cannot match a given user agent, using
-// each rule's required literals (useragent_literals.go). Results are exactly
+// each rule's required literals (literals.go). Results are exactly
 // those of running every rule in file order: a skipped rule's regex would not
 // have been found, and the surviving rules are still tried in file order.
 type uaPrefilter struct {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trailql/trailql/esql/internal/sloppymath"
 	"github.com/trailql/trailql/esql/parser"
 )
 
@@ -81,7 +82,7 @@ func quantizeLon(lon float64) float64 { return float64(encodeLongitude(lon)) * l
 // from an index and the same point from TO_GEOPOINT are 0 m apart) and
 // measures with Lucene's SloppyMath.haversinMeters.
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	return sloppyHaversinMeters(quantizeLat(lat1), quantizeLon(lon1), quantizeLat(lat2), quantizeLon(lon2))
+	return sloppymath.HaversinMeters(quantizeLat(lat1), quantizeLon(lon1), quantizeLat(lat2), quantizeLon(lon2))
 }
 
 func init() {

@@ -1,4 +1,8 @@
-package ecs
+// Package useragent ports Elasticsearch's ingest `user_agent` processor
+// (org.elasticsearch.ingest.useragent.UserAgentParser) with the uap-core
+// regexes.yml it bundles: the user_agent.name, version, os.* and
+// device.name fields the ECS mapper fills from CloudTrail's userAgent.
+package useragent
 
 import (
 	_ "embed"
@@ -37,10 +41,10 @@ import (
 //
 // Speed: real CloudTrail user agents are mostly distinct (aws-cli v2 embeds the
 // command), so caching alone leaves ~1,100 regexes per record. Passes are
-// computed only when their fields are needed (uaPart), and within a pass a
+// computed only when their fields are needed (Part), and within a pass a
 // rule's regex runs only when its required literals occur in the input
-// (useragent_prefilter.go, useragent_literals.go), with the huge bot-list
-// alternations cut down to their possible alternatives (useragent_prune.go).
+// (prefilter.go, literals.go), with the huge bot-list
+// alternations cut down to their possible alternatives (prune.go).
 // Results are identical to trying every rule: TestUserAgentPrefilterDifferential.
 
 //go:embed ua_regexes.yml
@@ -61,36 +65,36 @@ type uaRules struct {
 	pf             *uaPrefilter
 }
 
-// uaPart selects parts of the user_agent object to compute; each part is one
+// Part selects parts of the user_agent object to compute; each part is one
 // independent pass of the processor, so unneeded passes can be skipped.
-type uaPart uint8
+type Part uint8
 
 const (
-	uaPartName   uaPart = 1 << iota // user_agent.name, user_agent.version (UA pass)
-	uaPartOS                        // user_agent.os.* (OS pass)
-	uaPartDevice                    // user_agent.device.name (device pass)
+	PartName   Part = 1 << iota // user_agent.name, user_agent.version (UA pass)
+	PartOS                      // user_agent.os.* (OS pass)
+	PartDevice                  // user_agent.device.name (device pass)
 
-	uaPartAll = uaPartName | uaPartOS | uaPartDevice
+	PartAll = PartName | PartOS | PartDevice
 )
 
-// uaPartsWanted returns the parts whose fields want (e.g. a Mapper's field
+// PartsWanted returns the parts whose fields want (e.g. a Mapper's field
 // filter) needs; 0 means none.
-func uaPartsWanted(want func(field string) bool) uaPart {
-	var p uaPart
+func PartsWanted(want func(field string) bool) Part {
+	var p Part
 	if want("user_agent.name") || want("user_agent.version") {
-		p |= uaPartName
+		p |= PartName
 	}
 	if want("user_agent.os") {
-		p |= uaPartOS
+		p |= PartOS
 	}
 	if want("user_agent.device") {
-		p |= uaPartDevice
+		p |= PartDevice
 	}
 	return p
 }
 
-// uaInfo is the parsed user_agent object (empty strings are absent).
-type uaInfo struct {
+// Info is the parsed user_agent object (empty strings are absent).
+type Info struct {
 	Name, Version             string
 	OSName, OSVersion, OSFull string
 	DeviceName                string
@@ -237,27 +241,27 @@ func joinVersion(v [4]string) string {
 }
 
 // parseUserAgent applies the three passes to s.
-func parseUserAgent(s string) uaInfo {
-	return parseUserAgentParts(s, uaPartAll)
+func parseUserAgent(s string) Info {
+	return parseUserAgentParts(s, PartAll)
 }
 
 // parseUserAgentParts applies the passes selected by parts to s, skipping
 // regexes the prefilter proves cannot match; the other parts' fields are left
 // empty.
-func parseUserAgentParts(s string, parts uaPart) uaInfo {
+func parseUserAgentParts(s string, parts Part) Info {
 	return parseUA(s, parts, true)
 }
 
 // parseUA applies the passes selected by parts, prefiltered or (for the
 // differential test) trying every rule.
-func parseUA(s string, parts uaPart, prefilter bool) uaInfo {
-	var ua uaInfo
+func parseUA(s string, parts Part, prefilter bool) Info {
+	var ua Info
 	r, err := loadUARules()
 	if err != nil || r == nil {
-		if parts&uaPartName != 0 {
+		if parts&PartName != 0 {
 			ua.Name = "Other"
 		}
-		if parts&uaPartDevice != 0 {
+		if parts&PartDevice != 0 {
 			ua.DeviceName = "Other"
 		}
 		return ua
@@ -273,7 +277,7 @@ func parseUA(s string, parts uaPart, prefilter bool) uaInfo {
 		}
 		return first(rules, s)
 	}
-	if parts&uaPartName != 0 {
+	if parts&PartName != 0 {
 		if v, ok := pass(0, r.ua); ok {
 			ua.Name = v.name
 			ua.Version = joinVersion(v.v)
@@ -281,7 +285,7 @@ func parseUA(s string, parts uaPart, prefilter bool) uaInfo {
 			ua.Name = "Other"
 		}
 	}
-	if parts&uaPartOS != 0 {
+	if parts&PartOS != 0 {
 		if v, ok := pass(1, r.os); ok {
 			ua.OSName = v.name
 			ua.OSVersion = joinVersion(v.v)
@@ -290,7 +294,7 @@ func parseUA(s string, parts uaPart, prefilter bool) uaInfo {
 			}
 		}
 	}
-	if parts&uaPartDevice != 0 {
+	if parts&PartDevice != 0 {
 		if v, ok := pass(2, r.device); ok {
 			ua.DeviceName = v.name
 		} else {
@@ -310,8 +314,8 @@ type uaCache struct {
 
 // uaCacheEntry is a cached result and the parts it holds.
 type uaCacheEntry struct {
-	info uaInfo
-	have uaPart
+	info Info
+	have Part
 }
 
 // maxCachedUALen: longer user agents are parsed every time instead of cached.
@@ -323,7 +327,7 @@ var defaultUACache = &uaCache{m: make(map[string]uaCacheEntry), max: 4096}
 // get returns the parts of the parsed user agent for s, parsing each part at
 // most once per cache epoch. Only the requested parts are set in the result,
 // whatever else is cached, so output does not depend on cache history.
-func (c *uaCache) get(s string, parts uaPart) uaInfo {
+func (c *uaCache) get(s string, parts Part) Info {
 	c.mu.RLock()
 	e, ok := c.m[s]
 	c.mu.RUnlock()
@@ -340,18 +344,18 @@ func (c *uaCache) get(s string, parts uaPart) uaInfo {
 			c.mu.Unlock()
 		}
 	}
-	return mergeUAInfo(uaInfo{}, e.info, parts)
+	return mergeUAInfo(Info{}, e.info, parts)
 }
 
 // mergeUAInfo returns dst with the fields of parts taken from src.
-func mergeUAInfo(dst, src uaInfo, parts uaPart) uaInfo {
-	if parts&uaPartName != 0 {
+func mergeUAInfo(dst, src Info, parts Part) Info {
+	if parts&PartName != 0 {
 		dst.Name, dst.Version = src.Name, src.Version
 	}
-	if parts&uaPartOS != 0 {
+	if parts&PartOS != 0 {
 		dst.OSName, dst.OSVersion, dst.OSFull = src.OSName, src.OSVersion, src.OSFull
 	}
-	if parts&uaPartDevice != 0 {
+	if parts&PartDevice != 0 {
 		dst.DeviceName = src.DeviceName
 	}
 	return dst
@@ -359,15 +363,15 @@ func mergeUAInfo(dst, src uaInfo, parts uaPart) uaInfo {
 
 // cachedUserAgent returns the user_agent fields Elasticsearch's user_agent
 // processor gives for s (cached).
-func cachedUserAgent(s string) uaInfo {
-	return defaultUACache.get(s, uaPartAll)
+func cachedUserAgent(s string) Info {
+	return defaultUACache.get(s, PartAll)
 }
 
-// cachedUserAgentParts is cachedUserAgent computing only the parts selected
+// CachedParts is cachedUserAgent computing only the parts selected
 // (fields of other parts are empty).
-func cachedUserAgentParts(s string, parts uaPart) uaInfo {
+func CachedParts(s string, parts Part) Info {
 	if parts == 0 {
-		return uaInfo{}
+		return Info{}
 	}
 	return defaultUACache.get(s, parts)
 }

@@ -1,4 +1,9 @@
-package esql
+// Package analysis ports the text analysis Elasticsearch applies to text
+// fields and full-text query text: the standard analyzer (Lucene's
+// StandardTokenizer, UAX #29 word boundaries, and a lowercase filter) and
+// the built-in simple, whitespace, keyword and stop analyzers MATCH's
+// `analyzer` option may name.
+package analysis
 
 import (
 	"strings"
@@ -12,7 +17,7 @@ import (
 // boundaries) followed by a lowercase filter, no stop words
 // (https://www.elastic.co/guide/en/elasticsearch/reference/current/analysis-standard-analyzer.html).
 // A query on the field analyzes its text the same way and matches indexed
-// tokens, so both sides go through analyzeStandard here.
+// tokens, so both sides go through Standard here.
 
 // wbClass is a character's UAX #29 word-break class, reduced to what the
 // tokenizer needs.
@@ -155,8 +160,8 @@ func tokenizeStandard(s string) []string {
 	return out
 }
 
-// analyzeStandard is the standard analyzer: words, lower-cased.
-func analyzeStandard(s string) []string {
+// Standard is the standard analyzer: words, lower-cased.
+func Standard(s string) []string {
 	toks := tokenizeStandard(s)
 	for i, t := range toks {
 		toks[i] = strings.ToLower(t)
@@ -164,8 +169,8 @@ func analyzeStandard(s string) []string {
 	return toks
 }
 
-// analyzeSimple is the simple analyzer: runs of letters, lower-cased.
-func analyzeSimple(s string) []string {
+// Simple is the simple analyzer: runs of letters, lower-cased.
+func Simple(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) })
 }
 
@@ -181,37 +186,42 @@ var englishStopWords = map[string]bool{
 // analyzers are the built-in analyzers MATCH's `analyzer` option may name
 // for the query text.
 var analyzers = map[string]func(string) []string{
-	"standard": analyzeStandard,
-	"simple":   analyzeSimple,
-	"whitespace": func(s string) []string {
-		return strings.FieldsFunc(s, unicode.IsSpace)
-	},
-	"keyword": func(s string) []string { return []string{s} },
-	"stop": func(s string) []string {
-		var out []string
-		for _, t := range analyzeSimple(s) {
-			if !englishStopWords[t] {
-				out = append(out, t)
-			}
-		}
-		return out
-	},
+	"standard":   Standard,
+	"simple":     Simple,
+	"whitespace": Whitespace,
+	"keyword":    Keyword,
+	"stop":       Stop,
 }
 
-// fieldTokens is the standard analysis of each value of a text cell: the
-// tokens of one value keep their positions, values are apart (a phrase
-// never spans two values: position_increment_gap).
-func fieldTokens(v Value) [][]string {
-	n := v.Count()
-	out := make([][]string, 0, n)
-	for i := 0; i < n; i++ {
-		out = append(out, analyzeStandard(v.Index(i).AsString()))
+// Lookup returns the built-in analyzer of that name (standard, simple,
+// whitespace, keyword or stop).
+func Lookup(name string) (func(string) []string, bool) {
+	a, ok := analyzers[name]
+	return a, ok
+}
+
+// Whitespace is the whitespace analyzer: runs of non-space characters.
+func Whitespace(s string) []string {
+	return strings.FieldsFunc(s, unicode.IsSpace)
+}
+
+// Keyword is the keyword analyzer: the whole text as one token.
+func Keyword(s string) []string { return []string{s} }
+
+// Stop is the stop analyzer: the simple analyzer without English stop
+// words.
+func Stop(s string) []string {
+	var out []string
+	for _, t := range Simple(s) {
+		if !englishStopWords[t] {
+			out = append(out, t)
+		}
 	}
 	return out
 }
 
-// containsPhrase reports whether toks holds phrase as consecutive tokens.
-func containsPhrase(toks, phrase []string) bool {
+// ContainsPhrase reports whether toks holds phrase as consecutive tokens.
+func ContainsPhrase(toks, phrase []string) bool {
 	if len(phrase) == 0 {
 		return false
 	}

@@ -1,0 +1,68 @@
+package useragent
+
+import (
+	"sync"
+	"testing"
+)
+
+// TestUserAgentParts: each part is an independent pass (ES UserAgentProcessor
+// runs the UA, OS and device parsers separately), so computing only some parts
+// gives exactly those fields of the full result, and the cache never leaks a
+// part that was not asked for.
+func TestUserAgentParts(t *testing.T) {
+	const chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	c := &uaCache{m: make(map[string]uaCacheEntry), max: 16}
+	full := parseUserAgent(chrome)
+	if full.Name != "Chrome" || full.OSName != "Windows" || full.DeviceName != "Other" {
+		t.Fatalf("full parse %+v", full)
+	}
+	for _, tc := range []struct {
+		parts Part
+		want  Info
+	}{
+		{PartName, Info{Name: "Chrome", Version: "120.0.0.0"}},
+		{PartOS, Info{OSName: full.OSName, OSVersion: full.OSVersion, OSFull: full.OSFull}},
+		{PartDevice, Info{DeviceName: "Other"}},
+		{PartName | PartDevice, Info{Name: "Chrome", Version: "120.0.0.0", DeviceName: "Other"}},
+		{PartAll, full},
+		{PartName, Info{Name: "Chrome", Version: "120.0.0.0"}}, // from a full cache entry
+		{0, Info{}},
+	} {
+		if got := c.get(chrome, tc.parts); got != tc.want {
+			t.Errorf("parts %03b: got %+v, want %+v", tc.parts, got, tc.want)
+		}
+		if got := parseUserAgentParts(chrome, tc.parts); got != tc.want {
+			t.Errorf("uncached parts %03b: got %+v, want %+v", tc.parts, got, tc.want)
+		}
+	}
+	if e := c.m[chrome]; e.have != PartAll {
+		t.Errorf("cache entry holds parts %03b, want all", e.have)
+	}
+}
+
+// TestUserAgentConcurrent: the cache, scratch pool and pruned-regex cache are
+// shared by all mappers; concurrent parses must agree with serial ones.
+func TestUserAgentConcurrent(t *testing.T) {
+	uas := realisticUserAgents(100, 3)
+	want := make([]Info, len(uas))
+	for i, s := range uas {
+		want[i] = parseUA(s, PartAll, false)
+	}
+	c := &uaCache{m: make(map[string]uaCacheEntry), max: 32} // small: exercise clearing
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 3 * len(uas) {
+				i := (k*7 + g) % len(uas)
+				parts := Part(1 + (k+g)%7)
+				if got := c.get(uas[i], parts); got != mergeUAInfo(Info{}, want[i], parts) {
+					t.Errorf("%q parts %03b: got %+v", uas[i], parts, got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
