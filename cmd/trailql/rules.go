@@ -625,6 +625,7 @@ func unsafeRune(r rune) bool {
 
 func newRulesTestCmd() *cobra.Command {
 	var verbose bool
+	var format string
 	var runPattern string
 	var geoip *geoipFlags
 	cmd := &cobra.Command{
@@ -659,9 +660,13 @@ with --geoip-city/--geoip-asn, and is skipped without them.`,
 			if geo != nil {
 				defer geo.Close()
 			}
-			return runRuleTests(cmd.OutOrStdout(), args, re, verbose, ruletest.Options{GeoIP: geo})
+			if format != "text" && format != "junit" {
+				return usageErrorf("unknown --format %q (want text or junit)", format)
+			}
+			return runRuleTests(cmd.OutOrStdout(), args, re, verbose, format, ruletest.Options{GeoIP: geo})
 		},
 	}
+	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, or junit (JUnit XML, for CI systems)")
 	geoip = addGeoIPFlags(cmd.Flags())
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print warnings and the alerts' group columns of every case")
 	cmd.Flags().StringVar(&runPattern, "run", "", "run only the cases whose file/case name matches `REGEXP`")
@@ -669,7 +674,7 @@ with --geoip-city/--geoip-asn, and is skipped without them.`,
 }
 
 // runRuleTests runs the scripts of paths and prints one line per case.
-func runRuleTests(out io.Writer, paths []string, re *regexp.Regexp, verbose bool, opts ruletest.Options) error {
+func runRuleTests(out io.Writer, paths []string, re *regexp.Regexp, verbose bool, format string, opts ruletest.Options) error {
 	files, err := ruletest.Find(paths...)
 	if err != nil {
 		return withStatus(exitUsage, err)
@@ -678,11 +683,21 @@ func runRuleTests(out io.Writer, paths []string, re *regexp.Regexp, verbose bool
 		return usageErrorf("no script tests (*.test) in %s", strings.Join(paths, " "))
 	}
 	var passed, failed, skipped, broken int
+	junit := format == "junit"
+	var report junitReport
+	text := out
+	if junit {
+		text = io.Discard
+	}
 	for _, f := range files {
 		s, err := ruletest.ParseFile(f)
+		suite := junitSuite{Name: filepath.ToSlash(f)}
 		if err != nil {
 			broken++
-			fmt.Fprintf(out, "ERROR %v\n", err)
+			fmt.Fprintf(text, "ERROR %v\n", err)
+			suite.Errors = 1
+			suite.Cases = append(suite.Cases, junitCase{Name: "(script)", Class: suite.Name, Error: &junitMessage{Message: err.Error()}})
+			report.add(suite)
 			continue
 		}
 		for _, c := range s.Cases {
@@ -691,22 +706,29 @@ func runRuleTests(out io.Writer, paths []string, re *regexp.Regexp, verbose bool
 				continue
 			}
 			res := c.Run(opts)
+			jc := junitCase{Name: c.Name, Class: suite.Name}
 			switch {
 			case res.Skipped != "":
 				skipped++
-				fmt.Fprintf(out, "SKIP  %s (%s)\n", name, res.Skipped)
+				fmt.Fprintf(text, "SKIP  %s (%s)\n", name, res.Skipped)
+				jc.Skipped = &junitMessage{Message: res.Skipped}
+				suite.Skipped++
+				suite.Cases = append(suite.Cases, jc)
 				continue
 			case res.Passed():
 				passed++
-				fmt.Fprintf(out, "PASS  %s\n", name)
+				fmt.Fprintf(text, "PASS  %s\n", name)
 			default:
 				failed++
-				fmt.Fprintf(out, "FAIL  %s\n", name)
+				fmt.Fprintf(text, "FAIL  %s\n", name)
 				for _, msg := range res.Failures {
-					fmt.Fprintf(out, "      %s\n", sanitize(msg))
+					fmt.Fprintf(text, "      %s\n", sanitize(msg))
 				}
+				jc.Failure = &junitMessage{Message: res.Failures[0], Text: strings.Join(res.Failures, "\n")}
+				suite.Failures++
 			}
-			if verbose {
+			suite.Cases = append(suite.Cases, jc)
+			if verbose && !junit {
 				for _, w := range res.Warnings {
 					fmt.Fprintf(out, "      warning: %s\n", sanitize(w))
 				}
@@ -715,6 +737,13 @@ func runRuleTests(out io.Writer, paths []string, re *regexp.Regexp, verbose bool
 				}
 			}
 		}
+		report.add(suite)
+	}
+	if junit {
+		if err := report.write(out); err != nil {
+			return withStatus(exitError, err)
+		}
+		out = io.Discard
 	}
 	fmt.Fprintf(out, "%d passed, %d failed, %d skipped", passed, failed, skipped)
 	if broken > 0 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"os"
 	"path/filepath"
@@ -225,5 +227,41 @@ func TestRulesBinary(t *testing.T) {
 	}
 	if r.code != 0 || !strings.Contains(r.stdout, "25 of 25 valid") {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// For CI: rules validate --format json gives each rule's status, and a rule
+// of another type (here KQL) is skipped, not failed; rules test --format
+// junit gives JUnit XML with the failure.
+func TestRulesForCI(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "good.toml", strings.Replace(strings.Replace(ruleHead, "%s", "Good", 1), "%s", "00000000-0000-0000-0000-00000000000a", 1)+"query = '''\nfrom logs-aws.cloudtrail-*\n| where event.action == \"ListUsers\"\n'''\n")
+	kql := strings.Replace(strings.Replace(ruleHead, "%s", "A KQL rule", 1), "%s", "00000000-0000-0000-0000-00000000000d", 1)
+	kql = strings.Replace(strings.Replace(kql, `type = "esql"`, `type = "query"`, 1), `language = "esql"`, `language = "kuery"`, 1)
+	writeFile(t, dir, "kql.toml", kql+"query = '''\nevent.action:ListUsers\n'''\n")
+	out, code := runRules(t, "validate", "--format", "json", dir)
+	var doc struct {
+		Rules                   []validation
+		Valid, Invalid, Skipped int
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if code != 0 || doc.Valid != 1 || doc.Skipped != 1 || doc.Invalid != 0 || len(doc.Rules) != 2 {
+		t.Errorf("exit %d, %+v", code, doc)
+	}
+	out, _ = runRules(t, "validate", dir)
+	if !strings.Contains(out, "1 of 1 valid (1 rules of other types skipped)") {
+		t.Errorf("text: %s", out)
+	}
+
+	writeFile(t, dir, "wrong.test", "rule bundled:seed\nexpect alerts 1\n")
+	out, code = runRules(t, "test", "--format", "junit", filepath.Join(dir, "wrong.test"))
+	var rep junitReport
+	if err := xml.Unmarshal([]byte(out[:strings.LastIndex(out, ">")+1]), &rep); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, out)
+	}
+	if code != exitError || rep.Tests != 1 || rep.Fails != 1 || len(rep.Suites) != 1 || rep.Suites[0].Cases[0].Failure == nil {
+		t.Errorf("junit: exit %d, %+v", code, rep)
 	}
 }
