@@ -32,6 +32,7 @@ type detectFlags struct {
 	quiet      bool
 	geoip      *geoipFlags
 	limits     *inputLimits
+	filter     *rule.Filter
 }
 
 func newDetectCmd() *cobra.Command {
@@ -72,6 +73,7 @@ when it is; a summary goes to stderr.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
+	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
 
@@ -85,6 +87,9 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	}
 	rules, err := loadRules(f.rules, f.limits)
 	if err != nil {
+		return err
+	}
+	if rules, err = filterRules(rules, f.filter); err != nil {
 		return err
 	}
 	now := time.Now().UTC()

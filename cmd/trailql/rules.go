@@ -37,6 +37,7 @@ bundled in trailql, or your own files and directories.`,
 
 func newRulesListCmd() *cobra.Command {
 	var dirs []string
+	var filter *rule.Filter
 	cmd := &cobra.Command{
 		Use:   "list [flags]",
 		Short: "List rules: id, severity, name",
@@ -48,6 +49,9 @@ name. Without --rules it lists the bundled CloudTrail rules.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rules, err := loadRulesOrBundled(dirs)
 			if err != nil {
+				return err
+			}
+			if rules, err = filterRules(rules, filter); err != nil {
 				return err
 			}
 			sort.SliceStable(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
@@ -63,6 +67,7 @@ name. Without --rules it lists the bundled CloudTrail rules.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "rule `FILE|DIR` to list instead of the bundled rules; repeatable")
+	filter = addRuleFilterFlags(cmd.Flags())
 	return cmd
 }
 

@@ -265,3 +265,20 @@ func TestRulesForCI(t *testing.T) {
 		t.Errorf("junit: exit %d, %+v", code, rep)
 	}
 }
+
+// The rule filters pick rules out of a set, in rules list and detect alike.
+func TestRuleFilters(t *testing.T) {
+	out, code := runRules(t, "list", "--severity", "low", "--no-building-blocks")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) == 0 || strings.Contains(out, "building block") || strings.Contains(out, " high ") {
+		t.Errorf("list --severity low --no-building-blocks: exit %d:\n%s", code, out)
+	}
+	all, _ := runRules(t, "list")
+	if len(lines) >= len(strings.Split(strings.TrimSpace(all), "\n")) {
+		t.Errorf("the filter kept every rule")
+	}
+	res := trailql(t, "", "detect", "--rules", "bundled", "--rule-id", "discovery_multiple_discovery_api_calls_via_cli", "../../examples")
+	if res.code != 0 || !strings.Contains(res.stderr, "from 1 rule ") {
+		t.Errorf("detect --rule-id: exit %d, %q", res.code, res.stderr)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/integrity"
+	"github.com/trailql/trailql/rule"
 	"github.com/trailql/trailql/sink"
 	"github.com/trailql/trailql/source"
 	"github.com/trailql/trailql/state"
@@ -48,6 +49,7 @@ type watchFlags struct {
 	readyMaxLag  time.Duration
 	readyBacklog int
 	geoip        *geoipFlags
+	filter       *rule.Filter
 }
 
 func newWatchCmd() *cobra.Command {
@@ -104,6 +106,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.BoolVar(&f.verify, "verify", false, "validate the integrity of the directory and s3:// sources every hour (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
+	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
 
@@ -120,6 +123,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 
 	rules, err := loadRules(f.rules, &inputLimits{stderr: os.Stderr})
 	if err != nil {
+		return err
+	}
+	if rules, err = filterRules(rules, f.filter); err != nil {
 		return err
 	}
 	compiled, err := detect.Compile(rules, time.Now().UTC())
