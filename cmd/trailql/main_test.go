@@ -258,3 +258,28 @@ func TestBoundedHunt(t *testing.T) {
 		t.Errorf("--since yesterday: exit %d, want 2", res.code)
 	}
 }
+
+// trailql fields lists the catalog a rule can read, with types and where
+// each value comes from.
+func TestFields(t *testing.T) {
+	res := trailql(t, "", "fields", "--format", "ndjson")
+	found := map[string]map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(res.stdout), "\n") {
+		var f map[string]string
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			t.Fatalf("not NDJSON: %q", line)
+		}
+		found[f["name"]] = f
+	}
+	for name, want := range map[string][2]string{
+		"event.action": {"keyword", "eventName"}, "source.ip": {"ip", "sourceIPAddress when it is an IP address"},
+		"@timestamp": {"date", "eventTime"}, "aws.cloudtrail.user_identity.access_key_id": {"keyword", "the record's userIdentity.accessKeyId"},
+	} {
+		if f := found[name]; f["type"] != want[0] || f["description"] != want[1] {
+			t.Errorf("%s: %v, want %v", name, f, want)
+		}
+	}
+	if len(found) < 100 {
+		t.Errorf("%d fields", len(found))
+	}
+}
