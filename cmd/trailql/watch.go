@@ -85,7 +85,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.config, "config", "", "read settings from a TOML `FILE` whose keys are these flags' names (flags given on the command line win)")
 	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML); repeatable; default: the seed rule")
-	fl.StringVar(&f.statePath, "state", state.DefaultPath(), "state database `PATH` (SQLite)")
+	fl.StringVar(&f.statePath, "state", "", "state database `PATH` (SQLite; default $XDG_STATE_HOME/trailql/state.db, else ~/.local/state/trailql/state.db)")
 	fl.StringArrayVar(&f.sinks, "sink", nil, "alert sink `KIND:TARGET`: stdout, file:PATH, webhook:URL, elasticsearch:URL; repeatable (default stdout)")
 	fl.DurationVar(&f.lateness, "allowed-lateness", detect.DefaultAllowedLateness, "how long a time window waits for late events before it is evaluated as final")
 	fl.DurationVar(&f.amendHorizon, "amend-horizon", detect.DefaultAmendHorizon, "how long an evaluated window is kept so that late events update its alerts; events later than that are counted (trailql_events_too_late_total) and logged")
@@ -140,6 +140,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		defer geo.Close()
 	}
 
+	if f.statePath == "" {
+		f.statePath = state.DefaultPath()
+	}
 	store, err := state.Open(f.statePath)
 	if err != nil {
 		return withStatus(exitError, err)
