@@ -21,6 +21,7 @@ type writerSink struct {
 	mu   sync.Mutex
 	w    io.Writer
 	f    *os.File // the file of a file sink, synced per Send and closed
+	path string   // a file sink's absolute path, for Reopen
 	line []byte
 	// written holds "id\x00version" of every alert already in the file:
 	// a version the file has is not appended again, so a crash between the
@@ -61,7 +62,35 @@ func NewFile(path string) (Sink, error) {
 		f.Close()
 		return nil, fmt.Errorf("sink file: %w", err)
 	}
-	return &writerSink{name: "file:" + abs, w: f, f: f, written: written}, nil
+	return &writerSink{name: "file:" + abs, w: f, f: f, path: abs, written: written}, nil
+}
+
+// Reopener is a sink that can reopen its output: the file sink after
+// logrotate has moved the file away (trailql watch does it on SIGHUP).
+type Reopener interface {
+	Reopen() error
+}
+
+// Reopen opens the file at the sink's path anew (creating it), so that
+// alerts go to the new file after a rotation. The versions written before
+// are remembered: a delivery is never written twice, into either file.
+func (s *writerSink) Reopen() error {
+	if s.path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("%s: reopen: %w", s.name, err)
+	}
+	if err := endLastLine(f, s.path); err != nil {
+		f.Close()
+		return fmt.Errorf("%s: reopen: %w", s.name, err)
+	}
+	s.mu.Lock()
+	old := s.f
+	s.f, s.w = f, f
+	s.mu.Unlock()
+	return old.Close()
 }
 
 // writtenVersions reads the alert ids and versions already in the file.

@@ -50,6 +50,12 @@ type Config struct {
 	Once bool
 	// Health, when set, is kept up to date for /readyz.
 	Health *Health
+	// Reload, when a value comes on it (SIGHUP), reloads the rules and
+	// options with LoadRules and reopens the sinks that can (a rotated
+	// file). A reload that fails keeps the running set and logs why; one
+	// that works goes on from the committed state, losing nothing.
+	Reload    <-chan struct{}
+	LoadRules func() ([]*detect.Compiled, detect.LiveOptions, error)
 }
 
 // engineNS is the state namespace of the live engine's checkpoints.
@@ -145,6 +151,20 @@ func Run(ctx context.Context, cfg Config) error {
 				case <-ctx.Done():
 					return
 				case <-time.After(every):
+				}
+			}
+		}()
+	}
+	if cfg.Reload != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-cfg.Reload:
+					w.reload()
 				}
 			}
 		}()
@@ -315,6 +335,39 @@ func (w *watcher) flush(obj *source.Object) error {
 		w.tooLate = n
 	}
 	return nil
+}
+
+// reload swaps in the rules and options LoadRules gives, rebuilding the
+// live engine from the committed state (every object's effects are
+// committed, so nothing in memory is lost), and reopens the sinks.
+func (w *watcher) reload() {
+	if w.cfg.LoadRules != nil {
+		rules, opts, err := w.cfg.LoadRules()
+		if err != nil {
+			w.log.Error("reload failed; the running rules stay", "err", err)
+		} else {
+			w.mu.Lock()
+			old, oldOpts := w.cfg.Rules, w.cfg.Live
+			w.cfg.Rules, w.cfg.Live = rules, opts
+			if err := w.restore(); err != nil {
+				w.cfg.Rules, w.cfg.Live = old, oldOpts
+				if rerr := w.restore(); rerr != nil {
+					w.log.Error("restoring the running rules failed", "err", rerr)
+				}
+				w.log.Error("reload failed; the running rules stay", "err", err)
+			} else {
+				w.log.Info("reloaded", "rules", len(rules), "scheduled", w.live.Scheduled())
+			}
+			w.mu.Unlock()
+		}
+	}
+	for _, s := range w.cfg.Sinks {
+		if r, ok := s.(sink.Reopener); ok {
+			if err := r.Reopen(); err != nil {
+				w.log.Error("reopening a sink failed", "sink", s.Name(), "err", err)
+			}
+		}
+	}
 }
 
 // verify validates the trail and commits an alert per finding; the ids

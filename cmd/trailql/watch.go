@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
 	"github.com/trailql/trailql/rule"
 	"github.com/trailql/trailql/sink"
@@ -44,6 +46,7 @@ type watchFlags struct {
 	anyKey       bool
 	once         bool
 	since        string
+	sources      []string
 	logFormat    string
 	logLevel     string
 	readyMaxLag  time.Duration
@@ -72,12 +75,15 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 		Example: `  trailql watch --sink file:alerts.ndjson /var/log/cloudtrail/
   trailql watch --sink webhook:https://hooks.example/x s3://my-trail-bucket/AWSLogs/
   trailql watch --listen :9464 --sink elasticsearch:https://es:9200 sqs://trail-notifications`,
-		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.config != "" {
 				if err := applyConfig(cmd.Flags(), f.config); err != nil {
 					return err
 				}
+			}
+			args = append(args, f.sources...)
+			if len(args) == 0 {
+				return usageErrorf("no source to watch: give SOURCE arguments, --source, or source = [...] in --config")
 			}
 			return runWatch(cmd.Context(), f, args)
 		},
@@ -97,6 +103,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.StringArrayVar(&f.buckets, "bucket", nil, "the only `NAME[/PREFIX]` an SQS notification may point at (repeatable; default: the s3:// sources given, else any bucket, with a warning)")
 	fl.BoolVar(&f.anyKey, "any-key", false, "read S3 and SQS objects whose keys are not in CloudTrail's log layout too (by default they are skipped and counted)")
+	fl.StringArrayVar(&f.sources, "source", nil, "a `SOURCE` to watch, besides the arguments (repeatable; for --config files: source = [\"sqs://...\"])")
 	fl.StringVar(&f.since, "since", "", "where an s3:// source without saved progress starts, by delivery time (RFC 3339, YYYY-MM-DD, or -DURATION such as -24h; default: the bucket's beginning)")
 	fl.BoolVar(&f.once, "once", false, "read what the sources hold now, deliver the alerts and exit (for cron and Lambda-style schedules); the state carries over to the next run")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log `FORMAT` on stderr: text or json")
@@ -121,23 +128,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		return err
 	}
 
-	rules, err := loadRules(f.rules, &inputLimits{stderr: os.Stderr})
+	compiled, geo, err := loadWatchRules(f, false)
 	if err != nil {
 		return err
-	}
-	if rules, err = filterRules(rules, f.filter); err != nil {
-		return err
-	}
-	compiled, err := detect.Compile(rules, time.Now().UTC())
-	if err != nil {
-		return withStatus(exitUsage, err)
-	}
-	geo, err := f.geoip.open()
-	if err != nil {
-		return err
-	}
-	if geo != nil {
-		defer geo.Close()
 	}
 
 	if f.statePath == "" {
@@ -177,7 +170,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	if err != nil {
 		return usageErrorf("--since: %v", err)
 	}
-	if since.IsZero() {
+	if since.IsZero() && slices.ContainsFunc(specs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "s3://") }) {
 		// Without --since a fresh state reads the whole bucket: a backlog
 		// is evaluated, never skipped unseen. Say what a bounded start is.
 		var lookback time.Duration
@@ -233,12 +226,34 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			return err
 		}
 	}
+	liveOpts := func(geo *ecs.GeoIP) detect.LiveOptions {
+		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals}
+	}
+	// SIGHUP reloads rules and GeoIP databases and reopens a rotated file
+	// sink (logrotate's postrotate, systemd's ExecReload).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	err = watch.Run(ctx, watch.Config{
+		Reload: reload,
+		LoadRules: func() ([]*detect.Compiled, detect.LiveOptions, error) {
+			c, g, err := loadWatchRules(f, true)
+			return c, liveOpts(g), err
+		},
 		Verify:   verify,
 		Once:     f.once,
 		Health:   health,
 		Rules:    compiled,
-		Live:     detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals},
+		Live:     liveOpts(geo),
 		Store:    store,
 		Sinks:    sinks,
 		Sources:  sources,
@@ -299,4 +314,30 @@ func newLogger(format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
 	}
 	return nil, usageErrorf("--log-format %q: want text or json", format)
+}
+
+// loadWatchRules loads, filters and compiles watch's rules and opens its
+// GeoIP databases: at start, and again on SIGHUP. (A reload's databases
+// replace the old ones, which stay open: the old engine may still be
+// reading them.)
+//
+// strict (a reload) refuses the whole set when a rule fails to load: a
+// bad reload keeps the running rules rather than lose one.
+func loadWatchRules(f watchFlags, strict bool) ([]*detect.Compiled, *ecs.GeoIP, error) {
+	rules, err := loadRules(f.rules, &inputLimits{stderr: os.Stderr, strict: strict})
+	if err != nil {
+		return nil, nil, err
+	}
+	if rules, err = filterRules(rules, f.filter); err != nil {
+		return nil, nil, err
+	}
+	compiled, err := detect.Compile(rules, time.Now().UTC())
+	if err != nil {
+		return nil, nil, withStatus(exitUsage, err)
+	}
+	geo, err := f.geoip.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	return compiled, geo, nil
 }

@@ -217,3 +217,55 @@ func TestWatchOnce(t *testing.T) {
 		}
 	}
 }
+
+// SIGHUP reloads the rules (a broken set is refused, the running one
+// stays) and reopens the file sink after a rotation; the daemon goes on.
+// Sources may come from the config file alone, as the systemd unit runs it.
+func TestWatchSIGHUP(t *testing.T) {
+	work := t.TempDir()
+	rules := filepath.Join(work, "rules")
+	os.MkdirAll(rules, 0o755)
+	seed, err := os.ReadFile("../../rule/bundled/seed/discovery_multiple_discovery_api_calls_via_cli.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(rules, "seed.toml"), seed, 0o644)
+	in := filepath.Join(work, "in")
+	os.MkdirAll(in, 0o755)
+	out := filepath.Join(work, "alerts.ndjson")
+	cfg := filepath.Join(work, "watch.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("source = [%q]\nrules = [%q]\nsink = [%q]\nstate = %q\npoll-interval = \"50ms\"\n",
+		in, rules, "file:"+out, filepath.Join(work, "s.db"))), 0o644)
+	d := newDaemon(t, work, nil, "--config", cfg)
+	d.start()
+	waitLog := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if b, _ := os.ReadFile(d.log.Name()); strings.Contains(string(b), what) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("no %q in the log:\n%s", what, d.logTail())
+	}
+	waitLog("watching")
+	os.WriteFile(filepath.Join(rules, "broken.toml"), []byte("[rule\n"), 0o644)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog("reload failed")
+	os.Remove(filepath.Join(rules, "broken.toml"))
+	os.Rename(out, out+".1") // logrotate
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog("reloaded")
+	// The daemon goes on, into the reopened file.
+	b, _ := os.ReadFile("../../examples/ndjson/cloudtrail.ndjson")
+	os.WriteFile(filepath.Join(in, "events.ndjson"), b, 0o644)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(out); len(b) > 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no alert in the reopened sink file:\n%s", d.logTail())
+}
