@@ -155,7 +155,7 @@ func verifyDirs(ctx context.Context, paths []string, keys integrity.KeySource) (
 			stores = append(stores, integrity.DirStore{Root: p})
 		}
 	}
-	return verifyAll(ctx, stores, keys)
+	return verifyAll(ctx, stores, integrity.Options{Keys: keys})
 }
 
 // lazyCloudTrailKeys asks CloudTrail for public keys only when a signed
@@ -193,7 +193,11 @@ func parseWhen(s string) (time.Time, error) {
 
 // verifySources builds watch --verify's validation: the trails of the
 // directory and s3:// sources (an SQS queue lists nothing to check).
-func verifySources(ctx context.Context, specs []string, opts source.Options, keysDir string) (func(context.Context) (*integrity.Report, error), error) {
+//
+// The first validation checks the digests from since on (all when zero);
+// later ones, every hour, only the digests of the last three hours: the
+// hourly digest is what is new, and older files were checked already.
+func verifySources(ctx context.Context, specs []string, opts source.Options, keysDir string, since time.Time) (func(context.Context) (*integrity.Report, error), error) {
 	keys, err := keySource(keysDir, opts)
 	if err != nil {
 		return nil, err
@@ -217,14 +221,22 @@ func verifySources(ctx context.Context, specs []string, opts source.Options, key
 	if len(stores) == 0 {
 		return nil, usageErrorf("--verify: no directory or s3:// source to validate")
 	}
-	return func(ctx context.Context) (*integrity.Report, error) { return verifyAll(ctx, stores, keys) }, nil
+	first := true
+	return func(ctx context.Context) (*integrity.Report, error) {
+		vopts := integrity.Options{Keys: keys, Since: since}
+		if !first {
+			vopts.Since = time.Now().Add(-3 * time.Hour)
+		}
+		first = false
+		return verifyAll(ctx, stores, vopts)
+	}, nil
 }
 
 // verifyAll validates several trails into one report.
-func verifyAll(ctx context.Context, stores []integrity.Store, keys integrity.KeySource) (*integrity.Report, error) {
+func verifyAll(ctx context.Context, stores []integrity.Store, opts integrity.Options) (*integrity.Report, error) {
 	all := &integrity.Report{}
 	for _, st := range stores {
-		rep, err := integrity.Verify(ctx, st, integrity.Options{Keys: keys})
+		rep, err := integrity.Verify(ctx, st, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -222,7 +222,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	var verify func(context.Context) (*integrity.Report, error)
 	if f.verify {
 		srcOpts := source.Options{EndpointURL: f.endpointURL, Region: f.region, Logger: log}
-		if verify, err = verifySources(ctx, specs, srcOpts, f.publicKeys); err != nil {
+		if verify, err = verifySources(ctx, specs, srcOpts, f.publicKeys, since); err != nil {
 			return err
 		}
 	}
