@@ -92,3 +92,30 @@ func assertFindings(t *testing.T, rep *integrity.Report, want []string) {
 		t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
+
+// A log file planted in the last digest's hour is found too, unless it is
+// named in the last minutes before that digest's end (the next digest may
+// list it).
+func TestVerifyPlantedInLastHour(t *testing.T) {
+	for _, c := range []struct {
+		stamp string
+		found bool
+	}{{"20261102T1010Z", true}, {"20261102T1055Z", false}} {
+		tr := integritytest.New(t, 3)
+		k := fmt.Sprintf("AWSLogs/%s/CloudTrail/%s/2026/11/02/%s_CloudTrail_%s_%s_planted.json.gz", tr.Account, tr.Region, tr.Account, tr.Region, c.stamp)
+		tr.Files[k] = integritytest.Gzip([]byte(`{"Records":[]}`))
+		dir := t.TempDir()
+		tr.WriteDir(t, dir, true)
+		keys, err := integrity.LoadKeyDir(tr.KeyDir(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := integrity.Verify(context.Background(), integrity.DirStore{Root: dir}, integrity.Options{Keys: integrity.StaticKeys{Keys: keys}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(rep.Findings) == 1 && rep.Findings[0].Kind == integrity.NotInDigest; got != c.found {
+			t.Errorf("%s: findings %v, want not-in-digest: %v", c.stamp, rep.Findings, c.found)
+		}
+	}
+}
