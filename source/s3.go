@@ -204,8 +204,8 @@ func (s *s3Source) hasKeys(ctx context.Context, prefix string) (bool, error) {
 // then never passes an object not done, since a leaf's objects are handed on
 // in key order and the checkpoint is the last of them done. The other leaves
 // go on (one object failing, a sink refusing a record, should not hold back
-// every account), and the failed object is the first its leaf hands on at
-// the next poll. A listing error drops its leaf from this poll. A fatal error
+// every account), and the next poll lists the failed object again, since
+// its leaf's listing starts at or before the checkpoint. A listing error drops its leaf from this poll. A fatal error
 // ends the poll at once; every checkpoint is then at a key up to which all
 // is done, and a restart reads the rest.
 func (s *s3Source) readLeaves(ctx context.Context, fn func(context.Context, Object) error) error {
