@@ -86,8 +86,14 @@ func DeliveryOrdered(paths []string) bool {
 	return true
 }
 
-// deliveryAt is the delivery time in a CloudTrail file's name.
-func deliveryAt(path string) (time.Time, bool) {
-	t, err := time.Parse("20060102T1504Z", deliveryTime(filepath.Base(path)))
+// DeliveryTime returns the delivery time in the name of a CloudTrail
+// delivery file (<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz),
+// and whether the name has one. p may be a file name, a path or an S3 key:
+// only its last element is looked at, so that a folder's name never lends a
+// time to the files in it. It is the time Read orders files by (timeOrder),
+// exported so that package source hands on what `trailql watch` finds in the
+// same order as `trailql detect` reads a tree, with the same parser.
+func DeliveryTime(p string) (time.Time, bool) {
+	t, err := time.Parse("20060102T1504Z", deliveryTime(filepath.Base(p)))
 	return t, err == nil
 }

@@ -110,7 +110,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	window := 4 * workers
 	var inflight []flight
 	walker.dispatch = func(p string) error {
-		at, timed := deliveryAt(p)
+		at, timed := DeliveryTime(p)
 		for {
 			for len(inflight) > 0 && inflight[0].finished() {
 				inflight = inflight[1:]

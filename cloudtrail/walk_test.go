@@ -286,6 +286,30 @@ func TestDeliveryTime(t *testing.T) {
 	}
 }
 
+// DeliveryTime reads the last element of a path or an S3 key only: a
+// folder named like a delivery file lends no time to what is inside it.
+func TestDeliveryTimeExported(t *testing.T) {
+	at := time.Date(2026, 11, 1, 0, 5, 0, 0, time.UTC)
+	name := "111122223333_CloudTrail_us-east-1_20261101T0005Z_a1B2.json.gz"
+	for _, tc := range []struct {
+		p    string
+		want time.Time // zero: none
+	}{
+		{name, at},
+		{"AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/" + name, at},
+		{filepath.Join("logs", "2026", name), at},
+		{"AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/" + name + "/inner.json", time.Time{}},
+		{"exports/events.ndjson", time.Time{}},
+		{"", time.Time{}},
+		{"111122223333_CloudTrail_us-east-1_20261341T0005Z_a.json.gz", time.Time{}}, // month 13
+	} {
+		got, ok := DeliveryTime(tc.p)
+		if ok != !tc.want.IsZero() || !got.Equal(tc.want) {
+			t.Errorf("DeliveryTime(%q) = %v, %v; want %v", tc.p, got, ok, tc.want)
+		}
+	}
+}
+
 // Several paths are read as one set in time order: two accounts' trees
 // given side by side interleave, and stdin-free named files join them.
 func TestTimeOrderAcrossPaths(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -68,11 +68,14 @@ func (d *dirSource) Run(ctx context.Context, fn func(context.Context, Object) er
 }
 
 type readyFile struct {
-	path string
-	st   fileState
+	path  string
+	st    fileState
+	at    time.Time // delivery time in the name
+	timed bool      // the name has one
 }
 
-// poll scans once and hands on the files found stable, oldest first.
+// poll scans once and hands on the files found stable, in delivery-time
+// order.
 func (d *dirSource) poll(ctx context.Context, fn func(context.Context, Object) error) error {
 	var ready []readyFile
 	now := map[string]fileState{}
@@ -117,7 +120,8 @@ func (d *dirSource) poll(ctx context.Context, fn func(context.Context, Object) e
 			delete(now, p)
 			return nil
 		}
-		ready = append(ready, readyFile{p, st})
+		at, timed := keyTime(p)
+		ready = append(ready, readyFile{p, st, at, timed})
 		return nil
 	})
 	if err != nil {
@@ -129,22 +133,17 @@ func (d *dirSource) poll(ctx context.Context, fn func(context.Context, Object) e
 	}
 	d.seen = now
 	// CloudTrail delivery files go in the order of the delivery time in
-	// their names, across accounts and regions, as detect reads a tree, so
-	// that a backlog comes in the order the events happened; other files
-	// first, oldest first.
-	sort.Slice(ready, func(i, j int) bool {
-		a, b := ready[i], ready[j]
-		ta, oka := keyTime(a.path)
-		tb, okb := keyTime(b.path)
-		switch {
-		case oka != okb:
-			return okb
-		case oka && !ta.Equal(tb):
-			return ta.Before(tb)
-		case !oka && !a.st.mtime.Equal(b.st.mtime):
-			return a.st.mtime.Before(b.st.mtime)
+	// their names, across accounts and regions, so that a backlog comes in
+	// the order its events happened; files without such a name first, as
+	// detect reads them. Among those, the oldest first: a watched folder
+	// receives them over time, so their modification time is the best hint
+	// of their order that there is (detect, reading a tree at rest, keeps
+	// their walk order). Ties keep the walk order (by name), as detect.
+	slices.SortStableFunc(ready, func(a, b readyFile) int {
+		if c := deliveryCmp(a.at, a.timed, b.at, b.timed); c != 0 || a.timed {
+			return c
 		}
-		return a.path < b.path
+		return a.st.mtime.Compare(b.st.mtime)
 	})
 	for _, f := range ready {
 		if err := ctx.Err(); err != nil {

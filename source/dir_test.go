@@ -1,7 +1,6 @@
 package source
 
 import (
-	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -184,38 +183,93 @@ func TestDirRun(t *testing.T) {
 
 // Files found in one scan go in the delivery-time order of their names,
 // across accounts and regions, whatever their modification times; files
-// without such a name first.
+// without such a name first, oldest first; ties in walk (name) order, as
+// detect reads a tree. A restart after a failure in the middle reads
+// exactly the files not done, in the same order.
 func TestDirDeliveryOrder(t *testing.T) {
 	root, _ := filepath.EvalSymlinks(t.TempDir())
 	old := time.Now().Add(-time.Hour)
+	p := func(rel string) string { return filepath.Join(root, filepath.FromSlash(rel)) }
+	// Without a delivery time: by modification time, not by name. A
+	// folder named like a delivery file lends no time to what it holds.
 	var want []string
-	plain := filepath.Join(root, "export.ndjson")
-	write(t, plain, record("plain"), old.Add(30*time.Minute))
-	want = append(want, plain)
-	for _, stamp := range []string{"20240102T1000Z", "20240102T1005Z", "20240102T1010Z"} {
-		for _, acct := range []string{acctA, acctB} {
-			for _, region := range []string{"us-east-1", "eu-west-1"} {
-				k := filepath.Join(root, filepath.FromSlash(ctKey("AWSLogs/"+acct+"/", acct, region, stamp, region)))
-				// Modification times run backwards: the names decide.
-				write(t, k, record(k), old.Add(-time.Duration(len(want))*time.Minute))
-				want = append(want, k)
+	for i, rel := range []string{"z-export.ndjson", "111111111111_CloudTrail_us-east-1_20240101T0000Z_x.json.gz/inner.json", "a-export.ndjson"} {
+		write(t, p(rel), record(rel), old.Add(time.Duration(i)*time.Minute))
+		want = append(want, p(rel))
+	}
+	// 2 accounts x 4 regions x 3 times, written with modification times
+	// running backwards: the names decide.
+	regions := []string{"us-east-1", "eu-west-1", "sa-east-1", "ap-south-1"}
+	stamps := []string{"20240102T1010Z", "20240102T1000Z", "20240102T1005Z"}
+	n := 0
+	for _, acct := range []string{acctB, acctA} {
+		for _, region := range regions {
+			for _, stamp := range stamps {
+				write(t, p(ctKey("AWSLogs/"+acct+"/", acct, region, stamp, region)), record(stamp), old.Add(-time.Duration(n)*time.Minute))
+				n++
 			}
 		}
 	}
-	slices.SortStableFunc(want[1:], func(a, b string) int {
-		ta, _ := keyTime(a)
-		tb, _ := keyTime(b)
-		return cmp.Or(ta.Compare(tb), cmp.Compare(a, b))
-	})
-	cps := NewMemoryCheckpoints()
-	src, err := Open(root, Options{Checkpoints: cps})
-	if err != nil {
-		t.Fatal(err)
+	// Expected: by time; in one minute, in walk order (account, then region
+	// by name).
+	sorted := slices.Sorted(slices.Values(regions))
+	for _, stamp := range slices.Sorted(slices.Values(stamps)) {
+		for _, acct := range []string{acctA, acctB} {
+			for _, region := range sorted {
+				want = append(want, p(ctKey("AWSLogs/"+acct+"/", acct, region, stamp, region)))
+			}
+		}
 	}
-	d := src.(*dirSource)
-	c := newCollector(cps)
-	pollOnce(t, d, c) // the first scan sees the sizes; the second hands on
-	if got := pollOnce(t, d, c); !slices.Equal(got, want) {
-		t.Errorf("order:\n got %v\nwant %v", got, want)
+	tests := []struct {
+		name    string
+		failAt  int // index in want of a file whose callback fails; -1: none
+		fatal   bool
+		restart []string // read after a restart with the same checkpoints
+	}{
+		{"all", -1, false, nil},
+		// A failure is retried at the next scan; the others go on.
+		{"failure", 9, false, want[9:10]},
+		// A fatal failure stops the scan: the rest is read after a restart.
+		{"fatal", 9, true, want[9:]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cps := NewMemoryCheckpoints()
+			src, err := Open(root, Options{Checkpoints: cps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := src.(*dirSource)
+			c := newCollector(cps)
+			failed := false
+			c.fail = func(key string) error {
+				if tc.failAt >= 0 && key == want[tc.failAt] && !failed {
+					failed = true
+					if tc.fatal {
+						return Fatal(os.ErrClosed)
+					}
+					return os.ErrDeadlineExceeded
+				}
+				return nil
+			}
+			pollOnce(t, d, c) // the first scan sees the sizes; the second hands on
+			if err := d.poll(context.Background(), c.fn); (err != nil) != tc.fatal {
+				t.Fatalf("poll: %v", err)
+			}
+			got, first := c.got(), want
+			if tc.failAt >= 0 {
+				first = slices.Delete(slices.Clone(want), tc.failAt, tc.failAt+len(tc.restart))
+			}
+			if !slices.Equal(got, first) {
+				t.Errorf("order:\n got %v\nwant %v", got, first)
+			}
+			src, _ = Open(root, Options{Checkpoints: cps})
+			d2 := src.(*dirSource)
+			c2 := newCollector(cps)
+			pollOnce(t, d2, c2)
+			if got := pollOnce(t, d2, c2); !slices.Equal(got, tc.restart) {
+				t.Errorf("after restart:\n got %v\nwant %v", got, tc.restart)
+			}
+		})
 	}
 }

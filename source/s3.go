@@ -1,6 +1,7 @@
 package source
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"io"
@@ -14,9 +15,11 @@ import (
 )
 
 // s3Source polls a bucket that CloudTrail delivers to. It discovers the
-// accounts and regions below the prefix and lists each with its own
-// checkpoint (the last key read), so a new account or region is picked up
-// and one busy region does not hold back the others' resumption points.
+// accounts and regions below the prefix (its leaves) and lists each with its
+// own checkpoint (the greatest key up to which every object is done), so a
+// new account or region is picked up and one busy or failing region does
+// not hold back the others' resumption points; the listings are merged so
+// that what they hold is handed on in delivery-time order (readLeaves).
 type s3Source struct {
 	spec, bucket, prefix string
 	opts                 Options
@@ -30,7 +33,7 @@ type s3Source struct {
 // leafState is what the source remembers of one listing during a run.
 type leafState struct {
 	loaded bool
-	cp     string          // checkpoint: the greatest key processed
+	cp     string          // checkpoint: the greatest key up to which all are done
 	done   map[string]bool // keys processed or found done, at or after the listing start
 }
 
@@ -185,51 +188,92 @@ func (s *s3Source) hasKeys(ctx context.Context, prefix string) (bool, error) {
 
 // readLeaves lists every leaf from its start key and hands on the objects
 // not yet done in delivery-time order across all leaves (the time in the
-// key names, then the key): each leaf lists in key order, which is its time
-// order, and the listings are merged as they are paged. So a backlog (a
-// fresh state on a bucket with history, a restart after an outage) comes in
-// the order the events happened, across accounts and regions, as detect
-// reads a tree, instead of one region's whole backlog before the next.
+// key names, then the key): a backlog (a fresh state on a bucket with
+// history, a restart after an outage) then comes in the order its events
+// happened, across accounts and regions, as detect reads a tree, instead of
+// one region's whole backlog before the next region's.
 //
-// A leaf stops at its first callback error, so that its checkpoint never
-// passes an object that failed; the other leaves go on. A listing error
-// drops its leaf from this poll.
+// S3 lists a leaf's keys in name order, which below an account and region
+// is delivery-time order (YYYY/MM/DD/<account>_CloudTrail_<region>_<time>_...),
+// so the leaves' listings are merged as they are paged (a k-way merge on a
+// heap of their heads): memory holds one page per leaf, not the backlog. A
+// leaf outside the layout lists in key order and is merged by its head's
+// time as it comes; its own keys are not re-sorted.
+//
+// A leaf stops at its first callback error, for this poll: its checkpoint
+// then never passes an object not done, since a leaf's objects are handed on
+// in key order and the checkpoint is the last of them done. The other leaves
+// go on (one object failing, a sink refusing a record, should not hold back
+// every account), and the next poll lists the failed object again, since
+// its leaf's listing starts at or before the checkpoint. A listing error drops its leaf from this poll. A fatal error
+// ends the poll at once; every checkpoint is then at a key up to which all
+// is done, and a restart reads the rest.
 func (s *s3Source) readLeaves(ctx context.Context, fn func(context.Context, Object) error) error {
-	var cursors []*leafCursor
+	var h cursorHeap
 	for _, l := range s.leaves {
 		c, err := s.openLeaf(l)
 		if err != nil {
 			return err
 		}
-		cursors = append(cursors, c)
+		if err := s.advance(ctx, c); err != nil {
+			return err
+		}
+		if c.head() != nil {
+			h = append(h, c)
+		}
 	}
-	for {
-		var next *leafCursor
-		for _, c := range cursors {
-			if err := c.fill(ctx); err != nil {
-				if isFatal(ctx, err) {
-					return err
-				}
-				s.opts.Logger.Warn("watch: S3 listing failed; will retry", "source", s.spec, "prefix", c.leaf.prefix, "err", err)
-				c.stop()
-				continue
-			}
-			if c.head() != nil && (next == nil || c.before(next)) {
-				next = c
-			}
+	heap.Init(&h)
+	for h.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if next == nil {
-			return nil
-		}
-		o := next.pop()
-		if err := s.hand(ctx, next, o, fn); err != nil {
+		c := h[0]
+		o := c.pop()
+		if err := s.hand(ctx, c, o, fn); err != nil {
 			if isFatal(ctx, err) {
 				return err
 			}
 			s.opts.Logger.Warn("watch: object failed; will retry", "key", "s3://"+s.bucket+"/"+aws.ToString(o.Key), "err", err)
-			next.stop()
+			c.stop()
+		} else if err := s.advance(ctx, c); err != nil {
+			return err
+		}
+		if c.head() == nil {
+			heap.Pop(&h)
+		} else {
+			heap.Fix(&h, 0)
 		}
 	}
+	return nil
+}
+
+// advance lists a leaf's next page when its buffer is empty; a listing
+// error other than a fatal one stops the leaf for this poll.
+func (s *s3Source) advance(ctx context.Context, c *leafCursor) error {
+	err := c.fill(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case isFatal(ctx, err):
+		return err
+	}
+	s.opts.Logger.Warn("watch: S3 listing failed; will retry", "source", s.spec, "prefix", c.leaf.prefix, "err", err)
+	c.stop()
+	return nil
+}
+
+// cursorHeap orders leaves by their next object (container/heap).
+type cursorHeap []*leafCursor
+
+func (h cursorHeap) Len() int           { return len(h) }
+func (h cursorHeap) Less(i, j int) bool { return h[i].before(h[j]) }
+func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(*leafCursor)) }
+func (h *cursorHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
 }
 
 // hand gives one listed object to fn unless it is done, then records it
@@ -267,7 +311,8 @@ type leafCursor struct {
 	start   string
 	pages   *s3.ListObjectsV2Paginator
 	buf     []types.Object // listed, not yet handed on
-	headAt  time.Time      // delivery time of buf[0] (zero: none in its key)
+	headAt  time.Time      // delivery time in buf[0]'s key
+	headOK  bool           // buf[0]'s key has one
 	stopped bool
 }
 
@@ -338,17 +383,17 @@ func (c *leafCursor) pop() types.Object {
 }
 
 func (c *leafCursor) setHead() {
-	c.headAt = time.Time{}
+	c.headAt, c.headOK = time.Time{}, false
 	if len(c.buf) > 0 {
-		c.headAt, _ = keyTime(aws.ToString(c.buf[0].Key))
+		c.headAt, c.headOK = keyTime(aws.ToString(c.buf[0].Key))
 	}
 }
 
 // before orders leaf heads by delivery time, then key; a key without a time
 // comes first, as detect reads files without one first.
 func (c *leafCursor) before(d *leafCursor) bool {
-	if !c.headAt.Equal(d.headAt) {
-		return c.headAt.Before(d.headAt)
+	if n := deliveryCmp(c.headAt, c.headOK, d.headAt, d.headOK); n != 0 {
+		return n < 0
 	}
 	return aws.ToString(c.buf[0].Key) < aws.ToString(d.buf[0].Key)
 }

@@ -1,11 +1,11 @@
 package source
 
 import (
+	"cmp"
 	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
-	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -278,67 +278,116 @@ func TestS3KeyTimes(t *testing.T) {
 	}
 }
 
-// A backlog (every file there before the first poll) is read in
-// delivery-time order across accounts and regions (issue "One detection
-// engine...": watch s3:// on a backlog), and an object that fails stops its
-// own leaf only: after it, exactly the objects not done are read again.
+// A backlog (every file there before the first poll: 2 accounts x 4
+// regions x 8 files) is read in delivery-time order across accounts and
+// regions, ties by key. After a failure in the middle, the checkpoints let
+// exactly the objects not done be read again, at the next poll or after a
+// restart: none lost, none read twice once done. A failed object stops its
+// own leaf only; a fatal one stops the poll.
 func TestS3BacklogInDeliveryOrder(t *testing.T) {
-	awsTestEnv(t)
-	f := newFakeS3(t, "trail")
-	var all []string
+	type file struct{ key, stamp, leaf string }
+	var files []file
+	regions := []string{"us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"}
 	for _, root := range []struct{ prefix, acct string }{{rootA, acctA}, {rootOrg, acctB}} {
-		for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"} {
+		for r, region := range regions {
 			for m := 0; m < 40; m += 5 {
-				k := ctKey(root.prefix, root.acct, region, fmt.Sprintf("20240102T10%02dZ", m), region)
-				f.put(t, "trail", k, gz(t, record(k)))
-				all = append(all, "s3://trail/"+k)
+				// The accounts tie on the minute; the regions do not.
+				stamp := fmt.Sprintf("20240102T10%02dZ", m+r)
+				k := ctKey(root.prefix, root.acct, region, stamp, region)
+				files = append(files, file{k, stamp, "s3://trail/" + root.prefix + "CloudTrail/" + region + "/"})
 			}
 		}
 	}
-	failing := "s3://trail/" + ctKey(rootA, acctA, "eu-west-1", "20240102T1015Z", "eu-west-1")
-	cps := NewMemoryCheckpoints()
-	src, err := Open("s3://trail", Options{Checkpoints: cps, EndpointURL: f.url, PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	slices.SortFunc(files, func(a, b file) int { return cmp.Or(strings.Compare(a.stamp, b.stamp), strings.Compare(a.key, b.key)) })
+	var want []string
+	leafOf := map[string]string{}
+	for _, f := range files {
+		want = append(want, "s3://trail/"+f.key)
+		leafOf["s3://trail/"+f.key] = f.leaf
 	}
-	c := newCollector(cps)
-	var failed atomic.Bool
-	c.fail = func(key string) error {
-		if key == failing && !failed.Swap(true) {
-			return fmt.Errorf("sink down")
-		}
-		return nil
+	failAt := slices.Index(want, "s3://trail/"+ctKey(rootA, acctA, "eu-west-1", "20240102T1016Z", "eu-west-1"))
+	failing := want[failAt]
+	// The failing leaf's objects from the failure on.
+	rest := slices.DeleteFunc(slices.Clone(want[failAt:]), func(k string) bool { return leafOf[k] != leafOf[failing] })
+	notRest := slices.DeleteFunc(slices.Clone(want), func(k string) bool { return slices.Contains(rest, k) })
+	tests := []struct {
+		name    string
+		fail    func(error) error // how the callback fails at the failing object; nil: it does not
+		restart bool              // the second run is a new source on the same checkpoints
+		first   []string          // read by the first poll
+		then    []string          // read by the second
+	}{
+		{"all", nil, false, want, nil},
+		{"failure, next poll", func(err error) error { return err }, false, notRest, rest},
+		{"failure, restart", func(err error) error { return err }, true, notRest, rest},
+		{"fatal, restart", Fatal, true, want[:failAt], want[failAt:]},
 	}
-	runSource(t, src, c.fn)
-	got := c.waitKeys(t, len(all))
-	c.quiet(t, 150*time.Millisecond) // nothing twice
-	// The first poll gives every object but those of the failing leaf from
-	// the failure on, in time order; the next poll gives those.
-	first := got[:len(got)-5]
-	last := func(k string) string { _, name := path.Split(k); return name[len(acctA)+1:] }
-	for i := 1; i < len(first); i++ {
-		if ti, tj := deliveryOf(first[i-1]), deliveryOf(first[i]); ti > tj {
-			t.Fatalf("object %d (%s) delivered before object %d (%s)", i, last(first[i]), i-1, last(first[i-1]))
-		}
+	awsTestEnv(t)
+	f := newFakeS3(t, "trail")
+	for _, fl := range files {
+		f.put(t, "trail", fl.key, gz(t, record(fl.key)))
 	}
-	if got[len(got)-5] != failing {
-		t.Errorf("after the failure, the next poll starts with %s, want the failed %s", got[len(got)-5], failing)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cps := NewMemoryCheckpoints()
+			opts := Options{Checkpoints: cps, EndpointURL: f.url, Once: true}
+			src, err := Open("s3://trail", opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newCollector(cps)
+			c.ch = make(chan string, len(want))
+			var failed bool
+			var failure error // what the failing callback returned, until a run ends
+			c.fail = func(key string) error {
+				if tc.fail != nil && key == failing && !failed {
+					failed, failure = true, tc.fail(fmt.Errorf("sink down"))
+					return failure
+				}
+				return nil
+			}
+			run := func() []string {
+				t.Helper()
+				n := len(c.got())
+				err := src.Run(context.Background(), c.fn)
+				// Run (Once) returns only a fatal error.
+				if wantErr := isFatal(context.Background(), failure); (err != nil) != wantErr {
+					t.Fatalf("Run: %v, want an error: %v", err, wantErr)
+				}
+				failure = nil
+				return c.got()[n:]
+			}
+			if got := run(); !slices.Equal(got, tc.first) {
+				t.Errorf("first poll:\n got %v\nwant %v", got, tc.first)
+			}
+			// Each leaf's checkpoint is at its last object done: the
+			// failing leaf's just before the failure.
+			last := map[string]string{}
+			for _, k := range tc.first {
+				last[leafOf[k]] = strings.TrimPrefix(k, "s3://trail/")
+			}
+			for _, fl := range files {
+				if cp, _ := cps.Checkpoint(fl.leaf); cp != last[fl.leaf] {
+					t.Errorf("checkpoint of %s: %q, want %q", fl.leaf, cp, last[fl.leaf])
+				}
+			}
+			if tc.restart {
+				src, _ = Open("s3://trail", opts)
+			}
+			if got := run(); !slices.Equal(got, tc.then) {
+				t.Errorf("second poll:\n got %v\nwant %v", got, tc.then)
+			}
+			seen := map[string]int{}
+			for _, k := range c.got() {
+				seen[k]++
+			}
+			for _, k := range want {
+				if seen[k] != 1 {
+					t.Errorf("%s read %d times, want once", k, seen[k])
+				}
+			}
+		})
 	}
-	seen := map[string]int{}
-	for _, k := range got {
-		seen[k]++
-	}
-	for _, k := range all {
-		if seen[k] != 1 {
-			t.Errorf("%s read %d times, want once", k, seen[k])
-		}
-	}
-}
-
-// deliveryOf is the YYYYMMDDTHHmmZ of a CloudTrail key.
-func deliveryOf(key string) string {
-	t, _ := keyTime(key)
-	return t.Format(time.RFC3339)
 }
 
 // The S3 listing skips keys outside CloudTrail's log layout, once, counted,

@@ -31,8 +31,6 @@ var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	// keyTimeRE finds the delivery time in a log file name.
-	keyTimeRE = regexp.MustCompile(`_CloudTrail_[a-z0-9-]+_([0-9]{8}T[0-9]{4}Z)`)
 )
 
 // leaf is one listing: the logs of one account in one region, or a prefix
@@ -91,16 +89,6 @@ func levelOf(prefix string) (level, leaf) {
 		lv = next
 	}
 	return lv, l
-}
-
-// keyTime returns the delivery time in a CloudTrail log key.
-func keyTime(key string) (time.Time, bool) {
-	m := keyTimeRE.FindStringSubmatch(key)
-	if m == nil {
-		return time.Time{}, false
-	}
-	t, err := time.Parse("20060102T1504Z", m[1])
-	return t, err == nil
 }
 
 // startKey is the key before every log of l delivered at t or later, for

@@ -21,12 +21,25 @@ type Object struct {
 	Open func(ctx context.Context) (io.ReadCloser, error)
 }
 
-// A Source finds new objects and hands them to fn in delivery-time order:
-// CloudTrail delivery files by the time in their names, across accounts and
-// regions (S3: the listings of every account and region merged; a
-// directory: the files of one scan; SQS: the objects of one batch of
-// messages), so that a backlog comes in the order its events happened, as
-// detect reads a tree; other files by modification time, then name.
+// A Source finds new objects and hands them to fn in delivery-time order,
+// as detect reads a tree (cloudtrail.Reader.Read), so that a backlog (a
+// fresh state on a bucket with history, a restart after an outage) comes in
+// the order its events happened across accounts and regions, and a
+// time-bucketed rule can close its windows as it goes. CloudTrail delivery
+// files go by the time in their names (cloudtrail.DeliveryTime), objects
+// without one before them. What is ordered together:
+//   - S3: everything one poll lists, the listings of every account and
+//     region merged as they are paged; ties by key. Keys outside the layout
+//     come in key order.
+//   - a directory: the files of one scan; those without a delivery time by
+//     modification time; ties in walk (name) order.
+//   - SQS: the objects of one batch of received messages; ties by key,
+//     objects without a delivery time in the order received.
+//
+// An object that fails comes again later, after objects delivered after it
+// (the order is kept for what succeeds at once). In S3 its account and
+// region stop for the poll, so that their checkpoint stays before it; in
+// SQS its message's later objects come back with the message.
 //
 // fn returns nil only after the object is fully processed and its effects
 // committed; only then does the source advance its checkpoint or delete the

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -178,28 +178,93 @@ func (s *sqsSource) s3For(region string) *s3.Client {
 	return c
 }
 
-// batch handles received messages in order, keeping the unfinished ones
-// invisible to other consumers while earlier ones are processed (a slow
-// object would otherwise let SQS deliver them again: redpanda-data/connect#4469).
+// inFlight is a received message while its batch is processed.
+type inFlight struct {
+	m      types.Message
+	left   int  // its objects not yet done
+	failed bool // one of its objects failed: it stays in the queue
+}
+
+// queued is one object named by a message of the batch.
+type queued struct {
+	msg   *inFlight
+	ref   s3Ref
+	at    time.Time // delivery time in the key's name
+	timed bool      // the name has one
+}
+
+// batch handles the received messages as one set. The objects they name are
+// handed on in delivery-time order across all of them (keys without a
+// delivery time first, in the order received; ties by key, as the S3
+// source): a backlog in the queue then comes in the order its events
+// happened, as detect reads a tree, even where one CloudTrail notification
+// names files minutes apart and another message's file falls between them.
+// A message is deleted as soon as its last object is done, never before;
+// until then the heartbeat keeps it invisible to other consumers (a slow
+// object would otherwise let SQS deliver it again: redpanda-data/connect#4469).
+//
+// An object that fails leaves its message in the queue, to be received
+// again after its visibility timeout (or, failing again and again, moved by
+// its redrive policy), and the message's later objects are not read in
+// this batch: they come back with it, and reading them now would most
+// likely fail the same way (a sink down). The other messages go on. A
+// fatal error ends the batch; what was not deleted comes back.
 func (s *sqsSource) batch(ctx context.Context, msgs []types.Message, fn func(context.Context, Object) error) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	hb := s.heartbeat(ctx, msgs)
 	defer hb.stop()
-	msgs = byDelivery(msgs)
+	var objs []queued
 	for _, m := range msgs {
-		err := s.message(ctx, m, fn, hb)
-		hb.release(aws.ToString(m.ReceiptHandle))
+		refs, err := s.prepare(ctx, m, hb)
 		if err != nil {
 			return err
+		}
+		f := &inFlight{m: m, left: len(refs)}
+		for _, r := range refs {
+			at, timed := keyTime(r.Key)
+			objs = append(objs, queued{f, r, at, timed})
+		}
+	}
+	slices.SortStableFunc(objs, func(a, b queued) int {
+		if c := deliveryCmp(a.at, a.timed, b.at, b.timed); c != 0 || !a.timed {
+			return c
+		}
+		return strings.Compare(a.ref.Key, b.ref.Key)
+	})
+	for _, o := range objs {
+		if o.msg.failed {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		obj, err := s.read(ctx, o.ref, fn)
+		if err != nil {
+			if isFatal(ctx, err) {
+				return err
+			}
+			s.opts.Logger.Warn("watch: object failed; its message stays in the queue for a retry", "key", obj.Key, "message_id", aws.ToString(o.msg.m.MessageId), "err", err)
+			o.msg.failed = true
+			hb.release(aws.ToString(o.msg.m.ReceiptHandle))
+			continue
+		}
+		if o.msg.left--; o.msg.left == 0 {
+			if err := s.delete(ctx, o.msg.m, hb); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// message processes one message; it returns only fatal errors.
-func (s *sqsSource) message(ctx context.Context, m types.Message, fn func(context.Context, Object) error, hb *heartbeat) error {
+// prepare reads a message and returns the objects to hand on. A message
+// with none is dealt with here: a test message, or one whose objects are
+// all skipped, is deleted; one not understood, or naming an object outside
+// the allowed buckets, is left in the queue (and not fetched from at all).
+// It returns only fatal errors.
+func (s *sqsSource) prepare(ctx context.Context, m types.Message, hb *heartbeat) ([]s3Ref, error) {
 	id := aws.ToString(m.MessageId)
 	kind, refs, err := parseMessage(aws.ToString(m.Body))
 	if err != nil {
@@ -210,41 +275,47 @@ func (s *sqsSource) message(ctx context.Context, m types.Message, fn func(contex
 		s.opts.Logger.Warn("watch: SQS message not understood; left in the queue (its redrive policy moves it to the dead-letter queue)",
 			"queue", s.queueURL, "message_id", id, "receive_count", m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)],
 			"err", err, "body", body)
-		return nil
+		hb.release(aws.ToString(m.ReceiptHandle))
+		return nil, nil
 	}
 	if kind == msgTest {
 		s.opts.Logger.Info("watch: SQS test message deleted", "queue", s.queueURL, "message_id", id)
-		return s.delete(ctx, m, hb)
+		return nil, s.delete(ctx, m, hb)
 	}
-	sort.SliceStable(refs, func(i, j int) bool { return deliveryBefore(refs[i].Key, refs[j].Key) })
 	for _, r := range refs {
-		name := "s3://" + r.Bucket + "/" + r.Key
 		if !s.opts.allowed(r.Bucket, r.Key) {
+			name := "s3://" + r.Bucket + "/" + r.Key
 			s.opts.Logger.Warn("watch: notification for an object outside the allowed buckets (--bucket); not fetched, message left in the queue for its redrive policy",
 				"object", name, "message_id", id, "allowed", fmt.Sprint(s.opts.Buckets))
 			s.opts.skipped(name, SkipForeignBucket)
-			return nil
-		}
-		if !s.opts.wantKey(name, r.Key) {
-			continue
-		}
-		obj := s3Object(s.s3For(r.Region), s.spec, r.Bucket, r.Key, r.Size)
-		done, err := s.opts.Checkpoints.Done(s.spec, obj.Key)
-		if err != nil {
-			return Fatal(fmt.Errorf("checkpoints: %w", err))
-		}
-		if done {
-			continue // a redelivered message, or an object also listed another way
-		}
-		if err := fn(ctx, obj); err != nil {
-			if isFatal(ctx, err) {
-				return err
-			}
-			s.opts.Logger.Warn("watch: object failed; its message stays in the queue for a retry", "key", obj.Key, "message_id", id, "err", err)
-			return nil
+			hb.release(aws.ToString(m.ReceiptHandle))
+			return nil, nil
 		}
 	}
-	return s.delete(ctx, m, hb)
+	var out []s3Ref
+	for _, r := range refs {
+		if s.opts.wantKey("s3://"+r.Bucket+"/"+r.Key, r.Key) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, s.delete(ctx, m, hb) // digests, deletions, keys skipped
+	}
+	return out, nil
+}
+
+// read hands one object on unless it is done already (a redelivered
+// message, or an object also listed another way).
+func (s *sqsSource) read(ctx context.Context, r s3Ref, fn func(context.Context, Object) error) (Object, error) {
+	obj := s3Object(s.s3For(r.Region), s.spec, r.Bucket, r.Key, r.Size)
+	done, err := s.opts.Checkpoints.Done(s.spec, obj.Key)
+	if err != nil {
+		return obj, Fatal(fmt.Errorf("checkpoints: %w", err))
+	}
+	if done {
+		return obj, nil
+	}
+	return obj, fn(ctx, obj)
 }
 
 // delete removes a finished message, first taking it out of the heartbeat
@@ -310,42 +381,4 @@ func (hb *heartbeat) release(handle string) {
 func (hb *heartbeat) stop() {
 	hb.cancel()
 	hb.wg.Wait()
-}
-
-// byDelivery orders a batch of messages by the earliest delivery time of
-// the objects each names (the time in CloudTrail's key names), so that a
-// backlog in the queue is read in the order the events happened, as detect
-// reads a tree. Messages without such a key keep their place, first.
-func byDelivery(msgs []types.Message) []types.Message {
-	first := make([]string, len(msgs)) // per message: its earliest key
-	for i, m := range msgs {
-		if _, refs, err := parseMessage(aws.ToString(m.Body)); err == nil {
-			for _, r := range refs {
-				if first[i] == "" || deliveryBefore(r.Key, first[i]) {
-					first[i] = r.Key
-				}
-			}
-		}
-	}
-	idx := make([]int, len(msgs))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return deliveryBefore(first[idx[a]], first[idx[b]]) })
-	out := make([]types.Message, len(msgs))
-	for i, j := range idx {
-		out[i] = msgs[j]
-	}
-	return out
-}
-
-// deliveryBefore orders object keys by the delivery time in their names;
-// keys without one come first.
-func deliveryBefore(a, b string) bool {
-	ta, oka := keyTime(a)
-	tb, okb := keyTime(b)
-	if oka != okb {
-		return okb
-	}
-	return oka && ta.Before(tb)
 }

@@ -1,11 +1,14 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -281,29 +284,123 @@ func TestOpenSpecs(t *testing.T) {
 	}
 }
 
-// The messages of one batch are processed in the delivery-time order of
-// the objects they name, and a message's objects too, so that a backlog in
-// the queue comes in the order the events happened.
+// The objects of one batch of messages are processed in delivery-time
+// order across all of them (ties by key), even where one CloudTrail
+// notification names files 20 minutes apart and the other messages' files
+// fall between them; a message is deleted only once all its objects are
+// done. After a failure in the middle, exactly the objects not done are
+// read again: those of the failed message when it comes back, or, after a
+// fatal error and a restart, everything from the failure on.
 func TestSQSBatchDeliveryOrder(t *testing.T) {
-	awsTestEnv(t)
-	s3f, q := newFakeAWS(t, "trail")
-	k1 := ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")
-	k2 := ctKey(rootOrg, acctB, "eu-west-1", "20240102T1005Z", "b")
-	k3 := ctKey(rootA, acctA, "us-east-1", "20240102T1010Z", "c")
-	k4 := ctKey(rootOrg, acctB, "eu-west-1", "20240102T1015Z", "d")
-	for _, k := range []string{k1, k2, k3, k4} {
-		s3f.put(t, "trail", k, []byte(record(k)))
+	type file struct{ key, stamp string }
+	var files []file
+	var bodies []string
+	owner := map[string]string{} // key -> body of its message
+	// 2 accounts x 4 regions, one notification each naming 3 files of its
+	// account and region, listed backwards; accounts tie on the minute.
+	for _, root := range []struct{ prefix, acct string }{{rootA, acctA}, {rootOrg, acctB}} {
+		for r, region := range []string{"us-east-1", "eu-west-1", "sa-east-1", "ap-south-1"} {
+			var keys []string
+			for j := 2; j >= 0; j-- {
+				stamp := fmt.Sprintf("20240102T10%02dZ", 10*j+r)
+				k := ctKey(root.prefix, root.acct, region, stamp, region)
+				files = append(files, file{k, stamp})
+				keys = append(keys, k)
+			}
+			body := cloudTrailBody("trail", keys...)
+			for _, k := range keys {
+				owner[k] = body
+			}
+			bodies = append(bodies, body)
+		}
 	}
-	q.send(cloudTrailBody("trail", k4, k3))
-	q.send(cloudTrailBody("trail", k2))
-	q.send(cloudTrailBody("trail", k1))
-	cps := NewMemoryCheckpoints()
-	s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url})
-	c := newCollector(cps)
-	runSource(t, s, c.fn)
-	got := c.waitKeys(t, 4)
-	if want := []string{"s3://trail/" + k1, "s3://trail/" + k2, "s3://trail/" + k3, "s3://trail/" + k4}; !slices.Equal(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+	slices.SortFunc(files, func(a, b file) int { return cmp.Or(strings.Compare(a.stamp, b.stamp), strings.Compare(a.key, b.key)) })
+	var want []string
+	for _, f := range files {
+		want = append(want, "s3://trail/"+f.key)
+	}
+	// The failing object is the middle one of its message's three.
+	const failAt = 11
+	failing, failedBody := want[failAt], owner[files[failAt].key]
+	var mine []string // the objects of the failing message
+	for _, k := range want {
+		if owner[strings.TrimPrefix(k, "s3://trail/")] == failedBody {
+			mine = append(mine, k)
+		}
+	}
+	if len(mine) != 3 || mine[1] != failing {
+		t.Fatalf("test set-up: the failing object %s is not the middle one of %v", failing, mine)
+	}
+	tests := []struct {
+		name  string
+		fail  func(error) error // how the callback fails at the failing object; nil: it does not
+		first []string          // read in the first run
+		then  []string          // read afterwards (redelivery, or a restart)
+	}{
+		{"all", nil, want, nil},
+		// Its message comes back after the visibility timeout: its later
+		// object was not read, its earlier one is not read again; the
+		// other messages went on.
+		{"failure", func(err error) error { return err },
+			slices.DeleteFunc(slices.Clone(want), func(k string) bool { return k == mine[1] || k == mine[2] }), mine[1:]},
+		// Run stops; after a restart, what was not done comes again.
+		{"fatal", Fatal, want[:failAt], want[failAt:]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			awsTestEnv(t)
+			s3f, q := newFakeAWS(t, "trail")
+			for _, f := range files {
+				s3f.put(t, "trail", f.key, []byte(record(f.key)))
+			}
+			for _, b := range bodies {
+				q.send(b)
+			}
+			cps := NewMemoryCheckpoints()
+			c := newCollector(cps)
+			var failed atomic.Bool
+			c.fail = func(key string) error {
+				if _, del := q.state(owner[strings.TrimPrefix(key, "s3://trail/")]); del {
+					t.Errorf("message of %s deleted before all its objects were done", key)
+				}
+				if tc.fail != nil && key == failing && !failed.Swap(true) {
+					return tc.fail(errors.New("sink down"))
+				}
+				return nil
+			}
+			s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url})
+			var got []string
+			if tc.name == "fatal" {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := s.Run(ctx, c.fn); err == nil || !strings.Contains(err.Error(), "sink down") {
+					t.Fatalf("Run: %v, want the fatal error", err)
+				}
+				// Drain what the callback finished, then restart.
+				got = c.waitKeys(t, len(c.got()))
+				s = openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url})
+			}
+			runSource(t, s, c.fn)
+			got = append(got, c.waitKeys(t, len(want)-len(got))...)
+			c.quiet(t, 100*time.Millisecond) // nothing twice
+			if first := got[:len(tc.first)]; !slices.Equal(first, tc.first) {
+				t.Errorf("first run:\n got %v\nwant %v", first, tc.first)
+			}
+			if then := got[len(tc.first):]; !slices.Equal(then, tc.then) {
+				t.Errorf("then:\n got %v\nwant %v", then, tc.then)
+			}
+			for _, b := range bodies {
+				waitFor(t, "deletion", func() bool { _, del := q.state(b); return del })
+				n, _ := q.state(b)
+				if want := 1; b == failedBody && tc.fail != nil {
+					if n < 2 {
+						t.Errorf("failed message received %d times, want again", n)
+					}
+				} else if tc.fail == nil && n != want {
+					t.Errorf("message received %d times, want %d", n, want)
+				}
+			}
+		})
 	}
 }
 
@@ -373,6 +470,36 @@ func TestSQSAcceptsOnlyWhatItWasTold(t *testing.T) {
 				t.Errorf("skipped: %v", reasons)
 			}
 		})
+	}
+}
+
+// A message that names one object outside the allowed prefixes is not
+// fetched from at all, even for the objects it names that are allowed: it
+// stays whole for the redrive policy, where an operator sees it as sent.
+func TestSQSForeignObjectHoldsItsMessage(t *testing.T) {
+	awsTestEnv(t)
+	s3f, q := newFakeAWS(t, "trail")
+	good := ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")
+	foreign := ctKey(rootOrg, acctB, "us-east-1", "20240102T1005Z", "b")
+	for _, k := range []string{good, foreign} {
+		s3f.put(t, "trail", k, []byte(record(k)))
+	}
+	body := cloudTrailBody("trail", foreign, good)
+	q.send(body)
+	var skips atomic.Int32
+	cps := NewMemoryCheckpoints()
+	s := openSQS(t, "sqs://"+q.queueURL(), Options{Checkpoints: cps, EndpointURL: s3f.url,
+		Buckets: []Bucket{{Name: "trail", Prefix: rootA}}, OnSkip: func(_, reason string) {
+			if reason == SkipForeignBucket {
+				skips.Add(1)
+			}
+		}})
+	c := newCollector(cps)
+	runSource(t, s, c.fn)
+	waitFor(t, "the skip", func() bool { return skips.Load() > 0 })
+	c.quiet(t, 100*time.Millisecond)
+	if _, del := q.state(body); del {
+		t.Error("message naming a foreign object deleted")
 	}
 }
 
