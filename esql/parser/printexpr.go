@@ -235,7 +235,9 @@ func writeUnary(b *strings.Builder, x *Unary) {
 		b.WriteByte('-')
 	}
 	switch {
-	case isUnsignedNumber(x.X):
+	case startsWithUnsignedNumber(x.X):
+		// A sign right before a number is part of the constant when
+		// parsed (parseUnary): keep this one an operator.
 		b.WriteByte('(')
 		writeExpr(b, x.X, 0)
 		b.WriteByte(')')
@@ -244,6 +246,16 @@ func writeUnary(b *strings.Builder, x *Unary) {
 		b.WriteByte(' ')
 	}
 	writeExpr(b, x.X, precUnary)
+}
+
+// startsWithUnsignedNumber reports whether x, printed at unary level,
+// begins with a number without a sign: the number itself, or a cast of it
+// (`0::string`, fuzzing found `+(+0::a)` losing its inner sign).
+func startsWithUnsignedNumber(x Expr) bool {
+	if c, ok := x.(*Cast); ok && prec(c.X) >= precPrimary {
+		return startsWithUnsignedNumber(c.X)
+	}
+	return isUnsignedNumber(x)
 }
 
 // isUnsignedNumber reports whether x prints as a number without a sign.
