@@ -12,7 +12,7 @@ import (
 // Parse makes a sink from a --sink value, KIND or KIND:TARGET:
 //
 //	stdout                    NDJSON on standard output
-//	file:PATH                 NDJSON appended to PATH
+//	file:PATH                 NDJSON appended to PATH (?format=ocsf: OCSF Detection Findings)
 //	webhook:URL               POST each alert as JSON to URL
 //	elasticsearch:URL[,URL]   _bulk into an index
 //
@@ -37,10 +37,24 @@ func Parse(spec string) (Sink, error) {
 		}
 		return NewStdout(), nil
 	case "file":
-		if target == "" {
+		path, format, _ := strings.Cut(target, "?format=")
+		if path == "" {
 			return nil, fmt.Errorf("sink %q: want file:PATH", spec)
 		}
-		return NewFile(target)
+		switch format {
+		case "", "json":
+			return NewFile(path)
+		case FormatOCSF:
+			s, err := NewFile(path)
+			if err != nil {
+				return nil, err
+			}
+			ws := s.(*writerSink)
+			ws.ocsf = true
+			ws.name += "?format=ocsf"
+			return ws, nil
+		}
+		return nil, fmt.Errorf("sink %q: unknown format %q (want json or ocsf)", spec, format)
 	case "webhook":
 		return parseWebhook(target)
 	case "elasticsearch", "es":

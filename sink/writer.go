@@ -22,6 +22,8 @@ type writerSink struct {
 	w    io.Writer
 	f    *os.File // the file of a file sink, synced per Send and closed
 	path string   // a file sink's absolute path, for Reopen
+	// ocsf writes OCSF Detection Findings instead of alert documents.
+	ocsf bool
 	line []byte
 	// written holds "id\x00version" of every alert already in the file:
 	// a version the file has is not appended again, so a crash between the
@@ -105,6 +107,10 @@ func writtenVersions(path string) (map[string]bool, error) {
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
 	for sc.Scan() {
+		if key, ok := ocsfVersion(sc.Bytes()); ok {
+			seen[key] = true
+			continue
+		}
 		var head struct {
 			ID string `json:"kibana.alert.uuid"`
 		}
@@ -154,8 +160,14 @@ func (s *writerSink) Send(ctx context.Context, ds []state.Delivery) error {
 		}
 		var err error
 		if err = ctx.Err(); err == nil {
-			s.line = appendLine(s.line[:0], d.Doc)
-			_, err = s.w.Write(s.line)
+			doc := d.Doc
+			if s.ocsf {
+				doc, err = ocsfFinding(d)
+			}
+			if err == nil {
+				s.line = appendLine(s.line[:0], doc)
+				_, err = s.w.Write(s.line)
+			}
 		}
 		if err == nil && s.written != nil {
 			s.written[key] = true
