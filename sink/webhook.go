@@ -65,9 +65,9 @@ func NewWebhook(opts WebhookOptions) (Sink, error) {
 	switch opts.Format {
 	case "":
 		opts.Format = FormatJSON
-	case FormatJSON, FormatSlack:
+	case FormatJSON, FormatSlack, FormatOCSF:
 	default:
-		return nil, fmt.Errorf("sink webhook: unknown format %q (want json or slack)", opts.Format)
+		return nil, fmt.Errorf("sink webhook: unknown format %q (want json, slack or ocsf)", opts.Format)
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 4
@@ -130,11 +130,15 @@ func (w *webhook) Send(ctx context.Context, ds []state.Delivery) error {
 // deliver posts one alert, retrying transient failures.
 func (w *webhook) deliver(ctx context.Context, d state.Delivery) error {
 	body := d.Doc
-	if w.opts.Format == FormatSlack {
-		var err error
-		if body, err = slackPayload(d); err != nil {
-			return Permanent(fmt.Errorf("%s: alert %s: %w", w.Name(), d.AlertID, err))
-		}
+	var err error
+	switch w.opts.Format {
+	case FormatSlack:
+		body, err = slackPayload(d)
+	case FormatOCSF:
+		body, err = ocsfFinding(d)
+	}
+	if err != nil {
+		return Permanent(fmt.Errorf("%s: alert %s: %w", w.Name(), d.AlertID, err))
 	}
 	var sig string
 	if w.opts.Secret != nil {

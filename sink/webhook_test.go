@@ -315,3 +315,25 @@ func TestSlackEscape(t *testing.T) {
 		}
 	}
 }
+
+// format=ocsf posts each alert as an OCSF Detection Finding.
+func TestWebhookOCSFFormat(t *testing.T) {
+	srv := newHookServer(t)
+	s, err := Parse("webhook:" + srv.URL + "?format=ocsf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStore(t, s.Name())
+	id, doc := seedAlert(t, "alice", 6)
+	st.Upsert(id, doc)
+	if err := NewDispatcher(st, []Sink{s}, fastOpts()).Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Class int                  `json:"class_uid"`
+		Info  struct{ UID string } `json:"finding_info"`
+	}
+	if err := json.Unmarshal(srv.ok[0], &f); err != nil || f.Class != 2004 || f.Info.UID != id {
+		t.Errorf("payload %s: %+v, %v", srv.ok[0], f, err)
+	}
+}
