@@ -15,6 +15,7 @@ import (
 //	file:PATH                 NDJSON appended to PATH (?format=ocsf: OCSF Detection Findings)
 //	webhook:URL               POST each alert as JSON to URL
 //	elasticsearch:URL[,URL]   _bulk into an index
+//	eventbridge:BUS           PutEvents to an Amazon EventBridge bus (?region=, ?endpoint-url=, ?source=)
 //
 // Options are query parameters of the URL; Parse removes them before
 // using the URL (other parameters are kept). Webhook: hmac-secret-env=VAR
@@ -59,8 +60,10 @@ func Parse(spec string) (Sink, error) {
 		return parseWebhook(target)
 	case "elasticsearch", "es":
 		return parseElasticsearch(target)
+	case "eventbridge":
+		return parseEventBridge(target)
 	default:
-		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL or elasticsearch:URL)", spec, kind)
+		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, elasticsearch:URL or eventbridge:BUS)", spec, kind)
 	}
 }
 
