@@ -153,7 +153,7 @@ func writeGroup(w *bufio.Writer, alerts []*Alert, width int) {
 	// columns: the leading ones (window, identity, count, actions for the
 	// seed rule) matter most.
 	t := termtext.Table{Width: width, MaxCell: maxCellWidth, MinCell: minCellWidth, Keep: 4, Cut: truncate}
-	hidden, _ := t.Write(w, header, rows) // w is buffered: Close reports its error
+	hidden, _ := t.Write(w, append([][]string{header}, rows...)) // w is buffered: Close reports its error
 	if hidden > 0 {
 		fmt.Fprintf(w, "(%d more columns not shown: use a wider terminal or --format ndjson)\n", hidden)
 	}

@@ -142,7 +142,7 @@ func (t *tableWriter) Close() error {
 	for i, c := range t.cols {
 		header[i] = c.Name
 	}
-	hidden, _ := termtext.Table{Width: t.width, MaxCell: maxCell}.Write(bw, header, t.rows) // bw reports errors on Flush
+	hidden, _ := termtext.Table{Width: t.width, MaxCell: maxCell}.Write(bw, append([][]string{header}, t.rows...)) // bw reports errors on Flush
 	if hidden > 0 {
 		fmt.Fprintf(bw, "(%d more columns not shown: use a wider terminal, KEEP fewer columns, or --format ndjson)\n", hidden)
 	}

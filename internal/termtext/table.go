@@ -36,30 +36,29 @@ type Table struct {
 // rounds reach MinCell, and each gives back a visible amount of room.
 const narrowStep = 8
 
-// Write prints header and rows to w: one line each, cells padded to their
-// column's width, no trailing blanks. Rows shorter than the header are
-// padded with empty cells. It returns how many trailing columns were left
-// out for Width; saying so (and how to see them) is the caller's part.
-func (t Table) Write(w io.Writer, header []string, rows [][]string) (hidden int, err error) {
-	ncol := len(header)
-	clean := func(cells []string) []string {
-		out := make([]string, ncol)
-		for j := range min(ncol, len(cells)) {
-			out[j] = Sanitize(cells[j], Line)
-		}
-		return out
-	}
-	all := make([][]string, 0, len(rows)+1)
-	all = append(all, clean(header))
+// Write prints rows to w, the first usually a header: one line each,
+// cells padded to their column's width, no trailing blanks. A row shorter
+// than the longest is padded with empty cells. It returns how many trailing
+// columns were left out for Width; saying so (and how to see them) is the
+// caller's part.
+func (t Table) Write(w io.Writer, rows [][]string) (hidden int, err error) {
+	ncol := 0
 	for _, r := range rows {
-		all = append(all, clean(r))
+		ncol = max(ncol, len(r))
+	}
+	all := make([][]string, len(rows))
+	for i, r := range rows {
+		all[i] = make([]string, ncol)
+		for j, c := range r {
+			all[i][j] = Sanitize(c, Line)
+		}
 	}
 
 	limit := t.MaxCell
-	widths, shown := t.fit(all, limit)
+	widths, shown := t.fit(all, ncol, limit)
 	for limit > t.MinCell && t.MinCell > 0 && shown < min(t.Keep, ncol) {
 		limit = max(limit-narrowStep, t.MinCell)
-		widths, shown = t.fit(all, limit)
+		widths, shown = t.fit(all, ncol, limit)
 	}
 
 	cut := t.Cut
@@ -91,8 +90,8 @@ func (t Table) Write(w io.Writer, header []string, rows [][]string) (hidden int,
 
 // fit measures the columns with cells capped at limit (0: no cap) and
 // counts how many leading columns fit t.Width.
-func (t Table) fit(all [][]string, limit int) (widths []int, shown int) {
-	widths = make([]int, len(all[0]))
+func (t Table) fit(all [][]string, ncol, limit int) (widths []int, shown int) {
+	widths = make([]int, ncol)
 	for _, cells := range all {
 		for j, c := range cells {
 			cw := Width(c)

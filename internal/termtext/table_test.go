@@ -101,7 +101,7 @@ func TestTable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			hidden, err := tc.table.Write(&b, tc.header, tc.rows)
+			hidden, err := tc.table.Write(&b, append([][]string{tc.header}, tc.rows...))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,5 +164,12 @@ func TestMarkdown(t *testing.T) {
 	}
 	if got := Markdown("", 50); len(got) != 0 {
 		t.Errorf("empty Markdown: %q", got)
+	}
+}
+
+func TestTableEmpty(t *testing.T) {
+	var b bytes.Buffer
+	if hidden, err := (Table{Width: 10}).Write(&b, nil); err != nil || hidden != 0 || b.Len() != 0 {
+		t.Errorf("no rows: %d hidden, %v, %q", hidden, err, b.String())
 	}
 }
