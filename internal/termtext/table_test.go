@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
+// Every table is checked whole, and no line may be wider than Width
+// unless only the first column is left.
 func TestTable(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		name   string
 		table  Table
 		header []string
@@ -98,7 +100,8 @@ func TestTable(t *testing.T) {
 			want:   "a\nxxxxxxxxxxx…\n",
 			hidden: 2,
 		},
-	} {
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
 			hidden, err := tc.table.Write(&b, append([][]string{tc.header}, tc.rows...))

@@ -7,9 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// Hostile strings: nothing a terminal acts on survives, in either mode.
+// Hostile strings: nothing a terminal acts on survives, in either mode,
+// and sanitized text is left alone when sanitized again.
 func TestSanitize(t *testing.T) {
-	for _, tc := range []struct {
+	cases := []struct {
 		name, in   string
 		line, text string
 	}{
@@ -30,7 +31,8 @@ func TestSanitize(t *testing.T) {
 		{"DEL, backspace", "del\x7f\x08", `del\x7f\x08`, "del"},
 		{"layout", "tab\tnl\ncr\r", `tab\tnl\ncr\r`, "tab    nl\ncr"},
 		{"line separator is not a control", "a\u2028b", "a\u2028b", "a\u2028b"},
-	} {
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Sanitize(tc.in, Line); got != tc.line {
 				t.Errorf("Line: %q, want %q", got, tc.line)
@@ -72,28 +74,27 @@ func FuzzSanitize(f *testing.F) {
 	})
 }
 
+// Display widths: marks and format characters 0, East Asian wide runes 2.
 func TestWidth(t *testing.T) {
-	for _, tc := range []struct {
-		s string
-		w int
-	}{
-		{"", 0},
-		{"abc", 3},
-		{"Zürich", 6},
-		{"Zu\u0308rich", 6}, // u + combining diaeresis
-		{"東京", 4},
-		{"ｱｲ", 2},           // halfwidth katakana
-		{"ＡＢ", 4},           // fullwidth Latin
-		{"한국어", 6},          // Hangul syllables
-		{"\u1100\u1161", 2}, // conjoining jamo: leading consonant + vowel
-		{"a\u200bb", 2},     // zero width space
-		{"…", 1},            // ambiguous: narrow outside CJK locales
-		{"🙂", 2},
-		{"e\u20dd", 1}, // enclosing mark
-		{"soft\u00adhyphen", 11},
-	} {
-		if got := Width(tc.s); got != tc.w {
-			t.Errorf("Width(%q) = %d, want %d", tc.s, got, tc.w)
+	want := map[string]int{
+		"":                 0,
+		"abc":              3,
+		"Zürich":           6,
+		"Zu\u0308rich":     6, // u + combining diaeresis
+		"東京":               4,
+		"ｱｲ":               2, // halfwidth katakana
+		"ＡＢ":               4, // fullwidth Latin
+		"한국어":              6, // Hangul syllables
+		"\u1100\u1161":     2, // conjoining jamo: leading consonant + vowel
+		"a\u200bb":         2, // zero width space
+		"…":                1, // ambiguous: narrow outside CJK locales
+		"🙂":                2,
+		"e\u20dd":          1, // enclosing mark
+		"soft\u00adhyphen": 11,
+	}
+	for s, w := range want {
+		if got := Width(s); got != w {
+			t.Errorf("Width(%q) = %d, want %d", s, got, w)
 		}
 	}
 }
