@@ -6,15 +6,17 @@ import (
 	"strings"
 )
 
-// Table lays out a header and rows as aligned columns, two spaces apart,
-// by display width (Width), so that wide and combining runes line up.
+// Table lays out rows (the first usually a header) as aligned columns, two
+// spaces apart, by display width (Width), so that wide and combining runes
+// line up.
 // Every cell is sanitized (Line mode) before it is measured, whatever the
 // caller did: cells usually hold log data. The zero Table shows every
 // column and cell in full.
 //
-// The two ways trailql uses it differ only in options: alert tables fit
-// the terminal (Width, MaxCell, MinCell, Keep, Cut), query result tables
-// cap cells and drop the columns that do not fit (Width, MaxCell).
+// trailql's tables differ only in options: alert tables fit the terminal
+// (Width, MaxCell, MinCell, Keep, Cut), query result tables cap cells and
+// drop the columns that do not fit (Width, MaxCell), and the rule list is
+// the zero Table.
 type Table struct {
 	// Width is the terminal width in columns: trailing table columns that
 	// would not fit are left out, so lines never wrap (at least one column

@@ -28,7 +28,8 @@
 //
 // Newline and tab are C0 controls too. How they, and the other unsafe
 // runes, are shown depends on where the text goes (see Mode): a value on one
-// line shows them escaped; multi-line prose keeps newlines and expands tabs.
+// line (Line) shows them all as escapes such as \n and \x1b; multi-line
+// prose (Text) keeps newlines, expands tabs and removes the rest.
 //
 // Everything else passes unchanged: the aim is that no control sequence
 // reaches the terminal, not that the text is ASCII.
