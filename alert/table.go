@@ -8,10 +8,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/trailql/trailql/internal/termtext"
 )
 
-// maxCellWidth caps a table cell, in runes; longer cells end with "…".
+// maxCellWidth caps a table cell, in terminal columns; longer cells end
+// with "…".
 const maxCellWidth = 60
 
 // NewTableWriter returns a Writer for people at a terminal. It buffers the
@@ -33,7 +35,8 @@ const maxCellWidth = 60
 // reads time_window, aws.cloudtrail.user_identity.arn,
 // event_action_distinct, event_action, ... Dates print as
 // "2006-01-02 15:04:05Z", multi-values joined with ", ", every cell
-// sanitised (no terminal escapes from log data) and cut to 60 runes.
+// sanitised (no terminal escapes from log data: termtext.Sanitize) and cut
+// to 60 terminal columns; columns are aligned by display width.
 func NewTableWriter(w io.Writer) Writer {
 	return &tableWriter{w: w}
 }
@@ -122,7 +125,7 @@ func writeGroup(w *bufio.Writer, alerts []*Alert, width int) {
 	if len(alerts) == 1 {
 		noun = "alert"
 	}
-	fmt.Fprintf(w, "%s (severity %s, %d %s)\n", sanitize(r.Name), sanitize(r.Severity), len(alerts), noun)
+	fmt.Fprintf(w, "%s (severity %s, %d %s)\n", termtext.Sanitize(r.Name, termtext.Line), termtext.Sanitize(r.Severity, termtext.Line), len(alerts), noun)
 
 	cols := tableColumns(alerts)
 	rows := make([][]string, len(alerts))
@@ -144,86 +147,31 @@ func writeGroup(w *bufio.Writer, alerts []*Alert, width int) {
 	})
 	header := make([]string, len(cols))
 	for j, c := range cols {
-		header[j] = sanitize(c.header)
+		header[j] = c.header
 	}
 	// On a narrow terminal, first narrow the cells, then drop trailing
 	// columns: the leading ones (window, identity, count, actions for the
 	// seed rule) matter most.
-	limit, shown := maxCellWidth, len(cols)
-	var widths []int
-	for {
-		widths = columnWidths(header, rows, limit)
-		shown = fitColumns(widths, width)
-		if shown >= min(4, len(cols)) || limit <= minCellWidth {
-			break
-		}
-		limit -= 8
-	}
-	cut := func(cells []string) []string {
-		out := make([]string, shown)
-		for j := range out {
-			out[j] = truncate(cells[j], limit)
-		}
-		return out
-	}
-	writeRow(w, cut(header), widths[:shown])
-	for _, row := range rows {
-		writeRow(w, cut(row), widths[:shown])
-	}
-	if hidden := len(cols) - shown; hidden > 0 {
+	t := termtext.Table{Width: width, MaxCell: maxCellWidth, MinCell: minCellWidth, Keep: 4, Cut: truncate}
+	hidden, _ := t.Write(w, append([][]string{header}, rows...)) // w is buffered: Close reports its error
+	if hidden > 0 {
 		fmt.Fprintf(w, "(%d more columns not shown: use a wider terminal or --format ndjson)\n", hidden)
 	}
 }
 
-// minCellWidth is the narrowest a cell is cut to make columns fit.
-const minCellWidth = 24
+// minCellWidth is the narrowest a cell is cut to make columns fit: the
+// cap goes 60, 52, ... 28, 20.
+const minCellWidth = 20
 
-// columnWidths is each column's width with cells cut to limit runes.
-func columnWidths(header []string, rows [][]string, limit int) []int {
-	widths := make([]int, len(header))
-	for j, h := range header {
-		widths[j] = min(limit, utf8.RuneCountInString(h))
+// truncate shortens s to at most max terminal columns, ending with an
+// ellipsis when cut. A single value such as an ARN keeps both ends: the
+// account and the role or session name at the end both identify it. A
+// list of values (joined with ", ") keeps its first values.
+func truncate(s string, max int) string {
+	if !strings.Contains(s, ", ") && max >= 9 {
+		return termtext.TruncateMiddle(s, max)
 	}
-	for _, row := range rows {
-		for j, cell := range row {
-			widths[j] = max(widths[j], min(limit, utf8.RuneCountInString(cell)))
-		}
-	}
-	return widths
-}
-
-// fitColumns is how many leading columns fit in width (at least one).
-func fitColumns(widths []int, width int) int {
-	if width <= 0 {
-		return len(widths)
-	}
-	used := 0
-	for j, w := range widths {
-		if j > 0 {
-			used += 2
-		}
-		used += w
-		if used > width && j > 0 {
-			return j
-		}
-	}
-	return len(widths)
-}
-
-// writeRow prints cells padded to their column widths, two spaces apart,
-// without trailing blanks.
-func writeRow(w *bufio.Writer, cells []string, widths []int) {
-	var line strings.Builder
-	for j, cell := range cells {
-		if j > 0 {
-			line.WriteString("  ")
-		}
-		line.WriteString(cell)
-		if j < len(cells)-1 {
-			line.WriteString(strings.Repeat(" ", widths[j]-utf8.RuneCountInString(cell)))
-		}
-	}
-	w.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	return termtext.Truncate(s, max)
 }
 
 // keyColumns are shown for a non-aggregating rule without
@@ -387,7 +335,7 @@ func formatCell(v any) string {
 	case nil:
 		return ""
 	case string:
-		return sanitize(shortDate(x))
+		return termtext.Sanitize(shortDate(x), termtext.Line)
 	case []string:
 		parts := make([]string, len(x))
 		for i, s := range x {
@@ -403,13 +351,13 @@ func formatCell(v any) string {
 	case bool, int, int32, int64, uint64, float32, float64:
 		return jsString(x)
 	case json.Number:
-		return sanitize(string(x))
+		return termtext.Sanitize(string(x), termtext.Line)
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
-			return sanitize(fmtFallback(x))
+			return termtext.Sanitize(fmtFallback(x), termtext.Line)
 		}
-		return sanitize(string(b))
+		return termtext.Sanitize(string(b), termtext.Line)
 	}
 }
 

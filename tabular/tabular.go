@@ -1,6 +1,7 @@
 // Package tabular writes ES|QL result rows for people and machines: NDJSON
 // (one object per row keyed by column name, with typed JSON values, as
-// Elasticsearch's JSON response renders them), CSV, or an aligned text table.
+// Elasticsearch's JSON response renders them), CSV, or an aligned text table
+// (laid out and sanitized by internal/termtext).
 package tabular
 
 import (
@@ -10,10 +11,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/trailql/trailql/esql"
+	"github.com/trailql/trailql/internal/termtext"
 )
 
 // Writer receives result rows and writes them out.
@@ -118,13 +118,13 @@ type tableWriter struct {
 	rows  [][]string
 }
 
-// maxCell caps a table cell, in runes.
+// maxCell caps a table cell, in terminal columns.
 const maxCell = 80
 
 func (t *tableWriter) Row(row []esql.Value) error {
 	cells := make([]string, len(row))
 	for i, v := range row {
-		cells[i] = clip(sanitize(Text(v)), maxCell)
+		cells[i] = Text(v)
 		if v.IsNull() {
 			cells[i] = "null"
 		}
@@ -133,50 +133,18 @@ func (t *tableWriter) Row(row []esql.Value) error {
 	return nil
 }
 
+// Close prints the table: every column that fits the width, cells cut to
+// maxCell and sanitized (log data must not drive the terminal) by
+// termtext.Table.
 func (t *tableWriter) Close() error {
 	bw := bufio.NewWriter(t.w)
-	widths := make([]int, len(t.cols))
 	header := make([]string, len(t.cols))
 	for i, c := range t.cols {
-		header[i] = clip(sanitize(c.Name), maxCell)
-		widths[i] = utf8.RuneCountInString(header[i])
+		header[i] = c.Name
 	}
-	for _, r := range t.rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
-		}
-	}
-	shown := len(widths)
-	if t.width > 0 {
-		used := 0
-		for i, w := range widths {
-			used += w + 2*min(i, 1)
-			if used > t.width && i > 0 {
-				shown = i
-				break
-			}
-		}
-	}
-	line := func(cells []string) {
-		var b strings.Builder
-		for i := 0; i < shown; i++ {
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(cells[i])
-			if i < shown-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cells[i])))
-			}
-		}
-		b.WriteByte('\n')
-		bw.WriteString(b.String())
-	}
-	line(header)
-	for _, r := range t.rows {
-		line(r)
-	}
-	if shown < len(widths) {
-		fmt.Fprintf(bw, "(%d more columns not shown: use a wider terminal, KEEP fewer columns, or --format ndjson)\n", len(widths)-shown)
+	hidden, _ := termtext.Table{Width: t.width, MaxCell: maxCell}.Write(bw, append([][]string{header}, t.rows...)) // bw reports errors on Flush
+	if hidden > 0 {
+		fmt.Fprintf(bw, "(%d more columns not shown: use a wider terminal, KEEP fewer columns, or --format ndjson)\n", hidden)
 	}
 	if len(t.rows) == 1 {
 		fmt.Fprintln(bw, "(1 row)")
@@ -184,23 +152,4 @@ func (t *tableWriter) Close() error {
 		fmt.Fprintf(bw, "(%d rows)\n", len(t.rows))
 	}
 	return bw.Flush()
-}
-
-// sanitize replaces control characters so log data cannot drive the terminal.
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u202e' || r == '\u202d' {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
-// clip cuts s to n runes with an ellipsis.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

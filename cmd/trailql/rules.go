@@ -11,14 +11,12 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/esql/parser"
+	"github.com/trailql/trailql/internal/termtext"
 	"github.com/trailql/trailql/rule"
 	"github.com/trailql/trailql/ruletest"
 )
@@ -55,15 +53,16 @@ name. Without --rules it lists the bundled CloudTrail rules.`,
 				return err
 			}
 			sort.SliceStable(rules, func(i, j int) bool { return rules[i].Name < rules[j].Name })
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			for _, r := range rules {
+			rows := make([][]string, len(rules))
+			for i, r := range rules {
 				bb := ""
 				if r.BuildingBlockType != "" {
 					bb = " (building block)"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s%s\n", r.RuleID, r.Severity, sanitize(r.Name), bb)
+				rows[i] = []string{r.RuleID, r.Severity, sanitize(r.Name) + bb}
 			}
-			return w.Flush()
+			_, err = termtext.Table{}.Write(cmd.OutOrStdout(), rows)
+			return err
 		},
 	}
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "rule `FILE|DIR` to list instead of the bundled rules; repeatable")
@@ -319,7 +318,7 @@ func findRule(ref string, dirs []string) (*rule.Rule, error) {
 	}
 	names := make([]string, len(matches))
 	for i, r := range matches {
-		names[i] = "  " + r.RuleID + "  " + r.Name
+		names[i] = "  " + r.RuleID + "  " + sanitize(r.Name)
 	}
 	return nil, usageErrorf("%q matches %d rules:\n%s", ref, len(matches), strings.Join(names, "\n"))
 }
@@ -327,8 +326,9 @@ func findRule(ref string, dirs []string) (*rule.Rule, error) {
 // showRule renders a rule for a terminal.
 func showRule(w io.Writer, r *rule.Rule, width int) error {
 	p := &printer{w: w, width: width}
-	p.line(sanitize(r.Name))
-	p.line(strings.Repeat("=", min(utf8.RuneCountInString(r.Name), width)))
+	name := sanitize(r.Name)
+	p.line(name)
+	p.line(strings.Repeat("=", min(termtext.Width(name), width)))
 	p.blank()
 	kv := func(k, v string) {
 		if v != "" {
@@ -384,7 +384,7 @@ func showRule(w io.Writer, r *rule.Rule, width int) error {
 	if len(r.FalsePositives) > 0 {
 		p.section("False positives")
 		for _, fp := range r.FalsePositives {
-			p.wrap("  - ", "    ", inline(sanitize(collapse(fp))))
+			p.wrap("  - ", "    ", termtext.Inline(sanitize(strings.Join(strings.Fields(fp), " "))))
 		}
 	}
 	if len(r.References) > 0 {
@@ -399,7 +399,7 @@ func showRule(w io.Writer, r *rule.Rule, width int) error {
 		if r.QueryLine > 0 {
 			n, _ = r.FileLine(i+1, 1)
 		}
-		p.line(fmt.Sprintf("%5d | %s", n, sanitize(expandTabs(l))))
+		p.line(fmt.Sprintf("%5d | %s", n, sanitize(l)))
 	}
 	if strings.TrimSpace(r.Note) != "" {
 		p.section("Investigation guide")
@@ -440,193 +440,30 @@ func (p *printer) blank() {
 func (p *printer) section(title string) {
 	p.blank()
 	p.line(title)
-	p.line(strings.Repeat("-", utf8.RuneCountInString(title)))
+	p.line(strings.Repeat("-", termtext.Width(title)))
 }
 
 // wrap prints text word-wrapped to the width, the first line after first,
 // the others after rest.
 func (p *printer) wrap(first, rest, text string) {
-	prefix := first
-	var cur strings.Builder
-	cur.WriteString(prefix)
-	n := utf8.RuneCountInString(prefix)
-	empty := true
-	for _, word := range strings.Fields(text) {
-		wl := utf8.RuneCountInString(word)
-		if !empty && n+1+wl > p.width {
-			p.line(cur.String())
-			cur.Reset()
-			cur.WriteString(rest)
-			n, empty = utf8.RuneCountInString(rest), true
-		}
-		if !empty {
-			cur.WriteByte(' ')
-			n++
-		}
-		cur.WriteString(word)
-		n += wl
-		empty = false
-	}
-	if !empty {
-		p.line(cur.String())
+	for _, l := range termtext.Wrap(text, p.width, first, rest) {
+		p.line(l)
 	}
 }
 
-var (
-	mdHeading = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
-	mdBullet  = regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`)
-	mdNumber  = regexp.MustCompile(`^(\s*)(\d+)[.)]\s+(.*)$`)
-	mdLink    = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
-	mdBold    = regexp.MustCompile(`(\*\*|__)(.+?)(\*\*|__)`)
-	mdCode    = regexp.MustCompile("`([^`]+)`")
-	mdRule    = regexp.MustCompile(`^\s*([-*_]\s*){3,}$`)
-	mdStrong  = regexp.MustCompile(`^(\*\*|__)([^*_]+)(\*\*|__):?$`)
-)
-
-// markdown renders the Markdown of an investigation guide as plain text:
-// headings become underlined titles, list items get a bullet and hang,
-// paragraphs are joined and wrapped, emphasis, code ticks and link syntax
-// disappear (a link keeps its URL in parentheses), fenced code is indented
-// unchanged. Control characters are removed first (sanitize).
+// markdown prints Markdown (a description or investigation guide) as plain
+// text; termtext.Markdown sanitizes it.
 func (p *printer) markdown(md string) {
-	lines := strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n")
-	var para []string
-	paraFirst, paraRest := "", ""
-	flush := func() {
-		if len(para) > 0 {
-			p.wrap(paraFirst, paraRest, inline(strings.Join(para, " ")))
-			para = nil
-		}
+	for _, l := range termtext.Markdown(md, p.width) {
+		p.line(l)
 	}
-	inFence := false
-	gap := false // a blank source line ended the previous block
-	for _, raw := range lines {
-		l := sanitize(expandTabs(raw))
-		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
-			flush()
-			inFence = !inFence
-			continue
-		}
-		if inFence {
-			p.line("    " + l)
-			continue
-		}
-		switch {
-		case t == "":
-			flush()
-			gap = true
-			continue
-		case mdRule.MatchString(t):
-			flush()
-			p.blank()
-			continue
-		}
-		if m := mdHeading.FindStringSubmatch(t); m != nil {
-			flush()
-			title := inline(m[2])
-			p.blank()
-			p.line(title)
-			if len(m[1]) <= 2 {
-				p.line(strings.Repeat("~", utf8.RuneCountInString(title)))
-			}
-			continue
-		}
-		if m := mdStrong.FindStringSubmatch(t); m != nil {
-			// A paragraph that is all bold is used as a sub-heading.
-			flush()
-			p.blank()
-			p.line(inline(m[2]))
-			continue
-		}
-		if m := mdBullet.FindStringSubmatch(l); m != nil {
-			flush()
-			gap = false
-			ind := strings.Repeat("  ", len(m[1])/2+1)
-			paraFirst, paraRest = ind+"• ", ind+"  "
-			para = append(para, m[2])
-			continue
-		}
-		if m := mdNumber.FindStringSubmatch(l); m != nil {
-			flush()
-			gap = false
-			ind := strings.Repeat("  ", len(m[1])/2+1)
-			num := m[2] + ". "
-			paraFirst, paraRest = ind+num, ind+strings.Repeat(" ", len(num))
-			para = append(para, m[3])
-			continue
-		}
-		if len(para) == 0 {
-			paraFirst, paraRest = "", ""
-			if gap {
-				p.blank()
-			}
-		}
-		gap = false
-		para = append(para, t)
-	}
-	flush()
 }
 
-// inline removes inline Markdown: links keep text and URL, emphasis and
-// code ticks go.
-func inline(s string) string {
-	s = mdLink.ReplaceAllStringFunc(s, func(m string) string {
-		sub := mdLink.FindStringSubmatch(m)
-		if sub[1] == sub[2] {
-			return sub[2]
-		}
-		return sub[1] + " (" + sub[2] + ")"
-	})
-	s = mdBold.ReplaceAllString(s, "$2")
-	s = mdCode.ReplaceAllString(s, "$1")
-	return strings.ReplaceAll(s, `\_`, "_")
-}
-
-// collapse joins a text's lines into one.
-func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func expandTabs(s string) string { return strings.ReplaceAll(s, "\t", "    ") }
-
-// sanitize makes rule text safe to print on a terminal: rule files are
-// input, and escape sequences in a name or note could rewrite the screen or
-// hide text. It drops C0 controls other than newline, DEL, C1 controls,
-// bidirectional overrides and invalid UTF-8.
-func sanitize(s string) string {
-	clean := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r == '\t' {
-			b.WriteString("    ")
-			continue
-		}
-		if !unsafeRune(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	switch {
-	case r == '\n':
-		return false
-	case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
-		return true
-	}
-	return unicode.Is(unicode.Cs, r)
-}
+// sanitize makes rule text and messages safe to print on a terminal: rule
+// files are input, and escape sequences in a name or note could rewrite the
+// screen or hide text. It is termtext.Sanitize for prose: newlines kept,
+// tabs expanded, control and bidirectional formatting characters removed.
+func sanitize(s string) string { return termtext.Sanitize(s, termtext.Text) }
 
 func newRulesTestCmd() *cobra.Command {
 	var verbose bool
