@@ -36,15 +36,20 @@ func CommandKind(cmd parser.Command) Kind {
 	return Blocking
 }
 
-// UsesNow reports whether the query calls NOW(), whose value each
-// execution binds (ExecOptions.Now).
+// UsesNow reports whether the query reads the time it runs at, which each
+// execution binds (ExecOptions.Now): it calls NOW(), or a full-text query
+// (KQL, MATCH, `:`) has date math on now.
 func (p *Program) UsesNow() bool { return NodeUsesNow(p.q) }
 
-// NodeUsesNow reports whether a node of a query calls NOW().
+// NodeUsesNow reports whether a node of a query reads the time it runs at:
+// it calls NOW(), or a full-text query in it may have date math on now
+// (e.g. KQL("@timestamp >= now-1h")). It reads syntax only, so for
+// full-text queries it may say yes when the field is not a date: a caller
+// deciding what can run before the time is known then just runs less early.
 func NodeUsesNow(n parser.Node) bool {
 	found := false
 	parser.Inspect(n, func(n parser.Node) bool {
-		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
+		if c, ok := n.(*parser.Call); ok && c.Name == "now" || fullTextUsesNow(n) {
 			found = true
 		}
 		return !found
