@@ -14,17 +14,22 @@ type Kind int
 const (
 	// RowLocal commands (WHERE, EVAL, KEEP, DROP, RENAME, DISSECT, GROK,
 	// MV_EXPAND) give output rows that each depend on one input row only:
-	// they can run on any subset of the input, in any order.
+	// they can run on any subset of the input, in any order. MV_EXPAND
+	// makes several rows of one, still from that row alone; KEEP, DROP and
+	// RENAME only change the schema. (A command that calls NOW() is still
+	// row-local: Program.FirstBlocking also stops there.)
 	RowLocal Kind = iota
-	// Stateful commands (LIMIT) stream, but their output depends on the
-	// rows that came before.
+	// Stateful commands (LIMIT) stream, but whether a row passes depends on
+	// how many came before, so they cannot run on parts of the input apart.
 	Stateful
-	// Blocking commands (STATS, INLINE STATS, SORT, and any command not
-	// known to be otherwise) need all their input before they emit.
+	// Blocking commands need all their input before they emit: STATS,
+	// INLINE STATS (which streams its rows out only once every group is
+	// known), SORT, and any other command (COMPLETION, or one added to the
+	// parser later), since assuming less could split a query wrongly.
 	Blocking
 )
 
-// CommandKind classifies a processing command.
+// CommandKind classifies a processing command (not a source command).
 func CommandKind(cmd parser.Command) Kind {
 	switch cmd.(type) {
 	case *parser.WhereCommand, *parser.EvalCommand, *parser.KeepCommand, *parser.DropCommand,

@@ -138,29 +138,46 @@ func TestSplitKeepAndFilter(t *testing.T) {
 }
 
 // NOW() is bound per execution: one program, two times, two answers, each
-// that of a program compiled with that time.
+// that of a program compiled with that time, in WHERE and EVAL, folded
+// with constants (NOW() - 7 days) or not.
 func TestNowPerExecution(t *testing.T) {
-	cases := []struct{ query string }{
-		{`ROW t = TO_DATETIME("2024-05-01T11:30:00Z") | WHERE t >= NOW() - 1 hour | EVAL d = DATE_DIFF("minute", t, NOW())`},
-		{`ROW x = 1 | EVAL n = NOW(), y = DATE_TRUNC(1 day, NOW() + 3 days)`},
+	var docs []doc
+	for i := 0; i < 48; i++ {
+		docs = append(docs, doc{"@timestamp": testNow.Add(-time.Duration(i) * 10 * time.Minute).Format(time.RFC3339), "bytes": int64(i)})
 	}
+	cases := []struct{ name, query string }{
+		{"row where and eval", `ROW t = TO_DATETIME("2024-05-01T11:30:00Z") | WHERE t >= NOW() - 1 hour | EVAL d = DATE_DIFF("minute", t, NOW())`},
+		{"row eval folded", `ROW x = 1 | EVAL n = NOW(), y = DATE_TRUNC(1 day, NOW() + 3 days)`},
+		{"where lookback", `FROM logs | WHERE @timestamp >= NOW() - 1 hour | KEEP bytes`},
+		{"eval age", `FROM logs | EVAL age = DATE_DIFF("minute", @timestamp, NOW()), old = @timestamp < NOW() - 2 hours | KEEP bytes, age, old`},
+		{"stats after where", `FROM logs | WHERE @timestamp > NOW() - 3 hours | STATS n = COUNT(*), since = MIN(@timestamp)`},
+		{"bound in a constant", `FROM logs | EVAL week = NOW() - 7 days | WHERE @timestamp > week + 6 days + 22 hours | KEEP bytes, week`},
+	}
+	later := testNow.Add(2 * time.Hour)
 	for _, c := range cases {
-		p, err := Compile(c.query, Options{Now: testNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, now := range []time.Time{testNow, testNow.Add(2 * time.Hour)} {
-			q, err := Compile(c.query, Options{Now: now})
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Compile(c.query, Options{Catalog: splitCatalog, Now: testNow})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := render(execute(t, p, now, nil)), render(execute(t, q, time.Time{}, nil)); got != want {
-				t.Errorf("%s at %s: bound per execution %s, compiled with it %s", c.query, now, got, want)
+			got := map[time.Time]string{}
+			for _, now := range []time.Time{testNow, later} {
+				q, err := Compile(c.query, Options{Catalog: splitCatalog, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got[now] = render(execute(t, p, now, docs))
+				if want := render(execute(t, q, time.Time{}, docs)); got[now] != want {
+					t.Errorf("at %s: bound per execution\n%s\ncompiled with it\n%s", now, got[now], want)
+				}
 			}
-		}
-		if a, b := render(execute(t, p, testNow, nil)), render(execute(t, p, testNow.Add(2*time.Hour), nil)); a == b {
-			t.Errorf("%s: the same rows at two times: %s", c.query, a)
-		}
+			if got[testNow] == got[later] {
+				t.Errorf("the same rows at two times:\n%s", got[testNow])
+			}
+			if zero := render(execute(t, p, time.Time{}, docs)); zero != got[testNow] {
+				t.Errorf("unbound execution\n%s\nwant the compile-time one\n%s", zero, got[testNow])
+			}
+		})
 	}
 }
 
