@@ -14,6 +14,8 @@ func (c *checker) finish(n parser.Expr, t DataType, fn evalFn, canWarn bool, arg
 	x := &cexpr{typ: t, fn: fn, node: n, warns: canWarn || anyWarns(args...)}
 	if allKonst(args...) {
 		e := newEnv(c.sites)
+		// NOW() is never a constant (func_date.go), so nothing folded here
+		// reads the time: an expression over it is evaluated per execution.
 		e.now = c.now
 		v := fn(e, nil)
 		if len(e.warnings) == 0 {

@@ -38,8 +38,8 @@ import (
 // kqlOptions are KQL's options (Kql.ALLOWED_OPTIONS; Elasticsearch 9.3+).
 var kqlOptions = map[string]DataType{"boost": Double, "case_insensitive": Boolean, "time_zone": Keyword, "default_field": Keyword}
 
-// rowPred tests a row.
-type rowPred func(row []Value) bool
+// rowPred tests a row; e gives the execution's now to date math on now.
+type rowPred func(e *env, row []Value) bool
 
 type kqlCompiler struct {
 	c            *checker
@@ -105,7 +105,7 @@ func (c *checker) compileKQL(n *parser.Call) *cexpr {
 	if !k.ok {
 		return badExpr(n)
 	}
-	return &cexpr{typ: Boolean, node: n, fn: func(_ *env, row []Value) Value { return Bool(pred(row)) }}
+	return &cexpr{typ: Boolean, node: n, fn: func(e *env, row []Value) Value { return Bool(pred(e, row)) }}
 }
 
 // loadZone reads a time_zone option: an IANA name or a UTC offset.
@@ -171,37 +171,38 @@ func (k *kqlCompiler) node(n kql.Node) rowPred {
 	case *kql.Bool:
 		l, r := k.node(n.L), k.node(n.R)
 		if n.Op == kql.And {
-			return func(row []Value) bool { return l(row) && r(row) }
+			return func(e *env, row []Value) bool { return l(e, row) && r(e, row) }
 		}
-		return func(row []Value) bool { return l(row) || r(row) }
+		return func(e *env, row []Value) bool { return l(e, row) || r(e, row) }
 	case *kql.Not:
 		x := k.node(n.X)
-		return func(row []Value) bool { return !x(row) }
+		return func(e *env, row []Value) bool { return !x(e, row) }
 	case *kql.MatchAll:
-		return func([]Value) bool { return true }
+		return func(*env, []Value) bool { return true }
 	case *kql.Exists:
 		var preds []cellField
 		for _, f := range k.resolve(n.Field) {
-			preds = append(preds, cellField{f.slot, func(v Value) bool { return v.t != Null }})
+			preds = append(preds, cellField{slot: f.slot, pred: func(v Value) bool { return v.t != Null }})
 		}
 		return anyField(preds)
 	case *kql.Range:
 		op := rangeOp(n.Op) // kql.Lt.. and opLt.. are in the same order
 		var preds []cellField
 		for _, f := range k.resolve(n.Field) {
-			p, err := rangeQuery(f.typ, op, n.Value.Text, k.dc)
+			text := n.Value.Text
+			cf, err := k.fieldTest(f, text, func(dc datemath.Context) (cellPred, error) { return rangeQuery(f.typ, op, text, dc) })
 			if err != nil {
 				if f.named {
 					k.fail(n.Value.At, "%v", err)
 				}
 				continue
 			}
-			preds = append(preds, cellField{f.slot, p})
+			preds = append(preds, cf)
 		}
 		return anyField(preds)
 	case *kql.Nested:
 		k.fail(n.At, "[%s] is not a valid nested field name.", n.Field.Name)
-		return func([]Value) bool { return false }
+		return func(*env, []Value) bool { return false }
 	case *kql.FieldQuery:
 		if n.Field == nil {
 			return k.fieldless(n.Value.(*kql.Literal))
@@ -209,13 +210,30 @@ func (k *kqlCompiler) node(n kql.Node) rowPred {
 		return k.value(k.resolve(n.Field), n.Value)
 	}
 	k.fail(n.Pos(), "unsupported query [%s]", n)
-	return func([]Value) bool { return false }
+	return func(*env, []Value) bool { return false }
 }
 
-// cellField is a test of one field's cell.
+// cellField is a test of one field's cell: pred, or, for date math on
+// now, the test for the execution's now.
 type cellField struct {
 	slot int
 	pred cellPred
+	now  *nowPred
+}
+
+// fieldTest builds the test of one field for a value, bound per execution
+// when it is date math on now.
+func (k *kqlCompiler) fieldTest(f kqlField, text string, build func(dc datemath.Context) (cellPred, error)) (cellField, error) {
+	pred, np, err := dateQuery(f.typ, text, k.dc, build)
+	return cellField{slot: f.slot, pred: pred, now: np}, err
+}
+
+// test returns the field's test for the execution e.
+func (f *cellField) test(e *env) cellPred {
+	if f.now != nil {
+		return f.now.at(e.now)
+	}
+	return f.pred
 }
 
 // anyField is true when any field's test is (false with none: a field
@@ -223,14 +241,17 @@ type cellField struct {
 func anyField(fs []cellField) rowPred {
 	switch len(fs) {
 	case 0:
-		return func([]Value) bool { return false }
+		return func(*env, []Value) bool { return false }
 	case 1:
+		if f := &fs[0]; f.now != nil {
+			return func(e *env, row []Value) bool { return f.now.at(e.now)(row[f.slot]) }
+		}
 		s, p := fs[0].slot, fs[0].pred
-		return func(row []Value) bool { return p(row[s]) }
+		return func(_ *env, row []Value) bool { return p(row[s]) }
 	}
-	return func(row []Value) bool {
-		for _, f := range fs {
-			if f.pred(row[f.slot]) {
+	return func(e *env, row []Value) bool {
+		for i := range fs {
+			if f := &fs[i]; f.test(e)(row[f.slot]) {
 				return true
 			}
 		}
@@ -245,31 +266,32 @@ func (k *kqlCompiler) value(fields []kqlField, v kql.Value) rowPred {
 	switch v := v.(type) {
 	case *kql.ValueNot:
 		x := k.value(fields, v.X)
-		return func(row []Value) bool { return !x(row) }
+		return func(e *env, row []Value) bool { return !x(e, row) }
 	case *kql.ValueBool:
 		l, r := k.value(fields, v.L), k.value(fields, v.R)
 		if v.Op == kql.And {
-			return func(row []Value) bool { return l(row) && r(row) }
+			return func(e *env, row []Value) bool { return l(e, row) && r(e, row) }
 		}
-		return func(row []Value) bool { return l(row) || r(row) }
+		return func(e *env, row []Value) bool { return l(e, row) || r(e, row) }
 	}
 	lit := v.(*kql.Literal)
 	var preds []cellField
 	for _, f := range fields {
-		p, err := k.fieldQuery(f, lit)
+		cf, err := k.fieldTest(f, lit.Text, func(dc datemath.Context) (cellPred, error) { return k.fieldQuery(f, lit, dc) })
 		if err != nil {
 			if f.named {
 				k.fail(lit.At, "%v", err)
 			}
 			continue
 		}
-		preds = append(preds, cellField{f.slot, p})
+		preds = append(preds, cf)
 	}
 	return anyField(preds)
 }
 
-// fieldQuery is the query KqlAstBuilder builds for one field and value.
-func (k *kqlCompiler) fieldQuery(f kqlField, lit *kql.Literal) (cellPred, error) {
+// fieldQuery is the query KqlAstBuilder builds for one field and value,
+// dates read against dc.
+func (k *kqlCompiler) fieldQuery(f kqlField, lit *kql.Literal, dc datemath.Context) (cellPred, error) {
 	switch {
 	case lit.Wildcard && f.typ == Keyword:
 		return wildcardQuery(lit.Text, k.ci), nil
@@ -282,7 +304,7 @@ func (k *kqlCompiler) fieldQuery(f kqlField, lit *kql.Literal) (cellPred, error)
 	case f.typ == Text:
 		return anyTokenQuery(analysis.Standard(lit.Text)), nil
 	}
-	return termQuery(f.typ, lit.Text, k.ci && f.typ == Keyword, k.dc)
+	return termQuery(f.typ, lit.Text, k.ci && f.typ == Keyword, dc)
 }
 
 // fieldless compiles a bare value: a multi_match (lenient) over the default
@@ -303,23 +325,23 @@ func (k *kqlCompiler) fieldless(lit *kql.Literal) rowPred {
 	}
 	var preds []cellField
 	for _, f := range fields {
-		var p cellPred
+		cf := cellField{slot: f.slot}
 		var err error
 		switch {
 		case lit.Wildcard && f.typ == Keyword:
-			p = queryStringKeyword(lit.Text)
+			cf.pred = queryStringKeyword(lit.Text)
 		case lit.Wildcard && f.typ == Text:
-			p = queryStringText(lit.Text)
+			cf.pred = queryStringText(lit.Text)
 		case lit.Wildcard:
 			continue
 		default:
 			// multi_match has no case_insensitive.
 			exact := *k
 			exact.ci = false
-			p, err = exact.fieldQuery(f, lit)
+			cf, err = exact.fieldTest(f, lit.Text, func(dc datemath.Context) (cellPred, error) { return exact.fieldQuery(f, lit, dc) })
 		}
 		if err == nil {
-			preds = append(preds, cellField{f.slot, p})
+			preds = append(preds, cf)
 		}
 	}
 	return anyField(preds)

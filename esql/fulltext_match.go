@@ -119,12 +119,19 @@ func (c *checker) compileMatch(n, fieldArg, queryArg, optArg parser.Expr, name, 
 		c.errorf(optArg.Pos(), "%v", err)
 		return badExpr(n)
 	}
-	pred, err := mq.build(col.typ, col.name, q.val.scalarString(), datemath.Context{Now: c.now.AsTime()})
+	text := q.val.scalarString()
+	pred, np, err := dateQuery(col.typ, text, datemath.Context{Now: c.now.AsTime()}, func(dc datemath.Context) (cellPred, error) {
+		return mq.build(col.typ, col.name, text, dc)
+	})
 	if err != nil {
 		c.errorf(n.Pos(), "[%s] %s failed to create query: %v", name, kind, err)
 		return badExpr(n)
 	}
 	slot := c.slotOf(col)
+	if np != nil {
+		// Date math on now: the execution's now (fulltext_now.go).
+		return &cexpr{typ: Boolean, node: n, fn: func(e *env, row []Value) Value { return Bool(np.at(e.now)(row[slot])) }}
+	}
 	return &cexpr{typ: Boolean, node: n, fn: func(_ *env, row []Value) Value { return Bool(pred(row[slot])) }}
 }
 

@@ -14,17 +14,22 @@ type Kind int
 const (
 	// RowLocal commands (WHERE, EVAL, KEEP, DROP, RENAME, DISSECT, GROK,
 	// MV_EXPAND) give output rows that each depend on one input row only:
-	// they can run on any subset of the input, in any order.
+	// they can run on any subset of the input, in any order. MV_EXPAND
+	// makes several rows of one, still from that row alone; KEEP, DROP and
+	// RENAME only change the schema. (A command that calls NOW() is still
+	// row-local: Program.FirstBlocking also stops there.)
 	RowLocal Kind = iota
-	// Stateful commands (LIMIT) stream, but their output depends on the
-	// rows that came before.
+	// Stateful commands (LIMIT) stream, but whether a row passes depends on
+	// how many came before, so they cannot run on parts of the input apart.
 	Stateful
-	// Blocking commands (STATS, INLINE STATS, SORT, and any command not
-	// known to be otherwise) need all their input before they emit.
+	// Blocking commands need all their input before they emit: STATS,
+	// INLINE STATS (which streams its rows out only once every group is
+	// known), SORT, and any other command (COMPLETION, or one added to the
+	// parser later), since assuming less could split a query wrongly.
 	Blocking
 )
 
-// CommandKind classifies a processing command.
+// CommandKind classifies a processing command (not a source command).
 func CommandKind(cmd parser.Command) Kind {
 	switch cmd.(type) {
 	case *parser.WhereCommand, *parser.EvalCommand, *parser.KeepCommand, *parser.DropCommand,
@@ -36,15 +41,20 @@ func CommandKind(cmd parser.Command) Kind {
 	return Blocking
 }
 
-// UsesNow reports whether the query calls NOW(), whose value each
-// execution binds (ExecOptions.Now).
+// UsesNow reports whether the query reads the time it runs at, which each
+// execution binds (ExecOptions.Now): it calls NOW(), or a full-text query
+// (KQL, MATCH, `:`) has date math on now.
 func (p *Program) UsesNow() bool { return NodeUsesNow(p.q) }
 
-// NodeUsesNow reports whether a node of a query calls NOW().
+// NodeUsesNow reports whether a node of a query reads the time it runs at:
+// it calls NOW(), or a full-text query in it may have date math on now
+// (e.g. KQL("@timestamp >= now-1h")). It reads syntax only, so for
+// full-text queries it may say yes when the field is not a date: a caller
+// deciding what can run before the time is known then just runs less early.
 func NodeUsesNow(n parser.Node) bool {
 	found := false
 	parser.Inspect(n, func(n parser.Node) bool {
-		if c, ok := n.(*parser.Call); ok && c.Name == "now" {
+		if c, ok := n.(*parser.Call); ok && c.Name == "now" || fullTextUsesNow(n) {
 			found = true
 		}
 		return !found
@@ -60,28 +70,40 @@ type SplitOptions struct {
 	// Filter are conditions the prefix applies last, each as a WHERE:
 	// ones the suffix checks again anyway (e.g. the NOW-free conjuncts of
 	// the suffix's first WHERE), so they only shed rows early. They are
-	// nodes of this query's syntax tree.
+	// nodes of this query's syntax tree, compiled in the prefix as they
+	// stand at the cut. They run in the prefix's executions, with its
+	// NOW(), and their run-time warnings are the prefix's (and again the
+	// suffix's, where it checks them too).
 	Filter []parser.Expr
 }
 
 // Split is a query cut before one of its commands.
 type Split struct {
 	// Prefix is the source command and the commands before the cut (and
-	// Filter). Its output columns are the suffix's inputs and Keep, in the
-	// order the whole query has them.
+	// Filter), without an implicit LIMIT. Its output columns are exactly
+	// the suffix's inputs and Keep, in the order the whole query has them
+	// at the cut; it selects them with a projection of its last operator,
+	// not with a KEEP.
 	Prefix *Program
 	// Suffix is the commands from the cut on, reading the prefix's rows.
+	// Its Columns, Aggregating and Warnings are the whole program's: its
+	// rows are the query's result.
 	Suffix *Program
 	// SuffixInputs[i] is the Prefix output column that holds Suffix input i.
 	SuffixInputs []int
 }
 
 // Split cuts the program before Commands[at] (an index into
-// Query().Commands). Both parts are compiled from the parsed query, not
-// from edited text, so the column names ES|QL derives from source text and
-// the line:column of warnings are those of the whole query; both keep the
-// program's options (the prefix without an implicit LIMIT). Split fails when
-// a column the suffix reads or Keep names does not reach the cut.
+// Query().Commands, 0 <= at < len). Both parts are compiled from the
+// parsed query, not from edited text, so the column names ES|QL derives
+// from source text (`COUNT(*)`, unnamed expressions) and the line:column
+// of warnings are those of the whole query. Both keep the program's
+// options (catalog, NOW(), MaxGroups); the suffix adds the implicit LIMIT
+// when the whole query would. The suffix reads every column at the cut as
+// a source field (METADATA and EVAL columns included), so that FROM's
+// METADATA need not be repeated. Only a FROM query can be split. Split
+// fails when a column the suffix reads or Keep names does not reach the
+// cut.
 func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 	q := p.q
 	if at < 0 || at >= len(q.Commands) {
@@ -103,6 +125,11 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 	}
 	// The suffix reads the prefix's rows as its source, columns in order.
 	sopts := p.opts
+	if slices.ContainsFunc(q.Commands[:at], isLimit) {
+		// The whole query has a LIMIT, so no implicit one (nor its
+		// warning): the suffix must not add it for lacking one.
+		sopts.DefaultLimit = 0
+	}
 	sopts.Catalog = Catalog{}
 	for _, c := range wide.cols {
 		sopts.Catalog[c.Name] = c.Type
@@ -113,6 +140,12 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 	if err != nil {
 		return nil, fmt.Errorf("esql: suffix: %w", err)
 	}
+	// The suffix's rows are the whole query's result: a cut after the
+	// STATS leaves it aggregated, as Kibana sees the whole query, and the
+	// compile-time warnings of commands before the cut (a STATS field
+	// shadowed) are still the query's.
+	suffix.aggregating = p.aggregating
+	suffix.warnings = slices.Clone(p.warnings)
 	need := map[string]bool{}
 	for _, in := range suffix.inputs {
 		need[in] = true
@@ -133,6 +166,11 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 		s.SuffixInputs = append(s.SuffixInputs, i)
 	}
 	return s, nil
+}
+
+func isLimit(cmd parser.Command) bool {
+	_, ok := cmd.(*parser.LimitCommand)
+	return ok
 }
 
 // project returns a copy of p whose output keeps only the columns keep

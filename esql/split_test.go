@@ -138,29 +138,46 @@ func TestSplitKeepAndFilter(t *testing.T) {
 }
 
 // NOW() is bound per execution: one program, two times, two answers, each
-// that of a program compiled with that time.
+// that of a program compiled with that time, in WHERE and EVAL, folded
+// with constants (NOW() - 7 days) or not.
 func TestNowPerExecution(t *testing.T) {
-	cases := []struct{ query string }{
-		{`ROW t = TO_DATETIME("2024-05-01T11:30:00Z") | WHERE t >= NOW() - 1 hour | EVAL d = DATE_DIFF("minute", t, NOW())`},
-		{`ROW x = 1 | EVAL n = NOW(), y = DATE_TRUNC(1 day, NOW() + 3 days)`},
+	var docs []doc
+	for i := 0; i < 48; i++ {
+		docs = append(docs, doc{"@timestamp": testNow.Add(-time.Duration(i) * 10 * time.Minute).Format(time.RFC3339), "bytes": int64(i)})
 	}
+	cases := []struct{ name, query string }{
+		{"row where and eval", `ROW t = TO_DATETIME("2024-05-01T11:30:00Z") | WHERE t >= NOW() - 1 hour | EVAL d = DATE_DIFF("minute", t, NOW())`},
+		{"row eval folded", `ROW x = 1 | EVAL n = NOW(), y = DATE_TRUNC(1 day, NOW() + 3 days)`},
+		{"where lookback", `FROM logs | WHERE @timestamp >= NOW() - 1 hour | KEEP bytes`},
+		{"eval age", `FROM logs | EVAL age = DATE_DIFF("minute", @timestamp, NOW()), old = @timestamp < NOW() - 2 hours | KEEP bytes, age, old`},
+		{"stats after where", `FROM logs | WHERE @timestamp > NOW() - 3 hours | STATS n = COUNT(*), since = MIN(@timestamp)`},
+		{"bound in a constant", `FROM logs | EVAL week = NOW() - 7 days | WHERE @timestamp > week + 6 days + 22 hours | KEEP bytes, week`},
+	}
+	later := testNow.Add(2 * time.Hour)
 	for _, c := range cases {
-		p, err := Compile(c.query, Options{Now: testNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, now := range []time.Time{testNow, testNow.Add(2 * time.Hour)} {
-			q, err := Compile(c.query, Options{Now: now})
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Compile(c.query, Options{Catalog: splitCatalog, Now: testNow})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := render(execute(t, p, now, nil)), render(execute(t, q, time.Time{}, nil)); got != want {
-				t.Errorf("%s at %s: bound per execution %s, compiled with it %s", c.query, now, got, want)
+			got := map[time.Time]string{}
+			for _, now := range []time.Time{testNow, later} {
+				q, err := Compile(c.query, Options{Catalog: splitCatalog, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got[now] = render(execute(t, p, now, docs))
+				if want := render(execute(t, q, time.Time{}, docs)); got[now] != want {
+					t.Errorf("at %s: bound per execution\n%s\ncompiled with it\n%s", now, got[now], want)
+				}
 			}
-		}
-		if a, b := render(execute(t, p, testNow, nil)), render(execute(t, p, testNow.Add(2*time.Hour), nil)); a == b {
-			t.Errorf("%s: the same rows at two times: %s", c.query, a)
-		}
+			if got[testNow] == got[later] {
+				t.Errorf("the same rows at two times:\n%s", got[testNow])
+			}
+			if zero := render(execute(t, p, time.Time{}, docs)); zero != got[testNow] {
+				t.Errorf("unbound execution\n%s\nwant the compile-time one\n%s", zero, got[testNow])
+			}
+		})
 	}
 }
 
@@ -210,4 +227,143 @@ func render(rows [][]Value) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// Cuts around what a cut must carry over: an implicit LIMIT (added by the
+// suffix only when the whole query has no LIMIT), null-typed and renamed
+// columns, METADATA kept, renamed or dropped, and run-time warnings, which
+// must quote the whole query's line:column.
+func TestSplitEdges(t *testing.T) {
+	adhoc := Options{Catalog: splitCatalog, Now: testNow, DefaultLimit: 1000, MaxLimit: 10000}
+	rule := Options{Catalog: splitCatalog, Now: testNow}
+	cases := []struct {
+		name  string
+		query string
+		opts  Options
+	}{
+		{"limit before the cut", "FROM logs | LIMIT 50 | STATS n = COUNT(*) BY user.name | SORT user.name", adhoc},
+		{"implicit limit", "FROM logs | WHERE bytes > 10 | STATS n = COUNT(*) BY user.name | SORT n DESC, user.name", adhoc},
+		{"null column", "FROM logs | EVAL z = null, b = bytes * 2 | WHERE b > 100 | EVAL y = COALESCE(z, b) | KEEP y, z", rule},
+		{"metadata renamed", "FROM logs METADATA _id, _index | RENAME _id AS doc | EVAL i = CONCAT(_index, doc) | KEEP i, doc", rule},
+		{"metadata dropped", "FROM logs METADATA _id, _version | DROP _id | STATS v = MAX(_version) BY user.name | SORT user.name", rule},
+		{"run-time warnings", "FROM logs\n| EVAL n = TO_LONG(user.name)\n| WHERE n IS NULL OR n > 0\n| EVAL m = bytes / (bytes - bytes)\n| KEEP n, m", rule},
+		{"shadowed field before the cut", "FROM logs | STATS n = COUNT(*), n = MAX(bytes) BY user.name | SORT user.name | WHERE n > 0", rule},
+		{"keep then stats", "FROM logs | KEEP user.*, bytes | STATS COUNT(*), SUM(bytes) BY user.name | SORT user.name", rule},
+	}
+	var docs []doc
+	for i := 0; i < 200; i++ {
+		docs = append(docs, doc{
+			"@timestamp": testNow.Add(-time.Duration(i) * time.Minute).Format(time.RFC3339),
+			"user.name":  []string{"alice", "bob", "42"}[i%3],
+			"bytes":      int64(i),
+			"_id":        fmt.Sprintf("id%d", i),
+			"_index":     "logs-a",
+			"_version":   int64(i % 4),
+		})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Compile(c.query, c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, wantWarn := executeWarn(t, p, docs)
+			if len(want) == 0 {
+				t.Fatal("no rows: the comparison would prove nothing")
+			}
+			for at := range p.Query().Commands {
+				s, err := p.Split(at, SplitOptions{})
+				if err != nil {
+					t.Errorf("cut at %d: %v", at, err)
+					continue
+				}
+				checkSplit(t, p, s, nil)
+				pre, preWarn := executeWarn(t, s.Prefix, docs)
+				var mid [][]Value
+				for _, row := range pre {
+					in := make([]Value, len(s.SuffixInputs))
+					for i, j := range s.SuffixInputs {
+						in[i] = row[j]
+					}
+					mid = append(mid, in)
+				}
+				var got [][]Value
+				x := s.Suffix.Start(func(row []Value) error { got = append(got, CloneRow(row)); return nil })
+				for _, row := range mid {
+					if err := x.Push(row); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := x.Finish(); err != nil {
+					t.Fatal(err)
+				}
+				if render(got) != render(want) {
+					t.Errorf("cut at %d: split gives\n%s\nwhole gives\n%s", at, render(got), render(want))
+				}
+				// Each expression runs in one part only, so the parts'
+				// warnings together are the whole query's, with its
+				// line:column (in another order: the prefix runs first).
+				all := append(preWarn, x.Warnings()...)
+				slices.Sort(all)
+				if slices.Sort(wantWarn); !slices.Equal(all, wantWarn) {
+					t.Errorf("cut at %d: warnings %q, whole %q", at, all, wantWarn)
+				}
+			}
+		})
+	}
+}
+
+// executeWarn runs p over docs and returns its rows and run-time warnings.
+func executeWarn(t *testing.T, p *Program, docs []doc) ([][]Value, []string) {
+	t.Helper()
+	var out [][]Value
+	x := p.Start(func(row []Value) error { out = append(out, CloneRow(row)); return nil })
+	for _, d := range docs {
+		row := make([]Value, 0, len(p.Inputs()))
+		for _, name := range p.Inputs() {
+			v, err := FromGo(inputType(splitCatalog, name), d[name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			row = append(row, v)
+		}
+		if err := x.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return out, x.Warnings()
+}
+
+// Split refuses cuts it cannot make.
+func TestSplitErrors(t *testing.T) {
+	p, err := Compile("FROM logs | KEEP user.name, bytes | STATS n = COUNT(*) BY user.name", Options{Catalog: splitCatalog, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		at   int
+		opts SplitOptions
+		want string
+	}{
+		{"before the first command", -1, SplitOptions{}, "split at command -1 of 2"},
+		{"past the last command", 2, SplitOptions{}, "split at command 2 of 2"},
+		{"keep column dropped before the cut", 1, SplitOptions{Keep: []string{"@timestamp"}}, "column @timestamp does not reach the cut"},
+		{"keep column unknown", 0, SplitOptions{Keep: []string{"nope"}}, "column nope does not reach the cut"},
+	}
+	for _, c := range cases {
+		if _, err := p.Split(c.at, c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
+		}
+	}
+	row, err := Compile("ROW a = 1 | EVAL b = a + 1", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := row.Split(0, SplitOptions{}); err == nil {
+		t.Error("a ROW query was split")
+	}
 }

@@ -233,3 +233,8 @@ func floorDate(t time.Time, unit byte) time.Time {
 func DaysIn(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
+
+// UsesNow reports whether a date in a query is anchored on Context.Now
+// (date math such as now-1d/d), so that what it denotes changes with the
+// time the query runs at.
+func UsesNow(s string) bool { return strings.HasPrefix(s, "now") }
