@@ -502,20 +502,3 @@ func TestSQSForeignObjectHoldsItsMessage(t *testing.T) {
 		t.Error("message naming a foreign object deleted")
 	}
 }
-
-// IsTrailKey takes CloudTrail's layout, organisation trails and prefixes
-// included, and nothing else.
-func TestIsTrailKey(t *testing.T) {
-	for key, want := range map[string]bool{
-		ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "abc"):                                                           true,
-		"my/prefix/" + ctKey(rootOrg, acctB, "eu-west-1", "20240102T1000Z", "xyz"):                                          true,
-		ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")[:40]:                                                        false,
-		"AWSLogs/" + acctA + "/CloudTrail/us-east-1/2024/01/02/" + acctB + "_CloudTrail_us-east-1_20240102T1000Z_a.json.gz": false, // another account's name
-		"AWSLogs/" + acctA + "/CloudTrail-Digest/us-east-1/2024/01/02/x.json.gz":                                            false,
-		"../../etc/passwd": false,
-	} {
-		if got := IsTrailKey(key); got != want {
-			t.Errorf("IsTrailKey(%q) = %v, want %v", key, got, want)
-		}
-	}
-}
