@@ -455,6 +455,9 @@ func TestSQSAcceptsOnlyWhatItWasTold(t *testing.T) {
 			} else {
 				waitFor(t, "the skip", func() bool { mu.Lock(); defer mu.Unlock(); return len(reasons) > 0 })
 				col.quiet(t, 100*time.Millisecond)
+				if n := s3f.requests.Load(); n != 0 {
+					t.Errorf("%d S3 requests for an object not to be fetched", n)
+				}
 			}
 			if c.deleted {
 				waitFor(t, "deletion", func() bool { _, del := q.state(body); return del })
@@ -498,6 +501,9 @@ func TestSQSForeignObjectHoldsItsMessage(t *testing.T) {
 	runSource(t, s, c.fn)
 	waitFor(t, "the skip", func() bool { return skips.Load() > 0 })
 	c.quiet(t, 100*time.Millisecond)
+	if n := s3f.requests.Load(); n != 0 {
+		t.Errorf("%d S3 requests: nothing of a message naming a foreign object may be fetched", n)
+	}
 	if _, del := q.state(body); del {
 		t.Error("message naming a foreign object deleted")
 	}
