@@ -3,6 +3,7 @@ package source
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -26,16 +27,26 @@ func (b Bucket) String() string {
 	return b.Name + "/" + b.Prefix
 }
 
-// bucketNameRE is S3's rule for bucket names (3 to 63 of lower-case
-// letters, digits, dots and hyphens, starting and ending with a letter or
-// digit).
-var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+// bucketNameRE is S3's rule for bucket names, widened to the legacy names
+// older us-east-1 buckets may still have (upper case, underscores, up to 255
+// characters): refusing one would stop `watch s3://Legacy_Bucket` at
+// start-up, and the name is only ever compared, never built into a path.
+var bucketNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$`)
 
-// ParseBucket reads NAME[/PREFIX] (an s3:// in front is allowed).
+// ParseBucket reads NAME[/PREFIX] (an s3:// in front is allowed). A prefix
+// is a folder, as in an s3:// source: "trail/AWSLogs" allows
+// "AWSLogs/..." and not "AWSLogsOther/...".
 func ParseBucket(s string) (Bucket, error) {
-	name, prefix, _ := strings.Cut(strings.TrimPrefix(s, "s3://"), "/")
+	rest := s
+	if len(rest) >= len("s3://") && strings.EqualFold(rest[:len("s3://")], "s3://") {
+		rest = rest[len("s3://"):]
+	}
+	name, prefix, _ := strings.Cut(rest, "/")
 	if !bucketNameRE.MatchString(name) {
 		return Bucket{}, fmt.Errorf("%q: not a bucket name", s)
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
 	}
 	return Bucket{Name: name, Prefix: prefix}, nil
 }
@@ -54,16 +65,54 @@ func (o Options) allowed(bucket, key string) bool {
 	return false
 }
 
-// trailKeyRE is CloudTrail's log file layout:
-// [prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz
-var trailKeyRE = regexp.MustCompile(`^(?:.*/)?AWSLogs/(?:o-[a-z0-9]{10,32}/)?([0-9]{12})/CloudTrail/([a-z]{2}(?:-[a-z]+)+-[0-9]+)/[0-9]{4}/[0-9]{2}/[0-9]{2}/([0-9]{12})_CloudTrail_([a-z0-9-]+)_[0-9]{8}T[0-9]{4}Z_[A-Za-z0-9-]+\.json\.gz$`)
-
 // IsTrailKey reports whether an S3 key is a CloudTrail log file in its
-// delivery layout (the account and region of the file name those of its
-// folders).
+// delivery layout:
+//
+//	[prefix/]AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz
+//
+// The folders are placed by levelOf, as the S3 source walks them, and the
+// time is read by keyTime, as every source orders files, so that what is
+// listed, ordered and accepted cannot disagree; the file name's account and
+// region must be its folders'.
 func IsTrailKey(key string) bool {
-	m := trailKeyRE.FindStringSubmatch(key)
-	return m != nil && m[1] == m[3] && m[2] == m[4]
+	segs := strings.Split(key, "/")
+	n := len(segs)
+	// AWSLogs, account, CloudTrail, region, YYYY, MM, DD, file at least;
+	// levelOf skips empty segments, which CloudTrail never writes.
+	if n < 8 || slices.Contains(segs, "") {
+		return false
+	}
+	region, file := segs[n-5], segs[n-1]
+	lv, l := levelOf(strings.Join(segs[:n-5], "/") + "/")
+	if lv != lvCloudTrail || !regionRE.MatchString(region) ||
+		!isDigits(segs[n-4], 4) || !isDigits(segs[n-3], 2) || !isDigits(segs[n-2], 2) {
+		return false
+	}
+	rest, ok := strings.CutPrefix(file, l.account+"_CloudTrail_"+region+"_")
+	if !ok {
+		return false
+	}
+	if _, timed := keyTime(file); !timed || len(rest) < len("YYYYMMDDTHHmmZ_") || rest[len("YYYYMMDDTHHmmZ")] != '_' {
+		return false
+	}
+	uniq, ok := strings.CutSuffix(rest[len("YYYYMMDDTHHmmZ_"):], ".json.gz")
+	return ok && uniqueRE.MatchString(uniq)
+}
+
+// uniqueRE is the random part of a CloudTrail file name.
+var uniqueRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+
+// isDigits reports whether s is n ASCII digits.
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // wantKey reports whether a bucket source takes key, and reports a key it

@@ -50,5 +50,7 @@
 //   - sqs://queue: sqs:ReceiveMessage, sqs:DeleteMessage,
 //     sqs:ChangeMessageVisibility on the queue (sqs:GetQueueUrl too when the
 //     queue is given by name), plus s3:GetObject on the buckets the
-//     notifications name (and kms:Decrypt as above).
+//     notifications name (and kms:Decrypt as above). Whoever can send to
+//     the queue chooses what is fetched within those permissions, so the
+//     source also fetches only from Options.Buckets (accept.go).
 package source

@@ -51,11 +51,13 @@ func newFakeAWS(t *testing.T, buckets ...string) (*fakeS3, *fakeSQS) {
 	be := s3mem.New()
 	s3h := gofakes3.New(be).Server()
 	f := &fakeSQS{}
+	fs3 := &fakeS3{be: be}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Amz-Target") != "" {
 			f.serve(w, r)
 			return
 		}
+		fs3.requests.Add(1)
 		s3h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -65,7 +67,8 @@ func newFakeAWS(t *testing.T, buckets ...string) (*fakeS3, *fakeSQS) {
 			t.Fatal(err)
 		}
 	}
-	return &fakeS3{be: be, url: srv.URL}, f
+	fs3.url = srv.URL
+	return fs3, f
 }
 
 func (f *fakeSQS) queueURL() string { return f.base + "/000000000000/" + fakeQueueName }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ func awsTestEnv(t *testing.T) {
 type fakeS3 struct {
 	be  *s3mem.Backend
 	url string
+	// requests counts the S3 requests newFakeAWS's server answered, so that
+	// a test can tell that nothing was fetched.
+	requests atomic.Int64
 }
 
 func newFakeS3(t *testing.T, buckets ...string) *fakeS3 {

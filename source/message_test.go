@@ -36,7 +36,18 @@ func cloudTrailBody(bucket string, keys ...string) string {
 
 const s3TestEvent = `{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2024-01-02T10:00:00.000Z","Bucket":"trail","RequestId":"R","HostId":"H"}`
 
-func TestParseMessage(t *testing.T) {
+// parseCase is one message body and what parseMessage makes of it.
+type parseCase struct {
+	name string
+	body string
+	kind msgKind
+	refs []s3Ref
+	bad  bool
+}
+
+// parseCases are the message shapes the tests know: TestParseMessage's
+// table and FuzzParseMessage's seeds.
+func parseCases() []parseCase {
 	key := "AWSLogs/111111111111/CloudTrail/us-east-1/2024/01/02/111111111111_CloudTrail_us-east-1_20240102T1005Z_Ab.json.gz"
 	ref := s3Ref{Bucket: "trail", Key: key, Size: 1234, Region: "us-east-1"}
 	ctRef := s3Ref{Bucket: "trail", Key: key}
@@ -44,13 +55,7 @@ func TestParseMessage(t *testing.T) {
 	eventBridge := `{"version":"0","id":"17793124","detail-type":"Object Created","source":"aws.s3","account":"111111111111",` +
 		`"time":"2024-01-02T10:05:00Z","region":"ca-central-1","resources":["arn:aws:s3:::trail"],"detail":{"version":"0",` +
 		`"bucket":{"name":"trail"},"object":{"key":"logs/a b:c.json.gz","size":5,"etag":"e","sequencer":"1"},"request-id":"R","requester":"1","reason":"PutObject"}}`
-	tests := []struct {
-		name string
-		body string
-		kind msgKind
-		refs []s3Ref
-		bad  bool
-	}{
+	return []parseCase{
 		{"S3 event, direct", s3EventBody("trail", key), msgObjects, []s3Ref{ref}, false},
 		{"S3 event in SNS", snsWrap(s3EventBody("trail", key)), msgObjects, []s3Ref{ref}, false},
 		// "+" is a space and %XX a byte in S3 notification keys.
@@ -73,7 +78,10 @@ func TestParseMessage(t *testing.T) {
 		{"SNS subscription confirmation", `{"Type":"SubscriptionConfirmation","Message":"You have chosen to subscribe","SubscribeURL":"https://x"}`, 0, nil, true},
 		{"Records not from S3", `{"Records":[{"eventSource":"aws:dynamodb"}]}`, 0, nil, true},
 	}
-	for _, tc := range tests {
+}
+
+func TestParseMessage(t *testing.T) {
+	for _, tc := range parseCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			kind, refs, err := parseMessage(tc.body)
 			if (err != nil) != tc.bad {

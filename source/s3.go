@@ -121,7 +121,13 @@ func (s *s3Source) discover(ctx context.Context) ([]leaf, error) {
 			return nil, err
 		}
 		if any {
-			s.opts.Logger.Warn("watch: no AWSLogs/ layout below the prefix; listing it as one", "source", s.spec)
+			msg := "watch: no AWSLogs/ layout below the prefix; listing it as one"
+			if !s.opts.AnyKey {
+				// Listed all the same, so that each key is counted as
+				// skipped; this line says why the source reads nothing.
+				msg = "watch: no AWSLogs/ layout below the prefix; its keys are skipped (give --any-key to read them)"
+			}
+			s.opts.Logger.Warn(msg, "source", s.spec)
 			out = append(out, leaf{prefix: s.prefix})
 		}
 	}

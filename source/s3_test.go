@@ -420,3 +420,43 @@ func TestS3SkipsNonTrailKeys(t *testing.T) {
 		}
 	}
 }
+
+// A bucket without CloudTrail's layout (copied logs) is listed as one; its
+// keys are skipped and counted, with one line saying how to read them,
+// unless AnyKey.
+func TestS3WithoutLayout(t *testing.T) {
+	for _, anyKey := range []bool{false, true} {
+		awsTestEnv(t)
+		f := newFakeS3(t, "copies")
+		keys := []string{"2024/01/a.json.gz", "2024/01/b.json.gz"}
+		for _, k := range keys {
+			f.put(t, "copies", k, gz(t, record(k)))
+		}
+		var skips atomic.Int32
+		var logs logBuffer
+		cps := NewMemoryCheckpoints()
+		src, err := Open("s3://copies", Options{Checkpoints: cps, EndpointURL: f.url, PollInterval: 20 * time.Millisecond, AnyKey: anyKey,
+			Logger: logs.logger(), OnSkip: func(_, reason string) {
+				if reason == SkipNotTrailKey {
+					skips.Add(1)
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCollector(cps)
+		runSource(t, src, c.fn)
+		if anyKey {
+			c.waitKeys(t, len(keys))
+		} else {
+			waitFor(t, "the skips", func() bool { return skips.Load() == int32(len(keys)) })
+		}
+		c.quiet(t, 100*time.Millisecond) // several polls: each key counted once
+		if n, want := skips.Load(), map[bool]int32{false: int32(len(keys)), true: 0}[anyKey]; n != want {
+			t.Errorf("AnyKey %v: %d skips, want %d", anyKey, n, want)
+		}
+		if hint := logs.contains("give --any-key"); hint == anyKey {
+			t.Errorf("AnyKey %v: --any-key hint logged %v:\n%s", anyKey, hint, logs.String())
+		}
+	}
+}

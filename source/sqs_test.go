@@ -455,6 +455,9 @@ func TestSQSAcceptsOnlyWhatItWasTold(t *testing.T) {
 			} else {
 				waitFor(t, "the skip", func() bool { mu.Lock(); defer mu.Unlock(); return len(reasons) > 0 })
 				col.quiet(t, 100*time.Millisecond)
+				if n := s3f.requests.Load(); n != 0 {
+					t.Errorf("%d S3 requests for an object not to be fetched", n)
+				}
 			}
 			if c.deleted {
 				waitFor(t, "deletion", func() bool { _, del := q.state(body); return del })
@@ -498,24 +501,10 @@ func TestSQSForeignObjectHoldsItsMessage(t *testing.T) {
 	runSource(t, s, c.fn)
 	waitFor(t, "the skip", func() bool { return skips.Load() > 0 })
 	c.quiet(t, 100*time.Millisecond)
+	if n := s3f.requests.Load(); n != 0 {
+		t.Errorf("%d S3 requests: nothing of a message naming a foreign object may be fetched", n)
+	}
 	if _, del := q.state(body); del {
 		t.Error("message naming a foreign object deleted")
-	}
-}
-
-// IsTrailKey takes CloudTrail's layout, organisation trails and prefixes
-// included, and nothing else.
-func TestIsTrailKey(t *testing.T) {
-	for key, want := range map[string]bool{
-		ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "abc"):                                                           true,
-		"my/prefix/" + ctKey(rootOrg, acctB, "eu-west-1", "20240102T1000Z", "xyz"):                                          true,
-		ctKey(rootA, acctA, "us-east-1", "20240102T1000Z", "a")[:40]:                                                        false,
-		"AWSLogs/" + acctA + "/CloudTrail/us-east-1/2024/01/02/" + acctB + "_CloudTrail_us-east-1_20240102T1000Z_a.json.gz": false, // another account's name
-		"AWSLogs/" + acctA + "/CloudTrail-Digest/us-east-1/2024/01/02/x.json.gz":                                            false,
-		"../../etc/passwd": false,
-	} {
-		if got := IsTrailKey(key); got != want {
-			t.Errorf("IsTrailKey(%q) = %v, want %v", key, got, want)
-		}
 	}
 }
