@@ -13,11 +13,11 @@ import (
 // live daemon's latest versions are the same documents. now is the alert
 // time (@timestamp); maxSignals is as Options.MaxSignals. The warnings say
 // where Kibana's max_signals would have dropped alerts.
-func (e *evaluator) alerts(now time.Time, maxSignals int) ([]*alert.Alert, []string) {
+func (e *evaluator) alerts(now time.Time, maxSignals, evidenceMax int) ([]*alert.Alert, []string) {
 	c := e.c
-	names := columnNames(c.Program.Columns())
+	names := c.columns()
 	if e.p.shape == replayed {
-		return e.episodes(names, now), nil
+		return e.episodes(names, now, evidenceMax), nil
 	}
 	keys := make([]int64, 0, len(e.hits))
 	for k := range e.hits {
@@ -34,7 +34,7 @@ func (e *evaluator) alerts(now time.Time, maxSignals int) ([]*alert.Alert, []str
 	times := make([]time.Time, 0, len(rows))
 	col := timeColumn(c)
 	for _, row := range rows {
-		built = append(built, alert.Build(c.Rule, names, row, c.GroupBy, now))
+		built = append(built, buildAlert(c, names, row, now, evidenceMax))
 		t := now
 		if col >= 0 {
 			if rt, ok := rowTime(row[col]); ok {
@@ -51,7 +51,7 @@ func (e *evaluator) alerts(now time.Time, maxSignals int) ([]*alert.Alert, []str
 // runs is one alert, with the row of its latest run; a group that stops
 // qualifying and later qualifies again is a new alert (esql-semantics.md
 // §B3: Kibana would raise one in every overlapping run).
-func (e *evaluator) episodes(names []string, now time.Time) []*alert.Alert {
+func (e *evaluator) episodes(names []string, now time.Time, evidenceMax int) []*alert.Alert {
 	c := e.c
 	runs := make([]int64, 0, len(e.hits))
 	for t := range e.hits {
@@ -84,7 +84,7 @@ func (e *evaluator) episodes(names []string, now time.Time) []*alert.Alert {
 	built := make([]*alert.Alert, 0, len(all))
 	times := make([]time.Time, 0, len(all))
 	for _, ep := range all {
-		a := alert.Build(c.Rule, names, ep.row, c.GroupBy, now)
+		a := buildAlert(c, names, ep.row, now, evidenceMax)
 		a.ID = alert.EpisodeID(ep.id, time.UnixMilli(ep.first))
 		a.Doc.Set("kibana.alert.uuid", a.ID)
 		// Kibana records when a backfilled alert would have been raised in
@@ -94,6 +94,18 @@ func (e *evaluator) episodes(names []string, now time.Time) []*alert.Alert {
 		times = append(times, time.UnixMilli(ep.first).UTC())
 	}
 	return alert.Suppress(c.Rule, built, times)
+}
+
+// buildAlert makes the alert of one result row: the document of the
+// query's own columns (names: Compiled.columns), then the ids of the
+// source events behind it, which the traced query carries in its last
+// cell (esql.EvidenceColumn).
+func buildAlert(c *Compiled, names []string, row []any, now time.Time, evidenceMax int) *alert.Alert {
+	a := alert.Build(c.Rule, names, row[:min(len(names), len(row))], c.GroupBy, now)
+	if c.Program.Evidence() && len(row) > len(names) {
+		a.SetEvidence(row[len(names)], evidenceMax)
+	}
+	return a
 }
 
 // esTime is how alert documents render a time (ES|QL's JSON dates).

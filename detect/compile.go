@@ -34,6 +34,21 @@ func (c *Compiled) plan() *plan {
 	return c.planned
 }
 
+// columns names the query's own output columns: those of the program but
+// the evidence column it adds (esql.Options.Evidence), which alerts carry as
+// trailql.evidence.* instead.
+func (c *Compiled) columns() []string {
+	names := columnNames(c.Program.Columns())
+	if c.Program.Evidence() {
+		names = names[:len(names)-1]
+	}
+	return names
+}
+
+// evidence traces every rule's rows to the events behind them by their
+// event.id, oldest first by @timestamp (alert.EvidenceIDs).
+var evidence = &esql.Evidence{ID: "event.id", Time: "@timestamp"}
+
 // CompileOptions tune Compile.
 type CompileOptions struct {
 	// Now is the value of NOW() (replayed rules bind it to each run).
@@ -79,7 +94,7 @@ func compileRule(r *rule.Rule, opts CompileOptions) (*Compiled, error) {
 	if !strings.EqualFold(r.Language, "esql") && !strings.EqualFold(r.Type, "esql") {
 		return nil, fmt.Errorf("%s: rule %q is of type %q, not esql", r.Path, r.Name, r.Type)
 	}
-	prog, err := esql.Compile(r.Query, esql.Options{Catalog: Catalog(), Now: opts.Now, MaxGroups: opts.MaxGroups})
+	prog, err := esql.Compile(r.Query, esql.Options{Catalog: Catalog(), Now: opts.Now, MaxGroups: opts.MaxGroups, Evidence: evidence})
 	if err == nil {
 		err = checkIndices(prog.Query())
 	}

@@ -24,6 +24,9 @@ type Options struct {
 	// MaxSignals, when positive, keeps at most that many alerts per rule and
 	// scheduled run, as Kibana does; 0 keeps every alert and warns instead.
 	MaxSignals int
+	// EvidenceMax is how many event ids an alert carries at most
+	// (alert.SetEvidence; 0 means alert.DefaultEvidenceMax).
+	EvidenceMax int
 	// Workers is the number of goroutines that may call Worker(i).Process at
 	// once (0 means 1).
 	Workers int

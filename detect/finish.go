@@ -48,7 +48,7 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 		var built []*alert.Alert
 		var warns []string
 		if err == nil {
-			built, warns = rr.ev.alerts(d.opts.Now, d.opts.MaxSignals)
+			built, warns = rr.ev.alerts(d.opts.Now, d.opts.MaxSignals, d.opts.EvidenceMax)
 		}
 		rr.mu.Unlock()
 		if err != nil {

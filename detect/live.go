@@ -55,6 +55,8 @@ type LiveOptions struct {
 	AmendHorizon time.Duration
 	// MaxSignals is as Options.MaxSignals.
 	MaxSignals int
+	// EvidenceMax is as Options.EvidenceMax.
+	EvidenceMax int
 	// State, when set, is the committed checkpoint: windows that are
 	// evaluated, saved and no longer open leave memory and are read back
 	// from it when a late event amends them. Memory then holds the open
@@ -224,7 +226,7 @@ func (l *Live) flush(idle bool) ([]LiveAlert, error) {
 			continue
 		}
 		ev.changed = false
-		alerts, _ := ev.alerts(now, l.opts.MaxSignals)
+		alerts, _ := ev.alerts(now, l.opts.MaxSignals, l.opts.EvidenceMax)
 		sent := make(map[string]string, len(alerts))
 		for _, a := range alerts {
 			content := AlertContent(a)
@@ -316,7 +318,7 @@ func (l *Live) Warnings() []string {
 func (l *Live) Alerts() []*alert.Alert {
 	var out []*alert.Alert
 	for _, lr := range l.rules {
-		alerts, _ := lr.ev.alerts(l.opts.Now(), l.opts.MaxSignals)
+		alerts, _ := lr.ev.alerts(l.opts.Now(), l.opts.MaxSignals, l.opts.EvidenceMax)
 		out = append(out, alerts...)
 	}
 	return out

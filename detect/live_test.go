@@ -137,7 +137,7 @@ func alertSet(alerts []*alert.Alert) []string {
 			acts = fmt.Sprint(ss)
 		}
 		out = append(out, fmt.Sprint(a.ID[:12], " ", get(a.Doc, "Esql.time_window_date_trunc"), " ",
-			get(a.Doc, "aws.cloudtrail.user_identity.arn"), " ", get(a.Doc, "Esql.event_action_count_distinct"), " ", acts))
+			get(a.Doc, "aws.cloudtrail.user_identity.arn"), " ", get(a.Doc, "Esql.event_action_count_distinct"), " ", acts, " ", a.Evidence(), " ", get(a.Doc, alert.EvidenceCount)))
 	}
 	sort.Strings(out)
 	return out

@@ -100,7 +100,7 @@ func (e *evaluator) dropRuns(edge int64) {
 		}
 	}
 	slices.Sort(runs)
-	names := columnNames(e.c.Program.Columns())
+	names := e.c.columns()
 	for _, t := range runs {
 		next := map[string]bool{}
 		for _, row := range e.hits[t+e.p.span] {

@@ -48,6 +48,8 @@ func init() {
 		"percentile":     {2, 2, checkPercentile(-1)},
 		"first":          {2, 2, checkFirstLast(-1)},
 		"last":           {2, 2, checkFirstLast(1)},
+		// Internal: Options.Evidence's aggregate, which no query can name.
+		evidenceAgg: {2, 2, checkEvidence},
 	}
 }
 

@@ -35,6 +35,10 @@ type Options struct {
 	// Elasticsearch's circuit breaker fails it with "Data too large").
 	// 0 means DefaultMaxGroups; negative means no bound.
 	MaxGroups int
+	// Evidence, when set, adds EvidenceColumn to every output row: the ids
+	// of the source rows behind it (evidence.go). The query's own columns
+	// and rows are unchanged.
+	Evidence *Evidence
 
 	// source, when set, is the schema FROM reads, in order (a split's
 	// suffix reads its prefix's rows: Program.Split).
@@ -136,7 +140,22 @@ func Compile(query string, opts Options) (*Program, error) {
 		}
 		return nil, err
 	}
-	return compileQuery(q, opts)
+	p, err := compileQuery(q, opts)
+	if err != nil || opts.Evidence == nil {
+		return p, err
+	}
+	// The query is checked as written first, so that errors and warnings
+	// name only what the user wrote; the traced form is then compiled
+	// from the same tree. Should it fail (it cannot for a query that
+	// compiles), the rows go untraced rather than the rule unloaded.
+	if tq, ok := withEvidence(q, *opts.Evidence, opts.Catalog); ok {
+		if tp, err := compileQuery(tq, opts); err == nil {
+			tp.evidence = true
+			tp.warnings = p.warnings
+			return tp, nil
+		}
+	}
+	return p, nil
 }
 
 func compileQuery(q *parser.Query, opts Options) (*Program, error) {

@@ -25,6 +25,8 @@ type Program struct {
 	now Value
 	// opts are the options the program was compiled with (for Split).
 	opts Options
+	// evidence: the last column is EvidenceColumn (Options.Evidence).
+	evidence bool
 }
 
 // Query returns the parsed query.
@@ -32,6 +34,10 @@ func (p *Program) Query() *parser.Query { return p.q }
 
 // Columns returns the output schema, in order.
 func (p *Program) Columns() []Column { return append([]Column(nil), p.cols...) }
+
+// Evidence reports whether the last output column is EvidenceColumn, the
+// ids of the source rows behind each row (Options.Evidence).
+func (p *Program) Evidence() bool { return p.evidence }
 
 // Inputs returns the source fields the query reads (catalog fields and
 // requested METADATA fields such as "_id"), in the order Push expects

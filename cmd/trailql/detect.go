@@ -17,22 +17,23 @@ import (
 )
 
 type detectFlags struct {
-	rules      []string
-	format     string
-	namespace  string
-	maxSignals int
-	maxGroups  int
-	workers    int
-	lateness   string
-	skim       bool
-	since      string
-	until      string
-	verify     bool
-	publicKeys string
-	quiet      bool
-	geoip      *geoipFlags
-	limits     *inputLimits
-	filter     *rule.Filter
+	rules       []string
+	format      string
+	namespace   string
+	maxSignals  int
+	evidenceMax int
+	maxGroups   int
+	workers     int
+	lateness    string
+	skim        bool
+	since       string
+	until       string
+	verify      bool
+	publicKeys  string
+	quiet       bool
+	geoip       *geoipFlags
+	limits      *inputLimits
+	filter      *rule.Filter
 }
 
 func newDetectCmd() *cobra.Command {
@@ -62,6 +63,7 @@ when it is; a summary goes to stderr.`,
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: ndjson or table (default: table on a terminal, else ndjson)")
 	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all, warn where Kibana would drop)")
+	fl.IntVar(&f.evidenceMax, "evidence-max", alert.DefaultEvidenceMax, "keep at most `N` event ids in an alert's trailql.evidence.event_ids (the count is of all)")
 	fl.IntVar(&f.maxGroups, "max-groups", 0, "fail a rule whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window once events this `DURATION` newer were read, and spill its rows to disk, so memory stays flat; a later event amends its window, so no event is lost whatever the value; 0 keeps every window in memory to the end; auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
@@ -122,7 +124,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if err != nil {
 		return usageErrorf("--until: %v", err)
 	}
-	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, GeoIP: geo,
+	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax, GeoIP: geo,
 		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until})
 	reader := &cloudtrail.Reader{OnProblem: rep.problem, Since: since, Until: until}
 	if err := f.limits.apply(reader); err != nil {

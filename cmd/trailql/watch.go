@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
+	"github.com/trailql/trailql/alert"
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
@@ -40,6 +41,7 @@ type watchFlags struct {
 	namespace    string
 	amendHorizon time.Duration
 	maxSignals   int
+	evidenceMax  int
 	verify       bool
 	publicKeys   string
 	buckets      []string
@@ -96,6 +98,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.DurationVar(&f.lateness, "allowed-lateness", detect.DefaultAllowedLateness, "how long a time window waits for late events before it is evaluated as final")
 	fl.DurationVar(&f.amendHorizon, "amend-horizon", detect.DefaultAmendHorizon, "how long an evaluated window is kept so that late events update its alerts; events later than that are counted (trailql_events_too_late_total) and logged")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all)")
+	fl.IntVar(&f.evidenceMax, "evidence-max", alert.DefaultEvidenceMax, "keep at most `N` event ids in an alert's trailql.evidence.event_ids (the count is of all)")
 	fl.StringVar(&f.listen, "listen", "", "serve /metrics (Prometheus) and /healthz on `ADDR`, e.g. :9464")
 	fl.StringVar(&f.endpointURL, "endpoint-url", "", "S3/SQS endpoint `URL` for S3-compatible stores")
 	fl.StringVar(&f.region, "region", "", "AWS region (default: from the AWS configuration)")
@@ -227,7 +230,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		}
 	}
 	liveOpts := func(geo *ecs.GeoIP) detect.LiveOptions {
-		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals}
+		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax}
 	}
 	// SIGHUP reloads rules and GeoIP databases and reopens a rotated file
 	// sink (logrotate's postrotate, systemd's ExecReload).
