@@ -45,6 +45,9 @@ type Options struct {
 	// available for late events without holding memory ("": the system's
 	// temporary directory). Used when AllowedLateness is positive.
 	SpillDir string
+	// Exceptions, when set, are the run's exception lists: each rule's
+	// items remove source events before its query runs (exceptions.go).
+	Exceptions *Exceptions
 	// Skim makes Read only count a line of NDJSON that no rule's prefilter
 	// lets through, if it has the shape of one JSON object
 	// (cloudtrail.Reader.Skim), instead of checking it: it cannot raise an
@@ -74,6 +77,10 @@ type Detector struct {
 	events atomic.Int64
 	// capWarnings are the max_signals warnings of Finish.
 	capWarnings []string
+	// excWarnings are the exception items' warnings, from New.
+	excWarnings []string
+	// report: what each exception item removed (Finish).
+	report []ExceptionStat
 }
 
 // ruleRun is one rule's shared execution state.
@@ -85,6 +92,12 @@ type ruleRun struct {
 	indices []string
 	mu      sync.Mutex // guards ev
 	ev      *evaluator
+	// exc are the rule's exception items (nil: none).
+	exc *ruleExceptions
+	// shadowOf, when >= 0, makes this run a copy of rule shadowOf without
+	// its exceptions (Exceptions.Explain): its alerts are not reported,
+	// only compared.
+	shadowOf int
 }
 
 // Worker processes records for a Detector; each is used by one goroutine.
@@ -126,7 +139,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 	clock := func() time.Time { return opts.Now }
 	for _, c := range rules {
 		p := c.plan()
-		rr := &ruleRun{c: c, indices: fromIndices(c.Program.Query()),
+		rr := &ruleRun{c: c, indices: fromIndices(c.Program.Query()), shadowOf: -1,
 			ev: newEvaluator(c, p, opts.AllowedLateness, 0, store, clock)}
 		rr.ev.deferAmend = true
 		// A prefilter rejects records this rule's WHERE would drop
@@ -136,6 +149,19 @@ func New(rules []*Compiled, opts Options) *Detector {
 			rr.idx = append(rr.idx, fields.add(name))
 		}
 		d.rules = append(d.rules, rr)
+	}
+	excs, warns := compileExceptions(rules, opts.Exceptions, &fields, opts.Now)
+	d.excWarnings = warns
+	for i, re := range excs {
+		d.rules[i].exc = re
+		if re != nil && opts.Exceptions.Explain {
+			c := rules[i]
+			shadow := &ruleRun{c: c, indices: d.rules[i].indices, idx: d.rules[i].idx, shadowOf: i,
+				ev: newEvaluator(c, c.plan(), opts.AllowedLateness, 0, store, clock)}
+			shadow.ev.deferAmend = true
+			filters = append(filters, filters[i])
+			d.rules = append(d.rules, shadow)
+		}
 	}
 	d.reader = newRecordReader(fields, filters, opts)
 	for i := 0; i < opts.Workers; i++ {
@@ -206,7 +232,7 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 	w.eventMs = ev.ms
 	for i, rr := range d.rules {
 		wr := &w.rules[i]
-		if !w.pass[i] || (ev.stream != "" && !matchesIndex(rr.indices, ev.stream)) {
+		if !w.pass[i] || (ev.stream != "" && !matchesIndex(rr.indices, ev.stream)) || rr.exc.excludes(w.values) {
 			continue
 		}
 		for k, j := range rr.idx {

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/trailql/trailql/alert"
 )
@@ -20,6 +21,9 @@ func (d *Detector) Amended() int64 { return d.sum(func(e *evaluator) int64 { ret
 func (d *Detector) sum(count func(*evaluator) int64) int64 {
 	var n int64
 	for _, rr := range d.rules {
+		if rr.shadowOf >= 0 {
+			continue
+		}
 		rr.mu.Lock()
 		n += count(rr.ev)
 		rr.mu.Unlock()
@@ -48,11 +52,19 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 		var built []*alert.Alert
 		var warns []string
 		if err == nil {
-			built, warns = rr.ev.alerts(d.opts.Now, d.opts.MaxSignals, d.opts.EvidenceMax)
+			evidenceMax := d.opts.EvidenceMax
+			if rr.shadowOf >= 0 {
+				evidenceMax = math.MaxInt32 // every event, to tie it to items
+			}
+			built, warns = rr.ev.alerts(d.opts.Now, d.opts.MaxSignals, evidenceMax)
 		}
 		rr.mu.Unlock()
 		if err != nil {
 			return alerts, fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+		}
+		if rr.shadowOf >= 0 {
+			d.explain(d.rules[rr.shadowOf], built, alerts)
+			continue
 		}
 		d.capWarnings = append(d.capWarnings, warns...)
 		alerts = append(alerts, built...)
@@ -60,10 +72,67 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 	return alerts, nil
 }
 
+// explain ties the alerts rule rr lost to its exceptions to the items that
+// removed their events: shadow are its alerts without exceptions, alerts
+// every rule's so far (rr's among them, shadows come last).
+func (d *Detector) explain(rr *ruleRun, shadow, alerts []*alert.Alert) {
+	stats := rr.exc.stats(rr.c.Rule.Name)
+	kept := map[string]bool{}
+	for _, a := range alerts {
+		if a.Rule == rr.c.Rule {
+			kept[a.ID] = true
+		}
+	}
+	for i := range stats {
+		stats[i].Alerts = 0
+	}
+	for _, a := range shadow {
+		if kept[a.ID] {
+			continue
+		}
+		for i := range stats {
+			if rr.exc.removedAny(i, a.Evidence()) {
+				stats[i].Alerts++
+			}
+		}
+	}
+	d.report = append(d.report, stats...)
+}
+
+// ExceptionWarnings are the warnings about the exception items, found when
+// the Detector was made: show them once, before the run.
+func (d *Detector) ExceptionWarnings() []string { return d.excWarnings }
+
+// ExceptionReport says what each exception item removed, per rule: events,
+// and, with Exceptions.Explain, alerts. Call it after Finish.
+func (d *Detector) ExceptionReport() []ExceptionStat {
+	if d.opts.Exceptions != nil && d.opts.Exceptions.Explain {
+		return d.report
+	}
+	var out []ExceptionStat
+	for _, rr := range d.rules {
+		out = append(out, rr.exc.stats(rr.c.Rule.Name)...)
+	}
+	return out
+}
+
+// ExceptionRemoved is the number of events exceptions removed (an event
+// removed for two rules counts twice).
+func (d *Detector) ExceptionRemoved() int64 {
+	var rs []*ruleExceptions
+	for _, rr := range d.rules {
+		rs = append(rs, rr.exc)
+	}
+	return sumRemoved(rs)
+}
+
 // Warnings returns the rules' runtime warnings, each prefixed by the rule name.
 func (d *Detector) Warnings() []string {
 	var out []string
 	for i, rr := range d.rules {
+		if rr.shadowOf >= 0 {
+			continue
+		}
 		rr.mu.Lock()
 		ws := rr.ev.warnings
 		rr.mu.Unlock()

@@ -39,6 +39,22 @@ type Live struct {
 	seen     map[string]int64 // event id -> event time, for de-duplication
 	// Duplicates counts events seen before (same event id).
 	Duplicates int
+	// excWarnings are the exception items' warnings, from NewLive.
+	excWarnings []string
+}
+
+// ExceptionWarnings are the warnings about the exception items, found by
+// NewLive: show them once.
+func (l *Live) ExceptionWarnings() []string { return l.excWarnings }
+
+// ExceptionReport says how many events each exception item removed so far,
+// per rule (Alerts is -1: the daemon does not evaluate rules twice).
+func (l *Live) ExceptionReport() []ExceptionStat {
+	var out []ExceptionStat
+	for _, lr := range l.rules {
+		out = append(out, lr.exc.stats(lr.c.Rule.Name)...)
+	}
+	return out
 }
 
 // LiveOptions configure Live.
@@ -57,6 +73,9 @@ type LiveOptions struct {
 	MaxSignals int
 	// EvidenceMax is as Options.EvidenceMax.
 	EvidenceMax int
+	// Exceptions are as Options.Exceptions (Explain is ignored: the
+	// daemon counts the events each item removes).
+	Exceptions *Exceptions
 	// State, when set, is the committed checkpoint: windows that are
 	// evaluated, saved and no longer open leave memory and are read back
 	// from it when a late event amends them. Memory then holds the open
@@ -85,6 +104,8 @@ type liveRule struct {
 	eventMs int64
 	// sent is the content (alertContent) last reported per alert id.
 	sent map[string]string
+	// exc are the rule's exception items (nil: none).
+	exc *ruleExceptions
 }
 
 // LiveAlert is an alert reported by Flush.
@@ -133,6 +154,21 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 		}
 		l.rules = append(l.rules, lr)
 	}
+	var ex *Exceptions
+	if opts.Exceptions != nil {
+		e := *opts.Exceptions
+		e.Explain = false
+		ex = &e
+	}
+	excs, warns := compileExceptions(rules, ex, &fields, opts.Now())
+	l.excWarnings = warns
+	for i, re := range excs {
+		if re != nil {
+			// A daemon runs on: an item stops applying when it expires.
+			re.now = func() int64 { return l.opts.Now().UnixMilli() }
+		}
+		l.rules[i].exc = re
+	}
 	l.reader = newRecordReader(fields, filters, Options{Namespace: opts.Namespace, GeoIP: opts.GeoIP})
 	l.values = make([]esql.Value, len(fields.names))
 	l.pass = make([]bool, len(rules))
@@ -156,7 +192,7 @@ func (l *Live) Process(raw []byte) error {
 	}
 	l.maxEvent = max(l.maxEvent, ev.ms)
 	for i, lr := range l.rules {
-		if !l.pass[i] || (ev.stream != "" && !matchesIndex(lr.indices, ev.stream)) {
+		if !l.pass[i] || (ev.stream != "" && !matchesIndex(lr.indices, ev.stream)) || lr.exc.excludes(l.values) {
 			continue
 		}
 		for k, j := range lr.idx {

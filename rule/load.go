@@ -12,7 +12,8 @@ import (
 
 // Load reads rules from files and directories. A directory is searched
 // recursively for *.toml files, in lexical order; a file named explicitly is
-// read whatever its extension. It returns every rule that loaded and,
+// read whatever its extension: a TOML rule, or a Kibana rule export
+// (NDJSON: ParseNDJSON). It returns every rule that loaded and,
 // if anything failed, an error joining one *Error per failure (each naming
 // its file, and line:col where known), so callers can report all problems
 // at once and still decide to run the rules that did load. A rule_id seen
@@ -42,7 +43,26 @@ func Load(paths ...string) ([]*Rule, error) {
 			continue
 		}
 		if !st.IsDir() {
-			add(LoadFile(p))
+			data, err := os.ReadFile(p)
+			if err != nil {
+				errs = append(errs, &Error{File: p, Msg: unwrapPathError(err)})
+				continue
+			}
+			if IsNDJSON(data) {
+				// A Kibana rule export: its rules, each with its own
+				// exceptions_list.
+				rs, err := ParseNDJSON(p, data)
+				for _, r := range rs {
+					add(r, nil)
+				}
+				if j, ok := err.(interface{ Unwrap() []error }); ok {
+					errs = append(errs, j.Unwrap()...)
+				} else if err != nil {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			add(Parse(p, data))
 			continue
 		}
 		var files []string

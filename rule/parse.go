@@ -29,35 +29,36 @@ type tomlMetadata struct {
 }
 
 type tomlRule struct {
-	Author              []string          `toml:"author"`
-	BuildingBlockType   string            `toml:"building_block_type"`
-	Description         string            `toml:"description"`
-	FalsePositives      []string          `toml:"false_positives"`
-	From                string            `toml:"from"`
-	To                  string            `toml:"to"`
-	Index               []string          `toml:"index"`
-	Interval            string            `toml:"interval"`
-	Language            string            `toml:"language"`
-	License             string            `toml:"license"`
-	MaxSignals          *int              `toml:"max_signals"`
-	Name                string            `toml:"name"`
-	Note                string            `toml:"note"`
-	Setup               string            `toml:"setup"`
-	Query               *string           `toml:"query"`
-	References          []string          `toml:"references"`
-	RiskScore           *int              `toml:"risk_score"`
-	RuleID              string            `toml:"rule_id"`
-	Severity            string            `toml:"severity"`
-	Tags                []string          `toml:"tags"`
-	TimestampOverride   string            `toml:"timestamp_override"`
-	Type                string            `toml:"type"`
-	Version             *int              `toml:"version"`
-	Threat              []Threat          `toml:"threat"`
-	SeverityMapping     []SeverityMapping `toml:"severity_mapping"`
-	AlertSuppression    *Suppression      `toml:"alert_suppression"`
+	Author              []string          `toml:"author" json:"author"`
+	BuildingBlockType   string            `toml:"building_block_type" json:"building_block_type"`
+	Description         string            `toml:"description" json:"description"`
+	FalsePositives      []string          `toml:"false_positives" json:"false_positives"`
+	From                string            `toml:"from" json:"from"`
+	To                  string            `toml:"to" json:"to"`
+	Index               []string          `toml:"index" json:"index"`
+	Interval            string            `toml:"interval" json:"interval"`
+	Language            string            `toml:"language" json:"language"`
+	License             string            `toml:"license" json:"license"`
+	MaxSignals          *int              `toml:"max_signals" json:"max_signals"`
+	Name                string            `toml:"name" json:"name"`
+	Note                string            `toml:"note" json:"note"`
+	Setup               string            `toml:"setup" json:"setup"`
+	Query               *string           `toml:"query" json:"query"`
+	References          []string          `toml:"references" json:"references"`
+	RiskScore           *int              `toml:"risk_score" json:"risk_score"`
+	RuleID              string            `toml:"rule_id" json:"rule_id"`
+	Severity            string            `toml:"severity" json:"severity"`
+	Tags                []string          `toml:"tags" json:"tags"`
+	TimestampOverride   string            `toml:"timestamp_override" json:"timestamp_override"`
+	Type                string            `toml:"type" json:"type"`
+	Version             *int              `toml:"version" json:"version"`
+	Threat              []Threat          `toml:"threat" json:"threat"`
+	SeverityMapping     []SeverityMapping `toml:"severity_mapping" json:"severity_mapping"`
+	AlertSuppression    *Suppression      `toml:"alert_suppression" json:"alert_suppression"`
 	InvestigationFields *struct {
-		FieldNames []string `toml:"field_names"`
-	} `toml:"investigation_fields"`
+		FieldNames []string `toml:"field_names" json:"field_names"`
+	} `toml:"investigation_fields" json:"investigation_fields"`
+	ExceptionsList []ExceptionRef `toml:"exceptions_list" json:"exceptions_list"`
 }
 
 // defaultRiskScore is the risk score Kibana's rule-creation UI proposes
@@ -83,7 +84,39 @@ func Parse(name string, data []byte) (*Rule, error) {
 	if err != nil {
 		return nil, tomlError(name, data, err)
 	}
-	tr := f.Rule
+	r := newRule(name, &f.Rule, &f.Metadata, f.Transform)
+	r.Metadata.TOML = md
+	for _, k := range md.Undecoded() {
+		if len(k) > 0 && k[0] == "transform" {
+			continue // kept whole in Rule.Transform; the decoder does not mark arrays of tables inside it
+		}
+		r.Metadata.Undecoded = append(r.Metadata.Undecoded, k.String())
+	}
+	if err := r.check(&f.Rule); err != nil {
+		e := &Error{File: name}
+		var ke *keyError
+		if errors.As(err, &ke) {
+			e.Line, e.Col = keyPos(data, ke.key)
+			e.Unsupported = ke.unsupported
+			if ke.whole {
+				e.Msg = ke.msg
+			}
+		}
+		if e.Msg == "" {
+			e.Msg = err.Error()
+		}
+		return nil, e
+	}
+	if p, ok := findString(data, []string{"rule", "query"}); ok {
+		r.qpos = p
+		r.QueryLine = p.line
+	}
+	return r, nil
+}
+
+// newRule makes a Rule of the keys read from a rule file (TOML) or a
+// Kibana export (JSON), with Kibana's defaults; check validates it.
+func newRule(name string, tr *tomlRule, md *tomlMetadata, transform map[string]any) *Rule {
 	r := &Rule{
 		Path:              name,
 		RuleID:            tr.RuleID,
@@ -110,25 +143,19 @@ func Parse(name string, data []byte) (*Rule, error) {
 		Threat:            tr.Threat,
 		SeverityMapping:   tr.SeverityMapping,
 		AlertSuppression:  tr.AlertSuppression,
-		Transform:         f.Transform,
+		ExceptionsList:    tr.ExceptionsList,
+		Transform:         transform,
 		Metadata: Metadata{
-			CreationDate:     f.Metadata.CreationDate,
-			UpdatedDate:      f.Metadata.UpdatedDate,
-			Maturity:         f.Metadata.Maturity,
-			Integration:      f.Metadata.Integration,
-			MinStackVersion:  f.Metadata.MinStackVersion,
-			MinStackComments: f.Metadata.MinStackComments,
-			DeprecationDate:  f.Metadata.DeprecationDate,
-			DeprecatedReason: f.Metadata.DeprecatedReason,
-			BypassBBRTiming:  f.Metadata.BypassBBRTiming,
-			TOML:             md,
+			CreationDate:     md.CreationDate,
+			UpdatedDate:      md.UpdatedDate,
+			Maturity:         md.Maturity,
+			Integration:      md.Integration,
+			MinStackVersion:  md.MinStackVersion,
+			MinStackComments: md.MinStackComments,
+			DeprecationDate:  md.DeprecationDate,
+			DeprecatedReason: md.DeprecatedReason,
+			BypassBBRTiming:  md.BypassBBRTiming,
 		},
-	}
-	for _, k := range md.Undecoded() {
-		if len(k) > 0 && k[0] == "transform" {
-			continue // kept whole in Rule.Transform; the decoder does not mark arrays of tables inside it
-		}
-		r.Metadata.Undecoded = append(r.Metadata.Undecoded, k.String())
 	}
 	if tr.InvestigationFields != nil {
 		r.InvestigationFields = tr.InvestigationFields.FieldNames
@@ -142,7 +169,13 @@ func Parse(name string, data []byte) (*Rule, error) {
 	if tr.Query != nil {
 		r.Query = *tr.Query
 	}
+	return r
+}
 
+// check validates a rule newRule made: the required keys, the type (a
+// *keyError marked unsupported for a rule of another type), Kibana's
+// schema constraints, and the risk score's default.
+func (r *Rule) check(tr *tomlRule) error {
 	// Required keys: without them there is nothing to run or to name.
 	var missing []string
 	for _, k := range []struct{ key, val string }{
@@ -155,44 +188,28 @@ func Parse(name string, data []byte) (*Rule, error) {
 	if tr.Query == nil || strings.TrimSpace(r.Query) == "" {
 		missing = append(missing, "rule.query")
 	}
-	if r.Type != "" && r.Type != "esql" {
+	if (r.Type != "" && r.Type != "esql") || (len(missing) == 0 && r.Language != "esql") {
 		// Checked first: a machine-learning or threshold rule of a
 		// detection-rules checkout has no query at all.
-		line, col := keyPos(data, []string{"rule", "type"})
-		return nil, &Error{File: name, Line: line, Col: col, Unsupported: true,
-			Msg: fmt.Sprintf("unsupported rule type %q (language %q): only ES|QL rules (type and language \"esql\") are supported", r.Type, r.Language)}
+		return &keyError{key: []string{"rule", "type"}, whole: true, unsupported: true,
+			msg: fmt.Sprintf("unsupported rule type %q (language %q): only ES|QL rules (type and language \"esql\") are supported", r.Type, r.Language)}
 	}
 	if len(missing) > 0 {
-		return nil, &Error{File: name, Msg: "missing required key(s): " + strings.Join(missing, ", ")}
-	}
-	if r.Type != "esql" || r.Language != "esql" {
-		line, col := keyPos(data, []string{"rule", "type"})
-		return nil, &Error{File: name, Line: line, Col: col, Unsupported: true, Msg: fmt.Sprintf("unsupported rule type %q (language %q): only ES|QL rules (type and language \"esql\") are supported", r.Type, r.Language)}
+		return errors.New("missing required key(s): " + strings.Join(missing, ", "))
 	}
 	if err := r.validate(); err != nil {
-		e := &Error{File: name, Msg: err.Error()}
-		var ke *keyError
-		if errors.As(err, &ke) {
-			e.Line, e.Col = keyPos(data, ke.key)
-		}
-		return nil, e
+		return err
 	}
 	if tr.RiskScore != nil {
 		// Kibana's RiskScore schema: an integer from 0 to 100.
 		if *tr.RiskScore < 0 || *tr.RiskScore > 100 {
-			line, col := keyPos(data, []string{"rule", "risk_score"})
-			return nil, &Error{File: name, Line: line, Col: col, Msg: fmt.Sprintf("rule.risk_score: %d is not between 0 and 100", *tr.RiskScore)}
+			return keyErr("rule.risk_score", "%d is not between 0 and 100", *tr.RiskScore)
 		}
 		r.RiskScore = *tr.RiskScore
 	} else {
 		r.RiskScore = defaultRiskScore[r.Severity]
 	}
-
-	if p, ok := findString(data, []string{"rule", "query"}); ok {
-		r.qpos = p
-		r.QueryLine = p.line
-	}
-	return r, nil
+	return nil
 }
 
 // validate checks values Kibana's rule schema constrains.
@@ -253,6 +270,10 @@ func orDefault(s, def string) string {
 type keyError struct {
 	key []string
 	msg string
+	// whole: msg is the whole message, without the key in front.
+	whole bool
+	// unsupported: a well-formed rule of another type (Error.Unsupported).
+	unsupported bool
 }
 
 // Error prints "dotted.key: message".

@@ -57,6 +57,9 @@ type Rule struct {
 	SeverityMapping []SeverityMapping
 	// AlertSuppression is rule.alert_suppression, nil when absent.
 	AlertSuppression *Suppression
+	// ExceptionsList names the Kibana exception lists attached to the
+	// rule (rule.exceptions_list); package exception applies them.
+	ExceptionsList []ExceptionRef
 	// Transform is the top-level [transform] table (investigation and
 	// osquery snippets for Kibana's UI), kept undecoded.
 	Transform map[string]any
@@ -102,23 +105,33 @@ type Subtechnique struct {
 // SeverityMapping is one rule.severity_mapping entry: when the alert's
 // Field equals Value, the alert gets Severity instead of the rule's.
 type SeverityMapping struct {
-	Field    string `toml:"field"`
-	Operator string `toml:"operator"` // "equals", the only operator Kibana supports
-	Value    string `toml:"value"`
-	Severity string `toml:"severity"`
+	Field    string `toml:"field" json:"field"`
+	Operator string `toml:"operator" json:"operator"` // "equals", the only operator Kibana supports
+	Value    string `toml:"value" json:"value"`
+	Severity string `toml:"severity" json:"severity"`
+}
+
+// ExceptionRef is one entry of rule.exceptions_list: a Kibana exception
+// list the rule uses, by its list_id (id is the saved object's, absent
+// from detection-rules files).
+type ExceptionRef struct {
+	ID            string `toml:"id" json:"id"`
+	ListID        string `toml:"list_id" json:"list_id"`
+	Type          string `toml:"type" json:"type"` // detection, rule_default, endpoint
+	NamespaceType string `toml:"namespace_type" json:"namespace_type"`
 }
 
 // Suppression is rule.alert_suppression (shared/docs/esql-semantics.md §B5).
 type Suppression struct {
-	GroupBy               []string             `toml:"group_by"`
-	Duration              *SuppressionDuration `toml:"duration"`                // nil: suppress within one rule run
-	MissingFieldsStrategy string               `toml:"missing_fields_strategy"` // "suppress" (default) or "doNotSuppress"
+	GroupBy               []string             `toml:"group_by" json:"group_by"`
+	Duration              *SuppressionDuration `toml:"duration" json:"duration"`                               // nil: suppress within one rule run
+	MissingFieldsStrategy string               `toml:"missing_fields_strategy" json:"missing_fields_strategy"` // "suppress" (default) or "doNotSuppress"
 }
 
 // SuppressionDuration is the suppression window, e.g. {value = 6, unit = "h"}.
 type SuppressionDuration struct {
-	Value int    `toml:"value"`
-	Unit  string `toml:"unit"` // s, m or h
+	Value int    `toml:"value" json:"value"`
+	Unit  string `toml:"unit" json:"unit"` // s, m or h
 }
 
 // Metadata is the [metadata] table plus what the TOML decoder saw.

@@ -31,6 +31,9 @@ type Options struct {
 	// on the alerts the live driver ends with, and every alert it reported
 	// must have reached that final state.
 	Live bool
+	// Exceptions, when set, are applied to the rule of every case, as
+	// trailql detect --exceptions applies them.
+	Exceptions *detect.Exceptions
 }
 
 // Result is the outcome of one case.
@@ -137,7 +140,7 @@ func (c *Case) runRule(res *Result, now time.Time, opts Options, geo *ecs.GeoIP,
 	if opts.Live {
 		alerts = c.runLive(res, compiled, now, opts, geo, fail)
 	} else {
-		det := detect.New([]*detect.Compiled{compiled}, detect.Options{Namespace: opts.Namespace, Now: now, GeoIP: geo})
+		det := detect.New([]*detect.Compiled{compiled}, detect.Options{Namespace: opts.Namespace, Now: now, GeoIP: geo, Exceptions: opts.Exceptions})
 		for _, rec := range c.Records {
 			if err := det.Process(rec.Raw); err != nil {
 				fail(rec.Line, "record rejected by the ECS mapping: %v", err)
@@ -147,6 +150,7 @@ func (c *Case) runRule(res *Result, now time.Time, opts Options, geo *ecs.GeoIP,
 		if err != nil {
 			fail(c.RuleLine, "rule failed: %v", err)
 		}
+		res.Warnings = append(res.Warnings, det.ExceptionWarnings()...)
 		res.Warnings = append(res.Warnings, det.Warnings()...)
 	}
 	res.Alerts = alerts
@@ -186,7 +190,7 @@ func (c *Case) runRule(res *Result, now time.Time, opts Options, geo *ecs.GeoIP,
 // alert's last reported version is not its final state.
 func (c *Case) runLive(res *Result, compiled *detect.Compiled, now time.Time, opts Options, geo *ecs.GeoIP, fail func(int, string, ...any)) []*alert.Alert {
 	clock := now
-	live, err := detect.NewLive([]*detect.Compiled{compiled}, detect.LiveOptions{Namespace: opts.Namespace, GeoIP: geo,
+	live, err := detect.NewLive([]*detect.Compiled{compiled}, detect.LiveOptions{Namespace: opts.Namespace, GeoIP: geo, Exceptions: opts.Exceptions,
 		Now: func() time.Time { return clock }})
 	if err != nil {
 		fail(c.RuleLine, "%v", err)
@@ -226,6 +230,7 @@ func (c *Case) runLive(res *Result, compiled *detect.Compiled, now time.Time, op
 			fail(c.RuleLine, "live: alert %s was last reported in another state than its final one", a.ID)
 		}
 	}
+	res.Warnings = append(res.Warnings, live.ExceptionWarnings()...)
 	res.Warnings = append(res.Warnings, live.Warnings()...)
 	return alerts
 }

@@ -2,6 +2,8 @@ package watch
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/state"
 )
 
@@ -47,4 +49,27 @@ func registerSinkMetrics(reg *prometheus.Registry, store *state.Store, name stri
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trailql_sink_alerts_parked", Help: "Alerts a sink rejected for good.", ConstLabels: labels},
 			stat(func(s state.OutboxStats) int { return s.Parked })),
 	)
+}
+
+// exceptionCollector exports, at each scrape, how many events each
+// exception item removed for each rule since the engine was last built
+// (start or reload): trailql_exception_events_removed_total.
+type exceptionCollector struct{ w *watcher }
+
+var exceptionDesc = prometheus.NewDesc("trailql_exception_events_removed_total",
+	"Source events an exception item removed before a rule's query, since start or the last reload.",
+	[]string{"rule", "list_id", "item_id"}, nil)
+
+func (c exceptionCollector) Describe(ch chan<- *prometheus.Desc) { ch <- exceptionDesc }
+
+func (c exceptionCollector) Collect(ch chan<- prometheus.Metric) {
+	c.w.mu.Lock()
+	var stats []detect.ExceptionStat
+	if c.w.live != nil {
+		stats = c.w.live.ExceptionReport()
+	}
+	c.w.mu.Unlock()
+	for _, s := range stats {
+		ch <- prometheus.MustNewConstMetric(exceptionDesc, prometheus.CounterValue, float64(s.Events), s.Rule, s.Item.ListID, s.Item.ItemID)
+	}
 }

@@ -75,6 +75,7 @@ func Run(ctx context.Context, cfg Config) error {
 		reg = prometheus.NewRegistry()
 	}
 	w := &watcher{store: cfg.Store, log: cfg.Logger, cfg: cfg, metrics: newMetrics(reg)}
+	reg.MustRegister(exceptionCollector{w})
 	var sinkNames []string
 	for _, s := range cfg.Sinks {
 		sinkNames = append(sinkNames, s.Name())
@@ -218,6 +219,9 @@ func (w *watcher) restore() error {
 	}
 	if err := l.Restore(stateReader{w.store}); err != nil {
 		return err
+	}
+	for _, msg := range l.ExceptionWarnings() {
+		w.log.Warn(msg)
 	}
 	w.live = l
 	w.tooLate = l.TooLate()

@@ -34,6 +34,7 @@ type detectFlags struct {
 	geoip       *geoipFlags
 	limits      *inputLimits
 	filter      *rule.Filter
+	exceptions  *exceptionFlags
 }
 
 func newDetectCmd() *cobra.Command {
@@ -76,6 +77,7 @@ when it is; a summary goes to stderr.`,
 	f.geoip = addGeoIPFlags(fl)
 	f.limits = addInputFlags(fl, true)
 	f.filter = addRuleFilterFlags(fl)
+	f.exceptions = addExceptionFlags(fl, true)
 	return cmd
 }
 
@@ -98,6 +100,12 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	compiled, cerr := detect.CompileWith(rules, detect.CompileOptions{Now: now, MaxGroups: f.maxGroups})
 	if err := f.limits.ruleErrors(cerr, len(compiled)); err != nil {
 		return err
+	}
+	var exceptions *detect.Exceptions
+	if f.exceptions != nil {
+		if exceptions, err = f.exceptions.load(f.rules); err != nil {
+			return err
+		}
 	}
 
 	geo, err := f.geoip.open()
@@ -125,7 +133,8 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return usageErrorf("--until: %v", err)
 	}
 	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax, GeoIP: geo,
-		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until})
+		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until, Exceptions: exceptions})
+	printExceptionWarnings(os.Stderr, det.ExceptionWarnings())
 	reader := &cloudtrail.Reader{OnProblem: rep.problem, Since: since, Until: until}
 	if err := f.limits.apply(reader); err != nil {
 		return err
@@ -144,6 +153,9 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	}
 	for _, w := range det.Warnings() {
 		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
+	}
+	if exceptions != nil && exceptions.Explain {
+		printExceptionReport(os.Stderr, det.ExceptionReport())
 	}
 	if rep.late = det.Late(); rep.late > 0 {
 		fmt.Fprintf(os.Stderr, "trailql: %d events arrived after their time window was dropped: they are in no alert\n", rep.late)
@@ -177,7 +189,7 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		return withStatus(exitError, err)
 	}
 	if !f.quiet {
-		rep.summary(fmt.Sprintf("%s from %s", plural(len(alerts), "alert"), plural(len(compiled), "rule")))
+		rep.summary(fmt.Sprintf("%s from %s%s", plural(len(alerts), "alert"), plural(len(compiled), "rule"), exceptionSummary(exceptions, det.ExceptionRemoved())))
 	}
 	return f.limits.status(rep.status())
 }

@@ -470,6 +470,7 @@ func newRulesTestCmd() *cobra.Command {
 	var format string
 	var runPattern string
 	var geoip *geoipFlags
+	var exceptions *exceptionFlags
 	cmd := &cobra.Command{
 		Use:   "test [flags] DIR|FILE...",
 		Short: "Run rule script tests (*.test)",
@@ -505,11 +506,16 @@ with --geoip-city/--geoip-asn, and is skipped without them.`,
 			if format != "text" && format != "junit" {
 				return usageErrorf("unknown --format %q (want text or junit)", format)
 			}
-			return runRuleTests(cmd.OutOrStdout(), args, re, verbose, format, ruletest.Options{GeoIP: geo})
+			ex, err := exceptions.load(nil)
+			if err != nil {
+				return err
+			}
+			return runRuleTests(cmd.OutOrStdout(), args, re, verbose, format, ruletest.Options{GeoIP: geo, Exceptions: ex})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output `FORMAT`: text, or junit (JUnit XML, for CI systems)")
 	geoip = addGeoIPFlags(cmd.Flags())
+	exceptions = addExceptionFlags(cmd.Flags(), false)
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "also print warnings and the alerts' group columns of every case")
 	cmd.Flags().StringVar(&runPattern, "run", "", "run only the cases whose file/case name matches `REGEXP`")
 	return cmd

@@ -54,6 +54,7 @@ type watchFlags struct {
 	readyMaxLag  time.Duration
 	readyBacklog int
 	geoip        *geoipFlags
+	exceptions   *exceptionFlags
 	filter       *rule.Filter
 }
 
@@ -116,6 +117,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.BoolVar(&f.verify, "verify", false, "validate the integrity of the directory and s3:// sources every hour (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
+	f.exceptions = addExceptionFlags(fl, false)
 	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
@@ -131,7 +133,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		return err
 	}
 
-	compiled, geo, err := loadWatchRules(f, false)
+	compiled, geo, exceptions, err := loadWatchRules(f, false)
 	if err != nil {
 		return err
 	}
@@ -229,8 +231,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			return err
 		}
 	}
-	liveOpts := func(geo *ecs.GeoIP) detect.LiveOptions {
-		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax}
+	liveOpts := func(geo *ecs.GeoIP, ex *detect.Exceptions) detect.LiveOptions {
+		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals,
+			EvidenceMax: f.evidenceMax, Exceptions: ex}
 	}
 	// SIGHUP reloads rules and GeoIP databases and reopens a rotated file
 	// sink (logrotate's postrotate, systemd's ExecReload).
@@ -249,14 +252,14 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	err = watch.Run(ctx, watch.Config{
 		Reload: reload,
 		LoadRules: func() ([]*detect.Compiled, detect.LiveOptions, error) {
-			c, g, err := loadWatchRules(f, true)
-			return c, liveOpts(g), err
+			c, g, ex, err := loadWatchRules(f, true)
+			return c, liveOpts(g, ex), err
 		},
 		Verify:   verify,
 		Once:     f.once,
 		Health:   health,
 		Rules:    compiled,
-		Live:     liveOpts(geo),
+		Live:     liveOpts(geo, exceptions),
 		Store:    store,
 		Sinks:    sinks,
 		Sources:  sources,
@@ -319,28 +322,33 @@ func newLogger(format, level string) (*slog.Logger, error) {
 	return nil, usageErrorf("--log-format %q: want text or json", format)
 }
 
-// loadWatchRules loads, filters and compiles watch's rules and opens its
-// GeoIP databases: at start, and again on SIGHUP. (A reload's databases
+// loadWatchRules loads, filters and compiles watch's rules, reads their
+// exception lists and opens its GeoIP databases: at start, and again on
+// SIGHUP. (A reload's databases
 // replace the old ones, which stay open: the old engine may still be
 // reading them.)
 //
 // strict (a reload) refuses the whole set when a rule fails to load: a
 // bad reload keeps the running rules rather than lose one.
-func loadWatchRules(f watchFlags, strict bool) ([]*detect.Compiled, *ecs.GeoIP, error) {
+func loadWatchRules(f watchFlags, strict bool) ([]*detect.Compiled, *ecs.GeoIP, *detect.Exceptions, error) {
 	rules, err := loadRules(f.rules, &inputLimits{stderr: os.Stderr, strict: strict})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if rules, err = filterRules(rules, f.filter); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	compiled, err := detect.Compile(rules, time.Now().UTC())
 	if err != nil {
-		return nil, nil, withStatus(exitUsage, err)
+		return nil, nil, nil, withStatus(exitUsage, err)
+	}
+	ex, err := f.exceptions.load(f.rules)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	geo, err := f.geoip.open()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return compiled, geo, nil
+	return compiled, geo, ex, nil
 }

@@ -1,4 +1,4 @@
-package esql
+package wildcard
 
 import "testing"
 
@@ -23,10 +23,10 @@ func TestWildcardSyntaxes(t *testing.T) {
 		{`a\`, `a\`, true, true},
 	}
 	for _, tc := range cases {
-		if got := compileWildcard(tc.pattern)(tc.s); got != tc.like {
+		if got := Compile(tc.pattern)(tc.s); got != tc.like {
 			t.Errorf("LIKE %q on %q = %v, want %v", tc.pattern, tc.s, got, tc.like)
 		}
-		if got := compileNamePattern(tc.pattern)(tc.s); got != tc.name {
+		if got := CompileName(tc.pattern)(tc.s); got != tc.name {
 			t.Errorf("name pattern %q on %q = %v, want %v", tc.pattern, tc.s, got, tc.name)
 		}
 	}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// --exceptions applies a Kibana exception list export to the rule's source
+// events; --rules takes a Kibana rule export whose rule gets the lists its
+// exceptions_list names; --explain-exceptions says what each item removed.
+func TestDetectExceptions(t *testing.T) {
+	const examples = "../../examples"
+	all := ndjsonAlerts(t, trailql(t, "", "detect", "--format", "ndjson", examples).stdout)
+	cases := []struct {
+		name   string
+		args   []string
+		alerts int
+		stderr []string
+	}{
+		{"allow-list with an expired item and an item on a computed column",
+			[]string{"--exceptions", "../../testdata/exceptions/seed-allowlist.ndjson", "--explain-exceptions"}, len(all) - 2,
+			[]string{`"Esql.event_action_count_distinct", which the source events do not have`, "removes nothing",
+				`item "ec2-web instance role" (item_id ec2-web-role, list aws-discovery-automation): 23 events removed, 2 alerts removed`,
+				"23 events removed by exceptions"}},
+		{"rule export with its own list",
+			[]string{"--rules", "../../testdata/exceptions/seed-rule-export.ndjson"}, len(all) - 1,
+			[]string{"15 events removed by exceptions"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := trailql(t, "", append(append([]string{"detect", "--format", "ndjson"}, tc.args...), examples)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if got := len(ndjsonAlerts(t, r.stdout)); got != tc.alerts {
+				t.Errorf("%d alerts, want %d", got, tc.alerts)
+			}
+			for _, s := range tc.stderr {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
+				}
+			}
+		})
+	}
+	r := trailql(t, "", "detect", "--exceptions", "../../testdata/rules/bad-type.toml", examples)
+	if r.code != 2 || !strings.Contains(r.stderr, "bad-type.toml") {
+		t.Errorf("a file that is no exception list: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// rules test --exceptions applies the list to every case's rule: a case
+// that expects the removed actor's alert fails.
+func TestRulesTestExceptions(t *testing.T) {
+	dir := "../../testdata/rules/discovery_multiple_discovery_api_calls_via_cli/"
+	if r := trailql(t, "", "rules", "test", dir); r.code != 0 {
+		t.Fatalf("without exceptions: exit %d\n%s", r.code, r.stdout)
+	}
+	list := writeFile(t, t.TempDir(), "all.ndjson", `{"list_id":"all","item_id":"everything","name":"everything","type":"simple","entries":[{"field":"event.action","operator":"included","type":"exists"}]}`)
+	r := trailql(t, "", "rules", "test", "--exceptions", list, dir)
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL") {
+		t.Errorf("with a list that removes every event: exit %d\n%s", r.code, r.stdout)
+	}
+}
