@@ -5,8 +5,6 @@
 // with bytes.Contains would cost one pass per literal.
 package multimatch
 
-import "slices"
-
 // Matcher finds which of its patterns occur in a text. It is safe for
 // concurrent use: the caller owns the found sets.
 type Matcher struct {
@@ -30,71 +28,69 @@ func New(patterns []string, ids []int32) *Matcher {
 			}
 		}
 	}
-	// Trie (the DFA table doubles as the goto function, -1 = no edge).
+	// The trie first, as edge lists: the DFA table is then allocated once,
+	// at its exact size (a table sized for the worst case, a state per
+	// pattern byte, cost more to clear than the whole construction).
 	nc := m.nclass
-	total := 1 // trie nodes are at most 1 + total pattern length
-	for _, p := range patterns {
-		total += len(p)
+	type edge struct {
+		c  uint16
+		to int32
 	}
-	m.delta = make([]int32, 0, total*nc)
-	m.out = make([]int32, 0, total)
-	m.dictLink = make([]int32, 0, total)
-	newState := func() int32 {
-		for range nc {
-			m.delta = append(m.delta, -1)
-		}
-		m.out = append(m.out, -1)
-		m.dictLink = append(m.dictLink, -1)
-		return int32(len(m.out) - 1)
-	}
-	newState()
+	edges := [][]edge{nil}
+	out := []int32{-1}
 	for pi, p := range patterns {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
-			c := int32(m.class[p[i]])
-			if m.delta[s*int32(nc)+c] < 0 {
-				t := newState()
-				m.delta[s*int32(nc)+c] = t
+			c := m.class[p[i]]
+			next := int32(-1)
+			for _, e := range edges[s] {
+				if e.c == c {
+					next = e.to
+					break
+				}
 			}
-			s = m.delta[s*int32(nc)+c]
+			if next < 0 {
+				next = int32(len(out))
+				edges = append(edges, nil)
+				out = append(out, -1)
+				edges[s] = append(edges[s], edge{c, next})
+			}
+			s = next
 		}
-		m.out[s] = ids[pi]
+		out[s] = ids[pi]
 	}
-	// Breadth-first: failure links, dictionary links and the full DFA.
-	fail := make([]int32, len(m.out))
-	queue := make([]int32, 0, len(m.out))
-	for c := 0; c < nc; c++ {
-		t := m.delta[c]
-		if t < 0 || c == 0 {
-			m.delta[c] = 0
-			continue
-		}
-		fail[t] = 0
-		queue = append(queue, t)
+	// Breadth-first, so that a state's failure state (shallower) has its
+	// final row: a state's row is its failure state's row with its own
+	// edges written over it, and an edge's failure state is the failure
+	// state's move on the same class.
+	n := len(out)
+	m.delta = make([]int32, n*nc)
+	m.out = out
+	m.dictLink = make([]int32, n)
+	fail := make([]int32, n)
+	queue := make([]int32, 0, n)
+	m.dictLink[0] = -1
+	for _, e := range edges[0] {
+		m.delta[e.c] = e.to
+		queue = append(queue, e.to)
 	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		if f := fail[s]; m.out[f] >= 0 {
+		f := fail[s]
+		if m.out[f] >= 0 {
 			m.dictLink[s] = f
 		} else {
 			m.dictLink[s] = m.dictLink[f]
 		}
-		for c := 0; c < nc; c++ {
-			i := s*int32(nc) + int32(c)
-			t := m.delta[i]
-			fc := m.delta[fail[s]*int32(nc)+int32(c)]
-			if t < 0 || c == 0 {
-				m.delta[i] = fc
-				continue
-			}
-			fail[t] = fc
-			queue = append(queue, t)
+		row := m.delta[int(s)*nc : int(s+1)*nc]
+		copy(row, m.delta[int(f)*nc:int(f+1)*nc])
+		for _, e := range edges[s] {
+			fail[e.to] = row[e.c]
+			row[e.c] = e.to
+			queue = append(queue, e.to)
 		}
 	}
-	// The tables were sized for the worst case (a state per pattern byte);
-	// keep only what the automaton uses: about half.
-	m.delta, m.out, m.dictLink = slices.Clone(m.delta), slices.Clone(m.out), slices.Clone(m.dictLink)
 	m.hit = make([]bool, len(m.out))
 	for s := range m.hit {
 		m.hit[s] = m.out[s] >= 0 || m.dictLink[s] >= 0

@@ -164,7 +164,7 @@ func (p *uaPrefilter) first(pass int, rules []uaRule, s string, sc *uaScratch) (
 			if !sc.holds(idx.conds[r]) {
 				continue
 			}
-			re := rules[r].re
+			re := rules[r].regexp()
 			if pr := idx.prune[r]; pr != nil {
 				re = pr.regexFor(re, sc)
 			}

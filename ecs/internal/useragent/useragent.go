@@ -50,8 +50,12 @@ import (
 //go:embed ua_regexes.yml
 var uaRegexesYAML []byte
 
-// uaRule is one compiled regexes.yml entry.
+// uaRule is one regexes.yml entry. Its regex is compiled when first
+// tried: most of the 1,100 never are (the prefilter rules them out), and
+// compiling them all took a fifth of trailql's start-up.
 type uaRule struct {
+	expr    string
+	once    sync.Once
 	re      *regexp.Regexp
 	name    string // family_/os_/device_replacement ("" = none)
 	hasName bool
@@ -125,24 +129,22 @@ func loadUARules() (*uaRules, error) {
 				if m["regex_flag"] == "i" {
 					expr = "(?i)" + expr
 				}
-				re, err := regexp.Compile(expr)
-				if err != nil {
-					return nil, err
-				}
+				// The literal analysis parses expr as regexp.Compile
+				// does, so an invalid regex fails the load here.
 				c, tree, err := uaRequiredLiterals(expr)
 				if err != nil {
 					return nil, err
 				}
 				conds[pass] = append(conds[pass], c)
 				pruners[pass] = append(pruners[pass], newUAPruner(tree))
-				rule := uaRule{re: re}
+				out = append(out, uaRule{expr: expr})
+				rule := &out[len(out)-1]
 				rule.name, rule.hasName = m[nameKey]
 				for i, k := range vKeys {
 					if k != "" {
 						rule.v[i], rule.hasV[i] = m[k]
 					}
 				}
-				out = append(out, rule)
 			}
 			return out, nil
 		}
@@ -174,7 +176,14 @@ type versioned struct {
 // match mirrors UserAgentSubpattern.match; ok is false when the regex is not
 // found or no name results.
 func (r *uaRule) match(s string) (versioned, bool) {
-	return r.matchWith(r.re, s)
+	return r.matchWith(r.regexp(), s)
+}
+
+// regexp is the rule's compiled regex. The expression was parsed when the
+// rules were loaded, so it compiles.
+func (r *uaRule) regexp() *regexp.Regexp {
+	r.once.Do(func() { r.re = regexp.MustCompile(r.expr) })
+	return r.re
 }
 
 // matchWith is match using re, which must give the same matches as r.re on s
