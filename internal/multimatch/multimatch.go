@@ -5,15 +5,34 @@
 // with bytes.Contains would cost one pass per literal.
 package multimatch
 
+import "sync/atomic"
+
 // Matcher finds which of its patterns occur in a text. It is safe for
 // concurrent use: the caller owns the found sets.
+//
+// The DFA is filled in as texts reach its states: a transition is computed
+// (from the trie and the failure links) the first time it is taken, then
+// read from the table. Building the whole table up front cost tens of
+// milliseconds for the user-agent parser's 5,000 literals, most of whose
+// states no CloudTrail user agent ever reaches.
 type Matcher struct {
-	class    [256]uint16 // byte -> column; 0 = a byte no pattern contains
-	nclass   int
-	delta    []int32 // state*nclass + class -> next state
-	out      []int32 // pattern id ending exactly at a state, or -1
-	dictLink []int32 // nearest proper suffix state with an output, or -1
-	hit      []bool  // some pattern ends at the state or at a suffix of it
+	class  [256]uint16 // byte -> column; 0 = a byte no pattern contains
+	nclass int
+	// delta holds, at state*nclass + class, the next state plus one; 0
+	// means not computed yet. Entries are read and written atomically:
+	// concurrent scans may compute the same entry, with the same result.
+	delta    []int32
+	edges    [][]edge // the trie
+	fail     []int32  // failure links
+	out      []int32  // pattern id ending exactly at a state, or -1
+	dictLink []int32  // nearest proper suffix state with an output, or -1
+	hit      []bool   // some pattern ends at the state or at a suffix of it
+}
+
+// edge is a trie edge.
+type edge struct {
+	c  uint16
+	to int32
 }
 
 // New builds the automaton; ids[i] is reported for patterns[i]. Patterns
@@ -28,74 +47,89 @@ func New(patterns []string, ids []int32) *Matcher {
 			}
 		}
 	}
-	// The trie first, as edge lists: the DFA table is then allocated once,
-	// at its exact size (a table sized for the worst case, a state per
-	// pattern byte, cost more to clear than the whole construction).
-	nc := m.nclass
-	type edge struct {
-		c  uint16
-		to int32
-	}
-	edges := [][]edge{nil}
-	out := []int32{-1}
+	m.edges = [][]edge{nil}
+	m.out = []int32{-1}
 	for pi, p := range patterns {
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := m.class[p[i]]
-			next := int32(-1)
-			for _, e := range edges[s] {
-				if e.c == c {
-					next = e.to
-					break
-				}
-			}
+			next := m.child(s, c)
 			if next < 0 {
-				next = int32(len(out))
-				edges = append(edges, nil)
-				out = append(out, -1)
-				edges[s] = append(edges[s], edge{c, next})
+				next = int32(len(m.out))
+				m.edges = append(m.edges, nil)
+				m.out = append(m.out, -1)
+				m.edges[s] = append(m.edges[s], edge{c, next})
 			}
 			s = next
 		}
-		out[s] = ids[pi]
+		m.out[s] = ids[pi]
 	}
-	// Breadth-first, so that a state's failure state (shallower) has its
-	// final row: a state's row is its failure state's row with its own
-	// edges written over it, and an edge's failure state is the failure
-	// state's move on the same class.
-	n := len(out)
-	m.delta = make([]int32, n*nc)
-	m.out = out
+	// Failure and dictionary links, breadth-first (a failure state is
+	// shallower, so its links are known).
+	n := len(m.out)
+	m.fail = make([]int32, n)
 	m.dictLink = make([]int32, n)
-	fail := make([]int32, n)
-	queue := make([]int32, 0, n)
 	m.dictLink[0] = -1
-	for _, e := range edges[0] {
-		m.delta[e.c] = e.to
+	queue := make([]int32, 0, n)
+	for _, e := range m.edges[0] {
 		queue = append(queue, e.to)
 	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		f := fail[s]
+		f := m.fail[s]
 		if m.out[f] >= 0 {
 			m.dictLink[s] = f
 		} else {
 			m.dictLink[s] = m.dictLink[f]
 		}
-		row := m.delta[int(s)*nc : int(s+1)*nc]
-		copy(row, m.delta[int(f)*nc:int(f+1)*nc])
-		for _, e := range edges[s] {
-			fail[e.to] = row[e.c]
-			row[e.c] = e.to
+		for _, e := range m.edges[s] {
+			m.fail[e.to] = m.goTo(f, e.c)
 			queue = append(queue, e.to)
 		}
 	}
-	m.hit = make([]bool, len(m.out))
+	m.delta = make([]int32, n*m.nclass)
+	m.hit = make([]bool, n)
 	for s := range m.hit {
 		m.hit[s] = m.out[s] >= 0 || m.dictLink[s] >= 0
 	}
 	return m
+}
+
+// child is the trie edge of state s on class c, or -1.
+func (m *Matcher) child(s int32, c uint16) int32 {
+	for _, e := range m.edges[s] {
+		if e.c == c {
+			return e.to
+		}
+	}
+	return -1
+}
+
+// goTo is the automaton's move from s on c, following failure links from
+// the trie (used while the links are built, and to fill delta).
+func (m *Matcher) goTo(s int32, c uint16) int32 {
+	for {
+		if t := m.child(s, c); t >= 0 {
+			return t
+		}
+		if s == 0 {
+			return 0
+		}
+		s = m.fail[s]
+	}
+}
+
+// next is the DFA's move from state on class c, computed and kept the first
+// time.
+func (m *Matcher) next(state int32, c uint16) int32 {
+	i := state*int32(m.nclass) + int32(c)
+	if t := atomic.LoadInt32(&m.delta[i]); t != 0 {
+		return t - 1
+	}
+	t := m.goTo(state, c)
+	atomic.StoreInt32(&m.delta[i], t+1)
+	return t
 }
 
 // Class returns the byte class of c: 0 for a byte no pattern contains.
@@ -107,7 +141,7 @@ func (m *Matcher) Class(c byte) uint16 { return m.class[c] }
 // clear found cheaply. A pattern already recorded means all those further
 // along its dictionary chain were recorded with it, so the walk stops.
 func (m *Matcher) Step(state int32, c uint16, found []uint64, list *[]int32) int32 {
-	state = m.delta[state*int32(m.nclass)+int32(c)]
+	state = m.next(state, c)
 	if m.hit[state] {
 		m.record(state, found, list)
 	}
@@ -128,7 +162,12 @@ func (m *Matcher) ScanBytes(b []byte, found []uint64, list *[]int32) {
 	state := int32(0)
 	nc := int32(m.nclass)
 	for _, c := range b {
-		state = m.delta[state*nc+int32(m.class[c])]
+		cl := m.class[c]
+		if t := atomic.LoadInt32(&m.delta[state*nc+int32(cl)]); t != 0 {
+			state = t - 1
+		} else {
+			state = m.next(state, cl)
+		}
 		if m.hit[state] {
 			m.record(state, found, list)
 		}

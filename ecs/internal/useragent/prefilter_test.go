@@ -120,7 +120,7 @@ func TestUAPrunerEquivalent(t *testing.T) {
 			if pr == nil {
 				continue
 			}
-			full := rules[ri].re
+			full := rules[ri].regexp()
 			for _, s := range uas {
 				sc := r.pf.scan(s)
 				if sc.holds(idx.conds[ri]) {

@@ -25,7 +25,8 @@ const uaPruneCacheMax = 64
 
 // uaPruner holds a rule's prunable alternations and its compiled variants.
 type uaPruner struct {
-	tree *syntax.Regexp // simplified parse of the rule's regex
+	expr string         // the rule's regex
+	tree *syntax.Regexp // simplified parse of expr (attach; nil until then)
 	alts []uaPrunable
 
 	mu    sync.Mutex
@@ -34,9 +35,9 @@ type uaPruner struct {
 
 // uaPrunable is one alternation node of tree and its alternatives' clauses.
 type uaPrunable struct {
-	node    *syntax.Regexp
-	clauses [][][]uaLit // per alternative; nil = always kept
-	ids     [][][]int32 // the same as literal ids (set by the prefilter)
+	node    *syntax.Regexp // set by attach
+	clauses [][][]uaLit    // per alternative; nil = always kept
+	ids     [][][]int32    // the same as literal ids (set by the prefilter)
 }
 
 // newUAPruner finds tree's prunable alternations (outermost ones with at least
@@ -120,6 +121,9 @@ func (p *uaPruner) regexFor(full *regexp.Regexp, sc *uaScratch) *regexp.Regexp {
 	defer p.mu.Unlock()
 	if re, ok := p.cache[string(key)]; ok {
 		return re
+	}
+	if p.attach(); p.tree == nil {
+		return full
 	}
 	re, err := regexp.Compile(p.reduce(p.tree, key).String())
 	if err != nil {

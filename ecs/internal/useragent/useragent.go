@@ -5,12 +5,9 @@
 package useragent
 
 import (
-	_ "embed"
 	"regexp"
 	"strings"
 	"sync"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // The pipeline runs Elasticsearch's stock `user_agent` processor on userAgent
@@ -46,9 +43,6 @@ import (
 // (prefilter.go, literals.go), with the huge bot-list
 // alternations cut down to their possible alternatives (prune.go).
 // Results are identical to trying every rule: TestUserAgentPrefilterDifferential.
-
-//go:embed ua_regexes.yml
-var uaRegexesYAML []byte
 
 // uaRule is one regexes.yml entry. Its regex is compiled when first
 // tried: most of the 1,100 never are (the prefilter rules them out), and
@@ -110,61 +104,40 @@ var (
 	uaErr    error
 )
 
-// loadUARules compiles the embedded regex file once.
+// loadUARules builds the rules and their prefilter from uaTable, once.
 func loadUARules() (*uaRules, error) {
-	uaOnce.Do(func() {
-		var doc map[string][]map[string]string
-		if err := yaml.Unmarshal(uaRegexesYAML, &doc); err != nil {
-			uaErr = err
-			return
-		}
-		r := &uaRules{}
-		var conds [3][][][]uaLit
-		var pruners [3][]*uaPruner
-		build := func(pass int, list []map[string]string, nameKey string, vKeys [4]string) ([]uaRule, error) {
-			out := make([]uaRule, 0, len(list))
-			conds[pass] = make([][][]uaLit, 0, len(list))
-			for _, m := range list {
-				expr := m["regex"]
-				if m["regex_flag"] == "i" {
-					expr = "(?i)" + expr
-				}
-				// The literal analysis parses expr as regexp.Compile
-				// does, so an invalid regex fails the load here.
-				c, tree, err := uaRequiredLiterals(expr)
-				if err != nil {
-					return nil, err
-				}
-				conds[pass] = append(conds[pass], c)
-				pruners[pass] = append(pruners[pass], newUAPruner(tree))
-				out = append(out, uaRule{expr: expr})
-				rule := &out[len(out)-1]
-				rule.name, rule.hasName = m[nameKey]
-				for i, k := range vKeys {
-					if k != "" {
-						rule.v[i], rule.hasV[i] = m[k]
-					}
-				}
-			}
-			return out, nil
-		}
-		var err error
-		if r.ua, err = build(0, doc["user_agent_parsers"], "family_replacement", [4]string{"v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"}); err != nil {
-			uaErr = err
-			return
-		}
-		if r.os, err = build(1, doc["os_parsers"], "os_replacement", [4]string{"os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"}); err != nil {
-			uaErr = err
-			return
-		}
-		if r.device, err = build(2, doc["device_parsers"], "device_replacement", [4]string{}); err != nil {
-			uaErr = err
-			return
-		}
-		r.pf = newUAPrefilter(conds, pruners)
-		uaParsed = r
-	})
+	uaOnce.Do(func() { uaParsed = newUARules(uaTable) })
 	return uaParsed, uaErr
+}
+
+// newUARules builds the three passes' rules and the prefilter of a table.
+// Regexes compile when first tried (uaRule.regexp), pruners parse theirs
+// when first used (uaPruner.attach).
+func newUARules(table [3][]uaEntry) *uaRules {
+	r := &uaRules{}
+	var conds [3][][][]uaLit
+	var pruners [3][]*uaPruner
+	lists := [3]*[]uaRule{&r.ua, &r.os, &r.device}
+	for pi, entries := range table {
+		out := make([]uaRule, len(entries))
+		conds[pi] = make([][][]uaLit, len(entries))
+		pruners[pi] = make([]*uaPruner, len(entries))
+		for i, e := range entries {
+			rule := &out[i]
+			rule.expr, rule.name, rule.hasName, rule.v, rule.hasV = e.expr, e.name, e.hasName, e.v, e.hasV
+			conds[pi][i] = e.conds
+			if e.prune != nil {
+				pr := &uaPruner{expr: e.expr, cache: map[string]*regexp.Regexp{}}
+				for _, clauses := range e.prune {
+					pr.alts = append(pr.alts, uaPrunable{clauses: clauses})
+				}
+				pruners[pi][i] = pr
+			}
+		}
+		*lists[pi] = out
+	}
+	r.pf = newUAPrefilter(conds, pruners)
+	return r
 }
 
 // versioned is the result of one rule match.
