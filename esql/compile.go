@@ -140,22 +140,19 @@ func Compile(query string, opts Options) (*Program, error) {
 		}
 		return nil, err
 	}
-	p, err := compileQuery(q, opts)
-	if err != nil || opts.Evidence == nil {
-		return p, err
-	}
-	// The query is checked as written first, so that errors and warnings
-	// name only what the user wrote; the traced form is then compiled
-	// from the same tree. Should it fail (it cannot for a query that
-	// compiles), the rows go untraced rather than the rule unloaded.
-	if tq, ok := withEvidence(q, *opts.Evidence, opts.Catalog); ok {
-		if tp, err := compileQuery(tq, opts); err == nil {
-			tp.evidence = true
-			tp.warnings = p.warnings
-			return tp, nil
+	if opts.Evidence != nil {
+		// The traced form is compiled from the same tree; it fails only
+		// where the query as written fails, and then the query as written
+		// is compiled, so that errors name only what the user wrote (and
+		// a query that compiles but not traced runs untraced).
+		if tq, ok := withEvidence(q, *opts.Evidence, opts.Catalog); ok {
+			if tp, err := compileQuery(tq, opts); err == nil {
+				tp.evidence = true
+				return tp, nil
+			}
 		}
 	}
-	return p, nil
+	return compileQuery(q, opts)
 }
 
 func compileQuery(q *parser.Query, opts Options) (*Program, error) {

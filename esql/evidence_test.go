@@ -61,6 +61,9 @@ func TestEvidence(t *testing.T) {
 			if names[len(names)-1] != EvidenceColumn || !slices.Equal(names[:len(names)-1], plain.colNames()) {
 				t.Fatalf("columns %v, want %v + %s", names, plain.colNames(), EvidenceColumn)
 			}
+			if !slices.Equal(traced.warnings, plain.warnings) {
+				t.Errorf("warnings %q, want %q", traced.warnings, plain.warnings)
+			}
 			if len(traced.rows) != len(plain.rows) {
 				t.Fatalf("%d rows, want %d", len(traced.rows), len(plain.rows))
 			}
