@@ -16,10 +16,13 @@ import (
 //	webhook:URL               POST each alert as JSON to URL
 //	elasticsearch:URL[,URL]   _bulk into an index
 //	eventbridge:BUS           PutEvents to an Amazon EventBridge bus (?region=, ?endpoint-url=, ?source=)
+//	pagerduty:[URL]           PagerDuty Events API v2 (?routing-key-env=VAR, default PAGERDUTY_ROUTING_KEY)
 //
 // Options are query parameters of the URL; Parse removes them before
 // using the URL (other parameters are kept). Webhook: hmac-secret-env=VAR
-// (sign with the secret in environment variable VAR), format=json|slack,
+// (sign with the secret in environment variable VAR),
+// standard-webhooks-secret-env=VAR (also sign as Standard Webhooks, with
+// the whsec_ secret in VAR), format=json|slack|ocsf,
 // attempts=N (tries per Send), timeout=DURATION (per request).
 // Elasticsearch: index=NAME (default DefaultIndex), api-key-env=VAR
 // (default ELASTICSEARCH_API_KEY), username-env=VAR and password-env=VAR
@@ -62,8 +65,10 @@ func Parse(spec string) (Sink, error) {
 		return parseElasticsearch(target)
 	case "eventbridge":
 		return parseEventBridge(target)
+	case "pagerduty":
+		return parsePagerDuty(target)
 	default:
-		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, elasticsearch:URL or eventbridge:BUS)", spec, kind)
+		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS or pagerduty:)", spec, kind)
 	}
 }
 
@@ -100,14 +105,26 @@ func parseWebhook(target string) (Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sink webhook: invalid URL")
 	}
-	o := takeOptions(u, "hmac-secret-env", "format", "attempts", "timeout")
+	o := takeOptions(u, "hmac-secret-env", "standard-webhooks-secret-env", "format", "attempts", "timeout")
 	opts := WebhookOptions{URL: u.String(), Format: o["format"]}
+	if opts.Format == FormatPagerDuty {
+		return nil, fmt.Errorf("sink webhook: for PagerDuty use --sink pagerduty:")
+	}
 	if name, ok := o["hmac-secret-env"]; ok {
 		secret, err := envSecret("webhook", "hmac-secret-env", name)
 		if err != nil {
 			return nil, err
 		}
 		opts.Secret = []byte(secret)
+	}
+	if name, ok := o["standard-webhooks-secret-env"]; ok {
+		secret, err := envSecret("webhook", "standard-webhooks-secret-env", name)
+		if err != nil {
+			return nil, err
+		}
+		if opts.StdSecret, err = ParseStdWebhookSecret(secret); err != nil {
+			return nil, fmt.Errorf("sink webhook: %s: %v", name, err)
+		}
 	}
 	if v, ok := o["attempts"]; ok {
 		if opts.MaxAttempts, err = strconv.Atoi(v); err != nil || opts.MaxAttempts < 1 {

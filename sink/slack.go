@@ -54,8 +54,95 @@ func slackPayload(d state.Delivery) ([]byte, error) {
 		id = id[:12]
 	}
 	fmt.Fprintf(&b, "\nAlert `%s` · %s", slackEscape(id), slackEscape(text(doc["kibana.alert.reason"])))
-	return json.Marshal(map[string]string{"text": b.String()})
+	return json.Marshal(map[string]any{"text": b.String(), "blocks": slackBlocks(d, doc, name)})
 }
+
+// Slack's Block Kit limits (api.slack.com/reference/block-kit/blocks).
+const (
+	slackMaxBlocks      = 50
+	slackMaxSectionText = 3000
+	slackMaxHeader      = 150
+	slackMaxFields      = 10
+	slackMaxEvidence    = 5 // evidence event ids listed
+)
+
+// slackBlocks lays the alert out in Block Kit: a header with the rule, the
+// facts as section fields, the first events behind it (evidence), and a
+// context line with the rule and alert ids. Text is escaped as in the
+// fallback text and cut to Slack's limits; header text is plain_text,
+// which Slack does not parse.
+func slackBlocks(d state.Delivery, doc map[string]any, name string) []any {
+	header := name
+	if d.Update() {
+		header += " (updated)"
+	}
+	var fields []any
+	field := func(label string, v any, code bool) {
+		if s := listText(v, code); s != "" && len(fields) < slackMaxFields {
+			fields = append(fields, mrkdwn(cut(fmt.Sprintf("*%s*\n%s", label, s), 2000)))
+		}
+	}
+	field("Severity", pick(doc, []string{"kibana.alert.severity"}), false)
+	field("Identity", pick(doc, []string{"aws.cloudtrail.user_identity.arn", "Esql.aws_cloudtrail_user_identity_arn_values", "user.name", "Esql.user_name_values", "aws.cloudtrail.user_identity.access_key_id"}, "user_identity_arn", "user_name"), true)
+	field("Source IPs", pick(doc, []string{"source.ip", "Esql.source_ip_values"}, "source_ip"), true)
+	field("Window", pick(doc, []string{"Esql.time_window_date_trunc", "kibana.alert.original_time"}, "time_window"), false)
+	if k, v := countKey(doc); k != "" {
+		field("Count ("+slackEscape(k)+")", v, false)
+	}
+	field("Account", pick(doc, []string{"cloud.account.id", "Esql.cloud_account_id_values"}, "account_id"), true)
+	field("Actions", pick(doc, []string{"event.action", "Esql.event_action_values"}, "event_action"), true)
+	blocks := []any{
+		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": cut(header, slackMaxHeader), "emoji": true}},
+	}
+	if reason := text(doc["kibana.alert.reason"]); reason != "" {
+		blocks = append(blocks, map[string]any{"type": "section", "text": mrkdwn(cut(slackEscape(reason), slackMaxSectionText))})
+	}
+	if len(fields) > 0 {
+		blocks = append(blocks, map[string]any{"type": "section", "fields": fields})
+	}
+	if ev := evidenceText(doc); ev != "" {
+		blocks = append(blocks, map[string]any{"type": "section", "text": mrkdwn(cut(ev, slackMaxSectionText))})
+	}
+	id := d.AlertID
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	ctx := fmt.Sprintf("rule `%s` · alert `%s`", slackEscape(text(doc["kibana.alert.rule.rule_id"])), slackEscape(id))
+	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{mrkdwn(cut(ctx, slackMaxSectionText))}})
+	if len(blocks) > slackMaxBlocks {
+		blocks = blocks[:slackMaxBlocks]
+	}
+	return blocks
+}
+
+// evidenceText lists the first events behind the alert
+// (trailql.evidence.event_ids) and how many there are in all.
+func evidenceText(doc map[string]any) string {
+	ids, _ := doc["trailql.evidence.event_ids"].([]any)
+	if len(ids) == 0 {
+		return ""
+	}
+	total := len(ids)
+	if n, ok := doc["trailql.evidence.event_count"].(float64); ok && int(n) > total {
+		total = int(n)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Events behind the alert* (%d):", total)
+	for i, id := range ids {
+		if i == slackMaxEvidence {
+			fmt.Fprintf(&b, "\n… and %d more", total-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n• `%s`", strings.ReplaceAll(slackEscape(text(id)), "`", "'"))
+	}
+	return b.String()
+}
+
+// mrkdwn is a Block Kit text object in Slack's markup.
+func mrkdwn(s string) map[string]any { return map[string]any{"type": "mrkdwn", "text": s} }
+
+// cut keeps at most n runes of s.
+func cut(s string, n int) string { return truncateRunes(s, n) }
 
 // slackEscape escapes the three characters Slack reserves for control
 // sequences (links, user and channel mentions, <!here>), as Slack asks:

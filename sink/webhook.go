@@ -30,7 +30,12 @@ const SignatureHeader = "X-Trailql-Signature"
 type WebhookOptions struct {
 	URL    string
 	Secret []byte // HMAC key; nil sends unsigned requests
-	Format string // FormatJSON (default) or FormatSlack
+	// StdSecret, when set, also signs requests as Standard Webhooks do
+	// (stdwebhooks.go): the key decoded from whsec_<base64>.
+	StdSecret []byte
+	Format    string // FormatJSON (default), FormatSlack, FormatOCSF or FormatPagerDuty
+	// RoutingKey is the PagerDuty integration key (FormatPagerDuty).
+	RoutingKey string
 	// MaxAttempts is how many times one Send tries a delivery before
 	// leaving it to the outbox's later retry (default 4).
 	MaxAttempts int
@@ -65,9 +70,12 @@ func NewWebhook(opts WebhookOptions) (Sink, error) {
 	switch opts.Format {
 	case "":
 		opts.Format = FormatJSON
-	case FormatJSON, FormatSlack, FormatOCSF:
+	case FormatJSON, FormatSlack, FormatOCSF, FormatPagerDuty:
 	default:
 		return nil, fmt.Errorf("sink webhook: unknown format %q (want json, slack or ocsf)", opts.Format)
+	}
+	if opts.Format == FormatPagerDuty && opts.RoutingKey == "" {
+		return nil, fmt.Errorf("sink pagerduty: no routing key")
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 4
@@ -92,7 +100,12 @@ func NewWebhook(opts WebhookOptions) (Sink, error) {
 	return &webhook{opts: opts, url: u.String(), shown: redactURL(u)}, nil
 }
 
-func (w *webhook) Name() string { return "webhook:" + w.shown }
+func (w *webhook) Name() string {
+	if w.opts.Format == FormatPagerDuty {
+		return "pagerduty:" + w.shown
+	}
+	return "webhook:" + w.shown
+}
 
 func (w *webhook) Close() error {
 	w.opts.Client.CloseIdleConnections()
@@ -136,6 +149,8 @@ func (w *webhook) deliver(ctx context.Context, d state.Delivery) error {
 		body, err = slackPayload(d)
 	case FormatOCSF:
 		body, err = ocsfFinding(d)
+	case FormatPagerDuty:
+		body, err = pagerDutyEvent(d, w.opts.RoutingKey)
 	}
 	if err != nil {
 		return Permanent(fmt.Errorf("%s: alert %s: %w", w.Name(), d.AlertID, err))
@@ -184,6 +199,13 @@ func (w *webhook) post(ctx context.Context, d state.Delivery, body []byte, sig s
 	req.Header.Set("X-Trailql-Alert-Version", d.Version)
 	if sig != "" {
 		req.Header.Set(SignatureHeader, sig)
+	}
+	if w.opts.StdSecret != nil {
+		id := stdWebhookID(d)
+		ts, sig := stdWebhookSign(w.opts.StdSecret, id, time.Now(), body)
+		req.Header.Set(StdWebhookIDHeader, id)
+		req.Header.Set(StdWebhookTimestampHeader, ts)
+		req.Header.Set(StdWebhookSignatureHeader, sig)
 	}
 	resp, err := w.opts.Client.Do(req)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -258,10 +259,11 @@ func TestWebhookSecretFromMissingEnvIsAnError(t *testing.T) {
 	}
 }
 
-// TestWebhookSlackFormat: format=slack posts {"text": ...} and nothing
-// else, a short summary with the rule, severity, identity, window, count
-// and actions, with log data escaped for mrkdwn so it cannot mention
-// @channel or forge a link.
+// TestWebhookSlackFormat: format=slack posts a Block Kit message: "text",
+// a short summary with the rule, severity, identity, window, count and
+// actions (the notification and fallback), and "blocks" laying out the same
+// with the first evidence events, with log data escaped for mrkdwn
+// everywhere so it cannot mention @channel or forge a link.
 func TestWebhookSlackFormat(t *testing.T) {
 	srv := newHookServer(t)
 	s, err := Parse("webhook:" + srv.URL + "?format=slack")
@@ -271,17 +273,48 @@ func TestWebhookSlackFormat(t *testing.T) {
 	st := newStore(t, s.Name())
 	evil := "arn:aws:iam::123456789012:user/<!channel> & <https://evil.example|ok>"
 	id, doc := seedAlert(t, evil, 7)
+	var m map[string]any
+	json.Unmarshal(doc, &m)
+	ids := []any{"e-1", "e-<!here>", "e-3", "e-4", "e-5", "e-6", "e-7"}
+	m["trailql.evidence.event_ids"], m["trailql.evidence.event_count"] = ids, 9
+	doc, _ = json.Marshal(m)
 	st.Upsert(id, doc)
 	if err := NewDispatcher(st, []Sink{s}, fastOpts()).Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var payload map[string]any
+	var payload struct {
+		Text   string           `json:"text"`
+		Blocks []map[string]any `json:"blocks"`
+	}
 	if err := json.Unmarshal(srv.ok[0], &payload); err != nil {
 		t.Fatal(err)
 	}
-	text, _ := payload["text"].(string)
-	if len(payload) != 1 || text == "" {
-		t.Fatalf("payload = %v, want exactly {\"text\": ...}", payload)
+	text := payload.Text
+	if text == "" || len(payload.Blocks) < 4 {
+		t.Fatalf("payload = %s, want text and blocks", srv.ok[0])
+	}
+	types := []string{}
+	for _, b := range payload.Blocks {
+		types = append(types, fmt.Sprint(b["type"]))
+	}
+	if strings.Join(types, " ") != "header section section section context" {
+		t.Errorf("block types %v", types)
+	}
+	if h := payload.Blocks[0]["text"].(map[string]any); h["type"] != "plain_text" || h["text"] != "AWS Discovery API Calls via CLI from a Single Resource" {
+		t.Errorf("header %v", h)
+	}
+	var bb strings.Builder
+	enc := json.NewEncoder(&bb)
+	enc.SetEscapeHTML(false)
+	enc.Encode(payload.Blocks)
+	blocks := bb.String()
+	for _, want := range []string{"*Identity*\\n`arn:aws:iam::123456789012:user/&lt;!channel&gt;", "*Events behind the alert* (9):", "• `e-1`", "• `e-&lt;!here&gt;`", "… and 4 more", "alert `" + id[:12] + "`"} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("blocks lack %q:\n%s", want, blocks)
+		}
+	}
+	if strings.Contains(string(srv.ok[0]), "<!") || strings.Contains(string(srv.ok[0]), `\u003c!`) {
+		t.Errorf("unescaped control sequence in %s", srv.ok[0])
 	}
 	for _, want := range []string{
 		"*AWS Discovery API Calls via CLI from a Single Resource*",
