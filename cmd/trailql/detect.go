@@ -11,6 +11,7 @@ import (
 	"github.com/trailql/trailql/alert"
 	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
 	"github.com/trailql/trailql/rule"
 	"github.com/trailql/trailql/source"
@@ -89,78 +90,14 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 	if err != nil {
 		return err
 	}
-	rules, err := loadRules(f.rules, f.limits)
+	h, err := runHunt(ctx, f, paths)
+	if h != nil && h.geo != nil {
+		defer h.geo.Close()
+	}
 	if err != nil {
 		return err
 	}
-	if rules, err = filterRules(rules, f.filter); err != nil {
-		return err
-	}
-	now := time.Now().UTC()
-	compiled, cerr := detect.CompileWith(rules, detect.CompileOptions{Now: now, MaxGroups: f.maxGroups})
-	if err := f.limits.ruleErrors(cerr, len(compiled)); err != nil {
-		return err
-	}
-	var exceptions *detect.Exceptions
-	if f.exceptions != nil {
-		if exceptions, err = f.exceptions.load(f.rules); err != nil {
-			return err
-		}
-	}
-
-	geo, err := f.geoip.open()
-	if err != nil {
-		return err
-	}
-	if geo != nil {
-		defer geo.Close()
-	}
-	rep := newInputReport(os.Stderr)
-	workers := f.workers
-	if workers < 1 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	lateness, err := allowedLateness(f.lateness, paths)
-	if err != nil {
-		return err
-	}
-	since, err := parseWhen(f.since)
-	if err != nil {
-		return usageErrorf("--since: %v", err)
-	}
-	until, err := parseWhen(f.until)
-	if err != nil {
-		return usageErrorf("--until: %v", err)
-	}
-	det := detect.New(compiled, detect.Options{Namespace: f.namespace, Now: now, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax, GeoIP: geo,
-		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until, Exceptions: exceptions})
-	printExceptionWarnings(os.Stderr, det.ExceptionWarnings())
-	reader := &cloudtrail.Reader{OnProblem: rep.problem, Since: since, Until: until}
-	if err := f.limits.apply(reader); err != nil {
-		return err
-	}
-	stopProgress := progress(f.quiet, det.Events)
-	rep.stats, err = det.Read(ctx, reader, paths, func(rec cloudtrail.Record, err error) {
-		f.limits.recordProblem(rep, rec, err)
-	})
-	stopProgress()
-	if err != nil {
-		return withStatus(exitError, err)
-	}
-	alerts, err := det.Finish()
-	if err != nil {
-		return withStatus(exitError, err)
-	}
-	for _, w := range det.Warnings() {
-		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
-	}
-	if exceptions != nil && exceptions.Explain {
-		printExceptionReport(os.Stderr, det.ExceptionReport())
-	}
-	if rep.late = det.Late(); rep.late > 0 {
-		fmt.Fprintf(os.Stderr, "trailql: %d events arrived after their time window was dropped: they are in no alert\n", rep.late)
-	}
-
+	alerts, rep, now, compiled, det, exceptions := h.alerts, h.rep, h.now, h.compiled, h.det, h.exceptions
 	if f.verify {
 		keys, err := keySource(f.publicKeys, source.Options{})
 		if err != nil {
@@ -192,6 +129,89 @@ func runDetect(ctx context.Context, f detectFlags, paths []string) error {
 		rep.summary(fmt.Sprintf("%s from %s%s", plural(len(alerts), "alert"), plural(len(compiled), "rule"), exceptionSummary(exceptions, det.ExceptionRemoved())))
 	}
 	return f.limits.status(rep.status())
+}
+
+// hunt is what a hunt over files found: the alerts, and what the summary
+// and the investigation need.
+type hunt struct {
+	compiled   []*detect.Compiled
+	det        *detect.Detector
+	alerts     []*alert.Alert
+	rep        *inputReport
+	exceptions *detect.Exceptions
+	geo        *ecs.GeoIP // closed by the caller
+	now        time.Time
+}
+
+// runHunt loads and compiles the rules, reads paths and evaluates them: the
+// part of detect that investigate --alert shares.
+func runHunt(ctx context.Context, f detectFlags, paths []string) (*hunt, error) {
+	rules, err := loadRules(f.rules, f.limits)
+	if err != nil {
+		return nil, err
+	}
+	if rules, err = filterRules(rules, f.filter); err != nil {
+		return nil, err
+	}
+	h := &hunt{now: time.Now().UTC()}
+	compiled, cerr := detect.CompileWith(rules, detect.CompileOptions{Now: h.now, MaxGroups: f.maxGroups})
+	if err := f.limits.ruleErrors(cerr, len(compiled)); err != nil {
+		return nil, err
+	}
+	h.compiled = compiled
+	if f.exceptions != nil {
+		if h.exceptions, err = f.exceptions.load(f.rules); err != nil {
+			return nil, err
+		}
+	}
+	if h.geo, err = f.geoip.open(); err != nil {
+		return nil, err
+	}
+	h.rep = newInputReport(os.Stderr)
+	workers := f.workers
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	lateness, err := allowedLateness(f.lateness, paths)
+	if err != nil {
+		return h, err
+	}
+	since, err := parseWhen(f.since)
+	if err != nil {
+		return h, usageErrorf("--since: %v", err)
+	}
+	until, err := parseWhen(f.until)
+	if err != nil {
+		return h, usageErrorf("--until: %v", err)
+	}
+	h.det = detect.New(compiled, detect.Options{Namespace: f.namespace, Now: h.now, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax, GeoIP: h.geo,
+		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until, Exceptions: h.exceptions})
+	printExceptionWarnings(os.Stderr, h.det.ExceptionWarnings())
+	reader := &cloudtrail.Reader{OnProblem: h.rep.problem, Since: since, Until: until}
+	if err := f.limits.apply(reader); err != nil {
+		return h, err
+	}
+	stopProgress := progress(f.quiet, h.det.Events)
+	h.rep.stats, err = h.det.Read(ctx, reader, paths, func(rec cloudtrail.Record, err error) {
+		f.limits.recordProblem(h.rep, rec, err)
+	})
+	stopProgress()
+	if err != nil {
+		return h, withStatus(exitError, err)
+	}
+	if h.alerts, err = h.det.Finish(); err != nil {
+		return h, withStatus(exitError, err)
+	}
+	for _, w := range h.det.Warnings() {
+		fmt.Fprintln(os.Stderr, "trailql: warning:", w)
+	}
+	if h.exceptions != nil && h.exceptions.Explain {
+		printExceptionReport(os.Stderr, h.det.ExceptionReport())
+	}
+	if h.rep.late = h.det.Late(); h.rep.late > 0 {
+		fmt.Fprintf(os.Stderr, "trailql: %d events arrived after their time window was dropped: they are in no alert\n", h.rep.late)
+	}
+	return h, nil
 }
 
 // allowedLateness resolves --allowed-lateness. Windows are finished early by

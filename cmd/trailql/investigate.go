@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/ecs"
+	"github.com/trailql/trailql/esql"
+	"github.com/trailql/trailql/internal/investigate"
+)
+
+type investigateFlags struct {
+	hunt      detectFlags
+	alertID   string
+	arn       string
+	at        string
+	around    time.Duration
+	format    string
+	output    string
+	sensitive string
+}
+
+func newInvestigateCmd() *cobra.Command {
+	f := investigateFlags{hunt: detectFlags{lateness: "auto", evidenceMax: math.MaxInt32, quiet: true}}
+	cmd := &cobra.Command{
+		Use:   "investigate (--alert UUID | --arn ARN [--at TIME]) [flags] PATH...",
+		Short: "Show an actor's timeline around an alert: the events behind it and the follow-on actions",
+		Long: `investigate answers the first questions of an alert's triage from the logs at hand:
+what else did this actor do, before and after?
+
+With --alert it runs the rules over PATH (as detect does, with the same --rules and
+--exceptions), finds the alert, and takes its identity (the rule's BY values that are
+event fields, for the seed rule the ARN; else the ARNs of the events behind it) and its
+window (the bucket of a rule bucketed by event time, the lookback of a scheduled run).
+With --arn it takes that ARN, around --at if given.
+
+The timeline is every event of the identity from --around before the window to --around
+after it, marked where the event is behind the alert (trailql.in_alert) and where it is
+a sensitive follow-on action (trailql.sensitive: a built-in catalogue of credential,
+privilege, secret, sharing and logging actions; --sensitive replaces it). A summary adds
+first and last seen, actions, errors, source IPs (with AS and country when GeoIP is
+given), user agents and regions.
+
+Formats: text (the default on a terminal), ndjson (one event a line; the default
+otherwise), html (one self-contained file: no script, no network; every log value
+escaped).`,
+		Example: `  trailql investigate --alert 3f1c… AWSLogs/
+  trailql investigate --alert 3f1c… --format html -o report.html AWSLogs/
+  trailql investigate --arn arn:aws:iam::111122223333:user/alice --at 2026-11-02T08:00:10Z examples/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInvestigate(cmd.Context(), f, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.alertID, "alert", "", "the alert (kibana.alert.uuid, or a unique prefix of at least 8 characters) to investigate")
+	fl.StringVar(&f.arn, "arn", "", "the actor (aws.cloudtrail.user_identity.arn) to investigate")
+	fl.StringVar(&f.at, "at", "", "with --arn: the `TIME` to look around (RFC 3339, YYYY-MM-DD, or -DURATION); default: the whole input")
+	fl.DurationVar(&f.around, "around", 30*time.Minute, "how long before the window's start and after its end to show (the seed rule's guide asks for ±30m)")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: text, ndjson or html (default: text on a terminal, else ndjson)")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of standard output")
+	fl.StringVar(&f.sensitive, "sensitive", "", "replace the built-in catalogue of sensitive actions with `FILE` (YAML, as internal/investigate/sensitive.yaml)")
+	fl.StringArrayVar(&f.hunt.rules, "rules", nil, "rule `FILE|DIR`, or \"bundled\", as for detect (with --alert)")
+	fl.StringVar(&f.hunt.namespace, "namespace", "default", "data_stream.namespace given to events")
+	f.hunt.geoip = addGeoIPFlags(fl)
+	f.hunt.limits = addInputFlags(fl, true)
+	f.hunt.filter = addRuleFilterFlags(fl)
+	f.hunt.exceptions = addExceptionFlags(fl, false)
+	return cmd
+}
+
+func runInvestigate(ctx context.Context, f investigateFlags, paths []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if (f.alertID == "") == (f.arn == "") {
+		return usageErrorf("give exactly one of --alert UUID and --arn ARN")
+	}
+	if f.at != "" && f.arn == "" {
+		return usageErrorf("--at goes with --arn (an alert has its own window)")
+	}
+	format := f.format
+	switch format {
+	case "":
+		format = "ndjson"
+		if f.output == "" && isTerminal(os.Stdout) {
+			format = "text"
+		}
+	case "text", "ndjson", "html":
+	default:
+		return usageErrorf("unknown --format %q (want text, ndjson or html)", f.format)
+	}
+	cat := investigate.DefaultCatalog()
+	if f.sensitive != "" {
+		var err error
+		if cat, err = investigate.LoadCatalog(f.sensitive); err != nil {
+			return usageErrorf("--sensitive: %v", err)
+		}
+	}
+	rep := &investigate.Report{}
+	q := investigate.Query{Catalog: cat}
+	var geo *ecs.GeoIP
+	if f.alertID != "" {
+		h, err := runHunt(ctx, f.hunt, paths)
+		if h != nil && h.geo != nil {
+			defer h.geo.Close()
+		}
+		if err != nil {
+			return err
+		}
+		geo = h.geo
+		a, c, err := findAlert(h, f.alertID)
+		if err != nil {
+			return err
+		}
+		rep.Rule, rep.AlertID, rep.Guide = a.Rule.Name, a.ID, a.Rule.Note
+		q.InAlert = map[string]bool{}
+		for _, id := range a.Evidence() {
+			q.InAlert[id] = true
+		}
+		if start, end, ok := c.Window(a); ok {
+			rep.WindowStart, rep.WindowEnd = start, end
+		}
+		q.Identity = alertIdentity(a)
+		if len(q.Identity.Fields) == 0 || rep.WindowStart.IsZero() {
+			// Neither BY values that are event fields nor a window: the
+			// events behind the alert say who and when.
+			evs, err := collect(ctx, f, geo, paths, investigate.Query{Identity: investigate.Identity{Fields: []string{"event.id"}, Values: [][]string{a.Evidence()}}, Catalog: cat})
+			if err != nil {
+				return err
+			}
+			if len(evs) == 0 {
+				return withStatus(exitError, fmt.Errorf("alert %s: none of the events behind it was found in %s", a.ID, strings.Join(paths, " ")))
+			}
+			if len(q.Identity.Fields) == 0 {
+				var arns []string
+				for _, e := range evs {
+					if e.ARN != "" && !slices.Contains(arns, e.ARN) {
+						arns = append(arns, e.ARN)
+					}
+				}
+				q.Identity = investigate.ARN(arns...)
+			}
+			if rep.WindowStart.IsZero() {
+				rep.WindowStart, rep.WindowEnd = evs[0].Time, evs[len(evs)-1].Time
+			}
+		}
+	} else {
+		q.Identity = investigate.ARN(f.arn)
+		if f.at != "" {
+			at, err := parseWhen(f.at)
+			if err != nil {
+				return usageErrorf("--at: %v", err)
+			}
+			rep.WindowStart, rep.WindowEnd = at, at
+		}
+		var err error
+		if geo, err = f.hunt.geoip.open(); err != nil {
+			return err
+		}
+		if geo != nil {
+			defer geo.Close()
+		}
+	}
+	if !rep.WindowStart.IsZero() {
+		q.From, q.To = rep.WindowStart.Add(-f.around), rep.WindowEnd.Add(f.around)
+	}
+	rep.Identity, rep.From, rep.To = q.Identity, q.From, q.To
+	evs, err := collect(ctx, f, geo, paths, q)
+	if err != nil {
+		return err
+	}
+	rep.Events = evs
+	rep.Summarize()
+	var w io.Writer = os.Stdout
+	if f.output != "" {
+		out, err := os.Create(f.output)
+		if err != nil {
+			return withStatus(exitError, err)
+		}
+		defer out.Close()
+		w = out
+	}
+	switch format {
+	case "text":
+		err = rep.WriteText(w)
+	case "ndjson":
+		err = rep.WriteNDJSON(w)
+	case "html":
+		err = rep.WriteHTML(w, time.Now())
+	}
+	if err != nil {
+		return withStatus(exitError, err)
+	}
+	fmt.Fprintf(os.Stderr, "trailql: investigate: %s of %s from %s to %s (%d behind the alert, %d sensitive)\n",
+		plural(len(evs), "event"), q.Identity, fmtWhen(q.From), fmtWhen(q.To), rep.Summary.InAlert, len(rep.Summary.Sensitive))
+	return nil
+}
+
+// findAlert finds the alert with id (or a unique prefix of 8 characters or
+// more) among the hunt's, with its compiled rule.
+func findAlert(h *hunt, id string) (*alert.Alert, *detect.Compiled, error) {
+	var found []*alert.Alert
+	for _, a := range h.alerts {
+		if a.ID == id || (len(id) >= 8 && strings.HasPrefix(a.ID, id)) {
+			found = append(found, a)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil, withStatus(exitError, fmt.Errorf("no alert %s among the %s the rules raised over the input (same --rules, --exceptions and paths as the detect run that gave it?)", id, plural(len(h.alerts), "alert")))
+	case 1:
+	default:
+		return nil, nil, usageErrorf("--alert %s names %d alerts: give more of the id", id, len(found))
+	}
+	for _, c := range h.compiled {
+		if c.Rule == found[0].Rule {
+			return found[0], c, nil
+		}
+	}
+	return nil, nil, withStatus(exitError, fmt.Errorf("alert %s: its rule is not among the compiled rules", id))
+}
+
+// alertIdentity is the alert's BY values that are event fields, not times
+// (the seed rule's ARN; not its time window): the actor whose events make
+// the timeline.
+func alertIdentity(a *alert.Alert) investigate.Identity {
+	var id investigate.Identity
+	cat := detect.Catalog()
+	for _, g := range a.GroupBy {
+		t, ok := cat[g]
+		if !ok || t == esql.Datetime {
+			continue
+		}
+		v, _ := a.Doc.Get(g)
+		var vals []string
+		switch x := v.(type) {
+		case string:
+			vals = []string{x}
+		case []any:
+			for _, e := range x {
+				vals = append(vals, fmt.Sprint(e))
+			}
+		case nil:
+			continue
+		default:
+			vals = []string{fmt.Sprint(x)}
+		}
+		id.Fields = append(id.Fields, g)
+		id.Values = append(id.Values, vals)
+	}
+	return id
+}
+
+// collect reads the timeline's events.
+func collect(ctx context.Context, f investigateFlags, geo *ecs.GeoIP, paths []string, q investigate.Query) ([]investigate.Event, error) {
+	fields := append(slices.Clone(investigate.Fields), q.Identity.Fields...)
+	m := ecs.NewMapper(ecs.Options{Namespace: f.hunt.namespace, Fields: fields, GeoIP: geo})
+	rep := newInputReport(os.Stderr)
+	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	if err := f.hunt.limits.apply(reader); err != nil {
+		return nil, err
+	}
+	evs, _, err := investigate.Collect(ctx, reader, m, paths, q, func(rec cloudtrail.Record, err error) { f.hunt.limits.recordProblem(rep, rec, err) })
+	if err != nil {
+		return nil, withStatus(exitError, err)
+	}
+	return evs, nil
+}
+
+// fmtWhen prints a bound of the timeline ("…" when open).
+func fmtWhen(t time.Time) string {
+	if t.IsZero() {
+		return "…"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
