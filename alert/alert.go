@@ -29,7 +29,7 @@ type Alert struct {
 // for null). groupBy is non-nil for an aggregating rule (its BY columns,
 // possibly empty) and nil otherwise. now is the alert time.
 //
-// The document holds, in order (DESIGN.md "Alert document", §B4):
+// The document holds, in order (docs/architecture.md "Alert document", docs/esql-semantics.md §B4):
 // @timestamp (now, UTC with milliseconds); the row's columns under their
 // ES|QL names, null cells omitted; then kibana.alert.uuid, .reason,
 // .severity, .risk_score and the kibana.alert.rule.* fields Kibana's

@@ -13,7 +13,7 @@ import (
 )
 
 // TestSeedAlertGolden pins the whole alert document of the seed rule for a
-// fixed row and time (DESIGN.md "Alert document", esql-semantics.md §B4).
+// fixed row and time (docs/architecture.md "Alert document", docs/esql-semantics.md §B4).
 func TestSeedAlertGolden(t *testing.T) {
 	a := seedAlert()
 	b, err := a.Doc.MarshalJSON()

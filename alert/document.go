@@ -3,8 +3,8 @@
 // fields), gives it a deterministic id, and writes alerts as NDJSON or as a
 // table for people at a terminal.
 //
-// Semantics follow shared/DESIGN.md "Alert document" and
-// shared/docs/esql-semantics.md §B3–B4, which cite Kibana's
+// Semantics follow docs/architecture.md "Alert document" and
+// docs/esql-semantics.md §B3–B4, which cite Kibana's
 // build_alert.ts, transform_hit_to_alert.ts and reason_formatters.ts.
 package alert
 

@@ -33,7 +33,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // The seed rule's output columns: its STATS aggregates in written order,
-// then the BY columns (esql-semantics.md §A6, §B6).
+// then the BY columns (docs/esql-semantics.md §A6, §B6).
 var seedCols = []string{
 	"Esql.event_action_count_distinct",
 	"Esql.event_action_values",

@@ -24,7 +24,7 @@ func ID(ruleID string, cols []string, row []any, groupBy []string) string {
 //   - Aggregating rules (groupBy non-nil):
 //     [idVersion, "group", rule_id, by1, value1, by2, value2, ...].
 //     A missing or null BY value encodes as null: the null key is a group
-//     of its own (esql-semantics.md §A6).
+//     of its own (docs/esql-semantics.md §A6).
 //   - Non-aggregating rules: [idVersion, "event", rule_id, "_id", v] when
 //     the row has _id, else [..., "event.id", v], else
 //     [..., "row", [[col, value], ...]] over the non-null columns.

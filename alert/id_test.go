@@ -11,7 +11,7 @@ import (
 
 // TestAlertIDAggregating: the id names the logical alert, rule id + BY
 // values, and nothing else (alertID documents why this differs from
-// Kibana's per-run hash, esql-semantics.md §B3).
+// Kibana's per-run hash, docs/esql-semantics.md §B3).
 func TestAlertIDAggregating(t *testing.T) {
 	r := rule.Seed()
 	base := seedAlert().ID

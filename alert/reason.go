@@ -7,7 +7,7 @@ import (
 
 // reason builds kibana.alert.reason with the template Kibana shares
 // between all Security rule types (reason_formatters.ts,
-// buildReasonMessageUtil; esql-semantics.md §B3):
+// buildReasonMessageUtil; docs/esql-semantics.md §B3):
 //
 //	[{event.category} ]event[ with][ process {process.name},][ parent process {process.parent.name},]
 //	[ file {file.name},][ source {source.ip}][:{source.port},][ destination {destination.ip}]

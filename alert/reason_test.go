@@ -7,7 +7,7 @@ import (
 )
 
 // TestReason: Kibana's shared reason template (reason_formatters.ts,
-// esql-semantics.md §B3), fed from the row's flat dotted keys.
+// docs/esql-semantics.md §B3), fed from the row's flat dotted keys.
 func TestReason(t *testing.T) {
 	r := &rule.Rule{RuleID: "r", Name: "Rule X", Severity: "high", RiskScore: 73}
 	cases := []struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/trailql/trailql/rule"
 )
 
-// Suppress applies a rule's alert_suppression (esql-semantics.md §B5) to its
+// Suppress applies a rule's alert_suppression (docs/esql-semantics.md §B5) to its
 // alerts, each with the time it was raised, and returns the alerts that
 // remain, in time order. Alerts whose group_by values are equal collapse into
 // the first one while they fall within the suppression duration from it

@@ -19,7 +19,7 @@ import (
 //
 // CloudTrail's unit of delivery is the file (a few KB to tens of MB, gzip),
 // so files are the natural unit of parallel work: decompression is the
-// floor of the whole pipeline (DESIGN.md, "Performance model").
+// floor of the whole pipeline (docs/architecture.md "Performance model").
 func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, fn func(worker int, rec Record) error) (Stats, error) {
 	if workers < 1 {
 		workers = 1

@@ -49,7 +49,7 @@ func (e *evaluator) alerts(now time.Time, maxSignals, evidenceMax int) ([]*alert
 // episodes turns a replayed rule's run results into alerts. A group (or,
 // for a non-aggregating rule, a source event) that qualifies in consecutive
 // runs is one alert, with the row of its latest run; a group that stops
-// qualifying and later qualifies again is a new alert (esql-semantics.md
+// qualifying and later qualifies again is a new alert (docs/esql-semantics.md
 // §B3: Kibana would raise one in every overlapping run).
 func (e *evaluator) episodes(names []string, now time.Time, evidenceMax int) []*alert.Alert {
 	c := e.c

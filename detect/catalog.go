@@ -15,7 +15,7 @@ var (
 // Catalog is the schema of the `logs-aws.cloudtrail-*` indices as ES|QL sees
 // it: every field the ECS mapping produces or the integration's index template
 // maps, with its ES|QL type. A query naming a field outside it fails with
-// "Unknown column", as it would in Elasticsearch (esql-semantics.md §A2).
+// "Unknown column", as it would in Elasticsearch (docs/esql-semantics.md §A2).
 func Catalog() esql.Catalog {
 	catalogOnce.Do(func() {
 		types := ecs.FieldTypes()

@@ -85,7 +85,7 @@ func CompileWith(rules []*rule.Rule, opts CompileOptions) ([]*Compiled, error) {
 
 // CompileRule compiles one rule. Rules are executed without an implicit LIMIT:
 // Kibana appends its own `| limit max_signals+1` per execution, which trailql
-// replaces by keeping every alert (DESIGN.md, "Implicit LIMIT").
+// replaces by keeping every alert (docs/architecture.md "Implicit LIMIT").
 func CompileRule(r *rule.Rule, now time.Time) (*Compiled, error) {
 	return compileRule(r, CompileOptions{Now: now})
 }

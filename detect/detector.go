@@ -58,7 +58,7 @@ type Options struct {
 
 // Detector is the hunt driver: it evaluates a set of compiled rules over a
 // stream of raw records and gives, at the end, the alerts the rules would
-// have raised had they run on schedule while the records arrived (DESIGN.md,
+// have raised had they run on schedule while the records arrived (docs/architecture.md
 // "Rule execution"; schedule.go). Each rule is evaluated by its evaluator
 // (evaluator.go), the same core the live driver (Live) uses.
 //
@@ -273,7 +273,7 @@ func (e *RecordError) Error() string { return e.Err.Error() }
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // inputType is the ES|QL type of a program input: a catalog field or one of
-// the METADATA fields (esql-semantics.md §A8).
+// the METADATA fields (docs/esql-semantics.md §A8).
 func inputType(cat esql.Catalog, name string) esql.DataType {
 	switch name {
 	case "_id", "_index":
@@ -289,7 +289,7 @@ func inputType(cat esql.Catalog, name string) esql.DataType {
 
 // fieldValue reads one input of an event. The metadata fields stand for what
 // Elasticsearch would hold for the stored document: _id is the event id (a
-// stable id is all rules need, cloudtrail-ecs-mapping.md §1), _index the
+// stable id is all rules need, docs/cloudtrail-ecs-mapping.md §1), _index the
 // backing index of the event's day, _version 1.
 func fieldValue(ev ecs.Event, name string, t esql.DataType) esql.Value {
 	switch name {
@@ -321,7 +321,7 @@ func fieldValue(ev ecs.Event, name string, t esql.DataType) esql.Value {
 
 // dropIgnoredAbove removes keyword values longer than the field mapping's
 // ignore_above: Elasticsearch does not index them, and ES|QL reads them as
-// null (cloudtrail-ecs-mapping.md §10; limits in ecs.IgnoreAbove). No limit is
+// null (docs/cloudtrail-ecs-mapping.md §10; limits in ecs.IgnoreAbove). No limit is
 // below ecs.DefaultIgnoreAbove, so shorter strings skip the lookup.
 func dropIgnoredAbove(name string, x any) any {
 	switch v := x.(type) {

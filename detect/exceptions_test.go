@@ -27,7 +27,7 @@ func exceptionList(t *testing.T, entries string) *exception.List {
 }
 
 // Exceptions remove source events before the query runs (Kibana's ES|QL
-// executor: triage-and-exceptions.md §1.4), in the hunt and in the daemon
+// executor: docs/triage-and-exceptions.md §1.4), in the hunt and in the daemon
 // alike: an item on the actor removes the burst; an item on some of the
 // burst's events can push the rule under its threshold.
 func TestExceptionsFilterSourceEvents(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 )
 
 // Keyword values longer than the mapping's ignore_above are not indexed by
-// Elasticsearch, so ES|QL reads them as null (cloudtrail-ecs-mapping.md §10):
+// Elasticsearch, so ES|QL reads them as null (docs/cloudtrail-ecs-mapping.md §10):
 // 8191 for request_parameters, 1024 for most other keywords.
 func TestIgnoreAboveReadsAsNull(t *testing.T) {
 	prog, err := CompileQuery(`FROM logs-aws.cloudtrail-* | KEEP aws.cloudtrail.request_parameters, user_agent.original | LIMIT 10`, CompileOptions{Now: time.Now()})

@@ -11,7 +11,7 @@ import (
 
 // Live is the live driver: it evaluates rules as log objects arrive, with
 // the same evaluator per rule as the hunt (Detector), and reports each alert
-// as soon as it exists and again whenever it changes (DESIGN.md, "Live").
+// as soon as it exists and again whenever it changes (docs/architecture.md "Live").
 //
 // Records are processed one at a time (Process); Flush then moves every
 // rule's watermark and returns the alerts that are new or changed. The

@@ -8,7 +8,7 @@ import (
 )
 
 // Kibana keeps at most max_signals alerts per rule execution and silently
-// drops the rest (esql-semantics.md §B2: it appends `| limit max_signals+1`
+// drops the rest (docs/esql-semantics.md §B2: it appends `| limit max_signals+1`
 // and truncates). trailql keeps every alert, but says where Kibana would have
 // lost some, and can emulate the cap. An execution is approximated by the
 // rule's interval: rows are grouped by the interval-aligned bucket of their

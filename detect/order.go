@@ -6,7 +6,7 @@ import (
 )
 
 // sortRows orders result rows so that output is deterministic: ES|QL leaves the
-// row order of STATS unspecified (esql-semantics.md §A6), and a person reading
+// row order of STATS unspecified (docs/esql-semantics.md §A6), and a person reading
 // alerts expects them in time order. Rows are compared by their group columns
 // first (for the seed rule: window, then ARN), then by every column, each
 // rendered as canonical JSON; ISO 8601 dates compare chronologically as text.

@@ -12,7 +12,7 @@ import (
 
 // A prefilter rejects records by their raw bytes before they are parsed:
 // most CloudTrail records are irrelevant to a rule, and a substring search is
-// far cheaper than JSON parsing and mapping (DESIGN.md, "Performance model").
+// far cheaper than JSON parsing and mapping (docs/architecture.md "Performance model").
 // It must be conservative: it may only reject a record that the rule's
 // WHERE clauses would certainly drop.
 //
@@ -24,7 +24,7 @@ import (
 // that has such an escape is never rejected by the requirement it could hide.
 
 // verbatimFields are ECS fields whose value, when present, is a raw JSON
-// string of the record copied unchanged (cloudtrail-ecs-mapping.md §3, §5).
+// string of the record copied unchanged (docs/cloudtrail-ecs-mapping.md §3, §5).
 var verbatimFields = map[string]bool{
 	"event.action": true, "event.provider": true, "event.id": true, "cloud.region": true,
 	"source.address": true, "user_agent.original": true, "cloud.account.id": true, "user.name": true,
@@ -36,7 +36,7 @@ var verbatimFields = map[string]bool{
 
 // capturedUANames are user_agent.name values that the user-agent rules only
 // produce by capturing that very text from the user agent (uap-core rule for
-// AWS clients, cloudtrail-ecs-mapping.md §6.2; no family_replacement yields
+// AWS clients, docs/cloudtrail-ecs-mapping.md §6.2; no family_replacement yields
 // them), so the raw userAgent must contain them.
 var capturedUANames = regexp.MustCompile(`^(aws-cli|Boto3|aws-sdk-(go|java|nodejs|ruby2?|cpp))$`)
 

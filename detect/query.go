@@ -6,7 +6,7 @@ import (
 
 // Limits of ad-hoc queries, as Elasticsearch applies them: an implicit
 // LIMIT 1000 with a warning when the query has none, and no more than 10000
-// rows whatever LIMIT says (esql-semantics.md §A7).
+// rows whatever LIMIT says (docs/esql-semantics.md §A7).
 const (
 	QueryDefaultLimit = 1000
 	QueryMaxLimit     = 10000

@@ -15,7 +15,7 @@ import (
 )
 
 // referenceSeed is an oracle for the seed rule written directly in Go from
-// the rule's text and esql-semantics.md §B6, without the ES|QL engine: it
+// the rule's text and docs/esql-semantics.md §B6, without the ES|QL engine: it
 // maps each record with the ECS mapper (which has its own conformance tests)
 // and applies the WHERE clauses and the STATS by hand. It returns
 // "window|arn" -> sorted distinct actions for every qualifying group.

@@ -10,7 +10,7 @@ import (
 // How a rule is evaluated over logs that are not arriving live.
 //
 // Kibana runs a rule every `interval` over the events whose timestamp falls in
-// [now-lookback, now] (esql-semantics.md §B1), with NOW() bound to the run's
+// [now-lookback, now] (docs/esql-semantics.md §B1), with NOW() bound to the run's
 // start. Hunting over files, trailql answers "what alerts would these logs have
 // raised had the rule run on schedule while they arrived":
 //

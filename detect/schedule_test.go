@@ -71,7 +71,7 @@ func runRule(t *testing.T, r *rule.Rule, recs []rec) []map[string]any {
 }
 
 // Rules not bucketed by event time are replayed on their schedule
-// (schedule.go; esql-semantics.md §B1).
+// (schedule.go; docs/esql-semantics.md §B1).
 func TestScheduleReplay(t *testing.T) {
 	t.Run("non-aggregating: each matching event is one alert, though overlapping runs see it twice", func(t *testing.T) {
 		r := testRule(t, `from logs-aws.cloudtrail-* metadata _id

@@ -20,7 +20,7 @@ import (
 
 // The seed rule's behaviour, end to end from raw CloudTrail records to alerts.
 // Each scenario pins one clause of the rule's query (the comment names it) or
-// one ES|QL semantic it depends on (esql-semantics.md §B6).
+// one ES|QL semantic it depends on (docs/esql-semantics.md §B6).
 
 const (
 	arnAlice = "arn:aws:iam::111122223333:user/alice"
@@ -121,7 +121,7 @@ func summarise(t *testing.T, alerts []*alert.Alert) []summary {
 				s.Actions = append(s.Actions, x.(string))
 			}
 		}
-		// VALUES order is unspecified (esql-semantics.md §A5): compare as sets.
+		// VALUES order is unspecified (docs/esql-semantics.md §A5): compare as sets.
 		sort.Strings(s.Actions)
 		out = append(out, s)
 	}
@@ -296,7 +296,7 @@ func TestSeedRuleScenarios(t *testing.T) {
 }
 
 // The seed alert carries the rule's metadata and the ES|QL row, as
-// DESIGN.md "Alert document" specifies.
+// docs/architecture.md "Alert document" specifies.
 func TestSeedAlertDocument(t *testing.T) {
 	alerts := detectRecords(t, burst(6, 1000))
 	if len(alerts) != 1 {
@@ -328,7 +328,7 @@ func TestSeedAlertDocument(t *testing.T) {
 		t.Errorf("risk_score = %s, want 21", got)
 	}
 	// source.as.organization.name is null without GeoIP: drop_null_columns
-	// leaves it out of the alert (esql-semantics.md §B2).
+	// leaves it out of the alert (docs/esql-semantics.md §B2).
 	if v := get(doc, "Esql.source_as_organization_name_values"); v != nil {
 		t.Errorf("Esql.source_as_organization_name_values = %v, want absent", v)
 	}

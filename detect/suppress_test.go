@@ -36,7 +36,7 @@ missing_fields_strategy = %q
 	return r
 }
 
-// alert_suppression (esql-semantics.md §B5): alerts with the same group_by
+// alert_suppression (docs/esql-semantics.md §B5): alerts with the same group_by
 // values collapse into the first while within the duration of it.
 func TestAlertSuppression(t *testing.T) {
 	recs := []rec{at("ListA", "08:01:00"), at("ListB", "08:11:00"), at("ListA", "09:30:00")}

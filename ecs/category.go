@@ -1,7 +1,7 @@
 package ecs
 
 // eventCategorization is the params table of the pipeline's
-// script_add_ecs_categorization (doc §8): event.category and event.type for the
+// script_add_ecs_categorization (docs/cloudtrail-ecs-mapping.md §8): event.category and event.type for the
 // listed event names. Other names get no category and type ["info"].
 var eventCategorization = func() map[string][2][]string {
 	m := map[string][2][]string{}

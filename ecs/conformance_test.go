@@ -18,18 +18,18 @@ import (
 // Fields of Elastic's expected documents that trailql does not produce (yet),
 // with the reason; they are left out of the comparison.
 var ignoredExpected = []struct{ prefix, why string }{
-	{"actor.entity.id", "entity fields need the opt-in actor_target_mapping tag (doc §9)"},
-	{"related.entity", "entity field (doc §9)"},
-	{"target.entity.id", "entity field (doc §9)"},
-	{"user.entity.id", "entity field (doc §9)"},
-	{"service.entity.id", "entity field (doc §9)"},
-	{"host.entity.id", "entity field (doc §9)"},
-	{"entity.id", "entity field (doc §9)"},
-	{"user.target.entity.id", "entity field (doc §9)"},
-	{"service.target.entity.id", "entity field (doc §9)"},
-	{"host.target.entity.id", "entity field (doc §9)"},
-	{"host.target.id", "entity field (doc §9)"},
-	{"entity.target.id", "entity field (doc §9)"},
+	{"actor.entity.id", "entity fields need the opt-in actor_target_mapping tag (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"related.entity", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"target.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"user.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"service.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"host.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"user.target.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"service.target.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"host.target.entity.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"host.target.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
+	{"entity.target.id", "entity field (docs/cloudtrail-ecs-mapping.md §9)"},
 	{"event.original", "raw record text; not indexed, unusable in rules"},
 	{"event.created", "agent read time (test config value)"},
 	{"tags", "set by the agent / test config"},
@@ -37,7 +37,7 @@ var ignoredExpected = []struct{ prefix, why string }{
 }
 
 // Fields trailql adds that the pipeline tests lack because the agent and the
-// index template (not the pipeline) provide them (doc §1 stages 2 and 5).
+// index template (not the pipeline) provide them (docs/cloudtrail-ecs-mapping.md §1 stages 2 and 5).
 var agentProvided = map[string]bool{
 	"data_stream.type": true, "data_stream.dataset": true, "data_stream.namespace": true,
 	"event.module": true, "event.dataset": true,

@@ -9,7 +9,7 @@ import (
 // strict-ish "iso8601" java-time parser) accepts a calendar date with optional
 // time, optional fraction (dot or comma) and an optional zone (Z, ±HH, ±HHMM,
 // ±HH:MM); without a zone the value is UTC. The result is stored at millisecond
-// precision, the sub-millisecond digits dropped (doc §2 step 5).
+// precision, the sub-millisecond digits dropped (docs/cloudtrail-ecs-mapping.md §2 step 5).
 var isoLayouts = []string{
 	"2006-01-02T15:04:05.999999999Z07:00",
 	"2006-01-02T15:04:05.999999999Z0700",

@@ -1,6 +1,6 @@
 package ecs
 
-// digest maps the fields of a CloudTrail digest record (doc §3): the
+// digest maps the fields of a CloudTrail digest record (docs/cloudtrail-ecs-mapping.md §3): the
 // aws.cloudtrail.digest.* renames end up in the flattened object
 // aws.cloudtrail.flattened.digest; digestS3Object -> file.path;
 // previousDigestHashValue -> related.hash; awsAccountId is the last

@@ -5,10 +5,12 @@
 //
 // The mapping follows the integration's ingest pipeline
 // (packages/aws/data_stream/cloudtrail/elasticsearch/ingest_pipeline/default.yml)
-// as documented in shared/docs/cloudtrail-ecs-mapping.md; section numbers in
-// comments ("doc §N") refer to that document. GeoIP/ASN enrichment
-// (source.geo.*, source.as.*) and the opt-in entity fields (actor_target_mapping)
-// are not produced.
+// as documented in docs/cloudtrail-ecs-mapping.md; section numbers in
+// comments ("docs/cloudtrail-ecs-mapping.md §N", or a bare "§N" in this
+// package) refer to that document. GeoIP/ASN enrichment (source.geo.*,
+// source.as.*) is produced when a Mapper is given MaxMind databases
+// (Options.GeoIP), as Elastic's geoip processor does; the opt-in entity
+// fields (actor_target_mapping) are not produced.
 package ecs
 
 // PipelineVersion is the version of Elastic's AWS integration whose

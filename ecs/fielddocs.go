@@ -6,7 +6,7 @@ import (
 )
 
 // fieldDocs say, for the ECS fields the mapping sets, where the value comes
-// from in a raw CloudTrail record (cloudtrail-ecs-mapping.md; aws 8.9.0's
+// from in a raw CloudTrail record (docs/cloudtrail-ecs-mapping.md; aws 8.9.0's
 // pipeline), so that a rule author knows what a field holds.
 var fieldDocs = map[string]string{
 	"@timestamp":                  "eventTime",

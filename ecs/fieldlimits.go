@@ -4,7 +4,7 @@ import "strings"
 
 // Keyword values longer than a field's ignore_above are not indexed and have
 // no doc values, so ES|QL, which reads keyword fields from doc values, sees
-// them as null (doc §10); in a multi-valued field only the long values are
+// them as null (docs/cloudtrail-ecs-mapping.md §10); in a multi-valued field only the long values are
 // dropped. Where the limits come from, for a logs-aws.cloudtrail-* index:
 //
 //   - aws.cloudtrail.request_parameters and .response_elements declare

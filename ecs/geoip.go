@@ -11,7 +11,7 @@ import (
 )
 
 // GeoIP enriches documents with source.geo.* and source.as.* the way the
-// aws.cloudtrail pipeline does (doc §3): one `geoip` processor on source.ip
+// aws.cloudtrail pipeline does (docs/cloudtrail-ecs-mapping.md §3): one `geoip` processor on source.ip
 // with the default City database and default properties (target source.geo),
 // and one with `database_file: GeoLite2-ASN.mmdb`, `properties: [asn,
 // organization_name]` (target source.as), whose asn/organization_name are then

@@ -6,7 +6,7 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-// hosts builds related.hosts (doc §3), in the pipeline's order: the TLS host
+// hosts builds related.hosts (docs/cloudtrail-ecs-mapping.md §3), in the pipeline's order: the TLS host
 // header unless it is an AWS endpoint; source.address when it is a host name
 // (not an IP, contains '.', no space, not *.amazonaws.com);
 // requestParameters.computerName; then EC2 instance ids (strings "i-..." of at

@@ -9,7 +9,7 @@ import (
 // (extract_session_name_from_arn): the text after the last '/'.
 var sessionNameRE = regexp.MustCompile(`^arn:[a-z0-9-]+:sts:.*/(.*)$`)
 
-// identity maps userIdentity (doc §3, §5), in the order of the pipeline's
+// identity maps userIdentity (docs/cloudtrail-ecs-mapping.md §3, §5), in the order of the pipeline's
 // processors.
 func (b *builder) identity() {
 	ui := object(b.root, "userIdentity")
@@ -62,7 +62,7 @@ func (b *builder) identity() {
 	}
 	b.copyStr("aws.cloudtrail.user_identity.session_context.session_issuer.principal_id", sc, "sessionIssuer", "principalId")
 
-	// Session name -> related.user (+ e-mail handling), doc §5 step 4.
+	// Session name -> related.user (+ e-mail handling), docs/cloudtrail-ecs-mapping.md §5 step 4.
 	if (b.idType == "AssumedRole" || b.idType == "FederatedUser" || b.idType == "IdentityCenterUser") &&
 		strings.Contains(arn, ":sts:") && strings.Contains(arn, "/") {
 		if m := sessionNameRE.FindStringSubmatch(arn); m != nil {

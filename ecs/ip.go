@@ -8,7 +8,7 @@ import (
 // isInetAddress reports whether s is an IP literal as Elasticsearch's
 // InetAddresses.isInetAddress accepts it, which decides whether the pipeline's
 // `convert: {field: source.address, target_field: source.ip, type: ip,
-// ignore_failure: true}` sets source.ip (doc §4): a dotted-quad IPv4 address with
+// ignore_failure: true}` sets source.ip (docs/cloudtrail-ecs-mapping.md §4): a dotted-quad IPv4 address with
 // four decimal parts 0-255 and no leading zeros, or an IPv6 text address
 // (including the embedded-IPv4 form ::ffff:1.2.3.4). Zones ("fe80::1%eth0"),
 // surrounding spaces, brackets, lists and host names are rejected.

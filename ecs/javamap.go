@@ -10,7 +10,7 @@ import (
 )
 
 // aws.cloudtrail.request_parameters and friends are `ctx.json.X.toString()` in
-// Painless (doc §7), i.e. Java AbstractMap.toString() of the java.util.HashMap the
+// Painless (docs/cloudtrail-ecs-mapping.md §7), i.e. Java AbstractMap.toString() of the java.util.HashMap the
 // ES json processor built, after the purge:
 //   map  -> {k1=v1, k2=v2}   (no quoting or escaping)
 //   list -> [a, b]
@@ -64,7 +64,7 @@ type mapEntry struct {
 
 // appendJavaMap renders an object in HashMap order. skip names one top-level key
 // to leave out (the UserAuthentication rename of additionalEventData.UserName,
-// doc §7); the skipped key still counts towards the capacity, as it was parsed.
+// docs/cloudtrail-ecs-mapping.md §7); the skipped key still counts towards the capacity, as it was parsed.
 func appendJavaMap(dst []byte, v *fastjson.Value, skip string) []byte {
 	o, _ := v.Object()
 	entries := orderedEntries(o)

@@ -27,7 +27,7 @@ type Options struct {
 	// skip work for other fields, but the listed ones are always exactly as a
 	// full map gives them; unlisted fields may or may not be present.
 	Fields []string
-	// GeoIP, if set, adds source.geo.* / source.as.* for source.ip (doc §3),
+	// GeoIP, if set, adds source.geo.* / source.as.* for source.ip (docs/cloudtrail-ecs-mapping.md §3),
 	// only when Fields needs them. It is shared, not closed, by the Mapper.
 	GeoIP *GeoIP
 }
@@ -48,7 +48,7 @@ type Mapper struct {
 	wantGeo, wantASN bool
 }
 
-// renderedFields are the objects rendered as Java toString() text (doc §7):
+// renderedFields are the objects rendered as Java toString() text (docs/cloudtrail-ecs-mapping.md §7):
 // source key, keyword field, flattened field.
 var renderedFields = [...]struct{ src, keyword, flat string }{
 	{"requestParameters", "aws.cloudtrail.request_parameters", "aws.cloudtrail.flattened.request_parameters"},
@@ -195,7 +195,7 @@ type builder struct {
 	root     *fastjson.Value
 	ev       Event
 	failed   bool   // a pipeline processor would have appended error.message
-	service  string // AWS-service actor (doc §5 step 1)
+	service  string // AWS-service actor (docs/cloudtrail-ecs-mapping.md §5 step 1)
 	idType   string
 	userName string
 	userID   string
@@ -238,7 +238,7 @@ func appendUnique(list []string, s string) []string {
 	return append(list, s)
 }
 
-// timestamp sets @timestamp from eventTime (doc §2 step 5) or, for digest
+// timestamp sets @timestamp from eventTime (docs/cloudtrail-ecs-mapping.md §2 step 5) or, for digest
 // records, digestEndTime (the pipeline copies the parsed digest end time over
 // @timestamp whenever it exists).
 func (b *builder) timestamp() error {
@@ -394,7 +394,7 @@ func (b *builder) build() {
 	}
 	serverName := b.tls()
 
-	// Standardised user fields (doc §5 step 7) and related.user tail.
+	// Standardised user fields (docs/cloudtrail-ecs-mapping.md §5 step 7) and related.user tail.
 	if !b.hasEmail && strings.Index(b.userName, "@") > 0 {
 		b.set("user.email", b.userName)
 	}
@@ -432,7 +432,7 @@ func (b *builder) build() {
 // first2 drops the ok of a (string, bool) pair.
 func first2(s string, _ bool) string { return s }
 
-// source sets source.address and, when it is an IP literal, source.ip (doc §4).
+// source sets source.address and, when it is an IP literal, source.ip (docs/cloudtrail-ecs-mapping.md §4).
 func (b *builder) source() {
 	addr, ok := b.str(b.root, "sourceIPAddress")
 	if !ok {
@@ -447,7 +447,7 @@ func (b *builder) source() {
 	}
 }
 
-// userAgent sets user_agent.* (doc §6).
+// userAgent sets user_agent.* (docs/cloudtrail-ecs-mapping.md §6).
 func (b *builder) userAgent() {
 	s, ok := b.str(b.root, "userAgent")
 	if !ok {
@@ -467,10 +467,10 @@ func (b *builder) userAgent() {
 }
 
 // maxFlattenedChars: the flattened copy is kept only when the rendered string
-// is shorter than this many Java chars (aws 2.41.0, doc §7).
+// is shorter than this many Java chars (aws 2.41.0, docs/cloudtrail-ecs-mapping.md §7).
 const maxFlattenedChars = 32766
 
-// rendered sets the Java toString() texts and the flattened copies (doc §7).
+// rendered sets the Java toString() texts and the flattened copies (docs/cloudtrail-ecs-mapping.md §7).
 func (b *builder) rendered(skipAdditional string) {
 	for i, r := range renderedFields {
 		if !b.m.wantRendered[i] && !b.m.wantFlat[i] {
@@ -539,7 +539,7 @@ func (b *builder) consoleLogin() {
 }
 
 // categorize sets event.kind/type/outcome/category
-// (script_add_ecs_categorization, doc §3 and §8).
+// (script_add_ecs_categorization, docs/cloudtrail-ecs-mapping.md §3 and §8).
 func (b *builder) categorize(action string, failed bool) {
 	b.ev["event.kind"] = "event"
 	b.ev["event.type"] = []string{"info"}

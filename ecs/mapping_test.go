@@ -30,9 +30,9 @@ func mustMap(t *testing.T, raw []byte) Event {
 	return ev
 }
 
-// TestSourceIP pins when source.ip is set (doc §4: InetAddresses.isInetAddress;
+// TestSourceIP pins when source.ip is set (docs/cloudtrail-ecs-mapping.md §4: InetAddresses.isInetAddress;
 // leading zeros rejected, no zones, no lists or names) and that purged values
-// leave both fields absent (doc §2 step 6).
+// leave both fields absent (docs/cloudtrail-ecs-mapping.md §2 step 6).
 func TestSourceIP(t *testing.T) {
 	for _, tc := range []struct {
 		in          string // JSON value of sourceIPAddress
@@ -78,7 +78,7 @@ func TestSourceIP(t *testing.T) {
 	}
 }
 
-// TestIdentity pins user.* / service.name per identity type (doc §5).
+// TestIdentity pins user.* / service.name per identity type (docs/cloudtrail-ecs-mapping.md §5).
 func TestIdentity(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -130,7 +130,7 @@ func TestIdentity(t *testing.T) {
 }
 
 // TestPurge pins that "", "-", "none", null and empty containers count as
-// absent everywhere (doc §2 step 6), including inside the rendered strings.
+// absent everywhere (docs/cloudtrail-ecs-mapping.md §2 step 6), including inside the rendered strings.
 func TestPurge(t *testing.T) {
 	ev := mustMap(t, record(`"errorCode":"","errorMessage":"-","userAgent":"none","userIdentity":{"type":"IAMUser","userName":"x","accessKeyId":""},"requestParameters":{"a":"","b":{},"c":[],"d":{"e":"none"}},"responseElements":{"keep":"-x","drop":null,"list":["-","y",""]},"vpcEndpointId":"none"`))
 	for _, k := range []string{"aws.cloudtrail.error_code", "aws.cloudtrail.error_message", "user_agent.original", "user_agent.name",
@@ -167,7 +167,7 @@ func TestSessionCredentialFromConsole(t *testing.T) {
 	}
 }
 
-// TestOutcome pins event.outcome (doc §3), including the ConsoleLogin override.
+// TestOutcome pins event.outcome (docs/cloudtrail-ecs-mapping.md §3), including the ConsoleLogin override.
 func TestOutcome(t *testing.T) {
 	for _, tc := range []struct{ members, want string }{
 		{``, "success"},
@@ -185,7 +185,7 @@ func TestOutcome(t *testing.T) {
 	}
 }
 
-// TestCategorization pins event.category/type (doc §8).
+// TestCategorization pins event.category/type (docs/cloudtrail-ecs-mapping.md §8).
 func TestCategorization(t *testing.T) {
 	for _, tc := range []struct {
 		action   string

@@ -6,7 +6,7 @@ import (
 	"github.com/valyala/fastjson"
 )
 
-// The pipeline's first script (script_remove_nulls_before_renames, doc §2 step 6)
+// The pipeline's first script (script_remove_nulls_before_renames, docs/cloudtrail-ecs-mapping.md §2 step 6)
 // deletes, recursively and bottom-up, every map entry or list element whose value
 // is null, "", "-", "none", an empty map or an empty list; a container emptied
 // this way is itself deleted. Instead of mutating the parsed tree, the mapper asks

@@ -2,7 +2,7 @@ package ecs
 
 import "strings"
 
-// tls maps tlsDetails (doc §3): tlsVersion is dissected at its first 'v'
+// tls maps tlsDetails (docs/cloudtrail-ecs-mapping.md §3): tlsVersion is dissected at its first 'v'
 // ("TLSv1.3" -> tls.version_protocol "tls", tls.version "1.3"); without a 'v'
 // the whole value goes to tls.version. A literal "tlsVersion" value drops the
 // whole tlsDetails object. It returns tls.client.server_name.

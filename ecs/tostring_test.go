@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestJavaToStringSynthetic checks request_parameters rendering (doc §7) on
+// TestJavaToStringSynthetic checks request_parameters rendering (docs/cloudtrail-ecs-mapping.md §7) on
 // synthetic records whose expected strings were produced by the executable
 // spec shared/tools/java_map_tostring.py: HashMap bucket order, capacity from
 // the pre-purge key count, purge inside lists and maps, Java number printing,

@@ -2,7 +2,7 @@
 // over rows supplied by the caller, with Elasticsearch's semantics: Kleene
 // three-valued logic, multi-valued fields, STATS ... BY, DATE_TRUNC, the
 // implicit LIMIT, and the warnings Elasticsearch returns. The semantics and
-// their sources are summarised in shared/docs/esql-semantics.md (cited as
+// their sources are summarised in docs/esql-semantics.md (cited as
 // §A1..§A9 in comments).
 package esql
 

@@ -1,7 +1,7 @@
 // Package exception reads Kibana exception lists and applies them to source
 // events as Kibana's ES|QL rule executor does.
 //
-// Formats (docs: triage-and-exceptions.md §1.2, §1.3):
+// Formats (docs: docs/triage-and-exceptions.md §1.2, §1.3):
 //
 //   - a Kibana exception list export (POST /api/exception_lists/_export):
 //     NDJSON of the list container, its items and a details line, in any
@@ -12,7 +12,7 @@
 //   - a detection-rules exception TOML file ([metadata], [[exceptions]]
 //     with a container and its items).
 //
-// Semantics (triage-and-exceptions.md §1.1, §1.4): Kibana compiles the
+// Semantics (docs/triage-and-exceptions.md §1.1, §1.4): Kibana compiles the
 // items of every list attached to a rule into one Query DSL filter and
 // passes it, negated, in the filter of the ES|QL request, so that
 // Elasticsearch drops the matching documents before the query runs.

@@ -15,7 +15,7 @@ import (
 
 // MaxValueListSize is the largest value list Kibana applies to an ES|QL
 // rule (MAXIMUM_SMALL_VALUE_LIST_SIZE); a larger one is not applied, with
-// a warning (triage-and-exceptions.md §1.4).
+// a warning (docs/triage-and-exceptions.md §1.4).
 const MaxValueListSize = 65536
 
 // Filter is compiled exception items: it tells whether a source event is

@@ -86,7 +86,7 @@ func entry(field, op, typ string, vals ...string) Entry {
 }
 
 // Each entry type and operator, as Kibana's build_exception_filter.ts
-// compiles it (triage-and-exceptions.md §1.1): the event is removed when
+// compiles it (docs/triage-and-exceptions.md §1.1): the event is removed when
 // every entry of some item matches.
 func TestExcludes(t *testing.T) {
 	arn := "aws.cloudtrail.user_identity.arn"

@@ -6,7 +6,7 @@ import (
 )
 
 // TestParseLookback: Elasticsearch date math "now-<n><unit>" as used by
-// rule.from (esql-semantics.md §B1).
+// rule.from (docs/esql-semantics.md §B1).
 func TestParseLookback(t *testing.T) {
 	cases := []struct {
 		in   string

@@ -10,7 +10,7 @@ import (
 )
 
 // TestSeed pins what the seed rule's TOML says (shared/seed/...) and the
-// defaults Kibana applies to keys it leaves out (esql-semantics.md §B1).
+// defaults Kibana applies to keys it leaves out (docs/esql-semantics.md §B1).
 func TestSeed(t *testing.T) {
 	r := Seed()
 	checks := []struct {

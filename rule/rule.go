@@ -11,7 +11,7 @@ package rule
 import "github.com/BurntSushi/toml"
 
 // Defaults Kibana applies when a rule leaves the key out
-// (shared/docs/esql-semantics.md §B1; Kibana common/constants.ts
+// (docs/esql-semantics.md §B1; Kibana common/constants.ts
 // DEFAULT_MAX_SIGNALS; the rule schema's defaults for from/to/interval).
 const (
 	DefaultInterval   = "5m"
@@ -121,7 +121,7 @@ type ExceptionRef struct {
 	NamespaceType string `toml:"namespace_type" json:"namespace_type"`
 }
 
-// Suppression is rule.alert_suppression (shared/docs/esql-semantics.md §B5).
+// Suppression is rule.alert_suppression (docs/esql-semantics.md §B5).
 type Suppression struct {
 	GroupBy               []string             `toml:"group_by" json:"group_by"`
 	Duration              *SuppressionDuration `toml:"duration" json:"duration"`                               // nil: suppress within one rule run

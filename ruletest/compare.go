@@ -26,8 +26,8 @@ func normalizeJSON(x any) any {
 // equalJSON compares an expected JSON value with an actual one. Numbers
 // compare by value (1 equals 1.0: ES|QL renders a double 1.0 as 1.0 and a
 // long as 1, and a test should not care), arrays as multisets because
-// VALUES returns its values in no specified order (shared/DESIGN.md,
-// "VALUES"), objects key by key.
+// VALUES returns its values in no specified order (docs/architecture.md
+// "Semantics that must hold"), objects key by key.
 func equalJSON(want, got any) bool {
 	switch w := want.(type) {
 	case nil:

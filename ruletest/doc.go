@@ -1,5 +1,5 @@
 // Package ruletest runs script tests for detection rules and ad-hoc ES|QL
-// queries, in the spirit of Prometheus's promqltest (shared/DESIGN.md,
+// queries, in the spirit of Prometheus's promqltest (docs/architecture.md
 // "Testing style"): small text files that load a few raw CloudTrail records,
 // run a rule or a query through the real pipeline (raw JSON bytes ->
 // detect.Detector, which maps to ECS and evaluates, exactly as for files) and

@@ -2,7 +2,7 @@
 // (S3 objects, SQS messages) were processed, per-source read checkpoints,
 // the live engine's open-bucket snapshots, every alert with its newest
 // version, and an outbox of deliveries per sink. It is one SQLite file
-// (modernc.org/sqlite, pure Go, so the binary stays cgo-free; DESIGN.md
+// (modernc.org/sqlite, pure Go, so the binary stays cgo-free; docs/architecture.md
 // "Dependencies").
 //
 // # Exactly-once effect

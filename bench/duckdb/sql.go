@@ -16,7 +16,7 @@ type field struct {
 // recordFields is the subset of a raw CloudTrail record the seed rule reads.
 // Declaring it (rather than letting DuckDB infer a schema) is what a careful
 // SQL user would do: DuckDB then converts only these keys, as trailql maps only
-// the fields its rules read (DESIGN.md, "Performance model"), and the
+// the fields its rules read (docs/architecture.md "Performance model"), and the
 // heterogeneous requestParameters / responseElements never need a unified type.
 var recordFields = []field{
 	{name: "eventTime", typ: "TIMESTAMP"},
@@ -111,7 +111,7 @@ func NDJSONSource(path string) string {
 
 // ipv4 and ipv6 approximate Elasticsearch's InetAddresses.isInetAddress,
 // which decides whether sourceIPAddress becomes source.ip
-// (shared/docs/cloudtrail-ecs-mapping.md section 4): a dotted quad without
+// (docs/cloudtrail-ecs-mapping.md section 4): a dotted quad without
 // leading zeros, or an IPv6 text form (hex groups and colons, optionally an
 // embedded dotted quad; the group count is not checked).
 const (
@@ -120,7 +120,7 @@ const (
 )
 
 // awsCLI approximates the Elasticsearch user-agent rule that names a client
-// "aws-cli" (regexes.yaml rule #50, shared/docs/cloudtrail-ecs-mapping.md
+// "aws-cli" (regexes.yaml rule #50, docs/cloudtrail-ecs-mapping.md
 // section 6.2); the 50 earlier rules that could pre-empt it never match the
 // benchmark's generated user agents.
 const awsCLI = `\b(aws-cli)/(\d+)\.(\d+)`
@@ -140,7 +140,7 @@ func Query(src string) string {
     r.userIdentity.arn AS arn,
     nullif(r.userIdentity.accessKeyId, '') AS access_key_id,
     coalesce(nullif(r.userIdentity.accountId, ''), r.recipientAccountId) AS account_id,
-    -- user.name (cloudtrail-ecs-mapping.md section 5): none for AWS services and
+    -- user.name (docs/cloudtrail-ecs-mapping.md section 5): none for AWS services and
     -- service-linked roles; the issuer's userName for AssumedRole/FederatedUser
     -- sessions; else userIdentity.userName.
     CASE

@@ -3,7 +3,7 @@
 // trailql's ES|QL engine. It holds a reader for the csv-spec grammar, a
 // loader for the bundled data sets and a runner that compares results the way
 // Elasticsearch's CsvTests/CsvAssert do. The grammar and harness rules are
-// summarised in shared/docs/esql-semantics.md §A9 and
+// summarised in docs/esql-semantics.md §A9 and
 // shared/testdata/esql-csv-spec/README.md.
 package csvspec
 

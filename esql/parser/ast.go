@@ -7,7 +7,7 @@
 // the esql package, which compiles a *Query into an executable program.
 //
 // Grammar reference: Elasticsearch's EsqlBaseParser.g4 and EsqlBaseLexer.g4
-// (x-pack/plugin/esql/src/main/antlr), summarised in shared/docs/esql-semantics.md §A1.
+// (x-pack/plugin/esql/src/main/antlr), summarised in docs/esql-semantics.md §A1.
 package parser
 
 // Pos is a position in the query text. Line and Col are 1-based; Col counts

@@ -7,7 +7,7 @@ import (
 
 // Expression parsing. The levels follow the ANTLR alternative order of
 // booleanExpression, valueExpression and operatorExpression in
-// EsqlBaseParser.g4 / parser/Expression.g4 (esql-semantics.md §A1):
+// EsqlBaseParser.g4 / parser/Expression.g4 (docs/esql-semantics.md §A1):
 // OR < AND < NOT < predicates < comparison < + - < * / % < unary < primary.
 
 // operatorWords may never start an identifier or name a function: they are
@@ -366,7 +366,7 @@ func parseInt(s string) (int64, bool) {
 }
 
 // timeUnits are the units EsqlDataTypeConverter.parseTemporalAmount
-// accepts (esql-semantics.md §A1), lower-cased. Bare `m` means minute since
+// accepts (docs/esql-semantics.md §A1), lower-cased. Bare `m` means minute since
 // elastic/elasticsearch#136448 (merged 2025-10, closing #135552: "Add m as an
 // alias to minute time duration"); before that it failed with "Unexpected
 // temporal unit: 'm'". Elastic's own rules use it

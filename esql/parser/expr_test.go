@@ -98,7 +98,7 @@ func parseExprText(t *testing.T, text string) (Expr, *Query) {
 }
 
 // TestExpressions pins operator precedence and literal values
-// (esql-semantics.md §A1; parser/Expression.g4).
+// (docs/esql-semantics.md §A1; parser/Expression.g4).
 func TestExpressions(t *testing.T) {
 	tests := []struct {
 		in, want string

@@ -38,7 +38,7 @@ var kindName = map[tokKind]string{
 }
 
 // TestLexer pins the token rules of lexer/Expression.g4 and lexer/From.g4
-// (esql-semantics.md §A1).
+// (docs/esql-semantics.md §A1).
 func TestLexer(t *testing.T) {
 	tests := []struct {
 		name  string

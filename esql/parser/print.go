@@ -10,7 +10,7 @@ import (
 // parentheses where precedence requires them, so that
 // Parse(n.String()) gives a tree that prints identically.
 
-// Binding strength of expression levels, loosest first (esql-semantics.md §A1).
+// Binding strength of expression levels, loosest first (docs/esql-semantics.md §A1).
 const (
 	precOr = iota + 1
 	precAnd

@@ -11,7 +11,7 @@ import (
 )
 
 // The pipeline runs Elasticsearch's stock `user_agent` processor on userAgent
-// (doc §6) with the uap-core regexes.yml that Elasticsearch bundles, embedded
+// (docs/cloudtrail-ecs-mapping.md §6) with the uap-core regexes.yml that Elasticsearch bundles, embedded
 // here (Apache-2.0, header kept in the file).
 //
 // This is a small matcher of our own rather than github.com/ua-parser/uap-go,

@@ -24,7 +24,7 @@ type uaVector struct {
 	} `json:"device"`
 }
 
-// TestUserAgentVectors checks every vector (doc §6.3): name, version, os.*,
+// TestUserAgentVectors checks every vector (docs/cloudtrail-ecs-mapping.md §6.3): name, version, os.*,
 // device.name must all agree.
 func TestUserAgentVectors(t *testing.T) {
 	shared := sharedDir(t)
@@ -56,7 +56,7 @@ func TestUserAgentVectors(t *testing.T) {
 	}
 }
 
-// TestUserAgentAWSCLI pins the forms doc §6.2 says must give aws-cli.
+// TestUserAgentAWSCLI pins the forms docs/cloudtrail-ecs-mapping.md §6.2 says must give aws-cli.
 func TestUserAgentAWSCLI(t *testing.T) {
 	for _, tc := range []struct{ ua, name, version string }{
 		{"aws-cli/1.18.147 Python/2.7.18 Linux/4.14 botocore/1.18.6", "aws-cli", "1.18.147"},
