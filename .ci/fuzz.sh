@@ -13,7 +13,7 @@ secs="${1:-20}"
 export CGO_ENABLED=0
 
 status=0
-for target in ./esql/parser:FuzzParse ./cloudtrail:FuzzRead ./ecs:FuzzMap ./source:FuzzParseMessage ./integrity:FuzzDigest; do
+for target in ./esql/parser:FuzzParse ./cloudtrail:FuzzRead ./ecs:FuzzMap ./internal/source:FuzzParseMessage ./integrity:FuzzDigest; do
   pkg="${target%%:*}" fn="${target##*:}"
   echo "== fuzz $fn ($pkg, ${secs}s)"
   # -parallel bounds the workers so a shared CI machine stays responsive;

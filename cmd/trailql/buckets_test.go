@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailql/trailql/source"
+	"github.com/trailql/trailql/internal/source"
 )
 
 // allowedBuckets: --bucket wins; without it, the s3:// sources given; with

@@ -13,8 +13,8 @@ import (
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
+	"github.com/trailql/trailql/internal/source"
 	"github.com/trailql/trailql/rule"
-	"github.com/trailql/trailql/source"
 )
 
 type detectFlags struct {

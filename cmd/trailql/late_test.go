@@ -19,7 +19,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/trailql/trailql/internal/latecorpus"
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 	_ "modernc.org/sqlite" // to read the daemon's progress from its state database
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/trailql/trailql/cloudtrail"
-	"github.com/trailql/trailql/deadletter"
+	"github.com/trailql/trailql/internal/deadletter"
 )
 
 // maxMapperDepth is the deepest JSON the ECS mapper's parser accepts

@@ -11,7 +11,7 @@ import (
 	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/esql"
-	"github.com/trailql/trailql/tabular"
+	"github.com/trailql/trailql/internal/tabular"
 )
 
 func newQueryCmd() *cobra.Command {

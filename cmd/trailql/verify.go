@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/spf13/cobra"
 	"github.com/trailql/trailql/integrity"
-	"github.com/trailql/trailql/source"
+	"github.com/trailql/trailql/internal/source"
 )
 
 // exitTampered is verify's status when a file fails validation.

@@ -21,11 +21,11 @@ import (
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
+	"github.com/trailql/trailql/internal/sink"
+	"github.com/trailql/trailql/internal/source"
+	"github.com/trailql/trailql/internal/state"
+	"github.com/trailql/trailql/internal/watch"
 	"github.com/trailql/trailql/rule"
-	"github.com/trailql/trailql/sink"
-	"github.com/trailql/trailql/source"
-	"github.com/trailql/trailql/state"
-	"github.com/trailql/trailql/watch"
 )
 
 type watchFlags struct {

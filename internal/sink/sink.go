@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // Sink sends alert deliveries somewhere.

@@ -12,7 +12,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // Webhook payload formats.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // FormatOCSF writes each alert as an OCSF 1.3 Detection Finding (class

@@ -12,7 +12,7 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // DefaultIndex is where the Elasticsearch sink writes alerts unless told

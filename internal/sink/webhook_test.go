@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // hookServer is a webhook receiver on loopback that answers with the

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // /readyz says why the daemon is not ready: a source whose last object

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // file:PATH?format=ocsf writes OCSF 1.3 Detection Findings (class 2004): a

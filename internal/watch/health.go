@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // Health is what the daemon's /readyz reports: whether it is doing its job,

@@ -8,7 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 	"net/http"
 	"strconv"
 	"strings"

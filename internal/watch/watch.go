@@ -13,9 +13,9 @@ import (
 	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/integrity"
-	"github.com/trailql/trailql/sink"
-	"github.com/trailql/trailql/source"
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/sink"
+	"github.com/trailql/trailql/internal/source"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // Config is what Run needs, wired by the caller.

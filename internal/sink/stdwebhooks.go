@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // Standard Webhooks (standard-webhooks/standard-webhooks,

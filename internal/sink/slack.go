@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // slackPayload renders a delivery as a Slack incoming-webhook message,

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // FormatPagerDuty is the PagerDuty Events API v2 body (sink kind pagerduty).

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // DispatcherOptions tune a Dispatcher; zero values take the defaults.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // switchable is a webhook receiver that can be down (it drops every

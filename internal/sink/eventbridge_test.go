@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 // fakeEventBridge answers PutEvents (AWS JSON 1.1) and keeps the entries;

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailql/trailql/state"
+	"github.com/trailql/trailql/internal/state"
 )
 
 func fileLines(t *testing.T, path string) []string {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/internal/state"
 	"github.com/trailql/trailql/rule"
-	"github.com/trailql/trailql/state"
 )
 
 // seedAlert builds a real alert document of the seed rule (the shape
