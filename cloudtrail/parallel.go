@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"context"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -81,7 +82,13 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 						continue
 					}
 					if ctx.Err() == nil {
-						if err := u.file(job.path); err != nil {
+						var err error
+						if job.open != nil {
+							err = u.object(job.path, job.open)
+						} else {
+							err = u.file(job.path)
+						}
+						if err != nil {
 							fail(err)
 						}
 					}
@@ -109,7 +116,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 	// so that even one account's single region keeps two workers busy.
 	window := 4 * workers
 	var inflight []flight
-	walker.dispatch = func(p string) error {
+	walker.dispatch = func(p string, open func(context.Context) (io.ReadCloser, error)) error {
 		at, timed := DeliveryTime(p)
 		for {
 			for len(inflight) > 0 && inflight[0].finished() {
@@ -127,7 +134,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 				return ctx.Err()
 			}
 		}
-		job := fileJob{path: p, done: make(chan struct{})}
+		job := fileJob{path: p, open: open, done: make(chan struct{})}
 		pending.Add(1)
 		select {
 		case files <- job:
@@ -183,6 +190,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 // fileJob is a file handed to a worker; done is closed when it is read.
 type fileJob struct {
 	path string
+	open func(context.Context) (io.ReadCloser, error) // a remote object's (nil: a file)
 	done chan struct{}
 }
 

@@ -45,6 +45,9 @@ type Reader struct {
 	// files are counted in Stats.PrunedFiles. Files without such a name
 	// are read. Events are filtered by their own time by the caller.
 	Since, Until time.Time
+	// Remote, when set, reads the paths it handles (s3://...) instead of
+	// the file system (remote.go).
+	Remote Remote
 }
 
 // LateDelivery is how long after Until a delivery file may still hold

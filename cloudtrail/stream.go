@@ -35,7 +35,7 @@ type run struct {
 
 	// dispatch, when set, hands each file found to a worker instead of
 	// reading it here (ReadParallel).
-	dispatch func(path string) error
+	dispatch func(path string, open func(context.Context) (io.ReadCloser, error)) error
 	// fanout, when set, offers a chunk of NDJSON lines to an idle worker
 	// and reports whether one took it (ReadParallel, fanout.go).
 	fanout  func(*lineChunk) bool

@@ -41,6 +41,9 @@ func (u *run) path(p string, named bool) error {
 	if err := u.ctx.Err(); err != nil {
 		return err
 	}
+	if named && u.r.Remote != nil && u.r.Remote.Handles(p) {
+		return u.remote(p)
+	}
 	fi, err := os.Stat(p)
 	if err != nil {
 		u.fileProblem(p, osReason(err))
@@ -67,7 +70,7 @@ func (u *run) path(p string, named bool) error {
 // read reads one file here, or hands it to a worker (ReadParallel).
 func (u *run) read(p string) error {
 	if u.dispatch != nil {
-		return u.dispatch(p)
+		return u.dispatch(p, nil)
 	}
 	return u.file(p)
 }

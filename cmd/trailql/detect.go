@@ -36,6 +36,7 @@ type detectFlags struct {
 	limits      *inputLimits
 	filter      *rule.Filter
 	exceptions  *exceptionFlags
+	s3          *s3Flags
 }
 
 func newDetectCmd() *cobra.Command {
@@ -79,6 +80,7 @@ when it is; a summary goes to stderr.`,
 	f.limits = addInputFlags(fl, true)
 	f.filter = addRuleFilterFlags(fl)
 	f.exceptions = addExceptionFlags(fl, true)
+	f.s3 = addS3Flags(fl)
 	return cmd
 }
 
@@ -188,6 +190,7 @@ func runHunt(ctx context.Context, f detectFlags, paths []string) (*hunt, error) 
 		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until, Exceptions: h.exceptions})
 	printExceptionWarnings(os.Stderr, h.det.ExceptionWarnings())
 	reader := &cloudtrail.Reader{OnProblem: h.rep.problem, Since: since, Until: until}
+	f.s3.apply(reader)
 	if err := f.limits.apply(reader); err != nil {
 		return h, err
 	}
@@ -219,7 +222,8 @@ func runHunt(ctx context.Context, f detectFlags, paths []string) (*hunt, error) 
 // files, whose names carry their time (cloudtrail.DeliveryOrdered).
 func allowedLateness(flag string, paths []string) (time.Duration, error) {
 	if flag == "auto" {
-		if cloudtrail.DeliveryOrdered(paths) {
+		// s3:// paths are listed in delivery-time order.
+		if local := localPaths(paths); len(local) == 0 || cloudtrail.DeliveryOrdered(local) {
 			return detect.DefaultHuntLateness, nil
 		}
 		return 0, nil

@@ -77,6 +77,7 @@ escaped).`,
 	f.hunt.limits = addInputFlags(fl, true)
 	f.hunt.filter = addRuleFilterFlags(fl)
 	f.hunt.exceptions = addExceptionFlags(fl, false)
+	f.hunt.s3 = addS3Flags(fl)
 	return cmd
 }
 
@@ -269,6 +270,7 @@ func collect(ctx context.Context, f investigateFlags, geo *ecs.GeoIP, paths []st
 	m := ecs.NewMapper(ecs.Options{Namespace: f.hunt.namespace, Fields: fields, GeoIP: geo})
 	rep := newInputReport(os.Stderr)
 	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	f.hunt.s3.apply(reader)
 	if err := f.hunt.limits.apply(reader); err != nil {
 		return nil, err
 	}

@@ -402,7 +402,7 @@ func TestWatchS3BacklogMatchesDetect(t *testing.T) {
 				"AWS_REGION=us-east-1", "AWS_CONFIG_FILE=" + filepath.Join(dir, "aws-config"),
 				"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "aws-credentials"), "AWS_EC2_METADATA_DISABLED=true"}
 			spec := "s3://trail/AWSLogs/"
-			d := newDaemon(t, dir, env, "--state", db, "--sink", "file:"+out, "--poll-interval", "100ms", "--endpoint-url", srv.URL, spec)
+			d := newDaemon(t, dir, env, "--state", db, "--sink", "file:"+out, "--poll-interval", "100ms", "--endpoint-url", srv.URL, "--since", "all", spec)
 			d.start()
 			ok, status := d.waitProcessed(db, spec, len(lc.corpus.Files), 30*time.Second)
 			d.stop(syscall.SIGTERM)

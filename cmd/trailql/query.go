@@ -21,6 +21,7 @@ func newQueryCmd() *cobra.Command {
 	var maxGroups, maxRows int
 	var since, until string
 	var limits *inputLimits
+	var s3 *s3Flags
 	cmd := &cobra.Command{
 		Use:   "query [flags] 'ES|QL' PATH...",
 		Short: "Run an ad-hoc ES|QL query over CloudTrail files",
@@ -54,7 +55,7 @@ Warnings go to stderr.`,
 				return usageErrorf("--max-rows %d: want a positive number", maxRows)
 			}
 			return runQuery(cmd.Context(), args[0], args[1:], format, detect.Options{Namespace: namespace, GeoIP: geo, Since: s, Until: u},
-				detect.CompileOptions{Now: time.Now().UTC(), MaxGroups: maxGroups, MaxRows: maxRows}, quiet, limits)
+				detect.CompileOptions{Now: time.Now().UTC(), MaxGroups: maxGroups, MaxRows: maxRows}, quiet, limits, s3)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "output `FORMAT`: table, ndjson or csv (default: table on a terminal, else ndjson)")
@@ -66,10 +67,11 @@ Warnings go to stderr.`,
 	cmd.Flags().IntVar(&maxRows, "max-rows", detect.QueryMaxLimit, "return at most `N` rows, whatever the query's LIMIT (Elasticsearch's esql.query.result_truncation_max_size)")
 	cmd.Flags().IntVar(&maxGroups, "max-groups", 0, "fail a query whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	limits = addInputFlags(cmd.Flags(), false)
+	s3 = addS3Flags(cmd.Flags())
 	return cmd
 }
 
-func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, copts detect.CompileOptions, quiet bool, limits *inputLimits) error {
+func runQuery(ctx context.Context, text string, paths []string, format string, opts detect.Options, copts detect.CompileOptions, quiet bool, limits *inputLimits, s3 *s3Flags) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -94,6 +96,7 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 	})
 	rep := newInputReport(os.Stderr)
 	reader := &cloudtrail.Reader{OnProblem: rep.problem, Since: opts.Since, Until: opts.Until}
+	s3.apply(reader)
 	if err := limits.apply(reader); err != nil {
 		return err
 	}

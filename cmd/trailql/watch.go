@@ -108,7 +108,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringArrayVar(&f.buckets, "bucket", nil, "the only `NAME[/PREFIX]` an SQS notification may point at (repeatable; default: the s3:// sources given, else any bucket, with a warning)")
 	fl.BoolVar(&f.anyKey, "any-key", false, "read S3 and SQS objects whose keys are not in CloudTrail's log layout too (by default they are skipped and counted)")
 	fl.StringArrayVar(&f.sources, "source", nil, "a `SOURCE` to watch, besides the arguments (repeatable; for --config files: source = [\"sqs://...\"])")
-	fl.StringVar(&f.since, "since", "", "where an s3:// source without saved progress starts, by delivery time (RFC 3339, YYYY-MM-DD, or -DURATION such as -24h; default: the bucket's beginning)")
+	fl.StringVar(&f.since, "since", "", "where an s3:// source without saved progress starts, by delivery time (RFC 3339, YYYY-MM-DD, -DURATION such as -24h, or \"all\" for the bucket's beginning; default: now minus the largest lookback of the rules)")
 	fl.BoolVar(&f.once, "once", false, "read what the sources hold now, deliver the alerts and exit (for cron and Lambda-style schedules); the state carries over to the next run")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log `FORMAT` on stderr: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug (includes the AWS SDK's), info, warn or error")
@@ -171,18 +171,23 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	skipped := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_objects_skipped_total",
 		Help: "Objects not read: a notification for a bucket not allowed (--bucket), a key outside CloudTrail's layout."}, []string{"reason"})
 	reg.MustRegister(skipped)
-	since, err := parseWhen(f.since)
-	if err != nil {
-		return usageErrorf("--since: %v", err)
+	var since time.Time
+	if f.since != "all" {
+		if since, err = parseWhen(f.since); err != nil {
+			return usageErrorf("--since: %v", err)
+		}
 	}
-	if since.IsZero() && slices.ContainsFunc(specs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "s3://") }) {
-		// Without --since a fresh state reads the whole bucket: a backlog
-		// is evaluated, never skipped unseen. Say what a bounded start is.
+	if f.since == "" && slices.ContainsFunc(specs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "s3://") }) {
+		// A fresh state on a bucket with years of history starts where the
+		// rules can still alert: the largest lookback before now. Older
+		// history is a hunt (trailql detect s3://...) or --since all.
 		var lookback time.Duration
 		for _, c := range compiled {
 			lookback = max(lookback, c.Lookback())
 		}
-		log.Info("s3:// sources without saved progress read the whole bucket; --since -" + lookback.String() + " would start at the largest rule lookback")
+		since = time.Now().Add(-lookback)
+		log.Info("s3:// sources without saved progress start at the largest rule lookback; --since all reads the whole bucket",
+			"since", since.UTC().Format(time.RFC3339))
 	}
 	buckets, err := allowedBuckets(f.buckets, specs, log)
 	if err != nil {
