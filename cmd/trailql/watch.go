@@ -95,7 +95,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.config, "config", "", "read settings from a TOML `FILE` whose keys are these flags' names (flags given on the command line win)")
 	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML); repeatable; default: the seed rule")
 	fl.StringVar(&f.statePath, "state", "", "state database `PATH` (SQLite; default $XDG_STATE_HOME/trailql/state.db, else ~/.local/state/trailql/state.db)")
-	fl.StringArrayVar(&f.sinks, "sink", nil, "alert sink `KIND:TARGET`: stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS, pagerduty: (file and webhook take ?format=ocsf); repeatable (default stdout)")
+	fl.StringArrayVar(&f.sinks, "sink", nil, "alert sink `KIND:TARGET`: stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS, pagerduty:, securityhub:?account=ID, opensearch:URL (file and webhook take ?format=ocsf); repeatable (default stdout)")
 	fl.DurationVar(&f.lateness, "allowed-lateness", detect.DefaultAllowedLateness, "how long a time window waits for late events before it is evaluated as final")
 	fl.DurationVar(&f.amendHorizon, "amend-horizon", detect.DefaultAmendHorizon, "how long an evaluated window is kept so that late events update its alerts; events later than that are counted (trailql_events_too_late_total) and logged")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all)")

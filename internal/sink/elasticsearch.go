@@ -3,7 +3,6 @@ package sink
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -36,11 +35,16 @@ type ElasticsearchOptions struct {
 	// MaxRetries of one bulk request on 429, 502, 503, 504 and network
 	// errors inside Send (default 3); beyond them the outbox retries.
 	MaxRetries int
+	// External writes Kibana "external alerts" into the data stream
+	// logs-trailql.alert-<Namespace> instead of alert documents into
+	// Index (bulk.go).
+	External  bool
+	Namespace string // "default" when ""
 }
 
 type esSink struct {
 	client *elasticsearch.Client
-	index  string
+	bulk   *bulkWriter
 	name   string
 }
 
@@ -67,6 +71,12 @@ func NewElasticsearch(opts ElasticsearchOptions) (Sink, error) {
 			first = u
 		}
 	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.External {
+		opts.Index = "logs-" + ExternalDataset + "-" + opts.Namespace
+	}
 	if opts.Index == "" {
 		opts.Index = DefaultIndex
 	}
@@ -92,7 +102,7 @@ func NewElasticsearch(opts ElasticsearchOptions) (Sink, error) {
 		return nil, fmt.Errorf("sink elasticsearch: %w", err)
 	}
 	name := "elasticsearch:" + first.Scheme + "://" + first.Host + "/" + opts.Index
-	return &esSink{client: client, index: opts.Index, name: name}, nil
+	return &esSink{client: client, bulk: &bulkWriter{index: opts.Index, external: opts.External, namespace: opts.Namespace}, name: name}, nil
 }
 
 // validIndex applies Elasticsearch's index name rules (lowercase; not
@@ -111,89 +121,30 @@ func validIndex(s string) error {
 func (s *esSink) Name() string { return s.name }
 func (s *esSink) Close() error { return nil }
 
-// bulkItem is one entry of a _bulk response's items: an object with one
-// key, the action ("create", "index").
-type bulkItem map[string]struct {
-	ID     string `json:"_id"`
-	Status int    `json:"status"`
-	Error  *struct {
-		Type   string `json:"type"`
-		Reason string `json:"reason"`
-	} `json:"error"`
-}
-
 // Send writes the deliveries in one _bulk request and maps the per-item
-// results back (the items array is in request order, per the Bulk API
-// docs). Item outcomes: 2xx delivered; 409 on a create means the document
-// exists (an earlier attempt landed), delivered; 429 and 5xx retried;
-// other errors (a mapping conflict) are permanent for that alert.
+// results back (bulk.go).
 func (s *esSink) Send(ctx context.Context, ds []state.Delivery) error {
-	var body bytes.Buffer
-	for _, d := range ds {
-		action := "create"
-		if d.Update() {
-			action = "index"
-		}
-		meta, _ := json.Marshal(map[string]map[string]string{action: {"_index": s.index, "_id": d.AlertID}})
-		body.Write(meta)
-		body.WriteByte('\n')
-		body.Write(appendLine(nil, d.Doc))
+	if err := s.bulk.ensureTemplate(ctx, s.name, s.putTemplate); err != nil {
+		return err
 	}
+	body := s.bulk.body(ds)
 	// The Bulk API docs ask for Content-Type application/x-ndjson; the
 	// client's default is application/json.
-	res, err := s.client.Bulk(bytes.NewReader(body.Bytes()), s.client.Bulk.WithContext(ctx),
+	res, err := s.client.Bulk(bytes.NewReader(body), s.client.Bulk.WithContext(ctx),
 		s.client.Bulk.WithHeader(map[string]string{"Content-Type": "application/x-ndjson"}))
 	if err != nil {
 		return fmt.Errorf("%s: bulk: %w", s.name, err)
 	}
 	defer res.Body.Close()
-	if res.IsError() {
-		err := fmt.Errorf("%s: bulk: HTTP %d: %s", s.name, res.StatusCode, bodySnippet(res.Body))
-		if retryable(res.StatusCode) {
-			if ra, ok := parseRetryAfter(res.Header.Get("Retry-After"), time.Now()); ok {
-				return retryAfterError{err, ra}
-			}
-			return err
-		}
-		return Permanent(err)
+	return s.bulk.outcome(s.name, ds, res.StatusCode, res.Header, res.Body)
+}
+
+// putTemplate installs an index template through the client.
+func (s *esSink) putTemplate(ctx context.Context, name string, body []byte) (int, string, error) {
+	res, err := s.client.Indices.PutIndexTemplate(name, bytes.NewReader(body), s.client.Indices.PutIndexTemplate.WithContext(ctx))
+	if err != nil {
+		return 0, "", err
 	}
-	var br struct {
-		Errors bool       `json:"errors"`
-		Items  []bulkItem `json:"items"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&br); err != nil {
-		return fmt.Errorf("%s: bulk response: %w", s.name, err)
-	}
-	if len(br.Items) != len(ds) {
-		return fmt.Errorf("%s: bulk response has %d items for %d actions", s.name, len(br.Items), len(ds))
-	}
-	if !br.Errors {
-		return nil
-	}
-	be := &BatchError{Errs: make([]error, len(ds))}
-	for i, item := range br.Items {
-		for action, r := range item {
-			if r.Status >= 200 && r.Status < 300 {
-				continue
-			}
-			if r.Status == http.StatusConflict && action == "create" {
-				continue // already there: a retry of a create that landed
-			}
-			reason := ""
-			if r.Error != nil {
-				reason = r.Error.Type + ": " + r.Error.Reason
-			}
-			err := fmt.Errorf("%s: %s %s: HTTP %d: %s", s.name, action, ds[i].AlertID, r.Status, reason)
-			if !retryable(r.Status) {
-				err = Permanent(err)
-			}
-			be.Errs[i] = err
-		}
-	}
-	for _, e := range be.Errs {
-		if e != nil {
-			return be
-		}
-	}
-	return nil
+	defer res.Body.Close()
+	return res.StatusCode, bodySnippet(res.Body), nil
 }

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trailql/trailql/internal/state"
 )
 
 // fakeES speaks enough of Elasticsearch's _bulk API for the sink: NDJSON
@@ -34,6 +38,10 @@ type fakeES struct {
 	loseFirst int
 	// itemStatus forces an item's status (0 = normal processing).
 	itemStatus func(bulk int, action, id string) int
+	// templates are the index templates PUT, by name; check, when set,
+	// sees every request (auth checks of the OpenSearch tests).
+	templates map[string]json.RawMessage
+	check     func(r *http.Request, body []byte) error
 }
 
 func newFakeES(t *testing.T) *fakeES {
@@ -46,6 +54,26 @@ func newFakeES(t *testing.T) *fakeES {
 func (es *fakeES) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	w.Header().Set("Content-Type", "application/json")
+	if es.check != nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if err := es.check(r, b); err != nil {
+			w.WriteHeader(403)
+			fmt.Fprintf(w, `{"message":%q}`, err.Error())
+			return
+		}
+	}
+	if name, ok := strings.CutPrefix(r.URL.Path, "/_index_template/"); ok && r.Method == http.MethodPut {
+		b, _ := io.ReadAll(r.Body)
+		es.mu.Lock()
+		if es.templates == nil {
+			es.templates = map[string]json.RawMessage{}
+		}
+		es.templates[name] = b
+		es.mu.Unlock()
+		io.WriteString(w, `{"acknowledged":true}`)
+		return
+	}
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/_bulk") {
 		w.WriteHeader(404)
 		fmt.Fprintf(w, `{"error":"no handler for %s %s","status":404}`, r.Method, r.URL.Path)
@@ -97,6 +125,9 @@ func (es *fakeES) serve(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case status != 0:
 				res["error"] = map[string]any{"type": "forced", "reason": http.StatusText(status)}
+			case strings.HasPrefix(meta.Index, "logs-") && op != "create":
+				status = 400
+				res["error"] = map[string]any{"type": "illegal_argument_exception", "reason": "only write ops with an op_type of create are allowed in data streams"}
 			case op == "create" && idx[meta.ID] != nil:
 				status = 409
 				res["error"] = map[string]any{"type": "version_conflict_engine_exception",
@@ -306,5 +337,101 @@ func TestElasticsearchCredentialsFromEnvironment(t *testing.T) {
 	t.Setenv("ELASTICSEARCH_USERNAME", "trailql")
 	if _, err := Parse("elasticsearch:" + es.URL); err == nil || !strings.Contains(err.Error(), "ELASTICSEARCH_PASSWORD") {
 		t.Errorf("username without password: err = %v", err)
+	}
+}
+
+// profile=external writes Kibana external alerts: the index template for
+// logs-trailql.alert-* first, then each alert version as its own document
+// (data streams only take creates) with event.kind "alert", message the rule
+// name and event.severity as the External Alerts rule's severity_mapping
+// reads it.
+func TestElasticsearchExternalProfile(t *testing.T) {
+	es := newFakeES(t)
+	s, err := Parse("elasticsearch:" + es.URL + "?profile=external&namespace=prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, doc := seedAlert(t, "alice", 6)
+	ds := []state.Delivery{{AlertID: id, Version: "v1", Revision: 1, Doc: doc}, {AlertID: id, Version: "v2", Revision: 2, Doc: doc}}
+	if err := s.Send(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := es.templates["logs-trailql.alert"]; !ok {
+		t.Fatalf("no index template PUT (templates %v)", es.templates)
+	}
+	var tmpl map[string]any
+	json.Unmarshal(es.templates["logs-trailql.alert"], &tmpl)
+	if fmt.Sprint(tmpl["index_patterns"]) != "[logs-trailql.alert-*]" || tmpl["data_stream"] == nil {
+		t.Errorf("template %v", tmpl)
+	}
+	ds1 := es.doc(t, "logs-trailql.alert-prod", id+"-1")
+	ds2 := es.doc(t, "logs-trailql.alert-prod", id+"-2")
+	if ds1 == nil || ds2 == nil {
+		t.Fatalf("documents %v", es.actions)
+	}
+	for k, want := range map[string]any{"event.kind": "alert", "event.module": "trailql", "message": "AWS Discovery API Calls via CLI from a Single Resource",
+		"event.severity": 21.0, "event.risk_score": 21.0, "data_stream.dataset": "trailql.alert", "data_stream.namespace": "prod", "trailql.alert.id": id} {
+		if ds2[k] != want {
+			t.Errorf("%s = %v, want %v", k, ds2[k], want)
+		}
+	}
+	if _, ok := ds2["event.ingested"]; !ok {
+		t.Error("no event.ingested (the External Alerts rule's timestamp_override)")
+	}
+	for _, bad := range []string{"?profile=external&index=x", "?profile=other", "?profile=external&namespace=a-b"} {
+		if _, err := Parse("elasticsearch:" + es.URL + bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// opensearch: writes the same _bulk documents over plain HTTP, signed with
+// SigV4 for Amazon OpenSearch Service, or with basic auth.
+func TestOpenSearch(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	for _, tc := range []struct {
+		name, opts string
+		check      func(r *http.Request, body []byte) error
+	}{
+		{"sigv4", "?aws-region=eu-west-1", func(r *http.Request, body []byte) error {
+			a := r.Header.Get("Authorization")
+			if !strings.HasPrefix(a, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") || !strings.Contains(a, "/eu-west-1/es/aws4_request") ||
+				!strings.Contains(a, "SignedHeaders=") || r.Header.Get("X-Amz-Date") == "" {
+				return fmt.Errorf("not SigV4 for es in eu-west-1: %q", a)
+			}
+			sum := sha256.Sum256(body)
+			if r.Header.Get("X-Amz-Content-Sha256") != hex.EncodeToString(sum[:]) {
+				return fmt.Errorf("payload hash")
+			}
+			return nil
+		}},
+		{"basic", "", func(r *http.Request, _ []byte) error {
+			if u, p, ok := r.BasicAuth(); !ok || u != "admin" || p != "pw" {
+				return fmt.Errorf("no basic auth")
+			}
+			return nil
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("OPENSEARCH_USERNAME", "admin")
+			t.Setenv("OPENSEARCH_PASSWORD", "pw")
+			es := newFakeES(t)
+			es.check = tc.check
+			s, err := Parse("opensearch:" + es.URL + tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, doc := seedAlert(t, "alice", 6)
+			if err := s.Send(context.Background(), []state.Delivery{{AlertID: id, Version: "v1", Revision: 1, Doc: doc}}); err != nil {
+				t.Fatal(err)
+			}
+			if es.doc(t, DefaultIndex, id) == nil {
+				t.Errorf("no document %s", id)
+			}
+		})
 	}
 }

@@ -14,9 +14,11 @@ import (
 //	stdout                    NDJSON on standard output
 //	file:PATH                 NDJSON appended to PATH (?format=ocsf: OCSF Detection Findings)
 //	webhook:URL               POST each alert as JSON to URL
-//	elasticsearch:URL[,URL]   _bulk into an index
+//	elasticsearch:URL[,URL]   _bulk into an index (?profile=external: Kibana external alerts)
 //	eventbridge:BUS           PutEvents to an Amazon EventBridge bus (?region=, ?endpoint-url=, ?source=)
 //	pagerduty:[URL]           PagerDuty Events API v2 (?routing-key-env=VAR, default PAGERDUTY_ROUTING_KEY)
+//	securityhub:?account=ID   AWS Security Hub findings (ASFF; ?region=, ?endpoint-url=)
+//	opensearch:URL            _bulk into OpenSearch (?index=, ?aws-region= signs with SigV4, ?aws-service=es|aoss)
 //
 // Options are query parameters of the URL; Parse removes them before
 // using the URL (other parameters are kept). Webhook: hmac-secret-env=VAR
@@ -67,8 +69,12 @@ func Parse(spec string) (Sink, error) {
 		return parseEventBridge(target)
 	case "pagerduty":
 		return parsePagerDuty(target)
+	case "securityhub":
+		return parseSecurityHub(target)
+	case "opensearch":
+		return parseOpenSearch(target)
 	default:
-		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS or pagerduty:)", spec, kind)
+		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS, pagerduty:, securityhub:?account=ID or opensearch:URL)", spec, kind)
 	}
 }
 
@@ -143,11 +149,24 @@ func parseElasticsearch(target string) (Sink, error) {
 	// Options go after the last address: https://a:9200,https://b:9200?index=x
 	addrs, query, _ := strings.Cut(target, "?")
 	u := &url.URL{RawQuery: query}
-	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert")
+	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert", "profile", "namespace")
 	if u.RawQuery != "" {
 		return nil, fmt.Errorf("sink elasticsearch: unknown options %q", u.RawQuery)
 	}
-	opts := ElasticsearchOptions{Index: o["index"]}
+	opts := ElasticsearchOptions{Index: o["index"], Namespace: o["namespace"]}
+	switch o["profile"] {
+	case "", "alerts":
+	case "external":
+		if o["index"] != "" {
+			return nil, fmt.Errorf("sink elasticsearch: profile=external writes the data stream logs-%s-NAMESPACE: give ?namespace=, not ?index=", ExternalDataset)
+		}
+		opts.External = true
+	default:
+		return nil, fmt.Errorf("sink elasticsearch: unknown profile %q (want alerts or external)", o["profile"])
+	}
+	if ns := opts.Namespace; ns != "" && !validNamespace(ns) {
+		return nil, fmt.Errorf("sink elasticsearch: namespace %q: want lowercase letters, digits and _ (no -), as data streams name it", ns)
+	}
 	for _, a := range strings.Split(addrs, ",") {
 		if a = strings.TrimSpace(a); a != "" {
 			opts.Addresses = append(opts.Addresses, a)
@@ -190,4 +209,18 @@ func parseElasticsearch(target string) (Sink, error) {
 		opts.CACert = pem
 	}
 	return NewElasticsearch(opts)
+}
+
+// validNamespace is a data stream namespace: lowercase letters, digits and
+// underscores, at most 100 bytes (the data stream naming scheme).
+func validNamespace(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
