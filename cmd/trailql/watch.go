@@ -22,6 +22,7 @@ import (
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
 	"github.com/trailql/trailql/internal/sink"
+	"github.com/trailql/trailql/internal/kafka"
 	"github.com/trailql/trailql/internal/source"
 	"github.com/trailql/trailql/internal/state"
 	"github.com/trailql/trailql/internal/watch"
@@ -48,6 +49,7 @@ type watchFlags struct {
 	anyKey       bool
 	once         bool
 	since        string
+	replay       time.Duration
 	sources      []string
 	logFormat    string
 	logLevel     string
@@ -118,6 +120,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
 	f.exceptions = addExceptionFlags(fl, false)
+	fl.DurationVar(&f.replay, "replay", kafka.DefaultReplay, "kafka:// sources: how far back (by ingest time) a member reads a partition it is assigned, to rebuild its windows")
 	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
@@ -194,7 +197,17 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		return err
 	}
 	sources := map[string]source.Source{}
+	var groups []*kafka.Source
 	for _, spec := range specs {
+		if strings.HasPrefix(strings.ToLower(spec), "kafka://") {
+			ks, err := kafka.NewSource(spec, f.replay, log, reg)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			groups = append(groups, ks)
+			sources[spec] = ks
+			continue
+		}
 		src, err := source.Open(spec, source.Options{Checkpoints: store, PollInterval: f.pollInterval,
 			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once, Since: since,
 			OnSkip: func(_, reason string) { skipped.WithLabelValues(reason).Inc() }})
@@ -211,7 +224,16 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { fmt.Fprintln(rw, "ok") })
+		mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) {
+			for _, g := range groups {
+				if g.Lost() {
+					rw.WriteHeader(http.StatusServiceUnavailable)
+					fmt.Fprintln(rw, "kafka: this member lost its consumer group's partitions and has none back yet")
+					return
+				}
+			}
+			fmt.Fprintln(rw, "ok")
+		})
 		mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
 			ok, reasons := health.Ready(time.Now())
 			if !ok {
