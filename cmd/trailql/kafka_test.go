@@ -129,3 +129,67 @@ func TestKafkaScaleOut(t *testing.T) {
 	}
 	t.Errorf("the group's alerts\n%s\nwant (detect)\n%s\nlogs of a survivor:\n%s", describe(got), describe(want), ds[1].logTail())
 }
+
+// A rule whose groups span ARNs (here BY source.ip) is exact on the topic
+// when its consumer group has one member, which then owns every partition:
+// the documented way to run such rules beside a scaled-out group.
+func TestKafkaUnkeyedRuleOneMember(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	c, err := kfake.NewCluster(kfake.Ports(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "by-ip.toml", `[metadata]
+creation_date = "2026/12/05"
+[rule]
+author = ["test"]
+description = "many actions from one address"
+name = "Many actions from one source IP"
+risk_score = 21
+rule_id = "00000000-0000-0000-0000-0000000000ip"
+severity = "low"
+type = "esql"
+language = "esql"
+from = "now-1h"
+interval = "10m"
+query = '''
+FROM logs-aws.cloudtrail-*
+| STATS n = COUNT_DISTINCT(event.action) BY source.ip
+| WHERE n >= 15
+'''
+`)
+	topic := fmt.Sprintf("kafka://%s/trailql.events", c.ListenAddrs()[0])
+	if r := trailql(t, "", "ingest", "--once", "--partitions", "12", "--state", filepath.Join(dir, "ingest.db"), "--to", topic, "../../examples/AWSLogs"); r.code != 0 {
+		t.Fatalf("ingest: %s", r.stderr)
+	}
+	sink := filepath.Join(dir, "alerts.ndjson")
+	d := newDaemon(t, dir, nil, "--rules", rules, "--state", filepath.Join(dir, "state.db"), "--sink", "file:"+sink, topic+"?group=by-ip")
+	d.start()
+	defer d.stop(syscall.SIGTERM)
+	want := map[string]string{}
+	for _, a := range ndjsonAlerts(t, trailql(t, "", "detect", "--format", "ndjson", "--rules", rules, "../../examples/AWSLogs").stdout) {
+		want[a["kibana.alert.uuid"].(string)] = fmt.Sprint(a["n"], " ", a["trailql.evidence.event_count"])
+	}
+	if len(want) == 0 {
+		t.Fatal("no reference alerts: the test rule needs a lower threshold")
+	}
+	var got string
+	for deadline := time.Now().Add(40 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
+		m := map[string]string{}
+		b, _ := os.ReadFile(sink)
+		for _, a := range ndjsonAlerts(t, string(b)) {
+			m[a["kibana.alert.uuid"].(string)] = fmt.Sprint(a["n"], " ", a["trailql.evidence.event_count"])
+		}
+		if got = describe(m); got == describe(want) {
+			if !strings.Contains(d.logTail(), "group by something else than the ARN") {
+				t.Error("no warning about the rule not keyed by the ARN")
+			}
+			return
+		}
+	}
+	t.Errorf("alerts\n%s\nwant\n%s\n%s", got, describe(want), d.logTail())
+}

@@ -21,8 +21,8 @@ import (
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/integrity"
-	"github.com/trailql/trailql/internal/sink"
 	"github.com/trailql/trailql/internal/kafka"
+	"github.com/trailql/trailql/internal/sink"
 	"github.com/trailql/trailql/internal/source"
 	"github.com/trailql/trailql/internal/state"
 	"github.com/trailql/trailql/internal/watch"
@@ -215,6 +215,21 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			return usageErrorf("%s: %v", spec, err)
 		}
 		sources[spec] = src
+	}
+
+	if len(groups) > 0 {
+		// The topic is keyed by the ARN: a rule whose groups span several
+		// ARNs sees only its member's partitions.
+		var unkeyed []string
+		for _, c := range compiled {
+			if !c.KeyedBy("aws.cloudtrail.user_identity.arn") {
+				unkeyed = append(unkeyed, c.Rule.Name)
+			}
+		}
+		if len(unkeyed) > 0 {
+			log.Warn("kafka: these rules group by something else than the ARN the topic is keyed by; their alerts are exact only when this consumer group has one member: run them in a group of their own (README, Kafka)",
+				"rules", unkeyed)
+		}
 	}
 
 	if f.listen != "" {
