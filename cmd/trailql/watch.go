@@ -50,6 +50,7 @@ type watchFlags struct {
 	once         bool
 	since        string
 	replay       time.Duration
+	kafkaRules   string
 	sources      []string
 	logFormat    string
 	logLevel     string
@@ -120,6 +121,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
 	f.exceptions = addExceptionFlags(fl, false)
+	fl.StringVar(&f.kafkaRules, "kafka-rules", "keyed", "kafka:// sources: which rules this consumer group runs: keyed (those whose groups stay within one ARN, the topic's key; exact on any number of members), unkeyed (the others; give the group one member) or all")
 	fl.DurationVar(&f.replay, "replay", kafka.DefaultReplay, "kafka:// sources: how far back (by ingest time) a member reads a partition it is assigned, to rebuild its windows")
 	f.filter = addRuleFilterFlags(fl)
 	return cmd
@@ -218,17 +220,8 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 
 	if len(groups) > 0 {
-		// The topic is keyed by the ARN: a rule whose groups span several
-		// ARNs sees only its member's partitions.
-		var unkeyed []string
-		for _, c := range compiled {
-			if !c.KeyedBy("aws.cloudtrail.user_identity.arn") {
-				unkeyed = append(unkeyed, c.Rule.Name)
-			}
-		}
-		if len(unkeyed) > 0 {
-			log.Warn("kafka: these rules group by something else than the ARN the topic is keyed by; their alerts are exact only when this consumer group has one member: run them in a group of their own (README, Kafka)",
-				"rules", unkeyed)
+		if compiled, err = kafkaRules(f.kafkaRules, compiled, log); err != nil {
+			return err
 		}
 	}
 
@@ -295,6 +288,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		Reload: reload,
 		LoadRules: func() ([]*detect.Compiled, detect.LiveOptions, error) {
 			c, g, ex, err := loadWatchRules(f, true)
+			if err == nil && len(groups) > 0 {
+				c, err = kafkaRules(f.kafkaRules, c, log)
+			}
 			return c, liveOpts(g, ex), err
 		},
 		Verify:   verify,
@@ -393,4 +389,43 @@ func loadWatchRules(f watchFlags, strict bool) ([]*detect.Compiled, *ecs.GeoIP, 
 		return nil, nil, nil, err
 	}
 	return compiled, geo, ex, nil
+}
+
+// kafkaRules picks the rules a consumer group runs (--kafka-rules): the
+// topic is keyed by the ARN, so a rule whose groups span several ARNs sees
+// only its member's partitions; by default a group runs the rules keyed by
+// the ARN, and a group of one member runs the others (unkeyed).
+func kafkaRules(mode string, compiled []*detect.Compiled, log *slog.Logger) ([]*detect.Compiled, error) {
+	if mode != "keyed" && mode != "unkeyed" && mode != "all" {
+		return nil, usageErrorf("--kafka-rules %q: want keyed, unkeyed or all", mode)
+	}
+	// The topic is keyed by the ARN: a rule whose groups span several
+	// ARNs sees only its member's partitions, so by default a group
+	// runs the rules keyed by the ARN, and a group of one member runs
+	// the others (--kafka-rules unkeyed).
+	var keep, skipped []*detect.Compiled
+	for _, c := range compiled {
+		keyed := c.KeyedBy("aws.cloudtrail.user_identity.arn")
+		if mode == "all" || keyed == (mode == "keyed") {
+			keep = append(keep, c)
+		} else {
+			skipped = append(skipped, c)
+		}
+	}
+	var names []string
+	for _, c := range skipped {
+		names = append(names, c.Rule.Name)
+	}
+	switch {
+	case mode == "keyed" && len(skipped) > 0:
+		log.Warn("kafka: these rules group by something else than the ARN the topic is keyed by and are not run here: run them in a consumer group of one member with --kafka-rules unkeyed (README, Kafka)", "rules", names)
+	case mode == "unkeyed" && len(skipped) > 0:
+		log.Info("kafka: the rules keyed by the ARN are left to the scaled-out group", "rules", names)
+	case mode == "all":
+		log.Warn("kafka: --kafka-rules all: rules not keyed by the ARN are exact only when this consumer group has one member")
+	}
+	if len(keep) == 0 {
+		return nil, usageErrorf("--kafka-rules %s leaves no rule to run", mode)
+	}
+	return keep, nil
 }
