@@ -55,18 +55,7 @@ func describe(m map[string]string) string {
 // the other half: the alerts of the three sinks together are the alerts of
 // detect on all the files, each group counted once.
 func TestKafkaScaleOut(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
-	c, err := kfake.NewCluster(kfake.Ports(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	broker := c.ListenAddrs()[0]
-	if s := os.Getenv("TRAILQL_KAFKA_SEEDS"); s != "" {
-		broker = s
-	}
+	broker := kafkaBroker(t)
 	dir := t.TempDir()
 	var files []string
 	filepath.Walk("../../examples/AWSLogs", func(p string, fi os.FileInfo, err error) error {
@@ -135,14 +124,7 @@ func TestKafkaScaleOut(t *testing.T) {
 // owns every partition, it is exact: the documented way to run such rules
 // beside a scaled-out group.
 func TestKafkaUnkeyedRuleOneMember(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
-	c, err := kfake.NewCluster(kfake.Ports(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	broker := kafkaBroker(t)
 	dir := t.TempDir()
 	rules := writeFile(t, dir, "by-ip.toml", `[metadata]
 creation_date = "2026/12/05"
@@ -163,7 +145,7 @@ FROM logs-aws.cloudtrail-*
 | WHERE n >= 15
 '''
 `)
-	topic := fmt.Sprintf("kafka://%s/trailql.events", c.ListenAddrs()[0])
+	topic := fmt.Sprintf("kafka://%s/trailql.events-by-ip", broker)
 	if r := trailql(t, "", "ingest", "--once", "--partitions", "12", "--state", filepath.Join(dir, "ingest.db"), "--to", topic, "../../examples/AWSLogs"); r.code != 0 {
 		t.Fatalf("ingest: %s", r.stderr)
 	}
@@ -194,4 +176,21 @@ FROM logs-aws.cloudtrail-*
 		}
 	}
 	t.Errorf("alerts\n%s\nwant\n%s\n%s", got, describe(want), d.logTail())
+}
+
+// kafkaBroker is a kfake cluster on loopback for the test, or the real one
+// TRAILQL_KAFKA_SEEDS names; tests that start processes skip with -short.
+func kafkaBroker(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	if s := os.Getenv("TRAILQL_KAFKA_SEEDS"); s != "" {
+		return s
+	}
+	c, err := kfake.NewCluster(kfake.Ports(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()[0]
 }
