@@ -122,7 +122,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	f.geoip = addGeoIPFlags(fl)
 	f.exceptions = addExceptionFlags(fl, false)
 	fl.StringVar(&f.kafkaRules, "kafka-rules", "keyed", "kafka:// sources: which rules this consumer group runs: keyed (those whose groups stay within one ARN, the topic's key; exact on any number of members), unkeyed (the others; give the group one member) or all")
-	fl.DurationVar(&f.replay, "replay", kafka.DefaultReplay, "kafka:// sources: how far back (by ingest time) a member reads a partition it is assigned, to rebuild its windows")
+	fl.DurationVar(&f.replay, "replay", kafka.DefaultReplay, "kafka:// sources: how far back (by ingest time) a member reads a partition it is assigned, to rebuild its windows (at least the largest rule lookback)")
 	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
@@ -202,7 +202,12 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	var groups []*kafka.Source
 	for _, spec := range specs {
 		if strings.HasPrefix(strings.ToLower(spec), "kafka://") {
-			ks, err := kafka.NewSource(spec, f.replay, log, reg)
+			// A rebuilt window needs every event its rule looks back at.
+			replay := f.replay
+			for _, c := range compiled {
+				replay = max(replay, c.Lookback()+f.lateness)
+			}
+			ks, err := kafka.NewSource(spec, replay, log, reg)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
