@@ -65,10 +65,12 @@ func newWatchCmd() *cobra.Command {
 	var f watchFlags
 	cmd := &cobra.Command{
 		Use:   "watch [flags] SOURCE...",
-		Short: "Detect live: watch a directory, an S3 trail bucket or an SQS queue",
+		Short: "Detect live: watch a directory, an S3 trail bucket, an SQS queue or a Kafka topic",
 		Long: `watch runs as a daemon next to a CloudTrail trail. SOURCE is a directory
 (new files as they appear), s3://bucket/prefix (polls the CloudTrail key layout,
-organisation trails included) or sqs://queue (S3 or CloudTrail notifications).
+organisation trails included), sqs://queue (S3 or CloudTrail notifications) or
+kafka://BROKER[,BROKER...]/TOPIC?group=NAME (the topic trailql ingest fills; the
+members of a group share its partitions).
 
 Rules bucketed by event time (the seed rule) are evaluated as events arrive: an
 alert is sent as soon as its group qualifies and updated, never duplicated, as
