@@ -7,6 +7,8 @@
 #     -f       force regeneration of the corpora
 #     -D       skip the 2x-size corpus (peak-RSS flatness check)
 #     -K       also time a Kafka backfill through kfake: ingest, then 1, 2 and 3 consumers
+#     -B       also run all 25 bundled rules (and on the 2x corpus), and time start-up on the 43-record example
+#     -R       also run each bundled rule alone: which rule costs what (25 runs)
 set -euo pipefail
 export LC_ALL=C
 
@@ -15,14 +17,18 @@ RUNS=${RUNS:-3}
 FORCE=${FORCE:-0}
 DOUBLE=${DOUBLE:-1}
 KAFKA=${KAFKA:-0}
-while getopts "n:r:fDKh" opt; do
+BUNDLED=${BUNDLED:-0}
+PERRULE=${PERRULE:-0}
+while getopts "n:r:fDKBRh" opt; do
   case $opt in
     n) SIZE=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     f) FORCE=1 ;;
     D) DOUBLE=0 ;;
     K) KAFKA=1 ;;
-    *) sed -n '2,10p' "$0"; exit 2 ;;
+    B) BUNDLED=1 ;;
+    R) PERRULE=1 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 done
 
@@ -154,6 +160,31 @@ if [ "$DOUBLE" = 1 ]; then
   measure trailql "gzip 2x" "$N2" "$OUT/trailql.gzip2.ndjson" "$BIN/trailql" detect --format ndjson "$DATA/n$((2 * SIZE))/gz"
   measure trailql "ndjson 2x" "$N2" "$OUT/trailql.ndjson2.ndjson" "$BIN/trailql" detect --format ndjson --allowed-lateness 15m "$DATA/n$((2 * SIZE))/events.ndjson"
   RUNS=$SAVE
+fi
+
+# All 25 bundled rules (-B): the cost of the whole rule set against the seed
+# rule's, its peak RSS at 1x and 2x, and start-up on the 43-record example.
+if [ "$BUNDLED" = 1 ]; then
+  measure bundled gzip "$N" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DIR/gz"
+  if [ "$DOUBLE" = 1 ]; then
+    SAVE=$RUNS RUNS=1
+    measure bundled "gzip 2x" "$N2" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DATA/n$((2 * SIZE))/gz"
+    RUNS=$SAVE
+  fi
+  SAVE=$RUNS RUNS=5
+  measure start-up "seed 43" 43 /dev/null "$BIN/trailql" detect --format ndjson examples/ndjson/cloudtrail.ndjson
+  measure start-up "bundled 43" 43 /dev/null "$BIN/trailql" detect --rules bundled --format ndjson examples/ndjson/cloudtrail.ndjson
+  RUNS=$SAVE
+fi
+
+# Each bundled rule alone (-R), one run each: which rule costs what.
+if [ "$PERRULE" = 1 ]; then
+  echo "bench: each bundled rule alone on $DIR/gz (wall s, cpu s, peak RSS MiB):" >&2
+  for r in rule/bundled/elastic-aws-esql/*.toml; do
+    "$TIME" -f "%e %U %S %M" -o "$OUT/time" "$BIN/trailql" detect -q --rules "$r" --format ndjson "$DIR/gz" >/dev/null 2>&1 || true
+    read -r e u sy m <"$OUT/time"
+    awk -v e="$e" -v u="$u" -v s="$sy" -v m="$m" -v r="$(basename "$r" .toml)" 'BEGIN {printf "%7.2f %7.2f %7.1f  %s\n", e, u + s, m / 1024, r}'
+  done | sort -rn | tee "$OUT/perrule.txt" >&2
 fi
 
 # Kafka backfill (-K): ingest the gzip corpus into a kfake topic of 12
