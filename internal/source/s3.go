@@ -264,6 +264,9 @@ func (s *s3Source) advance(ctx context.Context, c *leafCursor) error {
 		return err
 	}
 	s.opts.Logger.Warn("watch: S3 listing failed; will retry", "source", s.spec, "prefix", c.leaf.prefix, "err", err)
+	if s.opts.OnListError != nil {
+		s.opts.OnListError(c.name, err)
+	}
 	c.stop()
 	return nil
 }
@@ -317,6 +320,7 @@ type leafCursor struct {
 	start   string
 	pages   *s3.ListObjectsV2Paginator
 	buf     []types.Object // listed, not yet handed on
+	ended   bool           // no page after this one can hold a key wanted (Options.Until)
 	headAt  time.Time      // delivery time in buf[0]'s key
 	headOK  bool           // buf[0]'s key has one
 	stopped bool
@@ -353,7 +357,7 @@ func (s *s3Source) openLeaf(l leaf) (*leafCursor, error) {
 // fill lists the next page when the buffer is empty, keeping the objects
 // to hand on (not before the start, not folders, digests or done).
 func (c *leafCursor) fill(ctx context.Context) error {
-	for !c.stopped && len(c.buf) == 0 && c.pages.HasMorePages() {
+	for !c.stopped && !c.ended && len(c.buf) == 0 && c.pages.HasMorePages() {
 		page, err := c.pages.NextPage(ctx)
 		if err != nil {
 			return err
@@ -362,6 +366,10 @@ func (c *leafCursor) fill(ctx context.Context) error {
 			key := aws.ToString(o.Key)
 			if key <= c.start || strings.HasSuffix(key, "/") || isDigestKey(key) || c.st.done[key] {
 				continue
+			}
+			if c.pastUntil(key) {
+				c.ended = true // the keys after it are later still
+				break
 			}
 			if !c.opts.wantKey("s3://"+c.bucket+"/"+key, key) {
 				c.st.done[key] = true // counted once, not at every poll
