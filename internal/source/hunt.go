@@ -42,6 +42,7 @@ func (r S3Remote) List(ctx context.Context, path string, since, until time.Time,
 	opts := r.Options
 	opts.Once = true
 	opts.Since, opts.Until = since, until
+	opts.Start = time.Time{}                  // Since alone says where a hunt starts
 	opts.Lookback = -1                        // one listing: no checkpoint to look back from
 	opts.Checkpoints = NewMemoryCheckpoints() // a hunt keeps no state
 	// The callbacks below are called from within Run, on its goroutine; an

@@ -28,6 +28,7 @@ type s3Source struct {
 	leaves     []leaf
 	discovered time.Time
 	state      map[string]*leafState // by checkpoint name
+	start      time.Time             // where a leaf without a checkpoint starts (resolveStart)
 }
 
 // leafState is what the source remembers of one listing during a run.
@@ -101,6 +102,11 @@ func (s *s3Source) poll(ctx context.Context, fn func(context.Context, Object) er
 			s.opts.Logger.Warn("watch: S3 discovery failed; will retry", "source", s.spec, "err", err)
 		default:
 			s.leaves, s.discovered = leaves, time.Now()
+		}
+	}
+	if first {
+		if err := s.resolveStart(); err != nil {
+			return err
 		}
 	}
 	return s.readLeaves(ctx, fn)
@@ -417,14 +423,18 @@ func (c *leafCursor) stop() { c.stopped = true }
 
 // startAfter is where a leaf's listing starts: Lookback before the
 // checkpoint (late deliveries sort before it), the checkpoint itself when
-// key names carry no time, or Since for a leaf never read; never before Since.
+// key names carry no time, or the source's first start (resolveStart) for a
+// leaf never read; never before Since.
 func (s *s3Source) startAfter(l leaf, cp string) string {
+	if cp == "" {
+		if s.start.IsZero() {
+			return ""
+		}
+		return l.startKey(s.start)
+	}
 	since := ""
 	if !s.opts.Since.IsZero() {
 		since = l.startKey(s.opts.Since)
-	}
-	if cp == "" {
-		return since
 	}
 	start := cp
 	if t, ok := keyTime(cp); ok && s.opts.Lookback > 0 {

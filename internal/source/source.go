@@ -83,6 +83,14 @@ type Options struct {
 	// checkpoint starts, by the delivery time in the key names, and how far
 	// back Lookback may go; zero reads everything there. S3 only.
 	Since time.Time
+	// Start, when Since is zero, is where an S3 source that has never run
+	// (no saved progress for it) starts, by delivery time: watch's default,
+	// so that a fresh state does not read years of history. Unlike Since it
+	// bounds nothing once the source has run: the first start is kept with
+	// the checkpoints (s3start.go), an account or region without a
+	// checkpoint of its own (idle so far, or new) starts there, and one
+	// with a checkpoint resumes at it, however old. S3 only.
+	Start time.Time
 	// Until, when not zero, ends each S3 listing of one account and region
 	// at its first CloudTrail key delivered more than
 	// cloudtrail.LateDelivery after it: such a listing is in delivery-time
