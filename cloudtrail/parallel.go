@@ -178,6 +178,7 @@ func (r *Reader) ReadParallel(ctx context.Context, paths []string, workers int, 
 		total.Files += s.Files
 		total.DigestFiles += s.DigestFiles
 		total.PrunedFiles += s.PrunedFiles
+		total.DeclinedFiles += s.DeclinedFiles
 		total.Records += s.Records
 		total.SkippedRecords += s.SkippedRecords
 		total.SkippedFiles += s.SkippedFiles

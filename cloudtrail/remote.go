@@ -23,12 +23,22 @@ type Remote interface {
 	List(ctx context.Context, path string, since, until time.Time, each func(RemoteObject) error) error
 }
 
-// RemoteObject is one object a Remote lists.
+// RemoteObject is one object a Remote lists, or one it will not read.
 type RemoteObject struct {
 	// Name identifies the object in problems and records (s3://bucket/key).
 	Name string
 	// Open returns its bytes as stored.
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Decline, when not "", says why the Remote does not read the object
+	// (its key is not in CloudTrail's log layout, say): it is counted in
+	// Stats.DeclinedFiles and reported as a Problem that loses nothing, as
+	// it was left out on purpose. Open is not called.
+	Decline string
+	// Err, when set, is input the Remote could not even list (Name is then
+	// the part not listed, s3://bucket/prefix/): it is reported as a
+	// skipped file, as an unreadable directory is, and reading goes on with
+	// the rest. Open is not called.
+	Err error
 }
 
 // remote reads the objects of a remote path, after the files gathered so
@@ -40,6 +50,15 @@ func (u *run) remote(p string) error {
 	return u.r.Remote.List(u.ctx, p, u.r.Since, u.r.Until, func(o RemoteObject) error {
 		if err := u.ctx.Err(); err != nil {
 			return err
+		}
+		switch {
+		case o.Err != nil:
+			u.fileProblem(o.Name, o.Err.Error())
+			return nil
+		case o.Decline != "":
+			u.st.DeclinedFiles++
+			u.r.report(Problem{File: o.Name, Index: -1, Reason: o.Decline})
+			return nil
 		}
 		if isDigestPath(o.Name) {
 			u.st.DigestFiles++

@@ -65,6 +65,7 @@ type Stats struct {
 	Files          int   // files opened (standard input counts as one)
 	DigestFiles    int   // CloudTrail digest files skipped (by path or by content)
 	PrunedFiles    int   // delivery files outside Reader.Since/Until by their names, not opened
+	DeclinedFiles  int   // remote objects their Remote did not read by their names (RemoteObject.Decline), not opened
 	Records        int   // records passed to the callback
 	SkippedRecords int   // records reported as a Problem and not passed on
 	SkippedFiles   int   // files that could not be opened or read to the end

@@ -45,8 +45,9 @@ func newDetectCmd() *cobra.Command {
 		Use:   "detect [flags] PATH...",
 		Short: "Run detection rules over CloudTrail files and print alerts",
 		Long: `detect reads CloudTrail logs from files, directories (walked recursively,
-e.g. an AWSLogs/ tree synced from S3) or - for stdin, runs the rules and prints
-one alert per result row.
+e.g. an AWSLogs/ tree synced from S3), a trail bucket itself (s3://bucket/prefix:
+objects streamed, and with --since and --until only those they can need listed
+and fetched) or - for stdin, runs the rules and prints one alert per result row.
 
 Without --rules it runs the seed rule, "AWS Discovery API Calls via CLI from a
 Single Resource". Output is NDJSON when stdout is not a terminal and a table
@@ -55,7 +56,8 @@ when it is; a summary goes to stderr.`,
   trailql detect --format ndjson AWSLogs/ > alerts.ndjson
   zcat trail.json.gz | trailql detect -
   trailql detect --rules my-rules/ AWSLogs/
-  trailql detect --rules bundled AWSLogs/`,
+  trailql detect --rules bundled AWSLogs/
+  trailql detect --since 2026-11-02 --until 2026-11-03 s3://my-trail-bucket/AWSLogs/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDetect(cmd.Context(), f, args)
@@ -71,8 +73,8 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window once events this `DURATION` newer were read, and spill its rows to disk, so memory stays flat; a later event amends its window, so no event is lost whatever the value; 0 keeps every window in memory to the end; auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
 	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: about twice as fast on NDJSON, but a malformed line among them is not reported")
-	fl.StringVar(&f.since, "since", "", "hunt over events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION from now such as -24h); delivery files named before it are not opened")
-	fl.StringVar(&f.until, "until", "", "hunt over events at or before `TIME`; delivery files named more than a day after it are not opened")
+	fl.StringVar(&f.since, "since", "", "hunt over events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION from now such as -24h); delivery files named before it are not opened (s3:// keys not even listed)")
+	fl.StringVar(&f.until, "until", "", "hunt over events at or before `TIME`; delivery files named more than a day after it are not opened (an s3:// listing ends at the first)")
 	fl.BoolVar(&f.verify, "verify", false, "also validate the integrity of the trails in the directories given (as trailql verify): each finding is an alert of the built-in rule \"CloudTrail log file integrity failure\"")
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not print the summary line")

@@ -74,6 +74,9 @@ func (r *inputReport) summary(what string) {
 	if s.PrunedFiles > 0 {
 		fmt.Fprintf(&b, " (%d delivery files outside --since/--until not opened)", s.PrunedFiles)
 	}
+	if s.DeclinedFiles > 0 {
+		fmt.Fprintf(&b, " (%d s3:// objects outside CloudTrail's key layout not read)", s.DeclinedFiles)
+	}
 	fmt.Fprintf(&b, ", %d records, %d skipped records, %d skipped files, %s in %s",
 		s.Records, s.SkippedRecords+r.unmapped, s.SkippedFiles, what, time.Since(r.start).Round(time.Millisecond))
 	if s.Skimmed > 0 {

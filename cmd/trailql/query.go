@@ -33,7 +33,8 @@ without LIMIT returns at most 1000 rows (with a warning), and no query returns
 more than --max-rows (10000, Elasticsearch's esql.query.result_truncation_max_size).
 Warnings go to stderr.`,
 		Example: `  trailql query 'FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY event.provider | SORT n DESC' AWSLogs/
-  trailql query --format csv 'FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" | KEEP @timestamp, event.action, user.name' trail.json.gz`,
+  trailql query --format csv 'FROM logs-aws.cloudtrail-* | WHERE user_agent.name == "aws-cli" | KEEP @timestamp, event.action, user.name' trail.json.gz
+  trailql query --since -24h 'FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY cloud.account.id' s3://my-trail-bucket/AWSLogs/`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			geo, err := geoip.open()
@@ -62,8 +63,8 @@ Warnings go to stderr.`,
 	cmd.Flags().StringVar(&namespace, "namespace", "default", "data_stream.namespace given to events")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "do not print the summary line")
 	geoip = addGeoIPFlags(cmd.Flags())
-	cmd.Flags().StringVar(&since, "since", "", "query events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION); delivery files named before it are not opened")
-	cmd.Flags().StringVar(&until, "until", "", "query events at or before `TIME`; delivery files named more than a day after it are not opened")
+	cmd.Flags().StringVar(&since, "since", "", "query events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION); delivery files named before it are not opened (s3:// keys not even listed)")
+	cmd.Flags().StringVar(&until, "until", "", "query events at or before `TIME`; delivery files named more than a day after it are not opened (an s3:// listing ends at the first)")
 	cmd.Flags().IntVar(&maxRows, "max-rows", detect.QueryMaxLimit, "return at most `N` rows, whatever the query's LIMIT (Elasticsearch's esql.query.result_truncation_max_size)")
 	cmd.Flags().IntVar(&maxGroups, "max-groups", 0, "fail a query whose STATS would hold more than `N` groups, instead of exhausting memory (default 1000000; -1: no limit)")
 	limits = addInputFlags(cmd.Flags(), false)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -27,13 +25,14 @@ func addS3Flags(fl *pflag.FlagSet) *s3Flags {
 	return f
 }
 
-// apply lets reader read s3:// paths.
+// apply lets reader read s3:// paths. S3Remote reports what it does not
+// read through the reader's problems, named by object or prefix as local
+// files are; the S3 source's own log is watch's, and says "will retry".
 func (f *s3Flags) apply(reader *cloudtrail.Reader) {
 	if f == nil {
 		return
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	reader.Remote = source.S3Remote{Options: source.Options{EndpointURL: f.endpointURL, Region: f.region, AnyKey: f.anyKey, Logger: log}}
+	reader.Remote = source.S3Remote{Options: source.Options{EndpointURL: f.endpointURL, Region: f.region, AnyKey: f.anyKey}}
 }
 
 // isS3 reports an s3:// path.

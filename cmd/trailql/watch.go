@@ -113,7 +113,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringArrayVar(&f.buckets, "bucket", nil, "the only `NAME[/PREFIX]` an SQS notification may point at (repeatable; default: the s3:// sources given, else any bucket, with a warning)")
 	fl.BoolVar(&f.anyKey, "any-key", false, "read S3 and SQS objects whose keys are not in CloudTrail's log layout too (by default they are skipped and counted)")
 	fl.StringArrayVar(&f.sources, "source", nil, "a `SOURCE` to watch, besides the arguments (repeatable; for --config files: source = [\"sqs://...\"])")
-	fl.StringVar(&f.since, "since", "", "where an s3:// source without saved progress starts, by delivery time (RFC 3339, YYYY-MM-DD, -DURATION such as -24h, or \"all\" for the bucket's beginning; default: now minus the largest lookback of the rules)")
+	fl.StringVar(&f.since, "since", "", "where an s3:// source without saved progress starts, by delivery time (RFC 3339, YYYY-MM-DD, -DURATION such as -24h, or \"all\" for the bucket's beginning; default: now minus the largest lookback of the rules and --allowed-lateness)")
 	fl.BoolVar(&f.once, "once", false, "read what the sources hold now, deliver the alerts and exit (for cron and Lambda-style schedules); the state carries over to the next run")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log `FORMAT` on stderr: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug (includes the AWS SDK's), info, warn or error")
@@ -184,17 +184,24 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			return usageErrorf("--since: %v", err)
 		}
 	}
+	var start time.Time
 	if f.since == "" && slices.ContainsFunc(specs, func(s string) bool { return strings.HasPrefix(strings.ToLower(s), "s3://") }) {
 		// A fresh state on a bucket with years of history starts where the
-		// rules can still alert: the largest lookback before now. Older
-		// history is a hunt (trailql detect s3://...) or --since all.
-		var lookback time.Duration
+		// rules can still alert: a window still waits --allowed-lateness
+		// for its events after it ends, and reaches back its rule's history
+		// (a bucketed rule's bucket, a scheduled rule's from), so every
+		// event of a window that can still alert was delivered after now
+		// minus both. Older history is a hunt (trailql detect s3://...) or
+		// --since all. Unlike --since, this start bounds nothing once a
+		// source has run: saved progress resumes where it stopped, however
+		// long ago.
+		var history time.Duration
 		for _, c := range compiled {
-			lookback = max(lookback, c.Lookback())
+			history = max(history, c.History())
 		}
-		since = time.Now().Add(-lookback)
-		log.Info("s3:// sources without saved progress start at the largest rule lookback; --since all reads the whole bucket",
-			"since", since.UTC().Format(time.RFC3339))
+		start = time.Now().Add(-history - f.lateness)
+		log.Info("s3:// sources without saved progress start at the largest rule lookback plus --allowed-lateness (--since all: the bucket's beginning); those with saved progress resume",
+			"start", start.UTC().Format(time.RFC3339))
 	}
 	buckets, err := allowedBuckets(f.buckets, specs, log)
 	if err != nil {
@@ -218,7 +225,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			continue
 		}
 		src, err := source.Open(spec, source.Options{Checkpoints: store, PollInterval: f.pollInterval,
-			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once, Since: since,
+			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once, Since: since, Start: start,
 			OnSkip: func(_, reason string) { skipped.WithLabelValues(reason).Inc() }})
 		if err != nil {
 			return usageErrorf("%s: %v", spec, err)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -40,19 +41,66 @@ type fakeS3 struct {
 	// requests counts the S3 requests newFakeAWS's server answered, so that
 	// a test can tell that nothing was fetched.
 	requests atomic.Int64
+
+	mu sync.Mutex
+	// log holds the requests newFakeS3's server answered, "GET /bucket/key"
+	// or "LIST /bucket?prefix=...", so that a test can tell what was
+	// listed and fetched.
+	log []string
+	// deny, when set, picks requests to answer with S3's 403 AccessDenied,
+	// as a bucket or IAM policy would.
+	deny func(*http.Request) bool
 }
 
 func newFakeS3(t *testing.T, buckets ...string) *fakeS3 {
 	t.Helper()
 	be := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(be).Server())
+	f := &fakeS3{be: be}
+	h := gofakes3.New(be).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		line := r.Method + " " + r.URL.Path
+		if r.Method == http.MethodGet && r.URL.Query().Has("list-type") {
+			q := r.URL.Query()
+			q.Del("list-type")
+			q.Del("x-id")
+			line = "LIST " + r.URL.Path + "?" + q.Encode()
+		}
+		f.mu.Lock()
+		f.log = append(f.log, line)
+		deny := f.deny
+		f.mu.Unlock()
+		if deny != nil && deny(r) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	for _, b := range buckets {
 		if err := be.CreateBucket(b); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return &fakeS3{be: be, url: srv.URL}
+	f.url = srv.URL
+	return f
+}
+
+// requestLog returns the requests answered so far and forgets them.
+func (f *fakeS3) requestLog() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.log
+	f.log = nil
+	return out
+}
+
+// denyIf makes the server refuse the requests fn picks (nil: none).
+func (f *fakeS3) denyIf(fn func(*http.Request) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deny = fn
 }
 
 func (f *fakeS3) put(t *testing.T, bucket, key string, data []byte) {

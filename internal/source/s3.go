@@ -28,6 +28,7 @@ type s3Source struct {
 	leaves     []leaf
 	discovered time.Time
 	state      map[string]*leafState // by checkpoint name
+	start      time.Time             // where a leaf without a checkpoint starts (resolveStart)
 }
 
 // leafState is what the source remembers of one listing during a run.
@@ -101,6 +102,11 @@ func (s *s3Source) poll(ctx context.Context, fn func(context.Context, Object) er
 			s.opts.Logger.Warn("watch: S3 discovery failed; will retry", "source", s.spec, "err", err)
 		default:
 			s.leaves, s.discovered = leaves, time.Now()
+		}
+	}
+	if first {
+		if err := s.resolveStart(); err != nil {
+			return err
 		}
 	}
 	return s.readLeaves(ctx, fn)
@@ -264,6 +270,9 @@ func (s *s3Source) advance(ctx context.Context, c *leafCursor) error {
 		return err
 	}
 	s.opts.Logger.Warn("watch: S3 listing failed; will retry", "source", s.spec, "prefix", c.leaf.prefix, "err", err)
+	if s.opts.OnListError != nil {
+		s.opts.OnListError(c.name, err)
+	}
 	c.stop()
 	return nil
 }
@@ -317,6 +326,7 @@ type leafCursor struct {
 	start   string
 	pages   *s3.ListObjectsV2Paginator
 	buf     []types.Object // listed, not yet handed on
+	ended   bool           // no page after this one can hold a key wanted (Options.Until)
 	headAt  time.Time      // delivery time in buf[0]'s key
 	headOK  bool           // buf[0]'s key has one
 	stopped bool
@@ -353,7 +363,7 @@ func (s *s3Source) openLeaf(l leaf) (*leafCursor, error) {
 // fill lists the next page when the buffer is empty, keeping the objects
 // to hand on (not before the start, not folders, digests or done).
 func (c *leafCursor) fill(ctx context.Context) error {
-	for !c.stopped && len(c.buf) == 0 && c.pages.HasMorePages() {
+	for !c.stopped && !c.ended && len(c.buf) == 0 && c.pages.HasMorePages() {
 		page, err := c.pages.NextPage(ctx)
 		if err != nil {
 			return err
@@ -362,6 +372,10 @@ func (c *leafCursor) fill(ctx context.Context) error {
 			key := aws.ToString(o.Key)
 			if key <= c.start || strings.HasSuffix(key, "/") || isDigestKey(key) || c.st.done[key] {
 				continue
+			}
+			if c.pastUntil(key) {
+				c.ended = true // the keys after it are later still
+				break
 			}
 			if !c.opts.wantKey("s3://"+c.bucket+"/"+key, key) {
 				c.st.done[key] = true // counted once, not at every poll
@@ -409,14 +423,18 @@ func (c *leafCursor) stop() { c.stopped = true }
 
 // startAfter is where a leaf's listing starts: Lookback before the
 // checkpoint (late deliveries sort before it), the checkpoint itself when
-// key names carry no time, or Since for a leaf never read; never before Since.
+// key names carry no time, or the source's first start (resolveStart) for a
+// leaf never read; never before Since.
 func (s *s3Source) startAfter(l leaf, cp string) string {
+	if cp == "" {
+		if s.start.IsZero() {
+			return ""
+		}
+		return l.startKey(s.start)
+	}
 	since := ""
 	if !s.opts.Since.IsZero() {
 		since = l.startKey(s.opts.Since)
-	}
-	if cp == "" {
-		return since
 	}
 	start := cp
 	if t, ok := keyTime(cp); ok && s.opts.Lookback > 0 {

@@ -88,6 +88,20 @@ type Options struct {
 	// checkpoint starts, by the delivery time in the key names, and how far
 	// back Lookback may go; zero reads everything there. S3 only.
 	Since time.Time
+	// Start, when Since is zero, is where an S3 source that has never run
+	// (no saved progress for it) starts, by delivery time: watch's default,
+	// so that a fresh state does not read years of history. Unlike Since it
+	// bounds nothing once the source has run: the first start is kept with
+	// the checkpoints (s3start.go), an account or region without a
+	// checkpoint of its own (idle so far, or new) starts there, and one
+	// with a checkpoint resumes at it, however old. S3 only.
+	Start time.Time
+	// Until, when not zero, ends each S3 listing of one account and region
+	// at its first CloudTrail key delivered more than
+	// cloudtrail.LateDelivery after it: such a listing is in delivery-time
+	// order, so nothing after that key is wanted (a bounded hunt). Keys in
+	// listings of other prefixes are still all listed. S3 only.
+	Until time.Time
 	// EndpointURL replaces the AWS endpoints of S3 and SQS, for S3- and
 	// SQS-compatible stores (S3 then uses path-style addressing).
 	EndpointURL string
@@ -112,6 +126,11 @@ type Options struct {
 	// OnSkip, when set, is told of each object not read and why
 	// (SkipForeignBucket, SkipNotTrailKey), for metrics.
 	OnSkip func(object, reason string)
+	// OnListError, when set, is told of an S3 listing (of one account and
+	// region, named s3://bucket/prefix/) that failed after the SDK's
+	// retries and is given up until the next poll: a hunt, which has no
+	// next poll, reports what it could not read.
+	OnListError func(prefix string, err error)
 }
 
 // Fatal wraps an error returned by a Source's callback so that Run stops and
