@@ -169,7 +169,7 @@ func (r *Report) displayed() *Report {
 	for i, e := range r.Events {
 		e.ID, e.Action, e.Provider, e.Outcome = clean(e.ID), clean(e.Action), clean(e.Provider), clean(e.Outcome)
 		e.SourceIP, e.UserAgent, e.Region, e.ARN = clean(e.SourceIP), clean(e.UserAgent), clean(e.Region), clean(e.ARN)
-		e.ErrorCode, e.ASOrg, e.Country = clean(e.ErrorCode), clean(e.ASOrg), clean(e.Country)
+		e.ErrorCode, e.ASOrg, e.Country, e.AccessKey = clean(e.ErrorCode), clean(e.ASOrg), clean(e.Country), clean(e.AccessKey)
 		c.Events[i] = e
 	}
 	c.Summarize()

@@ -143,9 +143,86 @@ func TestTextIsSanitized(t *testing.T) {
 	if strings.Contains(b.String(), "\x1b") {
 		t.Error("an escape byte reached the terminal output")
 	}
-	for _, want := range []string{`\x1b[31m`, "FOLLOW-ON", "+3m55s", "new credentials", "A  2026-11-02T08:00:00Z"} {
+	for _, want := range []string{`\x1b[31m`, "FOLLOW-ON", "+3m55s", "new credentials", "A   2026-11-02T08:00:00Z  in window  ec2",
+		"ACTIVITY per minute", "KEYS     AKIAX (6)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// Hostile values in every field a report shows, each planted alone: the
+// text output holds no control or bidi character and no extra line; the
+// HTML output holds no markup of the logs, only their escaped text.
+func TestHostileValues(t *testing.T) {
+	base := Event{Time: t0, ID: "id-1", Action: "ListUsers", Provider: "iam.amazonaws.com", Outcome: "success",
+		SourceIP: "198.51.100.23", UserAgent: "aws-cli/2.15.30", Region: "us-east-1", ARN: bob, AccessKey: "AKIAX"}
+	values := []struct {
+		name, v string
+		text    string // what the text output must show
+		html    string // what the HTML source must hold
+	}{
+		{"script", "<script>alert(1)</script>", "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+		{"tag in an ARN", "arn:aws:iam::1:user/<i>x</i>", "arn:aws:iam::1:user/<i>x</i>", "arn:aws:iam::1:user/&lt;i&gt;x&lt;/i&gt;"},
+		{"quotes", `a"b'c`, `a"b'c`, "a&#34;b&#39;c"},
+		{"attribute break", `x" onmouseover="alert(1)`, `x" onmouseover="alert(1)`, "x&#34; onmouseover=&#34;alert(1)"},
+		{"ANSI colour", "\x1b[31mred", `\x1b[31mred`, `\x1b[31mred`},
+		{"clear screen and title", "\x1b[2J\x1b]0;pwned\x07", `\x1b[2J\x1b]0;pwned\x07`, `\x1b[2J\x1b]0;pwned\x07`},
+		{"newline", "a\nFAKE LINE", `a\nFAKE LINE`, `a\nFAKE LINE`},
+		{"carriage return", "a\rb", `a\rb`, `a\rb`},
+		{"bidi override", "abc\u202edcba", `abc\u202edcba`, `abc\u202edcba`},
+		{"C1 control", "a\u009bb", `a\u009bb`, `a\u009bb`},
+		{"ampersand entity", "&lt;b&gt;", "&lt;b&gt;", "&amp;lt;b&amp;gt;"},
+	}
+	fields := []struct {
+		name string
+		set  func(*Event, string)
+	}{
+		{"user agent", func(e *Event, v string) { e.UserAgent = v }},
+		{"arn", func(e *Event, v string) { e.ARN = v }},
+		{"action", func(e *Event, v string) { e.Action = v }},
+		{"source ip", func(e *Event, v string) { e.SourceIP = v }},
+		{"region", func(e *Event, v string) { e.Region = v }},
+		{"error code", func(e *Event, v string) { e.ErrorCode = v }},
+		{"access key", func(e *Event, v string) { e.AccessKey = v }},
+		{"as org", func(e *Event, v string) { e.ASOrg = v }},
+	}
+	for _, f := range fields {
+		for _, v := range values {
+			t.Run(f.name+"/"+v.name, func(t *testing.T) {
+				e := base
+				f.set(&e, v.v)
+				r := &Report{Rule: "rule", AlertID: "abc", Identity: ARN(e.ARN), WindowStart: t0, WindowEnd: t0.Add(10 * time.Second),
+					From: t0.Add(-time.Minute), To: t0.Add(time.Minute), Events: []Event{e}}
+				r.Summarize()
+				var text, page bytes.Buffer
+				if err := r.WriteText(&text); err != nil {
+					t.Fatal(err)
+				}
+				if err := r.WriteHTML(&page, t0); err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range text.String() {
+					if (c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) {
+						t.Errorf("text output holds %U", c)
+					}
+				}
+				if !strings.Contains(text.String(), v.text) {
+					t.Errorf("text output lacks %q:\n%s", v.text, text.String())
+				}
+				if strings.Contains(text.String(), "\nFAKE LINE") {
+					t.Error("a value started a line of its own")
+				}
+				h := page.String()
+				if !strings.Contains(h, v.html) {
+					t.Errorf("html lacks %q", v.html)
+				}
+				for _, bad := range []string{"<script", "<i>", `" onmouseover`, "\x1b", "\u202e", "&lt;b&gt;"} {
+					if strings.Contains(h, bad) {
+						t.Errorf("html holds %q", bad)
+					}
+				}
+			})
 		}
 	}
 }

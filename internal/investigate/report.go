@@ -39,6 +39,9 @@ type Summary struct {
 	Actions, ErrorCodes     []Count
 	SourceIPs, UserAgents   []Count
 	Regions                 []Count
+	// AccessKeys are the access key ids used (AKIA: an IAM user's
+	// long-term key, ASIA: temporary session credentials).
+	AccessKeys []Count
 	// Sensitive are the indices in Events of the sensitive actions.
 	Sensitive []int
 	// NetworkOf gives, per source IP, its AS organisation and country
@@ -49,7 +52,7 @@ type Summary struct {
 // Summarize fills r.Summary from r.Events.
 func (r *Report) Summarize() {
 	s := Summary{NetworkOf: map[string]string{}}
-	actions, codes, ips, uas, regions := counter{}, counter{}, counter{}, counter{}, counter{}
+	actions, codes, ips, uas, regions, keys := counter{}, counter{}, counter{}, counter{}, counter{}, counter{}
 	for i, e := range r.Events {
 		s.Events++
 		if e.InAlert {
@@ -70,6 +73,7 @@ func (r *Report) Summarize() {
 		ips.add(e.SourceIP, failed)
 		uas.add(e.UserAgent, failed)
 		regions.add(e.Region, failed)
+		keys.add(e.AccessKey, failed)
 		if e.Sensitive != nil {
 			s.Sensitive = append(s.Sensitive, i)
 		}
@@ -78,6 +82,7 @@ func (r *Report) Summarize() {
 		}
 	}
 	s.Actions, s.ErrorCodes, s.SourceIPs, s.UserAgents, s.Regions = actions.sorted(), codes.sorted(), ips.sorted(), uas.sorted(), regions.sorted()
+	s.AccessKeys = keys.sorted()
 	r.Summary = s
 }
 
@@ -149,6 +154,7 @@ type eventJSON struct {
 	UserAgent      string `json:"user_agent.original,omitempty"`
 	Region         string `json:"cloud.region,omitempty"`
 	ARN            string `json:"aws.cloudtrail.user_identity.arn,omitempty"`
+	AccessKey      string `json:"aws.cloudtrail.user_identity.access_key_id,omitempty"`
 	ErrorCode      string `json:"aws.cloudtrail.error_code,omitempty"`
 	InAlert        bool   `json:"trailql.in_alert"`
 	Sensitive      bool   `json:"trailql.sensitive"`
@@ -163,7 +169,7 @@ func (r *Report) WriteNDJSON(w io.Writer) error {
 	for _, e := range r.Events {
 		j := eventJSON{Timestamp: e.Time.UTC().Format("2006-01-02T15:04:05.000Z"), ID: e.ID, Action: e.Action, Provider: e.Provider,
 			Outcome: e.Outcome, SourceIP: e.SourceIP, ASOrg: e.ASOrg, Country: e.Country, UserAgent: e.UserAgent, Region: e.Region,
-			ARN: e.ARN, ErrorCode: e.ErrorCode, InAlert: e.InAlert, Sensitive: e.Sensitive != nil, Offset: r.Offset(e)}
+			ARN: e.ARN, AccessKey: e.AccessKey, ErrorCode: e.ErrorCode, InAlert: e.InAlert, Sensitive: e.Sensitive != nil, Offset: r.Offset(e)}
 		if e.Sensitive != nil {
 			j.SensitiveGroup, j.Technique = e.Sensitive.Group, e.Sensitive.Technique
 		}

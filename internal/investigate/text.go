@@ -3,6 +3,7 @@ package investigate
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,24 +41,38 @@ func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "SOURCE   %s\n", strings.TrimPrefix(topList(s.SourceIPs, 4, s.NetworkOf, 0), "  "))
 	fmt.Fprintf(&b, "AGENTS   %s\n", strings.TrimPrefix(topList(s.UserAgents, 3, nil, 48), "  "))
 	fmt.Fprintf(&b, "REGIONS  %s\n", strings.TrimPrefix(topList(s.Regions, 6, nil, 0), "  "))
+	if len(s.AccessKeys) > 0 {
+		fmt.Fprintf(&b, "KEYS     %s\n", strings.TrimPrefix(topList(s.AccessKeys, 4, nil, 0), "  "))
+	}
 	if len(s.Sensitive) > 0 {
 		b.WriteString("FOLLOW-ON (sensitive)\n")
+		var rows [][]string
 		for _, i := range s.Sensitive {
 			e := r.Events[i]
-			fmt.Fprintf(&b, "  %-10s %s  %-6s %-28s %-8s %s (%s)\n", r.Offset(e), e.Time.UTC().Format("15:04:05"), clean(e.Service()),
-				clean(e.Action), outcome(e), clean(e.Sensitive.Group), clean(e.Sensitive.Technique))
+			rows = append(rows, []string{"", r.Offset(e), e.Time.UTC().Format("15:04:05"), e.Service(), e.Action, outcome(e),
+				e.Sensitive.Technique, e.Sensitive.Group})
+		}
+		if _, err := (termtext.Table{MaxCell: 40}).Write(&b, rows); err != nil {
+			return err
 		}
 	}
+	r.writeActivity(&b)
 	b.WriteString("TIMELINE\n")
+	rows := [][]string{{"", "time", "offset", "service", "action", "outcome", "source", "region", "user agent"}}
 	for _, e := range r.Events {
-		mark := []byte("   ")
+		mark := []byte("  ")
 		if e.InAlert {
 			mark[0] = 'A'
 		}
 		if e.Sensitive != nil {
 			mark[1] = '!'
 		}
-		fmt.Fprintf(&b, "%s%s  %-6s %-28s %-8s %s\n", string(mark), e.Time.UTC().Format(ts), clean(e.Service()), clean(e.Action), outcome(e), clean(e.SourceIP))
+		rows = append(rows, []string{string(mark), e.Time.UTC().Format(ts), r.Offset(e), e.Service(), e.Action, outcome(e), e.SourceIP, e.Region, e.UserAgent})
+	}
+	// Table sanitises every cell (termtext.Line) and aligns by display
+	// width; a long user agent is cut.
+	if _, err := (termtext.Table{MaxCell: 40}).Write(&b, rows); err != nil {
+		return err
 	}
 	b.WriteString("(A: behind the alert, !: sensitive)\n")
 	_, err := io.WriteString(w, b.String())
@@ -101,4 +116,110 @@ func topList(cs []Count, n int, extra map[string]string, width int) string {
 		return ""
 	}
 	return "  " + strings.Join(parts, ", ")
+}
+
+// activityColumns is the most columns the activity chart uses.
+const activityColumns = 72
+
+// writeActivity draws the events per service and time step, one lane a
+// service (docs/triage-and-exceptions.md §3.4): ▁ none, ▂ to █ how many
+// (relative to the busiest step), x errors only, ! a sensitive action; a
+// line of ^ under the alert's window.
+func (r *Report) writeActivity(b *strings.Builder) {
+	if len(r.Events) == 0 {
+		return
+	}
+	from, to := r.From, r.To
+	if from.IsZero() || r.Events[0].Time.Before(from) {
+		from = r.Events[0].Time
+	}
+	if last := r.Events[len(r.Events)-1].Time; to.IsZero() || last.After(to) {
+		to = last
+	}
+	from = from.Truncate(time.Minute)
+	step := time.Minute
+	for to.Sub(from) >= step*activityColumns {
+		step = nextStep(step)
+	}
+	cols := int(to.Sub(from)/step) + 1
+	type cell struct{ n, errors, sensitive int }
+	lanes := map[string][]cell{}
+	var services []string
+	most := 1
+	for _, e := range r.Events {
+		svc := e.Service()
+		if lanes[svc] == nil {
+			lanes[svc] = make([]cell, cols)
+			services = append(services, svc)
+		}
+		i := min(max(int(e.Time.Sub(from)/step), 0), cols-1)
+		c := &lanes[svc][i]
+		c.n++
+		if e.ErrorCode != "" {
+			c.errors++
+		}
+		if e.Sensitive != nil {
+			c.sensitive++
+		}
+		most = max(most, c.n)
+	}
+	slices.Sort(services)
+	width := 4
+	for _, svc := range services {
+		width = max(width, min(termtext.Width(clean(svc)), 14))
+	}
+	fmt.Fprintf(b, "ACTIVITY per %s from %s (▁ none, ▂-█ events, x errors only, ! sensitive, ^ alert window)\n", fmtStep(step), from.UTC().Format("2006-01-02T15:04Z"))
+	const bars = "▂▃▄▅▆▇█"
+	levels := []rune(bars)
+	for _, svc := range services {
+		var line strings.Builder
+		for _, c := range lanes[svc] {
+			switch {
+			case c.sensitive > 0:
+				line.WriteByte('!')
+			case c.n > 0 && c.errors == c.n:
+				line.WriteByte('x')
+			case c.n > 0:
+				line.WriteRune(levels[(c.n*len(levels)-1)/most])
+			default:
+				line.WriteRune('▁')
+			}
+		}
+		name := termtext.Truncate(clean(svc), width)
+		fmt.Fprintf(b, "  %s%s %s\n", name, strings.Repeat(" ", width-termtext.Width(name)), line.String())
+	}
+	if !r.WindowStart.IsZero() {
+		var mark strings.Builder
+		for i := range cols {
+			start := from.Add(time.Duration(i) * step)
+			if start.Before(r.WindowEnd.Add(time.Nanosecond)) && start.Add(step).After(r.WindowStart) {
+				mark.WriteByte('^')
+			} else {
+				mark.WriteByte(' ')
+			}
+		}
+		fmt.Fprintf(b, "  %s %s\n", strings.Repeat(" ", width), strings.TrimRight(mark.String(), " "))
+	}
+}
+
+// steps are the chart's time steps, from a minute to a week.
+var steps = []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
+
+// nextStep is the step after d (doubling past the last).
+func nextStep(d time.Duration) time.Duration {
+	for _, s := range steps {
+		if s > d {
+			return s
+		}
+	}
+	return 2 * d
+}
+
+// fmtStep prints a step: "minute", "5m", "2h", "24h".
+func fmtStep(d time.Duration) string {
+	if d == time.Minute {
+		return "minute"
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }

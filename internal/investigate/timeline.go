@@ -29,6 +29,7 @@ type Event struct {
 	UserAgent string
 	Region    string
 	ARN       string
+	AccessKey string // aws.cloudtrail.user_identity.access_key_id
 	ErrorCode string
 	ASOrg     string // source.as.organization.name (GeoIP)
 	Country   string // source.geo.country_iso_code (GeoIP)
@@ -43,8 +44,8 @@ func (e *Event) Service() string { return strings.TrimSuffix(e.Provider, ".amazo
 
 // Fields are the ECS fields a timeline reads.
 var Fields = []string{"@timestamp", "event.id", "event.action", "event.provider", "event.outcome", "source.ip",
-	"user_agent.original", "cloud.region", "aws.cloudtrail.user_identity.arn", "aws.cloudtrail.error_code",
-	"source.as.organization.name", "source.geo.country_iso_code"}
+	"user_agent.original", "cloud.region", "aws.cloudtrail.user_identity.arn", "aws.cloudtrail.user_identity.access_key_id",
+	"aws.cloudtrail.error_code", "source.as.organization.name", "source.geo.country_iso_code"}
 
 // Identity says which events belong to the actor: each field must have one
 // of its values (any value of a multi-valued field).
@@ -56,6 +57,13 @@ type Identity struct {
 // ARN is the identity of one ARN (aws.cloudtrail.user_identity.arn).
 func ARN(arns ...string) Identity {
 	return Identity{Fields: []string{"aws.cloudtrail.user_identity.arn"}, Values: [][]string{arns}}
+}
+
+// AccessKey is the identity of access key ids
+// (aws.cloudtrail.user_identity.access_key_id): every caller of the keys,
+// whatever the ARN (a long-term key's user, a temporary key's session).
+func AccessKey(ids ...string) Identity {
+	return Identity{Fields: []string{"aws.cloudtrail.user_identity.access_key_id"}, Values: [][]string{ids}}
 }
 
 // String names the identity: "field=value" pairs.
@@ -155,5 +163,5 @@ func eventOf(ev ecs.Event, t time.Time) Event {
 	}
 	return Event{Time: t, ID: s("event.id"), Action: s("event.action"), Provider: s("event.provider"), Outcome: s("event.outcome"),
 		SourceIP: s("source.ip"), UserAgent: s("user_agent.original"), Region: s("cloud.region"), ARN: s("aws.cloudtrail.user_identity.arn"),
-		ErrorCode: s("aws.cloudtrail.error_code"), ASOrg: s("source.as.organization.name"), Country: s("source.geo.country_iso_code")}
+		AccessKey: s("aws.cloudtrail.user_identity.access_key_id"), ErrorCode: s("aws.cloudtrail.error_code"), ASOrg: s("source.as.organization.name"), Country: s("source.geo.country_iso_code")}
 }
