@@ -24,6 +24,7 @@ type investigateFlags struct {
 	hunt      detectFlags
 	alertID   string
 	arn       string
+	accessKey string
 	at        string
 	around    time.Duration
 	format    string
@@ -34,7 +35,7 @@ type investigateFlags struct {
 func newInvestigateCmd() *cobra.Command {
 	f := investigateFlags{hunt: detectFlags{lateness: "auto", evidenceMax: math.MaxInt32, quiet: true}}
 	cmd := &cobra.Command{
-		Use:   "investigate (--alert UUID | --arn ARN [--at TIME]) [flags] PATH...",
+		Use:   "investigate (--alert UUID | --arn ARN | --access-key ID) [--at TIME] [flags] PATH...",
 		Short: "Show an actor's timeline around an alert: the events behind it and the follow-on actions",
 		Long: `investigate answers the first questions of an alert's triage from the logs at hand:
 what else did this actor do, before and after?
@@ -43,7 +44,8 @@ With --alert it runs the rules over PATH (as detect does, with the same --rules 
 --exceptions), finds the alert, and takes its identity (the rule's BY values that are
 event fields, for the seed rule the ARN; else the ARNs of the events behind it) and its
 window (the bucket of a rule bucketed by event time, the lookback of a scheduled run).
-With --arn it takes that ARN, around --at if given.
+With --arn it takes that ARN, with --access-key every caller of that access key id,
+around --at if given (a date alone: that whole day).
 
 The timeline is every event of the identity from --around before the window to --around
 after it, marked where the event is behind the alert (trailql.in_alert) and where it is
@@ -57,7 +59,8 @@ otherwise), html (one self-contained file: no script, no network; every log valu
 escaped).`,
 		Example: `  trailql investigate --alert 3f1c… AWSLogs/
   trailql investigate --alert 3f1c… --format html -o report.html AWSLogs/
-  trailql investigate --arn arn:aws:iam::111122223333:user/alice --at 2026-11-02T08:00:10Z examples/`,
+  trailql investigate --arn arn:aws:iam::111122223333:user/alice --at 2026-11-02T08:00:10Z examples/
+  trailql investigate --access-key ASIATP2SJX8H5AJI080L --at 2026-11-02 examples/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInvestigate(cmd.Context(), f, args)
@@ -66,7 +69,8 @@ escaped).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.alertID, "alert", "", "the alert (kibana.alert.uuid, or a unique prefix of at least 8 characters) to investigate")
 	fl.StringVar(&f.arn, "arn", "", "the actor (aws.cloudtrail.user_identity.arn) to investigate")
-	fl.StringVar(&f.at, "at", "", "with --arn: the `TIME` to look around (RFC 3339, YYYY-MM-DD, or -DURATION); default: the whole input")
+	fl.StringVar(&f.accessKey, "access-key", "", "the access key `ID` (aws.cloudtrail.user_identity.access_key_id) whose callers to investigate")
+	fl.StringVar(&f.at, "at", "", "with --arn or --access-key: the `TIME` to look around (RFC 3339, or YYYY-MM-DD for that whole day, or -DURATION); default: the whole input")
 	fl.DurationVar(&f.around, "around", 30*time.Minute, "how long before the window's start and after its end to show (the seed rule's guide asks for ±30m)")
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: text, ndjson or html (default: text on a terminal, else ndjson)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of standard output")
@@ -85,11 +89,11 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if (f.alertID == "") == (f.arn == "") {
-		return usageErrorf("give exactly one of --alert UUID and --arn ARN")
+	if n := countSet(f.alertID, f.arn, f.accessKey); n != 1 {
+		return usageErrorf("give exactly one of --alert UUID, --arn ARN and --access-key ID")
 	}
-	if f.at != "" && f.arn == "" {
-		return usageErrorf("--at goes with --arn (an alert has its own window)")
+	if f.at != "" && f.alertID != "" {
+		return usageErrorf("--at goes with --arn or --access-key (an alert has its own window)")
 	}
 	format := f.format
 	switch format {
@@ -113,6 +117,14 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 	q := investigate.Query{Catalog: cat}
 	var geo *ecs.GeoIP
 	if f.alertID != "" {
+		// The input is read twice (the rules, then the timeline): standard
+		// input is kept in a temporary file for that.
+		spooled, cleanup, err := spoolStdin(paths)
+		if err != nil {
+			return withStatus(exitError, err)
+		}
+		defer cleanup()
+		paths = spooled
 		h, err := runHunt(ctx, f.hunt, paths)
 		if h != nil && h.geo != nil {
 			defer h.geo.Close()
@@ -132,6 +144,11 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 		}
 		if start, end, ok := c.Window(a); ok {
 			rep.WindowStart, rep.WindowEnd = start, end
+		}
+		if t, ok := originalTime(a); ok && len(a.GroupBy) == 0 {
+			// An alert of one event (a rule without STATS): the event's
+			// time, not the whole run's lookback.
+			rep.WindowStart, rep.WindowEnd = t, t
 		}
 		q.Identity = alertIdentity(a)
 		if len(q.Identity.Fields) == 0 || rep.WindowStart.IsZero() {
@@ -159,12 +176,19 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 		}
 	} else {
 		q.Identity = investigate.ARN(f.arn)
+		if f.accessKey != "" {
+			q.Identity = investigate.AccessKey(f.accessKey)
+		}
 		if f.at != "" {
 			at, err := parseWhen(f.at)
 			if err != nil {
 				return usageErrorf("--at: %v", err)
 			}
 			rep.WindowStart, rep.WindowEnd = at, at
+			if _, err := time.Parse(time.DateOnly, f.at); err == nil {
+				// A day: the whole of it (UTC), as CloudTrail's folders.
+				rep.WindowEnd = at.Add(24*time.Hour - time.Nanosecond)
+			}
 		}
 		var err error
 		if geo, err = f.hunt.geoip.open(); err != nil {
@@ -235,13 +259,25 @@ func findAlert(h *hunt, id string) (*alert.Alert, *detect.Compiled, error) {
 
 // alertIdentity is the alert's BY values that are event fields, not times
 // (the seed rule's ARN; not its time window): the actor whose events make
-// the timeline.
+// the timeline. A BY column that copies an event field under Elastic's
+// naming, Esql.<field with _ for .> (Esql.aws_cloudtrail_user_identity_access_key_id),
+// stands for that field.
 func alertIdentity(a *alert.Alert) investigate.Identity {
 	var id investigate.Identity
+	if len(a.GroupBy) == 0 {
+		// An alert of one event: its ARN, when the rule kept it (else the
+		// evidence's, read by the caller).
+		if arn, ok := a.Doc.Get("aws.cloudtrail.user_identity.arn"); ok {
+			if s, ok := arn.(string); ok && s != "" {
+				return investigate.ARN(s)
+			}
+		}
+		return id
+	}
 	cat := detect.Catalog()
 	for _, g := range a.GroupBy {
-		t, ok := cat[g]
-		if !ok || t == esql.Datetime {
+		field := eventField(cat, g)
+		if field == "" || cat[field] == esql.Datetime {
 			continue
 		}
 		v, _ := a.Doc.Get(g)
@@ -258,10 +294,78 @@ func alertIdentity(a *alert.Alert) investigate.Identity {
 		default:
 			vals = []string{fmt.Sprint(x)}
 		}
-		id.Fields = append(id.Fields, g)
+		id.Fields = append(id.Fields, field)
 		id.Values = append(id.Values, vals)
 	}
 	return id
+}
+
+// originalTime is the alert's kibana.alert.original_time: the time of the
+// event of a rule without STATS.
+func originalTime(a *alert.Alert) (time.Time, bool) {
+	v, _ := a.Doc.Get("kibana.alert.original_time")
+	s, _ := v.(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
+
+// eventField is the event field a BY column names: itself, or the field an
+// Esql.* column is named after; "" for none.
+func eventField(cat esql.Catalog, col string) string {
+	if _, ok := cat[col]; ok {
+		return col
+	}
+	name, ok := strings.CutPrefix(col, "Esql.")
+	if !ok {
+		return ""
+	}
+	found := ""
+	for f := range cat {
+		if strings.ReplaceAll(f, ".", "_") == name {
+			if found != "" {
+				return "" // ambiguous
+			}
+			found = f
+		}
+	}
+	return found
+}
+
+// spoolStdin copies standard input, if "-" is among paths, to a temporary
+// file (removed by cleanup) that stands for it, so that it can be read more
+// than once.
+func spoolStdin(paths []string) (out []string, cleanup func(), err error) {
+	i := slices.Index(paths, "-")
+	if i < 0 {
+		return paths, func() {}, nil
+	}
+	tmp, err := os.CreateTemp("", "trailql-stdin-*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("keeping standard input: %w", err)
+	}
+	cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
+	if _, err := io.Copy(tmp, os.Stdin); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("reading standard input: %w", err)
+	}
+	out = slices.Clone(paths)
+	for j, p := range out {
+		if p == "-" {
+			out[j] = tmp.Name()
+		}
+	}
+	return out, cleanup, nil
+}
+
+// countSet counts the non-empty strings.
+func countSet(ss ...string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // collect reads the timeline's events.

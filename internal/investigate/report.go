@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -134,11 +135,24 @@ func (r *Report) Offset(e Event) string {
 	case r.WindowStart.IsZero():
 		return ""
 	case e.Time.Before(r.WindowStart):
-		return "-" + r.WindowStart.Sub(e.Time).Round(time.Second).String()
+		return "-" + fmtOffset(r.WindowStart.Sub(e.Time))
 	case e.Time.After(r.WindowEnd):
-		return "+" + e.Time.Sub(r.WindowEnd).Round(time.Second).String()
+		return "+" + fmtOffset(e.Time.Sub(r.WindowEnd))
 	}
 	return "in window"
+}
+
+// fmtOffset prints a duration to the second, without zero units at its
+// end: 4m12s, 10m, 1h, 1h0m5s.
+func fmtOffset(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // eventJSON is an event as one NDJSON line: ECS names, trailql's marks.
