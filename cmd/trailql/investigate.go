@@ -42,8 +42,10 @@ what else did this actor do, before and after?
 
 With --alert it runs the rules over PATH (as detect does, with the same --rules and
 --exceptions), finds the alert, and takes its identity (the rule's BY values that are
-event fields, for the seed rule the ARN; else the ARNs of the events behind it) and its
-window (the bucket of a rule bucketed by event time, the lookback of a scheduled run).
+event fields or Esql.* copies of one, for the seed rule the ARN; for a rule without STATS
+the event's ARN; else the ARNs of the events behind it) and its window (the bucket of a
+rule bucketed by event time, the lookback of a scheduled run, the event's time for a
+rule without STATS). Standard input (-) is kept in a temporary file, as it is read twice.
 With --arn it takes that ARN, with --access-key every caller of that access key id,
 around --at if given (a date alone: that whole day).
 
@@ -52,9 +54,10 @@ after it, marked where the event is behind the alert (trailql.in_alert) and wher
 a sensitive follow-on action (trailql.sensitive: a built-in catalogue of credential,
 privilege, secret, sharing and logging actions; --sensitive replaces it). A summary adds
 first and last seen, actions, errors, source IPs (with AS and country when GeoIP is
-given), user agents and regions.
+given), user agents, regions and access keys.
 
-Formats: text (the default on a terminal), ndjson (one event a line; the default
+Formats: text (the default on a terminal: the summary, activity per service and minute,
+the timeline; log values sanitised), ndjson (one event a line, nothing else; the default
 otherwise), html (one self-contained file: no script, no network; every log value
 escaped).`,
 		Example: `  trailql investigate --alert 3f1c… AWSLogs/
