@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # bench/run.sh - trailql vs DuckDB vs the decompression floor on the seed rule.
 # See bench/README.md. Usage:
-#   bench/run.sh [-n SIZE] [-r RUNS] [-f] [-D]
+#   bench/run.sh [-n SIZE] [-r RUNS] [-f] [-D] [-K]
 #     -n SIZE  records in the corpus (default 500000; 50000 for a quick run)
 #     -r RUNS  runs per measurement; the table shows the MEDIAN wall time (default 3)
 #     -f       force regeneration of the corpora
 #     -D       skip the 2x-size corpus (peak-RSS flatness check)
+#     -K       also time a Kafka backfill through kfake: ingest, then 1, 2 and 3 consumers
+#     -B       also run all 25 bundled rules (and on the 2x corpus), and time start-up on the 43-record example
+#     -R       also run each bundled rule alone: which rule costs what (25 runs)
 set -euo pipefail
 export LC_ALL=C
 
@@ -13,13 +16,19 @@ SIZE=${SIZE:-500000}
 RUNS=${RUNS:-3}
 FORCE=${FORCE:-0}
 DOUBLE=${DOUBLE:-1}
-while getopts "n:r:fDh" opt; do
+KAFKA=${KAFKA:-0}
+BUNDLED=${BUNDLED:-0}
+PERRULE=${PERRULE:-0}
+while getopts "n:r:fDKBRh" opt; do
   case $opt in
     n) SIZE=$OPTARG ;;
     r) RUNS=$OPTARG ;;
     f) FORCE=1 ;;
     D) DOUBLE=0 ;;
-    *) sed -n '2,9p' "$0"; exit 2 ;;
+    K) KAFKA=1 ;;
+    B) BUNDLED=1 ;;
+    R) PERRULE=1 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
   esac
 done
 
@@ -47,6 +56,7 @@ go build -o "$BIN/floor" ./bench/floor
 go build -o "$BIN/gz2ndjson" ./bench/gz2ndjson
 go build -o "$BIN/latedeliver" ./bench/latedeliver
 go build -o "$BIN/alertkeys" ./bench/alertkeys
+go build -o "$BIN/kfake" ./bench/kfake
 (cd bench/duckdb && go build -o "$BIN/duckdb-bench" .)
 
 # corpus N: make bench/data/nN/{gz/,events.ndjson} unless already complete.
@@ -150,6 +160,67 @@ if [ "$DOUBLE" = 1 ]; then
   measure trailql "gzip 2x" "$N2" "$OUT/trailql.gzip2.ndjson" "$BIN/trailql" detect --format ndjson "$DATA/n$((2 * SIZE))/gz"
   measure trailql "ndjson 2x" "$N2" "$OUT/trailql.ndjson2.ndjson" "$BIN/trailql" detect --format ndjson --allowed-lateness 15m "$DATA/n$((2 * SIZE))/events.ndjson"
   RUNS=$SAVE
+fi
+
+# All 25 bundled rules (-B): the cost of the whole rule set against the seed
+# rule's, its peak RSS at 1x and 2x, and start-up on the 43-record example.
+if [ "$BUNDLED" = 1 ]; then
+  measure bundled gzip "$N" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DIR/gz"
+  if [ "$DOUBLE" = 1 ]; then
+    SAVE=$RUNS RUNS=1
+    measure bundled "gzip 2x" "$N2" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DATA/n$((2 * SIZE))/gz"
+    RUNS=$SAVE
+  fi
+  SAVE=$RUNS RUNS=5
+  measure start-up "seed 43" 43 /dev/null "$BIN/trailql" detect --format ndjson examples/ndjson/cloudtrail.ndjson
+  measure start-up "bundled 43" 43 /dev/null "$BIN/trailql" detect --rules bundled --format ndjson examples/ndjson/cloudtrail.ndjson
+  RUNS=$SAVE
+fi
+
+# Each bundled rule alone (-R), one run each: which rule costs what.
+if [ "$PERRULE" = 1 ]; then
+  echo "bench: each bundled rule alone on $DIR/gz (wall s, cpu s, peak RSS MiB):" >&2
+  for r in rule/bundled/elastic-aws-esql/*.toml; do
+    "$TIME" -f "%e %U %S %M" -o "$OUT/time" "$BIN/trailql" detect -q --rules "$r" --format ndjson "$DIR/gz" >/dev/null 2>&1 || true
+    read -r e u sy m <"$OUT/time"
+    awk -v e="$e" -v u="$u" -v s="$sy" -v m="$m" -v r="$(basename "$r" .toml)" 'BEGIN {printf "%7.2f %7.2f %7.1f  %s\n", e, u + s, m / 1024, r}'
+  done | sort -rn | tee "$OUT/perrule.txt" >&2
+fi
+
+# Kafka backfill (-K): ingest the gzip corpus into a kfake topic of 12
+# partitions, then time 1, 2 and 3 consumers of a fresh group until their
+# sinks hold every alert. kfake is an in-process fake broker on loopback:
+# the figures are trailql's and the client's, not a Kafka cluster's.
+if [ "$KAFKA" = 1 ]; then
+  port=$((20000 + RANDOM % 20000))
+  "$BIN/kfake" -port "$port" >"$OUT/kfake.log" 2>&1 &
+  kpid=$!
+  trap 'kill $kpid 2>/dev/null || true' EXIT
+  sleep 1
+  topic="kafka://127.0.0.1:$port/trailql.events"
+  SAVE=$RUNS RUNS=1
+  measure ingest kafka "$N" /dev/null "$BIN/trailql" ingest --once --partitions 12 --state "$OUT/ingest.db" --to "$topic" "$DIR/gz"
+  RUNS=$SAVE
+  for members in 1 2 3; do
+    t0=$EPOCHREALTIME
+    pids=()
+    for ((m = 0; m < members; m++)); do
+      "$BIN/trailql" watch --log-level error --state "$OUT/w$members-$m.db" --sink "file:$OUT/w$members-$m.ndjson" \
+        "$topic?group=bench$members" 2>"$OUT/w$members-$m.log" &
+      pids+=($!)
+    done
+    until [ "$(cat "$OUT"/w$members-*.ndjson 2>/dev/null | "$BIN/alertkeys" | sort -u | wc -l)" -ge "$ALERTS" ]; do
+      sleep 0.2
+      awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {exit !(b - a > 600)}' && die "kafka: $members consumers did not finish in 10 minutes"
+    done
+    t1=$EPOCHREALTIME
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+    w=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+    echo "bench:   kafka $members consumers: every alert in ${w}s" >&2
+    ROWS+=("watch|kafka x$members|$w|0|0|$N")
+  done
+  kill $kpid 2>/dev/null || true
 fi
 
 echo

@@ -101,3 +101,26 @@ func ids(recs []rec) []string {
 	}
 	return out
 }
+
+// KeyedBy tells the rules whose groups stay within one ARN (safe on a
+// topic partitioned by it) from the others.
+func TestKeyedBy(t *testing.T) {
+	const arn = "aws.cloudtrail.user_identity.arn"
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{`FROM logs-aws.cloudtrail-* | WHERE event.action == "x" | KEEP event.action`, true},
+		{`FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY aws.cloudtrail.user_identity.arn`, true},
+		{`FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY source.ip`, false},
+		{`FROM logs-aws.cloudtrail-* | STATS n = COUNT(*) BY aws.cloudtrail.user_identity.arn, source.ip | STATS m = COUNT(*) BY source.ip`, false},
+	} {
+		c := mustCompile(t, testRule(t, tc.query, "5m", "now-6m"))
+		if got := c.KeyedBy(arn); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	if !mustCompile(t, rule.Seed()).KeyedBy(arn) {
+		t.Error("the seed rule is keyed by the ARN")
+	}
+}

@@ -211,6 +211,15 @@ func (l *Live) Process(raw []byte) error {
 	return nil
 }
 
+// Advance moves the engine's event time on to t (a producer's watermark:
+// every event before it was sent), as if an event of that time had come;
+// it never moves back.
+func (l *Live) Advance(t time.Time) {
+	if !t.IsZero() {
+		l.maxEvent = max(l.maxEvent, t.UnixMilli())
+	}
+}
+
 // watermark is the time before which windows are evaluated as final: the
 // newest event time, or the wall clock when idle is set and it is ahead,
 // minus the allowed lateness.

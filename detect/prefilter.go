@@ -170,17 +170,46 @@ type deriver struct {
 	opts     prefilterOptions
 }
 
-// conjuncts returns the requirements every row passing cond must meet.
+// conjuncts returns the requirements every row passing cond must meet: a
+// conjunction of any-of requirements (conjunctive normal form). An OR of
+// conjunctions distributes, (a AND b) OR (c AND d) needing (a OR c), (a OR
+// d), (b OR c) and (b OR d), so that a requirement of each branch counts
+// (a rule's "AssumedRole" beside a list of common actions); past
+// maxClauses the branches contribute their strongest requirement only.
 func (d *deriver) conjuncts(cond parser.Expr) []requirement {
 	cond = unparen(cond)
-	if b, ok := cond.(*parser.Binary); ok && b.Op == parser.OpAnd {
-		return append(d.conjuncts(b.L), d.conjuncts(b.R)...)
+	if b, ok := cond.(*parser.Binary); ok {
+		switch b.Op {
+		case parser.OpAnd:
+			return append(d.conjuncts(b.L), d.conjuncts(b.R)...)
+		case parser.OpOr:
+			l, r := d.conjuncts(b.L), d.conjuncts(b.R)
+			if len(l) == 0 || len(r) == 0 {
+				return nil // a branch without requirements: anything may pass
+			}
+			if len(l)*len(r) > maxClauses {
+				ls, _ := strongest(l)
+				rs, _ := strongest(r)
+				l, r = []requirement{ls}, []requirement{rs}
+			}
+			var out []requirement
+			for _, a := range l {
+				for _, c := range r {
+					out = append(out, requirement{anyOf: append(append([]needle(nil), a.anyOf...), c.anyOf...),
+						slash: a.slash || c.slash, weak: a.weak || c.weak})
+				}
+			}
+			return out
+		}
 	}
 	if r, ok := d.requirementOf(cond); ok {
 		return []requirement{r}
 	}
 	return nil
 }
+
+// maxClauses bounds the requirements an OR distributes into.
+const maxClauses = 8
 
 // strongest picks, of requirements that all hold, the one a record is least
 // likely to meet by chance: never, else one not weak, else the fewest

@@ -32,9 +32,9 @@ func TestPrefilterDerivation(t *testing.T) {
 		{`event.action == "X" OR event.outcome == "y"`, ``}, // one branch unconstrained
 		// An AND inside an OR: the strongest of its conjuncts (not on a field
 		// of few common values, then fewest alternatives).
-		{`(event.action == "A" AND event.outcome == "success") OR (event.action IN ("B", "C") AND aws.cloudtrail.user_identity.type == "AssumedRole")`, `"A"|"B"|"C"`},
-		{`(event.action == "A" AND event.provider IN ("x", "y")) OR (aws.cloudtrail.user_identity.type == "IAMUser" AND cloud.region == "r")`, `"A"|"IAMUser"`},
-		{`(data_stream.dataset == "aws.cloudtrail" AND event.action == "GetSecretValue") OR (data_stream.dataset == "azure.platformlogs" AND event.action IN ("SecretGet", "KeyGet"))`, `"GetSecretValue"|"azure.platformlogs"`},
+		{`(event.action == "A" AND event.outcome == "success") OR (event.action IN ("B", "C") AND aws.cloudtrail.user_identity.type == "AssumedRole")`, `"A"|"AssumedRole";"A"|"B"|"C"`},
+		{`(event.action == "A" AND event.provider IN ("x", "y")) OR (aws.cloudtrail.user_identity.type == "IAMUser" AND cloud.region == "r")`, `"A"|"IAMUser";"A"|"r";"x"|"y"|"IAMUser";"x"|"y"|"r"`},
+		{`(data_stream.dataset == "aws.cloudtrail" AND event.action == "GetSecretValue") OR (data_stream.dataset == "azure.platformlogs" AND event.action IN ("SecretGet", "KeyGet"))`, `"GetSecretValue"|"azure.platformlogs";"GetSecretValue"|"SecretGet"|"KeyGet"`},
 		{`data_stream.dataset == "aws.cloudtrail"`, ``}, // true of every CloudTrail event, written in none
 		{`source.as.organization.name IS NOT NULL`, ``}, // GeoIP fields: absent only without GeoIP
 		// LIKE: the longest plain run, anchored by the quotes at the ends.

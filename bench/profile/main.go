@@ -4,6 +4,7 @@
 // adding profiling flags to cmd/trailql.
 //
 // Usage: profile [-cpuprofile cpu.out] [-memprofile mem.out] PATH...
+// (PROFILE_BUNDLED=1: all bundled rules; PROFILE_RULE=FILE: one rule file.)
 package main
 
 import (
@@ -51,6 +52,13 @@ func run(cpu, mem string, paths []string) error {
 	rules := []*rule.Rule{rule.Seed()}
 	if os.Getenv("PROFILE_BUNDLED") != "" {
 		rules = rule.Bundled()
+	}
+	if f := os.Getenv("PROFILE_RULE"); f != "" {
+		r, err := rule.LoadFile(f)
+		if err != nil {
+			return err
+		}
+		rules = []*rule.Rule{r}
 	}
 	compiled, err := detect.Compile(rules, now)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -64,6 +66,24 @@ func (f *exceptionFlags) load(ruleSpecs []string) (*detect.Exceptions, error) {
 			return nil, usageErrorf("--value-list: %v", err)
 		}
 	}
+	// A list entry whose value list was not given is looked for beside
+	// the file that names it: Kibana names a value list by the file it was
+	// imported from, so an export kept with its lists' files just works.
+	for _, l := range lists.Lists() {
+		for _, it := range l.Items {
+			for _, id := range valueListIDs(it.Entries) {
+				if _, ok := values[id]; ok || strings.ContainsAny(id, `/\`) || id == ".." {
+					continue
+				}
+				beside := filepath.Join(filepath.Dir(l.Source), id)
+				if st, err := os.Stat(beside); err == nil && st.Mode().IsRegular() {
+					if err := values.LoadValueList(id + "=" + beside); err != nil {
+						return nil, usageErrorf("value list %s: %v", beside, err)
+					}
+				}
+			}
+		}
+	}
 	if lists.Len() == 0 {
 		if len(f.valueLists) > 0 {
 			return nil, usageErrorf("--value-list needs --exceptions (or a rule export with exception lists) whose list entries name it")
@@ -101,4 +121,16 @@ func exceptionSummary(ex *detect.Exceptions, removed int64) string {
 		return ""
 	}
 	return fmt.Sprintf(", %s removed by exceptions", plural(int(removed), "event"))
+}
+
+// valueListIDs are the value lists entries name (nested ones included).
+func valueListIDs(entries []exception.Entry) []string {
+	var ids []string
+	for _, e := range entries {
+		if e.List != nil {
+			ids = append(ids, e.List.ID)
+		}
+		ids = append(ids, valueListIDs(e.Entries)...)
+	}
+	return ids
 }

@@ -61,3 +61,27 @@ func TestRulesTestExceptions(t *testing.T) {
 		t.Errorf("with a list that removes every event: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// A list entry's value list is found beside the export that names it (Kibana
+// names an imported value list by its file name), or given with
+// --value-list; an ip_range list matches source.ip by CIDR.
+func TestDetectExceptionValueList(t *testing.T) {
+	const examples = "../../examples"
+	all := len(ndjsonAlerts(t, trailql(t, "", "detect", "--format", "ndjson", examples).stdout))
+	dir := t.TempDir()
+	list := writeFile(t, dir, "allow.ndjson", `{"list_id":"l","name":"l","type":"detection"}
+{"list_id":"l","item_id":"i","name":"private ranges","type":"simple","entries":[{"field":"source.ip","operator":"included","type":"list","list":{"id":"private.txt","type":"ip_range"}}]}`)
+	writeFile(t, dir, "private.txt", "172.16.0.0/12\n10.0.0.0/8\n")
+	r := trailql(t, "", "detect", "--format", "ndjson", "--exceptions", list, examples)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got := len(ndjsonAlerts(t, r.stdout)); got != all-2 {
+		t.Errorf("%d alerts, want %d (the two from 172.31.x.x removed): %s", got, all-2, r.stderr)
+	}
+	other := writeFile(t, t.TempDir(), "elsewhere.txt", "192.0.2.0/24\n")
+	r = trailql(t, "", "detect", "--format", "ndjson", "--exceptions", list, "--value-list", "private.txt="+other, examples)
+	if got := len(ndjsonAlerts(t, r.stdout)); got != all {
+		t.Errorf("--value-list given: %d alerts, want %d", got, all)
+	}
+}

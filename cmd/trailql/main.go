@@ -87,6 +87,6 @@ Exit status: 0 success; 1 failure; 2 usage, rule or query error (with
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newDetectCmd(), newQueryCmd(), newWatchCmd(), newRulesCmd(), newECSCmd(), newVerifyCmd(), newFieldsCmd(), newVersionCmd(), newInvestigateCmd())
+	root.AddCommand(newDetectCmd(), newQueryCmd(), newWatchCmd(), newRulesCmd(), newECSCmd(), newVerifyCmd(), newFieldsCmd(), newVersionCmd(), newInvestigateCmd(), newIngestCmd())
 	return root
 }

@@ -42,13 +42,7 @@ func TestS3Paths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	awsTestEnv(t)
 
 	local := trailql(t, "", "detect", "--format", "ndjson", filepath.Join(root, "AWSLogs"))
 	remote := trailql(t, "", "detect", "--format", "ndjson", "--endpoint-url", srv.URL, "s3://trail/AWSLogs/")
@@ -120,13 +114,7 @@ func TestWatchS3DefaultSince(t *testing.T) {
 	now := time.Now().Truncate(10 * time.Second)
 	put(now.Add(-2*365*24*time.Hour), "old")
 	put(now.Add(-10*time.Minute), "recent")
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	awsTestEnv(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -151,4 +139,16 @@ func TestWatchS3DefaultSince(t *testing.T) {
 			t.Errorf("watch %v: alerts for %v, want %s", tc.args, users, tc.want)
 		}
 	}
+}
+
+// awsTestEnv points the trailql processes a test starts at static test
+// credentials, away from the machine's AWS files and instance metadata.
+func awsTestEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }

@@ -19,6 +19,11 @@ type Object struct {
 	// Open returns the object's bytes as stored (gzip is not undone: the
 	// cloudtrail reader detects it by its magic bytes).
 	Open func(ctx context.Context) (io.ReadCloser, error)
+	// Watermark, when not zero, is an event time the producer of the
+	// records has passed (Kafka's watermark control records): the engine's
+	// time moves on to it even if the object holds no newer event, so that
+	// a quiet partition still closes its windows.
+	Watermark time.Time
 }
 
 // A Source finds new objects and hands them to fn in delivery-time order,

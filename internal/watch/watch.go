@@ -238,6 +238,11 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 	if done, err := w.store.Done(obj.Source, obj.Key); err != nil || done {
 		return err
 	}
+	if obj.Size == 0 && !obj.Watermark.IsZero() {
+		// Only a watermark (a quiet Kafka partition): time moves on.
+		w.live.Advance(obj.Watermark)
+		return w.flush(&obj)
+	}
 	rc, err := obj.Open(ctx)
 	if err != nil {
 		return err
@@ -263,6 +268,7 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 	if err != nil {
 		return w.fail(err)
 	}
+	w.live.Advance(obj.Watermark)
 	if err := w.flush(&obj); err != nil {
 		return err
 	}
