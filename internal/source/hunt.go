@@ -64,7 +64,8 @@ func (r S3Remote) List(ctx context.Context, path string, since, until time.Time,
 	opts.OnListError = func(prefix string, err error) {
 		tell(cloudtrail.RemoteObject{Name: prefix, Err: fmt.Errorf("listing failed, its objects from there on not read: %s", describeS3(err, "s3:ListBucket"))})
 	}
-	src, err := Open("s3://"+path[5:], opts)
+	spec := "s3://" + path[5:]
+	src, err := Open(spec, opts)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,8 @@ func (r S3Remote) List(ctx context.Context, path string, since, until time.Time,
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		return &s3Error{msg: path + ": " + describeS3(err, "s3:ListBucket"), err: err}
+		// The source's errors start "source SPEC: ", which the path says.
+		return &s3Error{msg: path + ": " + strings.TrimPrefix(describeS3(err, "s3:ListBucket"), "source "+spec+": "), err: err}
 	case !listed && !slices.ContainsFunc(s.leaves, func(l leaf) bool { return l.account != "" && l.region != "" }):
 		// Nothing below the path: a typo, or the wrong level of the
 		// bucket. A hunt that reads nothing must not look like a clean one.
