@@ -24,10 +24,10 @@ import (
 //
 // What a watch logs and retries, a hunt reports with the object or prefix
 // it concerns, through the Reader: keys outside the layout as declined
-// (RemoteObject.Decline), a listing that failed as input not read
-// (RemoteObject.Err), and so does a path below which no CloudTrail log
-// layout was found, as a missing directory is. A missing bucket, denied
-// access or refused credentials end the List with an error saying so.
+// (RemoteObject.Decline); a listing that failed, and a path below which no
+// CloudTrail log layout was found (as a missing directory is), as input not
+// read (RemoteObject.Err). A missing bucket, denied access or refused
+// credentials end the List with an error saying so.
 type S3Remote struct {
 	Options Options
 }
