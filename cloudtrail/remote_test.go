@@ -3,8 +3,10 @@ package cloudtrail
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -74,4 +76,70 @@ func skippedMark(p Problem) string {
 		return " (skipped)"
 	}
 	return ""
+}
+
+// trackedBody counts its Close.
+type trackedBody struct {
+	io.Reader
+	closed *atomic.Int64
+}
+
+func (b trackedBody) Close() error { b.closed.Add(1); return nil }
+
+// Remote objects are opened ahead of their reading, several at once, since
+// an open is a round trip; they are still read in the order listed, even
+// by one goroutine (Read). When reading stops early, what was opened ahead
+// is closed.
+func TestRemoteOpenedAhead(t *testing.T) {
+	var inFlight, most, opened, closed atomic.Int64
+	var objects []RemoteObject
+	for i := 0; i < 40; i++ {
+		name := fmt.Sprintf("mem://b/1_CloudTrail_us-east-1_20240102T10%02dZ_%d.json", i, i)
+		body := fmt.Sprintf(`{"Records":[{"eventID":"%d"}]}`, i)
+		objects = append(objects, RemoteObject{Name: name, Open: func(context.Context) (io.ReadCloser, error) {
+			n := inFlight.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(5 * time.Millisecond)
+			inFlight.Add(-1)
+			opened.Add(1)
+			return trackedBody{strings.NewReader(body), &closed}, nil
+		}})
+	}
+	r := &Reader{Remote: fakeRemote{objects: objects}}
+	var order []string
+	if _, err := r.Read(context.Background(), []string{"mem://b/"}, func(rec Record) error {
+		order = append(order, rec.File)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range objects {
+		if i >= len(order) || order[i] != o.Name {
+			t.Fatalf("read %v, want the listing's order", order)
+		}
+	}
+	if m := most.Load(); m < 4 {
+		t.Errorf("at most %d objects opened at once, want them opened ahead", m)
+	}
+	if opened.Load() != closed.Load() {
+		t.Errorf("%d opened, %d closed", opened.Load(), closed.Load())
+	}
+
+	opened.Store(0)
+	closed.Store(0)
+	stop := errors.New("stop")
+	n := 0
+	_, err := r.Read(context.Background(), []string{"mem://b/"}, func(Record) error {
+		if n++; n == 3 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop {
+		t.Fatalf("Read: %v, want the callback's error", err)
+	}
+	if opened.Load() <= 3 || opened.Load() != closed.Load() {
+		t.Errorf("stopped early: %d opened, %d closed: want some opened ahead, and all closed", opened.Load(), closed.Load())
+	}
 }

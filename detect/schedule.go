@@ -149,7 +149,8 @@ func schedule(c *Compiled) (interval, lookback int64) {
 }
 
 // Lookback is how far back a rule's runs look (its from, Kibana's default
-// when unset): how much history a daemon starting afresh needs.
+// when unset). History (history.go) is how much a daemon starting afresh
+// needs; a Kafka member rebuilding a partition replays at least this.
 func (c *Compiled) Lookback() time.Duration {
 	_, lb := schedule(c)
 	return time.Duration(lb) * time.Millisecond

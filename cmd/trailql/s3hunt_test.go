@@ -80,20 +80,6 @@ func (f *s3Fake) denyIf(fn func(*http.Request) bool) {
 	f.deny = fn
 }
 
-// s3TestEnv points the AWS default chain at static test credentials and
-// away from the machine's own configuration.
-func s3TestEnv(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
 // burstFile is a gzip delivery file, delivered 5 minutes after at, holding
 // six aws-cli discovery calls by user within a few seconds from at: one
 // seed-rule alert. root is "AWSLogs/[o-org/]".
@@ -128,7 +114,7 @@ func alertUsers(t *testing.T, ndjson string) string {
 // --since/--until (the fake's request log), though they would alert; a bad
 // object is reported by its s3:// name and the rest is read.
 func TestS3HuntOrgTrail(t *testing.T) {
-	s3TestEnv(t)
+	awsTestEnv(t)
 	f := newS3Fake(t, "trail")
 	dir := t.TempDir()
 	const root = "AWSLogs/o-aa11bb22cc/"
@@ -212,7 +198,7 @@ func TestS3HuntOrgTrail(t *testing.T) {
 // saying so (exit 1); an object that may not be fetched is reported by its
 // s3:// name and the rest is read (exit 3).
 func TestS3HuntErrors(t *testing.T) {
-	s3TestEnv(t)
+	awsTestEnv(t)
 	f := newS3Fake(t, "trail")
 	k1, d1 := burstFile(time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC), "AWSLogs/", "111122223333", "us-east-1", "alice")
 	k2, d2 := burstFile(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), "AWSLogs/", "111122223333", "us-east-1", "bob")
@@ -240,7 +226,7 @@ func TestS3HuntErrors(t *testing.T) {
 // without progress of its own begins at the first start, though the
 // default start of a later run is after all of it.
 func TestWatchS3StartAndResume(t *testing.T) {
-	s3TestEnv(t)
+	awsTestEnv(t)
 	f := newS3Fake(t, "trail")
 	put := func(at time.Time, region, user string) {
 		k, d := burstFile(at, "AWSLogs/", "111122223333", region, user)

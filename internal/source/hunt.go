@@ -24,10 +24,10 @@ import (
 //
 // What a watch logs and retries, a hunt reports with the object or prefix
 // it concerns, through the Reader: keys outside the layout as declined
-// (RemoteObject.Decline), a listing that failed as input not read
-// (RemoteObject.Err), and so does a path below which no CloudTrail log
-// layout was found, as a missing directory is. A missing bucket, denied
-// access or refused credentials end the List with an error saying so.
+// (RemoteObject.Decline); a listing that failed, and a path below which no
+// CloudTrail log layout was found (as a missing directory is), as input not
+// read (RemoteObject.Err). A missing bucket, denied access or refused
+// credentials end the List with an error saying so.
 type S3Remote struct {
 	Options Options
 }
@@ -64,7 +64,8 @@ func (r S3Remote) List(ctx context.Context, path string, since, until time.Time,
 	opts.OnListError = func(prefix string, err error) {
 		tell(cloudtrail.RemoteObject{Name: prefix, Err: fmt.Errorf("listing failed, its objects from there on not read: %s", describeS3(err, "s3:ListBucket"))})
 	}
-	src, err := Open("s3://"+path[5:], opts)
+	spec := "s3://" + path[5:]
+	src, err := Open(spec, opts)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,8 @@ func (r S3Remote) List(ctx context.Context, path string, since, until time.Time,
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		return &s3Error{msg: path + ": " + describeS3(err, "s3:ListBucket"), err: err}
+		// The source's errors start "source SPEC: ", which the path says.
+		return &s3Error{msg: path + ": " + strings.TrimPrefix(describeS3(err, "s3:ListBucket"), "source "+spec+": "), err: err}
 	case !listed && !slices.ContainsFunc(s.leaves, func(l leaf) bool { return l.account != "" && l.region != "" }):
 		// Nothing below the path: a typo, or the wrong level of the
 		// bucket. A hunt that reads nothing must not look like a clean one.

@@ -231,6 +231,14 @@ func TestS3RemoteHuntReports(t *testing.T) {
 		t.Errorf("a bucket that may not be listed: %v", err)
 	}
 
+	// No region, and no endpoint to imply one: said once, before any request.
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	r := &cloudtrail.Reader{Remote: S3Remote{}}
+	if _, err := r.Read(context.Background(), []string{"s3://trail/AWSLogs/"}, func(cloudtrail.Record) error { return nil }); err == nil || err.Error() != "s3://trail/AWSLogs/: no AWS region: set --region, AWS_REGION or a profile region" {
+		t.Errorf("no region: %v", err)
+	}
+
 	f.denyIf(nil)
 	_, problems, st, err = read("s3://trail/AWSLogs/nothing-here/")
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0].Reason, "no CloudTrail logs below it") || st.SkippedFiles != 1 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,9 @@ type s3Source struct {
 	discovered time.Time
 	state      map[string]*leafState // by checkpoint name
 	start      time.Time             // where a leaf without a checkpoint starts (resolveStart)
+
+	semOnce sync.Once
+	sem     chan struct{} // listing slots (s3parallel.go)
 }
 
 // leafState is what the source remembers of one listing during a run.
@@ -150,6 +154,7 @@ func (s *s3Source) walk(ctx context.Context, lv level, l leaf, out *[]leaf) erro
 	if err != nil {
 		return err
 	}
+	var subs []*subwalk
 	for _, c := range children {
 		if lv == lvRoot && c != "AWSLogs" {
 			continue // the user's prefix must reach the trail's own prefix
@@ -160,11 +165,9 @@ func (s *s3Source) walk(ctx context.Context, lv level, l leaf, out *[]leaf) erro
 		if !ok {
 			continue
 		}
-		if err := s.walk(ctx, next, cl, out); err != nil {
-			return err
-		}
+		subs = append(subs, &subwalk{lv: next, l: cl})
 	}
-	return nil
+	return s.walkAll(ctx, subs, out)
 }
 
 // children lists the "folders" directly below prefix.
@@ -174,7 +177,7 @@ func (s *s3Source) children(ctx context.Context, prefix string) ([]string, error
 		Bucket: aws.String(s.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/"),
 	})
 	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+		page, err := s.listing(ctx, p.NextPage)
 		if err != nil {
 			return nil, err
 		}
@@ -222,11 +225,16 @@ func (s *s3Source) hasKeys(ctx context.Context, prefix string) (bool, error) {
 // is done, and a restart reads the rest.
 func (s *s3Source) readLeaves(ctx context.Context, fn func(context.Context, Object) error) error {
 	var h cursorHeap
+	cursors := make([]*leafCursor, 0, len(s.leaves))
 	for _, l := range s.leaves {
 		c, err := s.openLeaf(l)
 		if err != nil {
 			return err
 		}
+		cursors = append(cursors, c)
+	}
+	s.firstPages(ctx, cursors)
+	for _, c := range cursors {
 		if err := s.advance(ctx, c); err != nil {
 			return err
 		}
@@ -327,6 +335,7 @@ type leafCursor struct {
 	pages   *s3.ListObjectsV2Paginator
 	buf     []types.Object // listed, not yet handed on
 	ended   bool           // no page after this one can hold a key wanted (Options.Until)
+	first   *listedPage    // the first page, listed ahead (firstPages); nil once taken
 	headAt  time.Time      // delivery time in buf[0]'s key
 	headOK  bool           // buf[0]'s key has one
 	stopped bool
@@ -363,8 +372,8 @@ func (s *s3Source) openLeaf(l leaf) (*leafCursor, error) {
 // fill lists the next page when the buffer is empty, keeping the objects
 // to hand on (not before the start, not folders, digests or done).
 func (c *leafCursor) fill(ctx context.Context) error {
-	for !c.stopped && !c.ended && len(c.buf) == 0 && c.pages.HasMorePages() {
-		page, err := c.pages.NextPage(ctx)
+	for !c.stopped && !c.ended && len(c.buf) == 0 && (c.first != nil || c.pages.HasMorePages()) {
+		page, err := c.nextPage(ctx)
 		if err != nil {
 			return err
 		}
