@@ -18,6 +18,7 @@ import (
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 	"github.com/trailql/trailql/internal/investigate"
+	"github.com/trailql/trailql/internal/termtext"
 )
 
 type investigateFlags struct {
@@ -232,7 +233,7 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 		return withStatus(exitError, err)
 	}
 	fmt.Fprintf(os.Stderr, "trailql: investigate: %s of %s from %s to %s (%d behind the alert, %d sensitive)\n",
-		plural(len(evs), "event"), q.Identity, fmtWhen(q.From), fmtWhen(q.To), rep.Summary.InAlert, len(rep.Summary.Sensitive))
+		plural(len(evs), "event"), termtext.Sanitize(q.Identity.String(), termtext.Line), fmtWhen(q.From), fmtWhen(q.To), rep.Summary.InAlert, len(rep.Summary.Sensitive))
 	return nil
 }
 

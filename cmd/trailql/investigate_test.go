@@ -110,8 +110,12 @@ func TestInvestigateARN(t *testing.T) {
 // investigateRecord is a raw CloudTrail record as NDJSON: arn with access
 // key key calls source:action at time t (HH:MM:SS on 2026-11-02).
 func investigateRecord(arn, key, user, source, action, t, id string, extra string) string {
-	return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAX","arn":%q,"accountId":"111122223333","accessKeyId":%q,"userName":%q},"eventTime":"2026-11-02T%sZ","eventSource":"%s.amazonaws.com","eventName":%q,"awsRegion":"us-east-1","sourceIPAddress":"89.160.20.156","userAgent":"Boto3/1.34.0","eventID":%q,"eventType":"AwsApiCall","recipientAccountId":"111122223333"%s}`+"\n",
-		arn, key, user, t, source, action, id, extra)
+	js := func(s string) string {
+		b, _ := json.Marshal(s)
+		return string(b)
+	}
+	return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","principalId":"AIDAX","arn":%s,"accountId":"111122223333","accessKeyId":%s,"userName":%s},"eventTime":"2026-11-02T%sZ","eventSource":"%s.amazonaws.com","eventName":%s,"awsRegion":"us-east-1","sourceIPAddress":"89.160.20.156","userAgent":"Boto3/1.34.0","eventID":%s,"eventType":"AwsApiCall","recipientAccountId":"111122223333"%s}`+"\n",
+		js(arn), js(key), js(user), t, source, js(action), js(id), extra)
 }
 
 const (
@@ -354,6 +358,22 @@ func TestInvestigateHostile(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `<script>alert(1)</script>\x1b[2J\r\u202e`) || !strings.Contains(r.stdout, "<i>eve</i>") ||
 		strings.ContainsAny(r.stdout, "\x1b\r\u202e") {
 		t.Errorf("text: exit %d\n%s", r.code, r.stdout)
+	}
+	// An ARN from the logs reaches the summary on stderr as an alert's
+	// identity (a bundled rule without STATS that keeps the ARN): made of
+	// escape sequences, it stays text there too.
+	evil := "arn:aws:iam::111122223333:user/\x1b]0;pwned\x07\u202e"
+	evilCorpus := filepath.Join(dir, "evil.ndjson")
+	os.WriteFile(evilCorpus, []byte(investigateRecord(evil, "AKIAEVE", "eve", "iam", "CreateAccessKey", "08:00:00", "h2", `,"requestParameters":{"userName":"bob"}`)), 0o644)
+	rules := []string{"--rules", "bundled", "--rule-id", "696015ef-718e-40ff-ac4a-cc2ba88dbeeb"}
+	alerts := ndjsonAlerts(t, trailql(t, "", append(append([]string{"detect", "--format", "ndjson"}, rules...), evilCorpus)...).stdout)
+	if len(alerts) != 1 {
+		t.Fatalf("%d alerts on the evil ARN", len(alerts))
+	}
+	r = trailql(t, "", append(append([]string{"investigate", "--alert", alerts[0]["kibana.alert.uuid"].(string), "--format", "text"}, rules...), evilCorpus)...)
+	if r.code != 0 || strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\u202e") || !strings.Contains(r.stdout, `user/\x1b]0;pwned\x07\u202e`) ||
+		!strings.Contains(r.stderr, `user/\x1b]0;pwned\x07\u202e`) {
+		t.Errorf("evil ARN: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	out := filepath.Join(dir, "r.html")
 	r = trailql(t, "", "investigate", "--arn", arn, "--format", "html", "-o", out, corpus)
