@@ -49,6 +49,9 @@ type svgTick struct {
 type svgDot struct {
 	X, Y         int
 	Color, Title string
+	// Ring circles the dot of an event behind the alert whose colour says
+	// something else (sensitive, error).
+	Ring bool
 }
 
 type htmlRow struct {
@@ -145,7 +148,7 @@ func (r *Report) drawing() svg {
 			color = "#1f6feb"
 		}
 		lane := slices.Index(services, e.Service())
-		d.Dots = append(d.Dots, svgDot{X: x(e.Time), Y: top + laneH*lane + laneH/2, Color: color,
+		d.Dots = append(d.Dots, svgDot{X: x(e.Time), Y: top + laneH*lane + laneH/2, Color: color, Ring: e.InAlert && color != "#1f6feb",
 			Title: fmt.Sprintf("%s %s %s %s %s", e.Time.UTC().Format("15:04:05"), e.Action, e.SourceIP, e.UserAgent, outcome(e))})
 	}
 	return d
