@@ -79,6 +79,8 @@ escaped).`,
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: text, ndjson or html (default: text on a terminal, else ndjson)")
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of standard output")
 	fl.StringVar(&f.sensitive, "sensitive", "", "replace the built-in catalogue of sensitive actions with `FILE` (YAML, as internal/investigate/sensitive.yaml)")
+	fl.StringVar(&f.hunt.since, "since", "", "read only events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION), for the hunt and the timeline; delivery files named before it are not opened (s3:// keys not even listed)")
+	fl.StringVar(&f.hunt.until, "until", "", "read only events at or before `TIME`, for the hunt and the timeline")
 	fl.StringArrayVar(&f.hunt.rules, "rules", nil, "rule `FILE|DIR`, or \"bundled\", as for detect (with --alert)")
 	fl.StringVar(&f.hunt.namespace, "namespace", "default", "data_stream.namespace given to events")
 	f.hunt.geoip = addGeoIPFlags(fl)
@@ -117,9 +119,20 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 			return usageErrorf("--sensitive: %v", err)
 		}
 	}
+	since, err := parseWhen(f.hunt.since)
+	if err != nil {
+		return usageErrorf("--since: %v", err)
+	}
+	until, err := parseWhen(f.hunt.until)
+	if err != nil {
+		return usageErrorf("--until: %v", err)
+	}
 	rep := &investigate.Report{}
 	q := investigate.Query{Catalog: cat}
 	var geo *ecs.GeoIP
+	// hunted is the hunt's report when --alert read the input first: it
+	// told the input's problems already, and gives the exit status.
+	var hunted *inputReport
 	if f.alertID != "" {
 		// The input is read twice (the rules, then the timeline): standard
 		// input is kept in a temporary file for that.
@@ -136,7 +149,7 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 		if err != nil {
 			return err
 		}
-		geo = h.geo
+		geo, hunted = h.geo, h.rep
 		a, c, err := findAlert(h, f.alertID)
 		if err != nil {
 			return err
@@ -158,7 +171,8 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 		if len(q.Identity.Fields) == 0 || rep.WindowStart.IsZero() {
 			// Neither BY values that are event fields nor a window: the
 			// events behind the alert say who and when.
-			evs, err := collect(ctx, f, geo, paths, investigate.Query{Identity: investigate.Identity{Fields: []string{"event.id"}, Values: [][]string{a.Evidence()}}, Catalog: cat})
+			evs, _, err := collect(ctx, f, geo, paths, investigate.Query{Identity: investigate.Identity{Fields: []string{"event.id"}, Values: [][]string{a.Evidence()}},
+				From: since, To: until, Catalog: cat}, false)
 			if err != nil {
 				return err
 			}
@@ -205,22 +219,44 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 	if !rep.WindowStart.IsZero() {
 		q.From, q.To = rep.WindowStart.Add(-f.around), rep.WindowEnd.Add(f.around)
 	}
+	// --since and --until bound the timeline too.
+	if !since.IsZero() && since.After(q.From) {
+		q.From = since
+	}
+	if !until.IsZero() && (q.To.IsZero() || until.Before(q.To)) {
+		q.To = until
+	}
 	rep.Identity, rep.From, rep.To = q.Identity, q.From, q.To
-	evs, err := collect(ctx, f, geo, paths, q)
+	evs, read, err := collect(ctx, f, geo, paths, q, hunted == nil)
 	if err != nil {
 		return err
 	}
+	if hunted == nil {
+		hunted = read
+	}
 	rep.Events = evs
 	rep.Summarize()
-	var w io.Writer = os.Stdout
-	if f.output != "" {
-		out, err := os.Create(f.output)
-		if err != nil {
-			return withStatus(exitError, err)
-		}
-		defer out.Close()
-		w = out
+	if err := writeReport(rep, format, f.output); err != nil {
+		return withStatus(exitError, err)
 	}
+	fmt.Fprintf(os.Stderr, "trailql: investigate: %s of %s from %s to %s (%d behind the alert, %d sensitive)\n",
+		plural(len(evs), "event"), termtext.Sanitize(q.Identity.String(), termtext.Line), fmtWhen(q.From), fmtWhen(q.To), rep.Summary.InAlert, len(rep.Summary.Sensitive))
+	// Input that could not be read is an exit status, as for detect.
+	return f.hunt.limits.status(hunted.status())
+}
+
+// writeReport writes rep in format to the file output, or standard output.
+func writeReport(rep *investigate.Report, format, output string) error {
+	var w io.Writer = os.Stdout
+	var file *os.File
+	if output != "" {
+		var err error
+		if file, err = os.Create(output); err != nil {
+			return err
+		}
+		w = file
+	}
+	var err error
 	switch format {
 	case "text":
 		err = rep.WriteText(w)
@@ -229,12 +265,12 @@ func runInvestigate(ctx context.Context, f investigateFlags, paths []string) err
 	case "html":
 		err = rep.WriteHTML(w, time.Now())
 	}
-	if err != nil {
-		return withStatus(exitError, err)
+	if file != nil {
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
 	}
-	fmt.Fprintf(os.Stderr, "trailql: investigate: %s of %s from %s to %s (%d behind the alert, %d sensitive)\n",
-		plural(len(evs), "event"), termtext.Sanitize(q.Identity.String(), termtext.Line), fmtWhen(q.From), fmtWhen(q.To), rep.Summary.InAlert, len(rep.Summary.Sensitive))
-	return nil
+	return err
 }
 
 // findAlert finds the alert with id (or a unique prefix of 8 characters or
@@ -372,21 +408,32 @@ func countSet(ss ...string) int {
 	return n
 }
 
-// collect reads the timeline's events.
-func collect(ctx context.Context, f investigateFlags, geo *ecs.GeoIP, paths []string, q investigate.Query) ([]investigate.Event, error) {
+// collect reads the timeline's events. Delivery files named outside the
+// timeline's range are not opened (cloudtrail.Reader.Since and Until). The
+// first read of the input reports its problems (and keeps dead letters); a
+// later one, after --alert's hunt, reads quietly what was told already.
+func collect(ctx context.Context, f investigateFlags, geo *ecs.GeoIP, paths []string, q investigate.Query, first bool) ([]investigate.Event, *inputReport, error) {
 	fields := append(slices.Clone(investigate.Fields), q.Identity.Fields...)
 	m := ecs.NewMapper(ecs.Options{Namespace: f.hunt.namespace, Fields: fields, GeoIP: geo})
 	rep := newInputReport(os.Stderr)
-	reader := &cloudtrail.Reader{OnProblem: rep.problem}
+	reader := &cloudtrail.Reader{Since: q.From, Until: q.To}
 	f.hunt.s3.apply(reader)
-	if err := f.hunt.limits.apply(reader); err != nil {
-		return nil, err
+	var bad func(cloudtrail.Record, error)
+	if first {
+		reader.OnProblem = rep.problem
+		if err := f.hunt.limits.apply(reader); err != nil {
+			return nil, nil, err
+		}
+		bad = func(rec cloudtrail.Record, err error) { f.hunt.limits.recordProblem(rep, rec, err) }
+	} else {
+		reader.MaxRecordSize, reader.MaxDepth = int(f.hunt.limits.maxRecordSize), f.hunt.limits.maxDepth
 	}
-	evs, _, err := investigate.Collect(ctx, reader, m, paths, q, func(rec cloudtrail.Record, err error) { f.hunt.limits.recordProblem(rep, rec, err) })
+	evs, st, err := investigate.Collect(ctx, reader, m, paths, q, bad)
+	rep.stats = st
 	if err != nil {
-		return nil, withStatus(exitError, err)
+		return nil, rep, withStatus(exitError, err)
 	}
-	return evs, nil
+	return evs, rep, nil
 }
 
 // fmtWhen prints a bound of the timeline ("…" when open).

@@ -291,6 +291,8 @@ func TestInvestigateActor(t *testing.T) {
 		{"an access key over a day", []string{"--access-key", "ASIACAROL", "--at", "2026-11-02"}, "c0 c1 c2 c3 c4 c5", "c0 c5"},
 		{"another day", []string{"--access-key", "ASIACAROL", "--at", "2026-11-03", "--around", "1m"}, "", ""},
 		{"a catalogue of one's own", []string{"--arn", carolARN, "--sensitive", catalogue}, "c0 c1 c2 c3 c4 c6 c5", "c4 c6"},
+		{"--since and --until bound it", []string{"--arn", carolARN, "--since", "2026-11-02T08:00:00Z", "--until", "2026-11-02T08:02:00Z"}, "c1 c2 c3", ""},
+		{"--since within --around", []string{"--arn", carolARN, "--at", "2026-11-02T08:02:00Z", "--since", "2026-11-02T08:01:30Z"}, "c2 c3 c4 c6 c5", "c5"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -386,5 +388,38 @@ func TestInvestigateHostile(t *testing.T) {
 	evs := ndjsonAlerts(t, r.stdout)
 	if len(evs) != 1 || evs[0]["aws.cloudtrail.user_identity.arn"] != arn || evs[0]["user_agent.original"] != "<script>alert(1)</script>\x1b[2J\r\u202e" {
 		t.Errorf("ndjson: %v", evs)
+	}
+}
+
+// Input that cannot be read is told once (not again by the timeline's read
+// after --alert's hunt), kept once as a dead letter, and gives exit status
+// 3 as for detect; the timeline is still written.
+func TestInvestigatePartialInput(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	os.WriteFile(filepath.Join(in, "trail.ndjson"), []byte(investigateCorpus()+"{not json\n"), 0o644)
+	rules := filepath.Join(dir, "newkey.toml")
+	os.WriteFile(rules, []byte(newKeyRule), 0o644)
+	alerts := ndjsonAlerts(t, trailql(t, "", "detect", "--format", "ndjson", "--rules", rules, in).stdout)
+	if len(alerts) != 1 {
+		t.Fatalf("%d alerts", len(alerts))
+	}
+	for _, args := range [][]string{
+		{"--alert", alerts[0]["kibana.alert.uuid"].(string), "--rules", rules},
+		{"--arn", daveARN},
+	} {
+		dl := filepath.Join(t.TempDir(), "dead")
+		r := trailql(t, "", append(append([]string{"investigate", "--format", "ndjson", "--dead-letter", dl}, args...), in)...)
+		if r.code != 3 || len(ndjsonAlerts(t, r.stdout)) != 2 {
+			t.Errorf("%v: exit %d, %q\n%s", args, r.code, r.stdout, r.stderr)
+		}
+		if n := strings.Count(r.stderr, "trailql: skipped"); n != 1 {
+			t.Errorf("%v: the bad record told %d times:\n%s", args, n, r.stderr)
+		}
+		kept, _ := filepath.Glob(filepath.Join(dl, "*.why.json"))
+		if len(kept) != 1 {
+			t.Errorf("%v: %d dead letters", args, len(kept))
+		}
 	}
 }
