@@ -40,7 +40,7 @@ func artifactDir(t *testing.T) string {
 // The report renders in headless Chromium: the timeline is drawn (a circle
 // per event), no script element exists, the hostile strings planted in the
 // logs are text, not markup; the screenshot is kept as an artifact.
-func TestReportInChromium(t *testing.T) {
+func TestInvestigateReportInChromium(t *testing.T) {
 	bin := chromium(t)
 	r := hostileReport(t)
 	var b bytes.Buffer

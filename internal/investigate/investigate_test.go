@@ -80,7 +80,7 @@ func collectTest(t *testing.T, path string, q Query) []Event {
 
 // The timeline is the identity's events in the range, in time order, the
 // alert's and the sensitive ones marked.
-func TestCollect(t *testing.T) {
+func TestInvestigateCollect(t *testing.T) {
 	path := hostileCorpus(t)
 	q := Query{Identity: ARN(mallory), From: t0.Add(-30 * time.Minute), To: t0.Add(10*time.Second + 30*time.Minute),
 		InAlert: map[string]bool{"DescribeInstances-0": true, "ListUsers-1": true, "ListBuckets-5": true}}
@@ -107,7 +107,7 @@ func TestCollect(t *testing.T) {
 
 // The HTML report escapes every log value, runs no script, loads nothing,
 // and draws one dot per event.
-func TestHTMLIsSafe(t *testing.T) {
+func TestInvestigateHTMLIsSafe(t *testing.T) {
 	r := hostileReport(t)
 	var b bytes.Buffer
 	if err := r.WriteHTML(&b, t0); err != nil {
@@ -134,7 +134,7 @@ func TestHTMLIsSafe(t *testing.T) {
 
 // Text output shows control characters as escapes: a log value cannot
 // move the cursor or recolour the terminal.
-func TestTextIsSanitized(t *testing.T) {
+func TestInvestigateTextIsSanitized(t *testing.T) {
 	r := hostileReport(t)
 	var b bytes.Buffer
 	if err := r.WriteText(&b); err != nil {
@@ -154,7 +154,7 @@ func TestTextIsSanitized(t *testing.T) {
 // Hostile values in every field a report shows, each planted alone: the
 // text output holds no control or bidi character and no extra line; the
 // HTML output holds no markup of the logs, only their escaped text.
-func TestHostileValues(t *testing.T) {
+func TestInvestigateHostileValues(t *testing.T) {
 	base := Event{Time: t0, ID: "id-1", Action: "ListUsers", Provider: "iam.amazonaws.com", Outcome: "success",
 		SourceIP: "198.51.100.23", UserAgent: "aws-cli/2.15.30", Region: "us-east-1", ARN: bob, AccessKey: "AKIAX"}
 	values := []struct {
@@ -238,7 +238,7 @@ func hostileReport(t *testing.T) *Report {
 
 // The built-in catalogue parses; Lambda's versioned names match by prefix;
 // a bad catalogue is refused.
-func TestCatalog(t *testing.T) {
+func TestInvestigateCatalog(t *testing.T) {
 	c := DefaultCatalog()
 	for _, tc := range []struct{ provider, action, want string }{
 		{"iam.amazonaws.com", "CreateAccessKey", "new credentials"},

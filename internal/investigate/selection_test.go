@@ -128,7 +128,7 @@ func ids(evs []Event) string {
 // several values, several fields at once), inside the range, bounds
 // included; sorted by time then event.id, each event once; the same in
 // every input format.
-func TestSelection(t *testing.T) {
+func TestInvestigateSelection(t *testing.T) {
 	paths := writeFormats(t, selectionRecords())
 	window := func(start, end time.Time, around time.Duration) (time.Time, time.Time) {
 		return start.Add(-around), end.Add(around)
@@ -190,7 +190,7 @@ func TestSelection(t *testing.T) {
 
 // The project's own format fixtures (testdata/cloudtrail) give the same
 // timeline of alice whatever their shape.
-func TestSelectionFixtures(t *testing.T) {
+func TestInvestigateSelectionFixtures(t *testing.T) {
 	var want string
 	for _, f := range []string{"delivery.json", "pretty-array.json", "records.ndjson", "deliveries.ndjson"} {
 		evs := collectTest(t, filepath.Join("..", "..", "testdata", "cloudtrail", f), Query{Identity: ARN("arn:aws:iam::111122223333:user/alice")})
@@ -209,7 +209,7 @@ func TestSelectionFixtures(t *testing.T) {
 
 // Stratus Red Team's detonation logs (anonymised, bare JSON arrays): every
 // technique's own actions are flagged with their group, and nothing else.
-func TestSensitiveStratus(t *testing.T) {
+func TestInvestigateSensitiveStratus(t *testing.T) {
 	dir := sharedtest.Dir(t, "testdata/public-cloudtrail/stratus-red-team-detonation-logs")
 	const (
 		who, pivot, creds, princ = "whoami", "credential pivot", "new credentials", "new principals or privileges"
@@ -302,7 +302,7 @@ func TestSensitiveStratus(t *testing.T) {
 // Invictus IR's dataset (native delivery files, gzipped here as S3 holds
 // them, records unsorted within a file): the timeline of an actor over a
 // range is exactly the records a plain scan of the JSON finds, in order.
-func TestSelectionInvictus(t *testing.T) {
+func TestInvestigateSelectionInvictus(t *testing.T) {
 	src := sharedtest.Dir(t, "testdata/public-cloudtrail/invictus-ir-aws_dataset/CloudTrail")
 	files, _ := filepath.Glob(filepath.Join(src, "*.json"))
 	if len(files) == 0 {
