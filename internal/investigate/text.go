@@ -59,6 +59,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	r.writeActivity(&b)
 	b.WriteString("TIMELINE\n")
 	rows := [][]string{{"", "time", "offset", "service", "action", "outcome", "source", "region", "user agent"}}
+	windowed := !r.WindowStart.IsZero()
 	for _, e := range r.Events {
 		mark := []byte("  ")
 		if e.InAlert {
@@ -68,6 +69,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			mark[1] = '!'
 		}
 		rows = append(rows, []string{string(mark), e.Time.UTC().Format(ts), r.Offset(e), e.Service(), e.Action, outcome(e), e.SourceIP, e.Region, e.UserAgent})
+	}
+	if !windowed {
+		// No window (--arn over the whole input): no offsets.
+		for i, row := range rows {
+			rows[i] = slices.Delete(row, 2, 3)
+		}
 	}
 	// Table sanitises every cell (termtext.Line) and aligns by display
 	// width; a long user agent is cut.
@@ -168,7 +175,11 @@ func (r *Report) writeActivity(b *strings.Builder) {
 	for _, svc := range services {
 		width = max(width, min(termtext.Width(clean(svc)), 14))
 	}
-	fmt.Fprintf(b, "ACTIVITY per %s from %s (▁ none, ▂-█ events, x errors only, ! sensitive, ^ alert window)\n", fmtStep(step), from.UTC().Format("2006-01-02T15:04Z"))
+	legend := "▁ none, ▂-█ events, x errors only, ! sensitive"
+	if !r.WindowStart.IsZero() {
+		legend += ", ^ the window"
+	}
+	fmt.Fprintf(b, "ACTIVITY per %s from %s (%s)\n", fmtStep(step), from.UTC().Format("2006-01-02T15:04Z"), legend)
 	const bars = "▂▃▄▅▆▇█"
 	levels := []rune(bars)
 	for _, svc := range services {
