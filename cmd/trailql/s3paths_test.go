@@ -74,13 +74,7 @@ func ids(t *testing.T, stdout string) string {
 	for _, a := range ndjsonAlerts(t, stdout) {
 		out = append(out, a["kibana.alert.uuid"].(string))
 	}
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
+	sort.Strings(out)
 	return strings.Join(out, " ")
 }
 

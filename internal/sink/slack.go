@@ -79,7 +79,7 @@ func slackBlocks(d state.Delivery, doc map[string]any, name string) []any {
 	var fields []any
 	field := func(label string, v any, code bool) {
 		if s := listText(v, code); s != "" && len(fields) < slackMaxFields {
-			fields = append(fields, mrkdwn(cut(fmt.Sprintf("*%s*\n%s", label, s), 2000)))
+			fields = append(fields, mrkdwn(truncateRunes(fmt.Sprintf("*%s*\n%s", label, s), 2000)))
 		}
 	}
 	field("Severity", pick(doc, []string{"kibana.alert.severity"}), false)
@@ -92,23 +92,23 @@ func slackBlocks(d state.Delivery, doc map[string]any, name string) []any {
 	field("Account", pick(doc, []string{"cloud.account.id", "Esql.cloud_account_id_values"}, "account_id"), true)
 	field("Actions", pick(doc, []string{"event.action", "Esql.event_action_values"}, "event_action"), true)
 	blocks := []any{
-		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": cut(header, slackMaxHeader), "emoji": true}},
+		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": truncateRunes(header, slackMaxHeader), "emoji": true}},
 	}
 	if reason := text(doc["kibana.alert.reason"]); reason != "" {
-		blocks = append(blocks, map[string]any{"type": "section", "text": mrkdwn(cut(slackEscape(reason), slackMaxSectionText))})
+		blocks = append(blocks, map[string]any{"type": "section", "text": mrkdwn(truncateRunes(slackEscape(reason), slackMaxSectionText))})
 	}
 	if len(fields) > 0 {
 		blocks = append(blocks, map[string]any{"type": "section", "fields": fields})
 	}
 	if ev := evidenceText(doc); ev != "" {
-		blocks = append(blocks, map[string]any{"type": "section", "text": mrkdwn(cut(ev, slackMaxSectionText))})
+		blocks = append(blocks, map[string]any{"type": "section", "text": mrkdwn(truncateRunes(ev, slackMaxSectionText))})
 	}
 	id := d.AlertID
 	if len(id) > 12 {
 		id = id[:12]
 	}
 	ctx := fmt.Sprintf("rule `%s` · alert `%s`", slackEscape(text(doc["kibana.alert.rule.rule_id"])), slackEscape(id))
-	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{mrkdwn(cut(ctx, slackMaxSectionText))}})
+	blocks = append(blocks, map[string]any{"type": "context", "elements": []any{mrkdwn(truncateRunes(ctx, slackMaxSectionText))}})
 	if len(blocks) > slackMaxBlocks {
 		blocks = blocks[:slackMaxBlocks]
 	}
@@ -140,9 +140,6 @@ func evidenceText(doc map[string]any) string {
 
 // mrkdwn is a Block Kit text object in Slack's markup.
 func mrkdwn(s string) map[string]any { return map[string]any{"type": "mrkdwn", "text": s} }
-
-// cut keeps at most n runes of s.
-func cut(s string, n int) string { return truncateRunes(s, n) }
 
 // slackEscape escapes the three characters Slack reserves for control
 // sequences (links, user and channel mentions, <!here>), as Slack asks:
