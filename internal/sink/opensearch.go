@@ -46,7 +46,7 @@ func parseOpenSearch(target string) (Sink, error) {
 	}
 	o := takeOptions(u, "index", "aws-region", "aws-service", "username-env", "password-env")
 	if u.RawQuery != "" {
-		return nil, fmt.Errorf("sink opensearch: unknown options %q", u.RawQuery)
+		return nil, unknownOptions("opensearch", u)
 	}
 	index := o["index"]
 	if index == "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,18 @@ func takeOptions(u *url.URL, keys ...string) map[string]string {
 	return out
 }
 
+// unknownOptions is the error for the options left in u's query after
+// takeOptions: their names only, since a value may be a secret put where
+// it does not belong (?routing-key=...), and errors reach the logs.
+func unknownOptions(kind string, u *url.URL) error {
+	var names []string
+	for k := range u.Query() {
+		names = append(names, strconv.Quote(k))
+	}
+	sort.Strings(names)
+	return fmt.Errorf("sink %s: unknown options %s", kind, strings.Join(names, ", "))
+}
+
 // envSecret reads a secret from environment variable name; it never puts
 // the value in an error.
 func envSecret(kind, option, name string) (string, error) {
@@ -151,7 +164,7 @@ func parseElasticsearch(target string) (Sink, error) {
 	u := &url.URL{RawQuery: query}
 	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert", "profile", "namespace")
 	if u.RawQuery != "" {
-		return nil, fmt.Errorf("sink elasticsearch: unknown options %q", u.RawQuery)
+		return nil, unknownOptions("elasticsearch", u)
 	}
 	opts := ElasticsearchOptions{Index: o["index"], Namespace: o["namespace"]}
 	switch o["profile"] {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/trailql/trailql/internal/state"
@@ -213,6 +214,10 @@ func (w *webhook) post(ctx context.Context, d state.Delivery, body []byte, sig s
 	}
 	defer resp.Body.Close()
 	snippet := bodySnippet(resp.Body)
+	if w.opts.RoutingKey != "" {
+		// A receiver may echo the request back; the key stays out of logs.
+		snippet = strings.ReplaceAll(snippet, w.opts.RoutingKey, "[routing key]")
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return 0, nil
 	}
