@@ -141,7 +141,7 @@ func parseWebhook(target string) (Sink, error) {
 		if err != nil {
 			return nil, err
 		}
-		if opts.StdSecret, err = ParseStdWebhookSecret(secret); err != nil {
+		if opts.StdSecrets, err = ParseStdWebhookSecrets(secret); err != nil {
 			return nil, fmt.Errorf("sink webhook: %s: %v", name, err)
 		}
 	}

@@ -31,10 +31,11 @@ const SignatureHeader = "X-Trailql-Signature"
 type WebhookOptions struct {
 	URL    string
 	Secret []byte // HMAC key; nil sends unsigned requests
-	// StdSecret, when set, also signs requests as Standard Webhooks do
-	// (stdwebhooks.go): the key decoded from whsec_<base64>.
-	StdSecret []byte
-	Format    string // FormatJSON (default), FormatSlack, FormatOCSF or FormatPagerDuty
+	// StdSecrets, when set, also sign requests as Standard Webhooks do
+	// (stdwebhooks.go): the keys decoded from whsec_<base64>, one
+	// signature each (more than one during a key rotation).
+	StdSecrets [][]byte
+	Format     string // FormatJSON (default), FormatSlack, FormatOCSF or FormatPagerDuty
 	// RoutingKey is the PagerDuty integration key (FormatPagerDuty).
 	RoutingKey string
 	// MaxAttempts is how many times one Send tries a delivery before
@@ -201,9 +202,9 @@ func (w *webhook) post(ctx context.Context, d state.Delivery, body []byte, sig s
 	if sig != "" {
 		req.Header.Set(SignatureHeader, sig)
 	}
-	if w.opts.StdSecret != nil {
+	if len(w.opts.StdSecrets) > 0 {
 		id := stdWebhookID(d)
-		ts, sig := stdWebhookSign(w.opts.StdSecret, id, time.Now(), body)
+		ts, sig := stdWebhookSign(w.opts.StdSecrets, id, time.Now(), body)
 		req.Header.Set(StdWebhookIDHeader, id)
 		req.Header.Set(StdWebhookTimestampHeader, ts)
 		req.Header.Set(StdWebhookSignatureHeader, sig)
