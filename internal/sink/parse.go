@@ -162,7 +162,7 @@ func parseElasticsearch(target string) (Sink, error) {
 	// Options go after the last address: https://a:9200,https://b:9200?index=x
 	addrs, query, _ := strings.Cut(target, "?")
 	u := &url.URL{RawQuery: query}
-	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert", "profile", "namespace")
+	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert", "profile", "namespace", "template")
 	if u.RawQuery != "" {
 		return nil, unknownOptions("elasticsearch", u)
 	}
@@ -176,6 +176,15 @@ func parseElasticsearch(target string) (Sink, error) {
 		opts.External = true
 	default:
 		return nil, fmt.Errorf("sink elasticsearch: unknown profile %q (want alerts or external)", o["profile"])
+	}
+	switch v, ok := o["template"]; {
+	case !ok || v == "true":
+	case v == "false" && opts.External:
+		opts.NoTemplate = true
+	case v == "false":
+		return nil, fmt.Errorf("sink elasticsearch: template=false goes with profile=external")
+	default:
+		return nil, fmt.Errorf("sink elasticsearch: template=%q: want true or false", v)
 	}
 	if ns := opts.Namespace; ns != "" && !validNamespace(ns) {
 		return nil, fmt.Errorf("sink elasticsearch: namespace %q: want lowercase letters, digits and _ (no -), as data streams name it", ns)
