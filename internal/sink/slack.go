@@ -198,8 +198,9 @@ func windowText(doc map[string]any) any {
 
 // observed returns the times of the first and last events behind an
 // alert, as far as its row tells: the MIN and MAX of @timestamp the rules
-// compute (Esql.timestamp_min/max, Esql.first_seen/last_seen), else the
-// window's start (DATE_TRUNC) or the event's time, as first only.
+// compute (Esql.timestamp_min/max, Esql.first_seen/last_seen); the event's
+// time, as both, for the alert of one event; else the window's start
+// (DATE_TRUNC), as first only.
 func observed(doc map[string]any) (first, last string) {
 	get := func(keys ...string) string {
 		for _, k := range keys {
@@ -211,8 +212,16 @@ func observed(doc map[string]any) (first, last string) {
 	}
 	first = get("Esql.timestamp_min", "Esql.first_seen")
 	last = get("Esql.timestamp_max", "Esql.last_seen")
-	if first == "" {
-		first = get("kibana.alert.original_time", "Esql.time_window_date_trunc", "Esql.time_bucket")
+	switch {
+	case first != "":
+	case get("kibana.alert.original_time") != "":
+		// The alert of one event (a rule without STATS).
+		first = get("kibana.alert.original_time")
+		if last == "" {
+			last = first
+		}
+	default:
+		first = get("Esql.time_window_date_trunc", "Esql.time_bucket")
 	}
 	return first, last
 }
