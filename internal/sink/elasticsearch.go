@@ -122,7 +122,11 @@ func validIndex(s string) error {
 	return nil
 }
 
+// Name is "elasticsearch:" with the first node's scheme and host and the
+// index or data stream.
 func (s *esSink) Name() string { return s.name }
+
+// Close does nothing: the client keeps no state to release.
 func (s *esSink) Close() error { return nil }
 
 // Send writes the deliveries in one _bulk request and maps the per-item

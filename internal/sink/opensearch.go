@@ -149,7 +149,10 @@ func parseOpenSearch(target string) (Sink, error) {
 	return s, nil
 }
 
+// Name is "opensearch:" with the node's scheme and host and the index.
 func (s *openSearch) Name() string { return s.name }
+
+// Close closes idle connections.
 func (s *openSearch) Close() error {
 	s.client.CloseIdleConnections()
 	return nil

@@ -89,7 +89,10 @@ func isAccountID(s string) bool {
 	return true
 }
 
+// Name is "securityhub:" with the account and region.
 func (s *securityHub) Name() string { return "securityhub:" + s.account + "/" + s.region }
+
+// Close does nothing: the SDK client holds nothing to release.
 func (s *securityHub) Close() error { return nil }
 
 // Send imports the deliveries in batches of at most 100. A finding

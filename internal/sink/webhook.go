@@ -102,6 +102,8 @@ func NewWebhook(opts WebhookOptions) (Sink, error) {
 	return &webhook{opts: opts, url: u.String(), shown: redactURL(u)}, nil
 }
 
+// Name is "webhook:" or "pagerduty:" with the redacted URL (scheme, host
+// and a hash: the URL often holds a token).
 func (w *webhook) Name() string {
 	if w.opts.Format == FormatPagerDuty {
 		return "pagerduty:" + w.shown
@@ -109,6 +111,7 @@ func (w *webhook) Name() string {
 	return "webhook:" + w.shown
 }
 
+// Close closes idle connections.
 func (w *webhook) Close() error {
 	w.opts.Client.CloseIdleConnections()
 	return nil
