@@ -26,9 +26,11 @@ import (
 //     eb079c62-4481-4d6e-9643-3ca499df7aaa: event.kind:alert on logs-*,
 //     rule name from message, severity from event.severity 21/47/73/99,
 //     risk score from event.risk_score, time from event.ingested) turns into
-//     alerts of the Security app. A data stream only takes creates, so each
-//     version of an alert is a document of its own (_id alert id and
-//     revision); trailql.alert.id ties them together.
+//     alerts of the Security app (externalDoc: no kibana.* field). A data
+//     stream only takes creates, so each version of an alert is a document
+//     of its own (_id alert id and revision, so that a retried create is a
+//     409, delivered, never a duplicate); trailql.alert.id ties them
+//     together, and Kibana raises an alert for each.
 type bulkWriter struct {
 	index     string // the index, or the data stream of the external profile
 	external  bool
