@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,16 +26,18 @@ import (
 //     eb079c62-4481-4d6e-9643-3ca499df7aaa: event.kind:alert on logs-*,
 //     rule name from message, severity from event.severity 21/47/73/99,
 //     risk score from event.risk_score, time from event.ingested) turns into
-//     alerts of the Security app. A data stream only takes creates, so each
-//     version of an alert is a document of its own (_id alert id and
-//     revision); trailql.alert.id ties them together.
+//     alerts of the Security app (externalDoc: no kibana.* field). A data
+//     stream only takes creates, so each version of an alert is a document
+//     of its own (_id alert id and revision, so that a retried create is a
+//     409, delivered, never a duplicate); trailql.alert.id ties them
+//     together, and Kibana raises an alert for each.
 type bulkWriter struct {
 	index     string // the index, or the data stream of the external profile
 	external  bool
 	namespace string
 
 	mu        sync.Mutex
-	templated bool // the external profile's index template is in place
+	templated bool // the external profile's index template is in place, or is not ours to install
 }
 
 // ExternalDataset is the data stream dataset of the external profile.
@@ -86,16 +89,49 @@ func (b *bulkWriter) body(ds []state.Delivery) []byte {
 // External Alerts rule's severity_mapping reads.
 var externalSeverity = map[string]int{"low": 21, "medium": 47, "high": 73, "critical": 99}
 
-// externalDoc is an alert version as an external alert: the alert's fields,
-// event.kind "alert" (not Kibana's "signal"), the ECS event, rule and
-// data_stream fields the External Alerts rule and the Security app read.
+// externalDoc is an alert version as an external alert: the alert's own
+// fields (the row's ECS fields and Esql.* columns, the evidence), event.kind
+// "alert", and the ECS fields the External Alerts rule and the Security app
+// read: message (the rule name: rule_name_override), event.severity
+// (severity_mapping), event.risk_score (risk_score_mapping), event.ingested
+// (timestamp_override), event.reason, rule.*, threat.* (the rule's MITRE
+// mapping) and tags. The kibana.alert.* fields are left out: Kibana takes a
+// source document with kibana.alert.uuid for an alert of its own, and
+// would build an alert on an alert (depth 2, the ancestors of our document
+// as its own); what they say is in the fields above and in
+// trailql.alert.* (id, version, revision, severity, risk score).
 func (b *bulkWriter) externalDoc(d state.Delivery) []byte {
-	var doc map[string]any
-	if err := json.Unmarshal(d.Doc, &doc); err != nil || doc == nil {
-		doc = map[string]any{}
+	var src map[string]any
+	if err := json.Unmarshal(d.Doc, &src); err != nil || src == nil {
+		src = map[string]any{}
 	}
-	sev, _ := doc["kibana.alert.severity"].(string)
-	name, _ := doc["kibana.alert.rule.name"].(string)
+	doc := make(map[string]any, len(src)+32)
+	for k, v := range src {
+		if k == "kibana" || strings.HasPrefix(k, "kibana.") || k == "signal" || strings.HasPrefix(k, "signal.") {
+			continue
+		}
+		doc[k] = v
+	}
+	set := func(k string, v any) {
+		switch x := v.(type) {
+		case nil:
+			return
+		case string:
+			if x == "" {
+				return
+			}
+		case []any:
+			if len(x) == 0 {
+				return
+			}
+		}
+		doc[k] = v
+	}
+	sev, _ := src["kibana.alert.severity"].(string)
+	name, _ := src["kibana.alert.rule.name"].(string)
+	if name == "" {
+		name = "trailql alert"
+	}
 	doc["event.kind"] = "alert"
 	doc["event.module"] = "trailql"
 	doc["event.dataset"] = ExternalDataset
@@ -103,17 +139,86 @@ func (b *bulkWriter) externalDoc(d state.Delivery) []byte {
 	if n, ok := externalSeverity[sev]; ok {
 		doc["event.severity"] = n
 	}
-	doc["event.risk_score"] = doc["kibana.alert.risk_score"]
+	set("event.risk_score", src["kibana.alert.risk_score"])
+	set("event.reason", src["kibana.alert.reason"])
 	doc["message"] = name
 	doc["rule.name"] = name
-	doc["rule.id"] = doc["kibana.alert.rule.rule_id"]
-	doc["rule.description"] = doc["kibana.alert.rule.description"]
+	set("rule.id", src["kibana.alert.rule.rule_id"])
+	set("rule.uuid", src["kibana.alert.rule.rule_id"])
+	set("rule.description", src["kibana.alert.rule.description"])
+	set("rule.version", text(src["kibana.alert.rule.version"])) // ECS: a keyword
+	set("rule.license", src["kibana.alert.rule.license"])
+	set("rule.author", src["kibana.alert.rule.author"])
+	set("rule.reference", src["kibana.alert.rule.references"])
+	doc["rule.ruleset"] = "trailql"
+	if _, ok := doc["tags"]; !ok {
+		set("tags", src["kibana.alert.rule.tags"])
+	}
+	for k, v := range ecsThreat(src["kibana.alert.rule.threat"]) {
+		doc[k] = v
+	}
 	doc["trailql.alert.id"] = d.AlertID
 	doc["trailql.alert.version"] = d.Version
+	doc["trailql.alert.revision"] = d.Revision
+	set("trailql.alert.severity", sev)
+	set("trailql.alert.risk_score", src["kibana.alert.risk_score"])
+	set("trailql.alert.original_time", src["kibana.alert.original_time"])
 	doc["data_stream.type"] = "logs"
 	doc["data_stream.dataset"] = ExternalDataset
 	doc["data_stream.namespace"] = b.namespace
 	out, _ := json.Marshal(doc)
+	return out
+}
+
+// ecsThreat flattens a rule's threat mapping (Kibana's
+// kibana.alert.rule.threat: [{framework, tactic{id,name,reference},
+// technique[{id,name,reference,subtechnique[...]}]}]) into ECS threat.*
+// fields, each an array of the distinct values in order.
+func ecsThreat(v any) map[string]any {
+	threats, _ := v.([]any)
+	vals := map[string][]any{}
+	add := func(k string, x any) {
+		s, _ := x.(string)
+		if s == "" {
+			return
+		}
+		for _, y := range vals[k] {
+			if y == s {
+				return
+			}
+		}
+		vals[k] = append(vals[k], s)
+	}
+	for _, th := range threats {
+		m, _ := th.(map[string]any)
+		add("threat.framework", m["framework"])
+		tactic, _ := m["tactic"].(map[string]any)
+		for _, f := range []string{"id", "name", "reference"} {
+			add("threat.tactic."+f, tactic[f])
+		}
+		techs, _ := m["technique"].([]any)
+		for _, te := range techs {
+			tm, _ := te.(map[string]any)
+			for _, f := range []string{"id", "name", "reference"} {
+				add("threat.technique."+f, tm[f])
+			}
+			subs, _ := tm["subtechnique"].([]any)
+			for _, st := range subs {
+				sm, _ := st.(map[string]any)
+				for _, f := range []string{"id", "name", "reference"} {
+					add("threat.technique.subtechnique."+f, sm[f])
+				}
+			}
+		}
+	}
+	out := make(map[string]any, len(vals))
+	for k, v := range vals {
+		if k == "threat.framework" {
+			out[k] = v[0] // ECS: one keyword
+			continue
+		}
+		out[k] = v
+	}
 	return out
 }
 

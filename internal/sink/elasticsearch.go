@@ -40,6 +40,10 @@ type ElasticsearchOptions struct {
 	// Index (bulk.go).
 	External  bool
 	Namespace string // "default" when ""
+	// NoTemplate leaves the external profile's index template to the
+	// cluster's administrators: the sink does not put it (for an API key
+	// without the manage_index_templates privilege).
+	NoTemplate bool
 }
 
 type esSink struct {
@@ -102,7 +106,7 @@ func NewElasticsearch(opts ElasticsearchOptions) (Sink, error) {
 		return nil, fmt.Errorf("sink elasticsearch: %w", err)
 	}
 	name := "elasticsearch:" + first.Scheme + "://" + first.Host + "/" + opts.Index
-	return &esSink{client: client, bulk: &bulkWriter{index: opts.Index, external: opts.External, namespace: opts.Namespace}, name: name}, nil
+	return &esSink{client: client, bulk: &bulkWriter{index: opts.Index, external: opts.External, namespace: opts.Namespace, templated: opts.NoTemplate}, name: name}, nil
 }
 
 // validIndex applies Elasticsearch's index name rules (lowercase; not
@@ -118,7 +122,11 @@ func validIndex(s string) error {
 	return nil
 }
 
+// Name is "elasticsearch:" with the first node's scheme and host and the
+// index or data stream.
 func (s *esSink) Name() string { return s.name }
+
+// Close does nothing: the client keeps no state to release.
 func (s *esSink) Close() error { return nil }
 
 // Send writes the deliveries in one _bulk request and maps the per-item

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -382,56 +380,5 @@ func TestElasticsearchExternalProfile(t *testing.T) {
 		if _, err := Parse("elasticsearch:" + es.URL + bad); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
-	}
-}
-
-// opensearch: writes the same _bulk documents over plain HTTP, signed with
-// SigV4 for Amazon OpenSearch Service, or with basic auth.
-func TestOpenSearch(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret-test")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
-	for _, tc := range []struct {
-		name, opts string
-		check      func(r *http.Request, body []byte) error
-	}{
-		{"sigv4", "?aws-region=eu-west-1", func(r *http.Request, body []byte) error {
-			a := r.Header.Get("Authorization")
-			if !strings.HasPrefix(a, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") || !strings.Contains(a, "/eu-west-1/es/aws4_request") ||
-				!strings.Contains(a, "SignedHeaders=") || r.Header.Get("X-Amz-Date") == "" {
-				return fmt.Errorf("not SigV4 for es in eu-west-1: %q", a)
-			}
-			sum := sha256.Sum256(body)
-			if r.Header.Get("X-Amz-Content-Sha256") != hex.EncodeToString(sum[:]) {
-				return fmt.Errorf("payload hash")
-			}
-			return nil
-		}},
-		{"basic", "", func(r *http.Request, _ []byte) error {
-			if u, p, ok := r.BasicAuth(); !ok || u != "admin" || p != "pw" {
-				return fmt.Errorf("no basic auth")
-			}
-			return nil
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("OPENSEARCH_USERNAME", "admin")
-			t.Setenv("OPENSEARCH_PASSWORD", "pw")
-			es := newFakeES(t)
-			es.check = tc.check
-			s, err := Parse("opensearch:" + es.URL + tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			id, doc := seedAlert(t, "alice", 6)
-			if err := s.Send(context.Background(), []state.Delivery{{AlertID: id, Version: "v1", Revision: 1, Doc: doc}}); err != nil {
-				t.Fatal(err)
-			}
-			if es.doc(t, DefaultIndex, id) == nil {
-				t.Errorf("no document %s", id)
-			}
-		})
 	}
 }

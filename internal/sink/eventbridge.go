@@ -62,8 +62,10 @@ func parseEventBridge(target string) (Sink, error) {
 	return &eventBridge{client: client, bus: bus, source: source}, nil
 }
 
+// Name is "eventbridge:" with the bus.
 func (e *eventBridge) Name() string { return "eventbridge:" + e.bus }
 
+// Close does nothing: the SDK client holds nothing to release.
 func (e *eventBridge) Close() error { return nil }
 
 // Send puts the deliveries in batches of ten; an entry EventBridge refuses

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,27 +14,48 @@ import (
 //
 //	stdout                    NDJSON on standard output
 //	file:PATH                 NDJSON appended to PATH (?format=ocsf: OCSF Detection Findings)
-//	webhook:URL               POST each alert as JSON to URL
+//	webhook:URL               POST each alert as JSON to URL (?format=slack|ocsf, signatures)
+//	pagerduty:[URL]           PagerDuty Events API v2 triggers, dedup_key = alert id
 //	elasticsearch:URL[,URL]   _bulk into an index (?profile=external: Kibana external alerts)
-//	eventbridge:BUS           PutEvents to an Amazon EventBridge bus (?region=, ?endpoint-url=, ?source=)
-//	pagerduty:[URL]           PagerDuty Events API v2 (?routing-key-env=VAR, default PAGERDUTY_ROUTING_KEY)
-//	securityhub:?account=ID   AWS Security Hub findings (ASFF; ?region=, ?endpoint-url=)
-//	opensearch:URL            _bulk into OpenSearch (?index=, ?aws-region= signs with SigV4, ?aws-service=es|aoss)
+//	opensearch:URL            _bulk into OpenSearch (SigV4 for Amazon OpenSearch Service, or basic auth)
+//	securityhub:?account=ID   AWS Security Hub ASFF findings (BatchImportFindings), Id = alert id
+//	eventbridge:BUS           PutEvents to an Amazon EventBridge bus
 //
 // Options are query parameters of the URL; Parse removes them before
-// using the URL (other parameters are kept). Webhook: hmac-secret-env=VAR
-// (sign with the secret in environment variable VAR),
-// standard-webhooks-secret-env=VAR (also sign as Standard Webhooks, with
-// the whsec_ secret in VAR), format=json|slack|ocsf,
+// using the URL (a webhook's other parameters are kept; the other kinds
+// refuse unknown options, naming them without their values).
+//
+// Webhook: hmac-secret-env=VAR (sign with the secret in environment
+// variable VAR, in X-Trailql-Signature), standard-webhooks-secret-env=VAR
+// (also sign as Standard Webhooks, with the whsec_ secret in VAR, or
+// several whitespace-separated during a rotation), format=json|slack|ocsf,
 // attempts=N (tries per Send), timeout=DURATION (per request).
+//
+// PagerDuty: routing-key-env=VAR (default PAGERDUTY_ROUTING_KEY),
+// endpoint-url=URL (default PagerDutyURL; or pagerduty:URL), attempts=N,
+// timeout=DURATION.
+//
 // Elasticsearch: index=NAME (default DefaultIndex), api-key-env=VAR
 // (default ELASTICSEARCH_API_KEY), username-env=VAR and password-env=VAR
 // (default ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD),
-// ca-cert=PATH (PEM).
+// ca-cert=PATH (PEM), profile=alerts|external, namespace=NS (external:
+// the data stream logs-trailql.alert-NS), template=false (external: leave
+// the index template to the cluster's administrators).
+//
+// OpenSearch: index=NAME, aws-region=R or sigv4=1 (SigV4 with the AWS
+// default credential chain; the region of the AWS configuration with
+// sigv4=1), aws-service=es|aoss, username-env=VAR and password-env=VAR
+// (default OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD), ca-cert=PATH.
+//
+// Security Hub: account=ID (required: the caller's account, whose default
+// product receives the findings), region=R, endpoint-url=URL.
+//
+// EventBridge: region=R, endpoint-url=URL, source=S.
 //
 // Secrets are only ever read from the environment: a command line is
 // visible to every local user (ps, /proc) and lands in shell history, so
-// URLs with user:password are refused.
+// URLs with user:password are refused, and no option takes a secret's
+// value.
 func Parse(spec string) (Sink, error) {
 	kind, target := kindOf(spec)
 	switch kind {
@@ -74,7 +96,7 @@ func Parse(spec string) (Sink, error) {
 	case "opensearch":
 		return parseOpenSearch(target)
 	default:
-		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS, pagerduty:, securityhub:?account=ID or opensearch:URL)", spec, kind)
+		return nil, fmt.Errorf("sink %q: unknown kind %q (want stdout, file:PATH, webhook:URL, pagerduty:[URL], elasticsearch:URL, opensearch:URL, securityhub:?account=ID or eventbridge:BUS)", spec, kind)
 	}
 }
 
@@ -91,6 +113,18 @@ func takeOptions(u *url.URL, keys ...string) map[string]string {
 	}
 	u.RawQuery = q.Encode()
 	return out
+}
+
+// unknownOptions is the error for the options left in u's query after
+// takeOptions: their names only, since a value may be a secret put where
+// it does not belong (?routing-key=...), and errors reach the logs.
+func unknownOptions(kind string, u *url.URL) error {
+	var names []string
+	for k := range u.Query() {
+		names = append(names, strconv.Quote(k))
+	}
+	sort.Strings(names)
+	return fmt.Errorf("sink %s: unknown options %s", kind, strings.Join(names, ", "))
 }
 
 // envSecret reads a secret from environment variable name; it never puts
@@ -128,7 +162,7 @@ func parseWebhook(target string) (Sink, error) {
 		if err != nil {
 			return nil, err
 		}
-		if opts.StdSecret, err = ParseStdWebhookSecret(secret); err != nil {
+		if opts.StdSecrets, err = ParseStdWebhookSecrets(secret); err != nil {
 			return nil, fmt.Errorf("sink webhook: %s: %v", name, err)
 		}
 	}
@@ -149,9 +183,9 @@ func parseElasticsearch(target string) (Sink, error) {
 	// Options go after the last address: https://a:9200,https://b:9200?index=x
 	addrs, query, _ := strings.Cut(target, "?")
 	u := &url.URL{RawQuery: query}
-	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert", "profile", "namespace")
+	o := takeOptions(u, "index", "api-key-env", "username-env", "password-env", "ca-cert", "profile", "namespace", "template")
 	if u.RawQuery != "" {
-		return nil, fmt.Errorf("sink elasticsearch: unknown options %q", u.RawQuery)
+		return nil, unknownOptions("elasticsearch", u)
 	}
 	opts := ElasticsearchOptions{Index: o["index"], Namespace: o["namespace"]}
 	switch o["profile"] {
@@ -163,6 +197,15 @@ func parseElasticsearch(target string) (Sink, error) {
 		opts.External = true
 	default:
 		return nil, fmt.Errorf("sink elasticsearch: unknown profile %q (want alerts or external)", o["profile"])
+	}
+	switch v, ok := o["template"]; {
+	case !ok || v == "true":
+	case v == "false" && opts.External:
+		opts.NoTemplate = true
+	case v == "false":
+		return nil, fmt.Errorf("sink elasticsearch: template=false goes with profile=external")
+	default:
+		return nil, fmt.Errorf("sink elasticsearch: template=%q: want true or false", v)
 	}
 	if ns := opts.Namespace; ns != "" && !validNamespace(ns) {
 		return nil, fmt.Errorf("sink elasticsearch: namespace %q: want lowercase letters, digits and _ (no -), as data streams name it", ns)

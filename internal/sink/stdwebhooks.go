@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +22,10 @@ import (
 //	webhook-signature: v1,<base64 HMAC-SHA256(key, id.timestamp.body)>
 //
 // so that receivers using a Standard Webhooks library verify trailql's
-// requests and reject replays (they check the timestamp's age).
+// requests, reject replays (they check the timestamp's age) and
+// de-duplicate on webhook-id. Given several secrets (a key rotation), the
+// signature header lists one signature per key, space-separated, as the
+// spec has it: receivers accept the request when any one verifies.
 const (
 	StdWebhookIDHeader        = "webhook-id"
 	StdWebhookTimestampHeader = "webhook-timestamp"
@@ -30,7 +34,8 @@ const (
 
 // ParseStdWebhookSecret decodes a Standard Webhooks secret: "whsec_" and the
 // base64 of the key (the prefix is optional, as in the reference
-// libraries). The spec asks for keys of 24 to 64 bytes.
+// libraries). The spec asks for keys of 24 to 64 bytes. Errors never
+// quote the secret.
 func ParseStdWebhookSecret(s string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(s), "whsec_"))
 	if err != nil {
@@ -42,20 +47,57 @@ func ParseStdWebhookSecret(s string) ([]byte, error) {
 	return key, nil
 }
 
-// stdWebhookID is the delivery's webhook-id: receivers de-duplicate on it,
-// so it names the alert version, not the attempt.
-func stdWebhookID(d state.Delivery) string {
-	return "trailql_" + d.AlertID + "_" + d.Version
+// ParseStdWebhookSecrets decodes one or more whitespace-separated Standard
+// Webhooks secrets (ParseStdWebhookSecret), the new key first: during a
+// rotation each request is signed with every one of them.
+func ParseStdWebhookSecrets(s string) ([][]byte, error) {
+	var keys [][]byte
+	for i, f := range strings.Fields(s) {
+		key, err := ParseStdWebhookSecret(f)
+		if err != nil {
+			return nil, fmt.Errorf("secret %d: %v", i+1, err)
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("no secret")
+	}
+	return keys, nil
 }
 
-// stdWebhookSign returns the webhook-signature value for one attempt.
-func stdWebhookSign(key []byte, id string, at time.Time, body []byte) (timestamp, signature string) {
+// stdWebhookID is the delivery's webhook-id: receivers de-duplicate on it,
+// so it names the alert version, not the attempt. The spec asks that it
+// hold no '.', which delimits the signed content: ids and versions are
+// hex, and anything else is hashed.
+func stdWebhookID(d state.Delivery) string {
+	return "trailql_" + idSafe(d.AlertID) + "_" + idSafe(d.Version)
+}
+
+// idSafe returns s when it is made of letters, digits, '-' and '_' only,
+// else the hex SHA-256 of s (first 32 digits).
+func idSafe(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			sum := sha256.Sum256([]byte(s))
+			return hex.EncodeToString(sum[:16])
+		}
+	}
+	return s
+}
+
+// stdWebhookSign returns the webhook-timestamp and webhook-signature values
+// for one attempt at time at: one v1 signature per key.
+func stdWebhookSign(keys [][]byte, id string, at time.Time, body []byte) (timestamp, signature string) {
 	timestamp = strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id))
-	mac.Write([]byte{'.'})
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return timestamp, "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	sigs := make([]string, 0, len(keys))
+	for _, key := range keys {
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(id))
+		mac.Write([]byte{'.'})
+		mac.Write([]byte(timestamp))
+		mac.Write([]byte{'.'})
+		mac.Write(body)
+		sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	}
+	return timestamp, strings.Join(sigs, " ")
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/trailql/trailql/internal/state"
@@ -30,10 +31,11 @@ const SignatureHeader = "X-Trailql-Signature"
 type WebhookOptions struct {
 	URL    string
 	Secret []byte // HMAC key; nil sends unsigned requests
-	// StdSecret, when set, also signs requests as Standard Webhooks do
-	// (stdwebhooks.go): the key decoded from whsec_<base64>.
-	StdSecret []byte
-	Format    string // FormatJSON (default), FormatSlack, FormatOCSF or FormatPagerDuty
+	// StdSecrets, when set, also sign requests as Standard Webhooks do
+	// (stdwebhooks.go): the keys decoded from whsec_<base64>, one
+	// signature each (more than one during a key rotation).
+	StdSecrets [][]byte
+	Format     string // FormatJSON (default), FormatSlack, FormatOCSF or FormatPagerDuty
 	// RoutingKey is the PagerDuty integration key (FormatPagerDuty).
 	RoutingKey string
 	// MaxAttempts is how many times one Send tries a delivery before
@@ -100,6 +102,8 @@ func NewWebhook(opts WebhookOptions) (Sink, error) {
 	return &webhook{opts: opts, url: u.String(), shown: redactURL(u)}, nil
 }
 
+// Name is "webhook:" or "pagerduty:" with the redacted URL (scheme, host
+// and a hash: the URL often holds a token).
 func (w *webhook) Name() string {
 	if w.opts.Format == FormatPagerDuty {
 		return "pagerduty:" + w.shown
@@ -107,6 +111,7 @@ func (w *webhook) Name() string {
 	return "webhook:" + w.shown
 }
 
+// Close closes idle connections.
 func (w *webhook) Close() error {
 	w.opts.Client.CloseIdleConnections()
 	return nil
@@ -200,9 +205,9 @@ func (w *webhook) post(ctx context.Context, d state.Delivery, body []byte, sig s
 	if sig != "" {
 		req.Header.Set(SignatureHeader, sig)
 	}
-	if w.opts.StdSecret != nil {
+	if len(w.opts.StdSecrets) > 0 {
 		id := stdWebhookID(d)
-		ts, sig := stdWebhookSign(w.opts.StdSecret, id, time.Now(), body)
+		ts, sig := stdWebhookSign(w.opts.StdSecrets, id, time.Now(), body)
 		req.Header.Set(StdWebhookIDHeader, id)
 		req.Header.Set(StdWebhookTimestampHeader, ts)
 		req.Header.Set(StdWebhookSignatureHeader, sig)
@@ -213,6 +218,10 @@ func (w *webhook) post(ctx context.Context, d state.Delivery, body []byte, sig s
 	}
 	defer resp.Body.Close()
 	snippet := bodySnippet(resp.Body)
+	if w.opts.RoutingKey != "" {
+		// A receiver may echo the request back; the key stays out of logs.
+		snippet = strings.ReplaceAll(snippet, w.opts.RoutingKey, "[routing key]")
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return 0, nil
 	}

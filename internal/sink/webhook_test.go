@@ -308,7 +308,7 @@ func TestWebhookSlackFormat(t *testing.T) {
 	enc.SetEscapeHTML(false)
 	enc.Encode(payload.Blocks)
 	blocks := bb.String()
-	for _, want := range []string{"*Identity*\\n`arn:aws:iam::123456789012:user/&lt;!channel&gt;", "*Events behind the alert* (9):", "• `e-1`", "• `e-&lt;!here&gt;`", "… and 4 more", "alert `" + id[:12] + "`"} {
+	for _, want := range []string{"*Identity*\\n`arn:aws:iam::123456789012:user/&lt;!channel&gt;", "*Events behind the alert* (9):", "• `e-1`", "• `e-&lt;!here&gt;`", "… and 4 more", "alert `" + id + "`"} {
 		if !strings.Contains(blocks, want) {
 			t.Errorf("blocks lack %q:\n%s", want, blocks)
 		}
