@@ -26,10 +26,14 @@
 //     functions", "### 6.2 The rule that yields `aws-cli`", "## C. Open
 //     points and caveats".
 //   - "RFC N §X" cites an RFC and is not checked; any other § that belongs
-//     to no "docs/NAME.md" is an error: write the document's path.
+//     to no "docs/NAME.md" is an error: write the document's path. So is
+//     "docs/NAME.md section X": write §X.
 //   - The name of a document of docs/ written without "docs/"
 //     ("esql-semantics.md §A2"), DESIGN.md and shared/docs/ (the documents
 //     as they were kept outside the repository) are errors.
 //
 // Every error names the file and line of the citation.
+//
+// TestMarkdownCitesNothingOutside fails on a Markdown file of the
+// repository that names DESIGN.md or shared/docs/.
 package doccheck

@@ -41,6 +41,7 @@ var (
 	headings = regexp.MustCompile(`(?m)^#+\s+(.*)$`)
 	outside  = regexp.MustCompile(`shared/docs/|(?:^|[^\w-])DESIGN\.md`)
 	mdName   = regexp.MustCompile(`(^|[^\w./-])([a-z0-9-]+\.md)\b`)
+	wordy    = regexp.MustCompile(`docs/[a-z0-9-]+\.md,?\s+[Ss]ections?\s+([A-Z]?\d+(?:\.\d+)*|[A-Z])\b`)
 )
 
 // parseCitations finds the citations in one comment's text (its lines
@@ -82,6 +83,9 @@ func parseCitations(text string, docs map[string]bool) (cs []citation, errs []er
 		if name := text[m[4]:m[5]]; docs[name] {
 			errs = append(errs, at{m[4], fmt.Errorf("%s without its path: write docs/%s", name, name)})
 		}
+	}
+	for _, m := range wordy.FindAllStringSubmatchIndex(text, -1) {
+		errs = append(errs, at{m[2], fmt.Errorf("section %s: write §%s", text[m[2]:m[3]], text[m[2]:m[3]])})
 	}
 	for _, m := range outside.FindAllStringIndex(text, -1) {
 		errs = append(errs, at{m[0], fmt.Errorf("cites a document outside the repository (%q): cite the one in docs/", strings.TrimSpace(text[m[0]:m[1]]))})
@@ -148,6 +152,7 @@ func TestParseCitations(t *testing.T) {
 		{"§Counting is no section", nil, nil},
 		{"esql-semantics.md §A2", nil, []string{"§A2 names no document", "esql-semantics.md without its path"}},
 		{"see README.md and docs/cli/trailql.md", nil, nil},
+		{"(docs/cloudtrail-ecs-mapping.md section 6.2)", []string{"docs/cloudtrail-ecs-mapping.md"}, []string{"section 6.2: write §6.2"}},
 		{"DESIGN.md §3", nil, []string{"§3 names no document", "outside the repository"}},
 		{"../shared/docs/esql-semantics.md §A8", []string{"docs/esql-semantics.md", "docs/esql-semantics.md §A8"}, []string{"outside the repository"}},
 	}
@@ -259,6 +264,45 @@ func TestCitationsExist(t *testing.T) {
 		t.Errorf("only %d citations found: is the parser broken?", checked)
 	}
 	t.Logf("%d citations of %d documents checked", checked, len(docs))
+}
+
+// The Markdown files of the repository do not send readers to the documents
+// as they were kept outside it either.
+func TestMarkdownCitesNothingOutside(t *testing.T) {
+	root := filepath.Join("..", "..")
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".md") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		rel, _ := filepath.Rel(root, path)
+		for i, line := range strings.Split(string(b), "\n") {
+			if m := outside.FindString(line); m != "" {
+				t.Errorf("%s:%d: cites a document outside the repository (%q): cite the one in docs/", rel, i+1, strings.TrimSpace(m))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 5 {
+		t.Errorf("only %d Markdown files found", n)
+	}
 }
 
 // comment is a run of comments on consecutive lines, each on a line of its
