@@ -130,7 +130,7 @@ func Build(r *rule.Rule, cols []string, row []any, groupBy []string, now time.Ti
 	doc.Set("kibana.alert.depth", 1)
 	// One parent: the source event (non-aggregating rules, from _id and
 	// _index) or, for aggregating rows, Kibana's synthetic hit with empty
-	// id and index (§B4).
+	// id and index (docs/esql-semantics.md §B4).
 	doc.Set("kibana.alert.ancestors", []ancestor{{ID: stringOr(ancestorID), Type: "event", Index: stringOr(ancestorIndex), Depth: 0}})
 	doc.Set("kibana.alert.workflow_tags", []string{})
 	doc.Set("kibana.alert.workflow_assignee_ids", []string{})
@@ -147,8 +147,8 @@ type ancestor struct {
 }
 
 // reservedColumn reports columns Kibana removes from the alert source:
-// the top-level kibana and signal objects (§B4), so a row can never
-// overwrite the alert's own fields.
+// the top-level kibana and signal objects (docs/esql-semantics.md §B4), so a
+// row can never overwrite the alert's own fields.
 func reservedColumn(c string) bool {
 	return c == "kibana" || c == "signal" || strings.HasPrefix(c, "kibana.") || strings.HasPrefix(c, "signal.")
 }

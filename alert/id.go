@@ -29,13 +29,13 @@ func ID(ruleID string, cols []string, row []any, groupBy []string) string {
 //     the row has _id, else [..., "event.id", v], else
 //     [..., "row", [[col, value], ...]] over the non-null columns.
 //
-// Why this deliberately differs from Kibana (§B3): Kibana hashes an
-// aggregating row with the run's time range, the query text and the row's
-// position, so every overlapping run re-alerts the same group (Elastic's
-// docs admit the duplicates) and batch and live runs could never agree.
-// trailql's id names the logical alert: the same rule and group (or source
-// event) always give the same id, whatever the run, the row order or the
-// query's later revisions, so state can drop what was already sent and an
+// Why this deliberately differs from Kibana (docs/esql-semantics.md §B3):
+// Kibana hashes an aggregating row with the run's time range, the query text
+// and the row's position, so every overlapping run re-alerts the same group
+// (Elastic's docs admit the duplicates) and batch and live runs could never
+// agree. trailql's id names the logical alert: the same rule and group (or
+// source event) always give the same id, whatever the run, the row order or
+// the query's later revisions, so state can drop what was already sent and an
 // alert whose aggregates change is an update of the same id. The id uses
 // SHA-256 rather than Kibana's SHA-1 of object-hash: byte-compatibility with
 // Kibana ids is not a goal, since the inputs differ anyway.

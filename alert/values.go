@@ -12,10 +12,10 @@ const esTime = "2006-01-02T15:04:05.000Z"
 
 // normalize prepares a result-row value for the alert: nil for null (the
 // cell is then omitted, as Kibana's drop_null_columns + rowToDocument do,
-// §B2), NaN and infinities (not representable in JSON) become null, empty
-// multi-values become null, and a time.Time is rendered as ES|QL renders a
-// datetime. Other values pass through: the caller supplies JSON-ready
-// values (string, bool, int64, float64, json.Number, []any).
+// docs/esql-semantics.md §B2), NaN and infinities (not representable in JSON)
+// become null, empty multi-values become null, and a time.Time is rendered as
+// ES|QL renders a datetime. Other values pass through: the caller supplies
+// JSON-ready values (string, bool, int64, float64, json.Number, []any).
 func normalize(v any) any {
 	switch x := v.(type) {
 	case nil:

@@ -23,11 +23,12 @@ import (
 //     for non-aggregating rules, an event) that qualifies in consecutive runs
 //     is one alert, updated with the latest run's row; a group that stops
 //     qualifying and later qualifies again is a new alert. Kibana would raise
-//     a new alert in every overlapping run (a known complaint, §B3).
+//     a new alert in every overlapping run (a known complaint,
+//     docs/esql-semantics.md §B3).
 //
 // The time filter uses @timestamp: all rules set timestamp_override =
 // event.ingested, which files do not have, and Kibana then falls back to
-// @timestamp (§B1, the fallback range filter).
+// @timestamp (docs/esql-semantics.md §B1, the fallback range filter).
 
 // isReplayed reports whether a compiled rule must be replayed on its schedule.
 func isReplayed(q *parser.Query) bool {

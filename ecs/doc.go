@@ -5,9 +5,8 @@
 //
 // The mapping follows the integration's ingest pipeline
 // (packages/aws/data_stream/cloudtrail/elasticsearch/ingest_pipeline/default.yml)
-// as documented in docs/cloudtrail-ecs-mapping.md; section numbers in
-// comments ("docs/cloudtrail-ecs-mapping.md §N", or a bare "§N" in this
-// package) refer to that document. GeoIP/ASN enrichment (source.geo.*,
+// as documented in docs/cloudtrail-ecs-mapping.md, which comments cite by
+// section ("docs/cloudtrail-ecs-mapping.md §5"). GeoIP/ASN enrichment (source.geo.*,
 // source.as.*) is produced when a Mapper is given MaxMind databases
 // (Options.GeoIP), as Elastic's geoip processor does; the opt-in entity
 // fields (actor_target_mapping) are not produced.

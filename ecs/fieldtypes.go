@@ -63,7 +63,9 @@ var fieldTypes = map[string]string{
 	"user_agent.os.full":     "keyword",
 	"user_agent.device.name": "keyword",
 
-	// GeoIP / ASN enrichment: known to the index, not produced yet.
+	// GeoIP / ASN enrichment of source.ip, produced when MaxMind databases
+	// are given (Options.GeoIP, --geoip-city and --geoip-asn;
+	// docs/cloudtrail-ecs-mapping.md §3).
 	"source.geo.city_name":        "keyword",
 	"source.geo.continent_name":   "keyword",
 	"source.geo.country_iso_code": "keyword",

@@ -11,7 +11,7 @@ import (
 
 // aggState accumulates one aggregate for one group. add receives the
 // argument's value for one row: null, a single value or a multi-value, all
-// of whose values count (§A3).
+// of whose values count (docs/esql-semantics.md §A3).
 type aggState interface {
 	add(v Value)
 	result() Value
@@ -30,7 +30,7 @@ type aggDef struct {
 	check    func(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool)
 }
 
-// aggFuncs are the supported aggregate functions (§A5).
+// aggFuncs are the supported aggregate functions (docs/esql-semantics.md §A5).
 var aggFuncs map[string]*aggDef
 
 func init() {
@@ -64,7 +64,7 @@ func arity(min, max int) string {
 }
 
 // COUNT(*) counts rows, COUNT(x) counts values (a multi-value counts all
-// of them), never null (§A2).
+// of them), never null (docs/esql-semantics.md §A2).
 func checkCount(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
 	if len(args) == 0 || n.Star {
 		return Long, func() aggState { return &countStar{} }, true
@@ -83,8 +83,8 @@ func (s *countState) add(v Value)   { s.n += int64(v.Count()) }
 func (s *countState) result() Value { return LongValue(s.n) }
 
 // COUNT_DISTINCT is exact here (Elasticsearch's HyperLogLog++ is exact in
-// practice below its 3000 precision threshold, §A5); nulls are ignored and
-// no values give 0.
+// practice below its 3000 precision threshold, docs/esql-semantics.md §A5);
+// nulls are ignored and no values give 0.
 func checkCountDistinct(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
 	t := args[0].typ
 	if isSpan(t) || t == GeoPoint || t == Unsupported {
@@ -113,8 +113,8 @@ func (s *distinctState) add(v Value) {
 }
 func (s *distinctState) result() Value { return LongValue(int64(len(s.set))) }
 
-// VALUES collects the distinct values in first-seen order (§A5); one value
-// is a scalar and none is null.
+// VALUES collects the distinct values in first-seen order
+// (docs/esql-semantics.md §A5); one value is a scalar and none is null.
 func checkValues(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
 	t := args[0].typ
 	if isSpan(t) || t == Unsupported {
@@ -177,7 +177,8 @@ func (s *extremeState) add(v Value) {
 func (s *extremeState) result() Value { return s.best }
 
 // SUM is long for integer and long input and double for double input;
-// null when there are no values (§A5). Long overflow gives null.
+// null when there are no values (docs/esql-semantics.md §A5). Long overflow
+// gives null.
 func checkSum(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
 	switch t := args[0].typ; t {
 	case Null:
@@ -270,7 +271,8 @@ func (s *avgState) result() Value {
 }
 
 // TOP(field, limit, order) collects the top limit values, repeats
-// included, sorted in order ("asc" or "desc"); one value is a scalar (§A5).
+// included, sorted in order ("asc" or "desc"); one value is a scalar
+// (docs/esql-semantics.md §A5).
 func checkTop(c *checker, n *parser.Call, args []*cexpr) (DataType, func() aggState, bool) {
 	t := args[0].typ
 	switch {

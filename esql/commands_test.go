@@ -102,7 +102,7 @@ func TestSortNulls_A2(t *testing.T) {
 	}
 }
 
-// §A7: the implicit limit and the cap.
+// docs/esql-semantics.md §A7: the implicit limit and the cap.
 func TestLimit_A7(t *testing.T) {
 	var docs []doc
 	for i := 0; i < 20; i++ {
@@ -123,7 +123,8 @@ func TestLimit_A7(t *testing.T) {
 	if len(r.rows) != 2 {
 		t.Errorf("LIMIT 2: %d rows", len(r.rows))
 	}
-	// STATS consumes all rows; the implicit limit applies to its output (§A6).
+	// STATS consumes all rows; the implicit limit applies to its output
+	// (docs/esql-semantics.md §A6).
 	r, _ = tryRun("FROM e | STATS c = count(*)", Options{Catalog: empCat, DefaultLimit: 3}, docs...)
 	if got := r.table(); len(got) != 1 || got[0] != "20" {
 		t.Errorf("count with default limit: %q", got)

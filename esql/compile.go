@@ -60,7 +60,8 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("query exceeds its memory limit: more than %d STATS %s (raise --max-groups)", e.Limit, e.What)
 }
 
-// metadataTypes are the METADATA fields FROM accepts (§A8).
+// metadataTypes are the METADATA fields FROM accepts
+// (docs/esql-semantics.md §A8).
 var metadataTypes = map[string]DataType{
 	"_id":         Keyword,
 	"_index":      Keyword,
@@ -263,8 +264,8 @@ func (c *checker) slotOf(col *column) int {
 }
 
 // compileFrom sets the schema to the catalog's fields sorted by name
-// (§A7: FROM without KEEP lists columns by name), then the METADATA fields
-// in the order requested (§A8).
+// (docs/esql-semantics.md §A7: FROM without KEEP lists columns by name), then
+// the METADATA fields in the order requested (docs/esql-semantics.md §A8).
 func (c *checker) compileFrom(f *parser.FromCommand) {
 	c.src = c.seg
 	names := make([]string, 0, len(c.opts.Catalog))
@@ -373,7 +374,8 @@ func (c *checker) compileEval(cmd *parser.EvalCommand) {
 		slot := c.seg.alloc()
 		spec.fns = append(spec.fns, x.fn)
 		spec.slots = append(spec.slots, slot)
-		// §A7: reassigning a name removes the old column and appends the new.
+		// docs/esql-semantics.md §A7: reassigning a name removes the old
+		// column and appends the new.
 		c.removeColumn(f.Name)
 		c.schema = append(c.schema, column{name: f.Name, typ: x.typ, ref: &slotRef{slot: slot, seg: c.seg}})
 	}

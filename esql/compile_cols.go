@@ -6,8 +6,8 @@ import (
 	"github.com/trailql/trailql/esql/parser"
 )
 
-// patternRank is KEEP's precedence (§A7): an exact name beats a partial
-// wildcard, which beats `*`.
+// patternRank is KEEP's precedence (docs/esql-semantics.md §A7): an exact name
+// beats a partial wildcard, which beats `*`.
 func patternRank(p string) int {
 	switch {
 	case p == "*":
@@ -18,10 +18,10 @@ func patternRank(p string) int {
 	return 2
 }
 
-// compileKeep implements KEEP (§A7): columns in the order of the patterns
-// that claim them; a column matched by several patterns goes to the one
-// with the highest precedence, the rightmost among equals; wildcard
-// matches keep their existing order.
+// compileKeep implements KEEP (docs/esql-semantics.md §A7): columns in the
+// order of the patterns that claim them; a column matched by several patterns
+// goes to the one with the highest precedence, the rightmost among equals;
+// wildcard matches keep their existing order.
 func (c *checker) compileKeep(cmd *parser.KeepCommand) {
 	owner := make([]int, len(c.schema))
 	for i := range owner {
@@ -91,8 +91,8 @@ func (c *checker) compileDrop(cmd *parser.DropCommand) {
 	c.schema = out
 }
 
-// compileRename implements RENAME old AS new (§A7): the column keeps its
-// position and an existing column named new is replaced.
+// compileRename implements RENAME old AS new (docs/esql-semantics.md §A7): the
+// column keeps its position and an existing column named new is replaced.
 func (c *checker) compileRename(cmd *parser.RenameCommand) {
 	for _, r := range cmd.Renames {
 		old, nw := r.Old.Pattern, r.New.Pattern
@@ -128,8 +128,8 @@ func (c *checker) compileRename(cmd *parser.RenameCommand) {
 }
 
 // compileSort implements SORT: nulls last for ASC and first for DESC by
-// default (§A2); a multi-valued key sorts by its minimum ascending and its
-// maximum descending.
+// default (docs/esql-semantics.md §A2); a multi-valued key sorts by its
+// minimum ascending and its maximum descending.
 func (c *checker) compileSort(cmd *parser.SortCommand) {
 	spec := &sortSpec{}
 	for _, o := range cmd.Orders {

@@ -25,9 +25,10 @@ type aggCall struct {
 	site     int // for failures reported when the result is computed
 }
 
-// compileStats implements STATS ... BY (§A6): the output is the aggregate
-// columns in written order, then the BY columns; duplicate names keep the
-// rightmost (so a BY key beats an aggregate of the same name).
+// compileStats implements STATS ... BY (docs/esql-semantics.md §A6): the
+// output is the aggregate columns in written order, then the BY columns;
+// duplicate names keep the rightmost (so a BY key beats an aggregate of the
+// same name).
 func (c *checker) compileStats(cmd *parser.StatsCommand) {
 	input := c.schema
 	spec := &statsSpec{}
@@ -108,8 +109,8 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 		out = append(out, column{name: col.name, typ: col.typ, ref: &slotRef{slot: seg.alloc(), seg: seg}})
 		positions = append(positions, cmd.Groups[i].Pos())
 	}
-	// Rightmost definition of a name wins (§A6), with Elasticsearch's
-	// warning naming both places.
+	// Rightmost definition of a name wins (docs/esql-semantics.md §A6), with
+	// Elasticsearch's warning naming both places.
 	final := make([]column, 0, len(out))
 	for i, col := range out {
 		shadowed := false

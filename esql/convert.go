@@ -15,11 +15,11 @@ import (
 //   - string: parsed for the column type ("1.2.3.4" -> ip, RFC 3339 or
 //     epoch milliseconds -> date, "12" -> long, "true" -> boolean);
 //   - bool, int64, int, float64, json.Number, time.Time, netip.Addr;
-//   - []string and []any: a multi-value, normalised as doc values (§A3):
-//     keyword, ip and version sorted by their encoded bytes and
-//     de-duplicated (SortedSet doc values); numbers, dates and booleans
-//     sorted with duplicates kept (SortedNumeric doc values); text keeps the
-//     source order (it is read from _source).
+//   - []string and []any: a multi-value, normalised as doc values
+//     (docs/esql-semantics.md §A3): keyword, ip and version sorted by their
+//     encoded bytes and de-duplicated (SortedSet doc values); numbers, dates
+//     and booleans sorted with duplicates kept (SortedNumeric doc values);
+//     text keeps the source order (it is read from _source).
 //
 // geo_point takes the forms geoFromGo describes.
 //
@@ -61,7 +61,7 @@ func FromGo(t DataType, x any) (Value, error) {
 }
 
 // docValues normalises the values of one field as Elasticsearch's doc values
-// return them (§A3).
+// return them (docs/esql-semantics.md §A3).
 func docValues(t DataType, vs []Value) Value {
 	if len(vs) < 2 {
 		return multiOf(vs)

@@ -2,9 +2,9 @@ package esql
 
 // Wrappers for single-value functions and operators: null in gives null
 // out; a multi-valued argument gives null plus the "single-value function
-// encountered multi-value" warning (§A3). Arguments are checked in order, so
-// `f(null, mv)` is null without a warning and `f(mv, null)` warns, as
-// Elasticsearch's generated evaluators do.
+// encountered multi-value" warning (docs/esql-semantics.md §A3). Arguments are
+// checked in order, so `f(null, mv)` is null without a warning and `f(mv,
+// null)` warns, as Elasticsearch's generated evaluators do.
 
 type fn1 func(a Value) (Value, *evalError)
 type fn2 func(a, b Value) (Value, *evalError)

@@ -43,9 +43,9 @@ const evidenceAgg = "$evidence"
 //   - every later KEEP keeps them;
 //   - every STATS gathers them with the internal aggregate $evidence (the
 //     first by time, later ones, which have no time, by id);
-//   - a last EVAL moves EvidenceColumn to the end (§A7: reassigning a
-//     name appends the column), so the query's own columns keep their
-//     positions.
+//   - a last EVAL moves EvidenceColumn to the end (docs/esql-semantics.md §A7:
+//     reassigning a name appends the column), so the query's own columns keep
+//     their positions.
 //
 // It reports false when the query reads no ID field or is not a FROM query:
 // there is nothing to trace. Nodes of q are not modified; the commands that

@@ -22,7 +22,8 @@ type rowSpec struct {
 	slots []int
 }
 
-// whereSpec keeps rows whose condition is true; false and null drop (§A2).
+// whereSpec keeps rows whose condition is true; false and null drop
+// (docs/esql-semantics.md §A2).
 type whereSpec struct{ cond evalFn }
 
 type whereOp struct {

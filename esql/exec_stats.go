@@ -75,7 +75,8 @@ func (o *statsOp) push(row []Value) error {
 			o.args[i] = Value{}
 		}
 	}
-	// A multi-valued key puts the row in one group per value (§A3, §A6).
+	// A multi-valued key puts the row in one group per value
+	// (docs/esql-semantics.md §A3, §A6).
 	o.expand(0)
 	return o.err
 }
@@ -133,7 +134,8 @@ func (o *statsOp) newGroup(keys []Value) *group {
 }
 
 // finish emits one row per group in first-seen order; without BY there is
-// exactly one row even for no input, with BY and no input none (§A2).
+// exactly one row even for no input, with BY and no input none
+// (docs/esql-semantics.md §A2).
 func (o *statsOp) finish() error {
 	if o.err != nil {
 		return o.err

@@ -125,7 +125,8 @@ func (c *checker) compileLiteral(n *parser.Literal) *cexpr {
 		return constExpr(n, Bool(b), Boolean)
 	case parser.IntLit:
 		i, _ := n.Value.(int64)
-		// §A1: an integer literal is integer when it fits in 32 bits, else long.
+		// docs/esql-semantics.md §A1: an integer literal is integer when it fits
+		// in 32 bits, else long.
 		if i >= -1<<31 && i < 1<<31 {
 			return constExpr(n, Int(int32(i)), Integer)
 		}

@@ -100,8 +100,9 @@ func (c *checker) compileBinary(n *parser.Binary) *cexpr {
 	return badExpr(n)
 }
 
-// compileLogic compiles AND/OR with Kleene three-valued logic (§A2):
-// false AND null = false, true OR null = true, otherwise null wins.
+// compileLogic compiles AND/OR with Kleene three-valued logic
+// (docs/esql-semantics.md §A2): false AND null = false, true OR null = true,
+// otherwise null wins.
 func (c *checker) compileLogic(n *parser.Binary, l, r *cexpr) *cexpr {
 	for i, x := range []*cexpr{l, r} {
 		if x.typ != Boolean && x.typ != Null {
@@ -227,7 +228,8 @@ func (c *checker) castConst(x *cexpr, t DataType) *cexpr {
 }
 
 // compileComparison compiles == != < <= > >= =~; null on either side gives
-// null and a multi-value gives null with a warning (§A2, §A3).
+// null and a multi-value gives null with a warning
+// (docs/esql-semantics.md §A2, §A3).
 func (c *checker) compileComparison(n *parser.Binary, l, r *cexpr) *cexpr {
 	if n.Op == parser.OpEqIgnoreCase {
 		if (!isString(l.typ) && l.typ != Null) || (!isString(r.typ) && r.typ != Null) {
@@ -299,8 +301,9 @@ func (c *checker) compileComparison(n *parser.Binary, l, r *cexpr) *cexpr {
 }
 
 // compileIn compiles `x [NOT] IN (items)` with In.java's decision table
-// (§A2): null x -> null; multi-valued x -> null + warning; a non-null item
-// equal to x -> true; else any null (or multi-valued) item -> null; else false.
+// (docs/esql-semantics.md §A2): null x -> null; multi-valued x -> null +
+// warning; a non-null item equal to x -> true; else any null (or multi-valued)
+// item -> null; else false.
 func (c *checker) compileIn(n *parser.In) *cexpr {
 	x := c.compileExpr(n.X)
 	items := make([]*cexpr, len(n.List))
@@ -382,8 +385,8 @@ func (c *checker) compileIn(n *parser.In) *cexpr {
 	return c.finish(n, Boolean, fn, true, append([]*cexpr{x}, items...)...)
 }
 
-// compileIsNull compiles `x IS [NOT] NULL`, which is never null (§A2); a
-// multi-value is not null.
+// compileIsNull compiles `x IS [NOT] NULL`, which is never null
+// (docs/esql-semantics.md §A2); a multi-value is not null.
 func (c *checker) compileIsNull(n *parser.IsNull) *cexpr {
 	x := c.compileExpr(n.X)
 	if x.bad {

@@ -26,7 +26,8 @@ func checkExprs(t *testing.T, cases []exprCase) {
 	}
 }
 
-// §A2: Kleene AND/OR/NOT; comparisons with null are null; IS NULL never is.
+// docs/esql-semantics.md §A2: Kleene AND/OR/NOT; comparisons with null are
+// null; IS NULL never is.
 func TestThreeValuedLogic_A2(t *testing.T) {
 	checkExprs(t, []exprCase{
 		{"true AND null", "null", false},
@@ -50,7 +51,7 @@ func TestThreeValuedLogic_A2(t *testing.T) {
 	})
 }
 
-// §A2: IN's decision table (In.java).
+// docs/esql-semantics.md §A2: IN's decision table (In.java).
 func TestInDecisionTable_A2(t *testing.T) {
 	checkExprs(t, []exprCase{
 		{"1 IN (1, null)", "true", false},
@@ -73,7 +74,8 @@ func TestInDecisionTable_A2(t *testing.T) {
 	})
 }
 
-// §A2: WHERE keeps only true rows: `x != "a"` drops rows where x is null.
+// docs/esql-semantics.md §A2: WHERE keeps only true rows: `x != "a"` drops
+// rows where x is null.
 func TestWhereDropsNullComparison_A2(t *testing.T) {
 	cat := Catalog{"x": Keyword, "id": Long}
 	docs := []doc{{"id": int64(1)}, {"id": int64(2), "x": "a"}, {"id": int64(3), "x": "b"}, {"id": int64(4), "x": []any{"a", "b"}}}
@@ -99,10 +101,10 @@ func TestWhereDropsNullComparison_A2(t *testing.T) {
 	}
 }
 
-// §A3: a multi-valued operand of a single-value function gives null and
-// Elasticsearch's two warnings, positioned at the expression and quoting
-// its source; at most 20 failures are recorded per expression and
-// identical warnings are reported once.
+// docs/esql-semantics.md §A3: a multi-valued operand of a single-value
+// function gives null and Elasticsearch's two warnings, positioned at the
+// expression and quoting its source; at most 20 failures are recorded per
+// expression and identical warnings are reported once.
 func TestMultiValueWarnings_A3(t *testing.T) {
 	cat := Catalog{"x": Keyword}
 	var docs []doc
@@ -138,8 +140,8 @@ func TestMultiValueWarnings_A3(t *testing.T) {
 	}
 }
 
-// §A3: conversion functions convert each value; MV_ functions take
-// multi-values.
+// docs/esql-semantics.md §A3: conversion functions convert each value; MV_
+// functions take multi-values.
 func TestMultiValueFunctions_A3(t *testing.T) {
 	checkExprs(t, []exprCase{
 		{"to_string([1, 2])", "[1, 2]", false},
@@ -161,8 +163,8 @@ func TestMultiValueFunctions_A3(t *testing.T) {
 	})
 }
 
-// §A4: DATE_TRUNC with durations (epoch-aligned floor) and periods
-// (calendar units; multiples counted from year 1).
+// docs/esql-semantics.md §A4: DATE_TRUNC with durations (epoch-aligned floor)
+// and periods (calendar units; multiples counted from year 1).
 func TestDateTrunc_A4(t *testing.T) {
 	cases := []struct{ interval, date, want string }{
 		{"10 seconds", "2024-05-01T12:34:56.789Z", "2024-05-01T12:34:50.000Z"},

@@ -20,7 +20,8 @@ func unify(a, b DataType) (DataType, bool) {
 }
 
 func init() {
-	// COALESCE returns the first non-null argument, multi-values included (§A2).
+	// COALESCE returns the first non-null argument, multi-values included
+	// (docs/esql-semantics.md §A2).
 	register("coalesce", 1, -1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {
 		t := Null
 		for i, x := range a {

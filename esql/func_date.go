@@ -14,8 +14,8 @@ const msPerDay = 86400000
 
 // timeSpanValue converts a time-span literal (`10 seconds`, `1 week`) to a
 // time_duration or date_period as EsqlDataTypeConverter.parseTemporalAmount
-// does (§A1): sub-day units give a Duration, day and longer a Period
-// (a week is 7 days, a quarter 3 months).
+// does (docs/esql-semantics.md §A1): sub-day units give a Duration, day and
+// longer a Period (a week is 7 days, a quarter 3 months).
 func timeSpanValue(ts parser.TimeSpan) (Value, error) {
 	n := ts.N
 	dur := func(unit int64) (Value, error) {
@@ -68,8 +68,8 @@ func parseTimeSpanString(s string) (Value, error) {
 	return timeSpanValue(parser.TimeSpan{N: n, Unit: strings.TrimSpace(s[i:])})
 }
 
-// truncFunc returns DATE_TRUNC's rounding for an interval (§A4), working on
-// epoch milliseconds in UTC.
+// truncFunc returns DATE_TRUNC's rounding for an interval
+// (docs/esql-semantics.md §A4), working on epoch milliseconds in UTC.
 func truncFunc(iv Value) (func(ms int64) int64, error) {
 	if iv.t == TimeDuration {
 		d := int64(iv.n)

@@ -6,7 +6,7 @@ import (
 	"github.com/trailql/trailql/esql/parser"
 )
 
-// The MV_ functions take multi-valued arguments (§A3).
+// The MV_ functions take multi-valued arguments (docs/esql-semantics.md §A3).
 
 func init() {
 	register("mv_count", 1, 1, func(c *checker, n parser.Expr, a []*cexpr) *cexpr {

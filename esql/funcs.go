@@ -12,7 +12,7 @@ type funcDef struct {
 }
 
 // scalarFuncs is the registry of scalar functions, by lower-case name
-// (function names are case-insensitive, §A1).
+// (function names are case-insensitive, docs/esql-semantics.md §A1).
 var scalarFuncs = map[string]*funcDef{}
 
 func register(name string, min, max int, build func(c *checker, n parser.Expr, args []*cexpr) *cexpr) {
@@ -68,7 +68,7 @@ func (c *checker) want(n parser.Expr, args []*cexpr, i int, expected string, ok 
 }
 
 // resultOf builds the compiled call for a single-value function of the
-// arguments; any null argument gives null (§A2).
+// arguments; any null argument gives null (docs/esql-semantics.md §A2).
 func (c *checker) resultOf(n parser.Expr, t DataType, args []*cexpr, f fnN) *cexpr {
 	site := c.newSite(n)
 	return c.finish(n, t, singleN(site, exprFns(args), f), true, args...)

@@ -45,7 +45,7 @@ func (p *Program) Evidence() bool { return p.evidence }
 func (p *Program) Inputs() []string { return append([]string(nil), p.inputs...) }
 
 // Aggregating reports whether the query has a top-level STATS, as Kibana's
-// computeIsESQLQueryAggregating decides (§B2).
+// computeIsESQLQueryAggregating decides (docs/esql-semantics.md §B2).
 func (p *Program) Aggregating() bool { return p.aggregating }
 
 // Warnings returns compile-time warnings, such as the implicit-limit one.

@@ -146,7 +146,7 @@ func seedDoc(arn any, action string, offset time.Duration, over doc) doc {
 var seedActions = []string{"DescribeInstances", "GetCallerIdentity", "ListBuckets", "GenerateDataKey", "DescribeVpcs", "ListRoles", "GetBucketPolicy"}
 
 // seedDocs builds the end-to-end input; the comments say what each group
-// pins (§B6).
+// pins (docs/esql-semantics.md §B6).
 func seedDocs() []doc {
 	var docs []doc
 	sec := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -185,7 +185,8 @@ func seedDocs() []doc {
 		docs = append(docs, seedDoc("arn:edge", act, sec(40+float64(i)), nil))
 	}
 	docs = append(docs, seedDoc("arn:edge", seedActions[5], sec(49.999), nil))
-	// No ARN: the null key is a group of its own (§A6) -> alert with a null arn.
+	// No ARN: the null key is a group of its own (docs/esql-semantics.md §A6) ->
+	// alert with a null arn.
 	for i, act := range seedActions[:6] {
 		docs = append(docs, seedDoc(nil, act, sec(60+float64(i)), nil))
 	}
@@ -259,7 +260,8 @@ func TestSeedRuleEndToEnd_B6(t *testing.T) {
 	if !r.prog.Aggregating() {
 		t.Error("seed query must be aggregating (top-level STATS)")
 	}
-	// Rows keyed by arn and window; STATS row order is unspecified (§C).
+	// Rows keyed by arn and window; STATS row order is unspecified
+	// (docs/esql-semantics.md §C).
 	got := map[string][]Value{}
 	for _, row := range r.rows {
 		got[row[13].String()+"@"+row[12].String()] = row
@@ -297,7 +299,7 @@ func TestSeedRuleEndToEnd_B6(t *testing.T) {
 		"2024-05-01T12:00:02.000Z", "2024-05-01T12:00:03.000Z", "2024-05-01T12:00:05.000Z", "2024-05-01T12:00:09.999Z")
 	checkSet("arn:A source ips (multi-value expanded)", a[5], "10.0.0.1", "10.0.0.9")
 	checkSet("arn:A regions (multi-value doc values de-duplicated)", a[10], "eu-west-1", "us-east-1", "us-west-2")
-	// A single VALUES value is a scalar (§A5).
+	// A single VALUES value is a scalar (docs/esql-semantics.md §A5).
 	if a[3].IsMulti() || a[3].JSON() != "IAMUser" {
 		t.Errorf("single VALUES value must be scalar, got %#v", a[3].JSON())
 	}
@@ -305,7 +307,7 @@ func TestSeedRuleEndToEnd_B6(t *testing.T) {
 		t.Errorf("null-arn group: arn %v count %v", n[13], n[0])
 	}
 	// The multi-valued rows raise Elasticsearch's two warnings, positioned
-	// at the failing expression (§A3).
+	// at the failing expression (docs/esql-semantics.md §A3).
 	pos := func(sub string) string {
 		i := strings.Index(seedQuery, sub)
 		if i < 0 {

@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// §A2/§A6: STATS output shape, null and multi-valued keys, empty input.
+// docs/esql-semantics.md §A2, §A6: STATS output shape, null and
+// multi-valued keys, empty input.
 func TestStats_A6(t *testing.T) {
 	cat := Catalog{"k": Keyword, "v": Long, "d": Double, "s": Keyword}
 	docs := []doc{
@@ -48,7 +49,8 @@ func TestStats_A6(t *testing.T) {
 	}
 }
 
-// §A2: no BY over no input gives one row; with BY, none.
+// docs/esql-semantics.md §A2: no BY over no input gives one row; with BY,
+// none.
 func TestStatsEmptyInput_A2(t *testing.T) {
 	cat := Catalog{"k": Keyword, "v": Long}
 	r := run(t, "FROM i | STATS c = count(*), n = count(v), cd = count_distinct(v), s = sum(v), vs = values(v), m = min(v), a = avg(v)", cat)
@@ -65,7 +67,8 @@ func TestStatsEmptyInput_A2(t *testing.T) {
 	}
 }
 
-// §A5: VALUES keeps first-seen order, one value is a scalar, none is null.
+// docs/esql-semantics.md §A5: VALUES keeps first-seen order, one value is a
+// scalar, none is null.
 func TestValues_A5(t *testing.T) {
 	cat := Catalog{"k": Keyword, "ip": IP, "t": Datetime}
 	r := run(t, "FROM i | STATS ips = values(ip), ts = values(t), ks = values(k)", cat,

@@ -2,8 +2,8 @@
 // over rows supplied by the caller, with Elasticsearch's semantics: Kleene
 // three-valued logic, multi-valued fields, STATS ... BY, DATE_TRUNC, the
 // implicit LIMIT, and the warnings Elasticsearch returns. The semantics and
-// their sources are summarised in docs/esql-semantics.md (cited as
-// §A1..§A9 in comments).
+// their sources are summarised in docs/esql-semantics.md, which comments
+// cite by section ("docs/esql-semantics.md §A2").
 package esql
 
 // DataType is an ES|QL data type, as reported in the "columns" of an ES|QL

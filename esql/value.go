@@ -9,8 +9,8 @@ import (
 )
 
 // Value is one ES|QL cell: null, a single value, or a multi-value (two or
-// more values of one type, §A3). It is small and immutable; the zero Value
-// is null. Multi-values never contain nulls.
+// more values of one type, docs/esql-semantics.md §A3). It is small and
+// immutable; the zero Value is null. Multi-values never contain nulls.
 type Value struct {
 	s  string   // keyword, text, version: the text; ip: the 16-byte address
 	mv *[]Value // the elements of a multi-value (len >= 2), else nil

@@ -9,8 +9,9 @@ import (
 )
 
 // FromGo parses strings per column type and normalises arrays as doc
-// values (§A3): keyword and ip sorted and de-duplicated, numbers and dates
-// sorted with duplicates kept, text in source order.
+// values (docs/esql-semantics.md §A3): keyword and ip sorted and
+// de-duplicated, numbers and dates sorted with duplicates kept, text in source
+// order.
 func TestFromGoDocValues_A3(t *testing.T) {
 	cases := []struct {
 		t    DataType

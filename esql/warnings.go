@@ -11,7 +11,8 @@ import (
 const maxFailures = 20
 
 // site is an expression that can fail at run time and so report warnings:
-// its position and source text, as Elasticsearch quotes them (§A3).
+// its position and source text, as Elasticsearch quotes them
+// (docs/esql-semantics.md §A3).
 type site struct {
 	line, col int
 	text      string

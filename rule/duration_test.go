@@ -73,7 +73,8 @@ func TestParseInterval(t *testing.T) {
 	}
 }
 
-// TestSuppressionDuration: alert_suppression.duration units s, m, h (§B5).
+// TestSuppressionDuration: alert_suppression.duration units s, m, h
+// (docs/esql-semantics.md §B5).
 func TestSuppressionDuration(t *testing.T) {
 	cases := []struct {
 		in   SuppressionDuration

@@ -244,7 +244,7 @@ func (r *Rule) validate() error {
 	if s := r.AlertSuppression; s != nil {
 		switch s.MissingFieldsStrategy {
 		case "":
-			s.MissingFieldsStrategy = "suppress" // Kibana's default (§B5)
+			s.MissingFieldsStrategy = "suppress" // Kibana's default (docs/esql-semantics.md §B5)
 		case "suppress", "doNotSuppress":
 		default:
 			return keyErr("rule.alert_suppression.missing_fields_strategy", "%q is not suppress or doNotSuppress", s.MissingFieldsStrategy)

@@ -111,7 +111,7 @@ func NDJSONSource(path string) string {
 
 // ipv4 and ipv6 approximate Elasticsearch's InetAddresses.isInetAddress,
 // which decides whether sourceIPAddress becomes source.ip
-// (docs/cloudtrail-ecs-mapping.md section 4): a dotted quad without
+// (docs/cloudtrail-ecs-mapping.md §4): a dotted quad without
 // leading zeros, or an IPv6 text form (hex groups and colons, optionally an
 // embedded dotted quad; the group count is not checked).
 const (
@@ -120,9 +120,9 @@ const (
 )
 
 // awsCLI approximates the Elasticsearch user-agent rule that names a client
-// "aws-cli" (regexes.yaml rule #50, docs/cloudtrail-ecs-mapping.md
-// section 6.2); the 50 earlier rules that could pre-empt it never match the
-// benchmark's generated user agents.
+// "aws-cli" (regexes.yaml rule #50, docs/cloudtrail-ecs-mapping.md §6.2);
+// the 50 earlier rules that could pre-empt it never match the benchmark's
+// generated user agents.
 const awsCLI = `\b(aws-cli)/(\d+)\.(\d+)`
 
 // Query is the seed rule over raw CloudTrail records from src (a relation

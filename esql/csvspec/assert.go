@@ -163,7 +163,7 @@ func formatActRow(r []esql.Value) string {
 }
 
 // noLimitWarning starts the warning CsvTests drops before asserting ("too
-// many tests do not have a LIMIT"), §A9.
+// many tests do not have a LIMIT"), docs/esql-semantics.md §A9.
 const noLimitWarning = "No limit defined, adding default limit of ["
 
 // legacyWarningFiles are the stored fixtures that predate warning

@@ -14,8 +14,8 @@ var updateKnown = flag.Bool("update-known", false, "rewrite testdata/known_failu
 const knownFile = "testdata/known_failures.txt"
 
 // TestCSVSpec runs every case of every bundled csv-spec file against the
-// esql engine (§A9). Cases needing a capability, data set, command or
-// function trailql lacks are skipped; failures listed in
+// esql engine (docs/esql-semantics.md §A9). Cases needing a capability, data
+// set, command or function trailql lacks are skipped; failures listed in
 // testdata/known_failures.txt are reported as skips so the suite stays green
 // while conformance improves, and a listed case that passes is an error so
 // the list only shrinks. Set TRAILQL_CSVSPEC_REPORT=path to write the

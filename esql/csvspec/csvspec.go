@@ -218,7 +218,8 @@ func (p *specParser) preamble(n int, line string) error {
 		c.QueryLine = n
 	}
 	// A line ending in `\;` contributes a literal ';' and the query goes on
-	// (§A9: used by `SET a=b\;` statements before the query proper).
+	// (docs/esql-semantics.md §A9: used by `SET a=b\;` statements before the
+	// query proper).
 	if strings.HasSuffix(line, `\;`) {
 		p.query.WriteString(line[:len(line)-2])
 		p.query.WriteString(";\r\n")

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// A spec exercising the grammar of SpecReader/CsvSpecReader (§A9).
+// A spec exercising the grammar of SpecReader/CsvSpecReader
+// (docs/esql-semantics.md §A9).
 const sampleSpec = `// leading comment
 # hash comment
 

@@ -185,7 +185,7 @@ func (r *Runner) execute(c *Case, shape queryShape, sets []*Dataset) Result {
 	opts := esql.Options{
 		Catalog:      mergeCatalogs(sets),
 		Now:          r.Now,
-		DefaultLimit: 1000,  // ES|QL's default for ad-hoc queries (§A7)
+		DefaultLimit: 1000,  // ES|QL's default for ad-hoc queries (docs/esql-semantics.md §A7)
 		MaxLimit:     10000, // esql.query.result_truncation_max_size default
 	}
 	prog, err := esql.Compile(c.Query, opts)
