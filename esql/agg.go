@@ -95,23 +95,17 @@ func checkCountDistinct(c *checker, n *parser.Call, args []*cexpr) (DataType, fu
 		c.argTypeError(n, 1, args[1], "integer, long or unsigned_long")
 		return 0, nil, false
 	}
-	return Long, func() aggState { return &distinctState{set: map[string]struct{}{}} }, true
+	return Long, func() aggState { return &distinctState{} }, true
 }
 
-type distinctState struct {
-	set map[string]struct{}
-	buf []byte
-}
+type distinctState struct{ set valueSet }
 
 func (s *distinctState) add(v Value) {
 	for _, e := range v.values() {
-		s.buf = appendKey(s.buf[:0], e)
-		if _, ok := s.set[string(s.buf)]; !ok {
-			s.set[string(s.buf)] = struct{}{}
-		}
+		s.set.add(e)
 	}
 }
-func (s *distinctState) result() Value { return LongValue(int64(len(s.set))) }
+func (s *distinctState) result() Value { return LongValue(int64(len(s.set.list))) }
 
 // VALUES collects the distinct values in first-seen order
 // (docs/esql-semantics.md §A5); one value is a scalar and none is null.
@@ -121,27 +115,19 @@ func checkValues(c *checker, n *parser.Call, args []*cexpr) (DataType, func() ag
 		c.argTypeError(n, 0, args[0], "any type except unsigned_long and spatial types")
 		return 0, nil, false
 	}
-	return t, func() aggState { return &valuesState{set: map[string]struct{}{}} }, true
+	return t, func() aggState { return &valuesState{} }, true
 }
 
-type valuesState struct {
-	set  map[string]struct{}
-	list []Value
-	buf  []byte
-}
+type valuesState struct{ set valueSet }
 
 func (s *valuesState) add(v Value) {
 	for _, e := range v.values() {
-		s.buf = appendKey(s.buf[:0], e)
-		if _, ok := s.set[string(s.buf)]; !ok {
-			s.set[string(s.buf)] = struct{}{}
-			s.list = append(s.list, e)
-		}
+		s.set.add(e)
 	}
 }
 
 func (s *valuesState) result() Value {
-	return multiOf(append([]Value(nil), s.list...))
+	return multiOf(append([]Value(nil), s.set.list...))
 }
 
 // MIN and MAX range over every value, ignore nulls and give null for none.

@@ -158,14 +158,31 @@ func checkEvidence(c *checker, n *parser.Call, args []*cexpr) (DataType, func() 
 		pair := []Value{v, at(e, row)}
 		return Value{t: Keyword, mv: &pair}
 	}
-	return Keyword, func() aggState { return &evidenceState{at: map[string]int{}} }, true
+	return Keyword, func() aggState { return &evidenceState{} }, true
 }
 
 // evidenceState gathers the distinct ids of a group with the oldest time
-// each was seen at.
+// each was seen at. Like valueSet, it indexes its items only past smallSet
+// of them: most groups are small.
 type evidenceState struct {
-	at    map[string]int // id -> index in items
+	at    map[string]int // id -> index in items; nil while items are few
 	items []evidenceItem
+}
+
+// find returns the index of id in items, or -1.
+func (s *evidenceState) find(id string) int {
+	if s.at == nil {
+		for i := range s.items {
+			if s.items[i].id == id {
+				return i
+			}
+		}
+		return -1
+	}
+	if i, ok := s.at[id]; ok {
+		return i
+	}
+	return -1
 }
 
 // evidenceItem is one id and its time. Ties in time are broken by the id,
@@ -193,12 +210,20 @@ func (s *evidenceState) add(p Value) {
 		if !isString(v.t) {
 			id = v.String()
 		}
-		if i, ok := s.at[id]; ok {
+		if i := s.find(id); i >= 0 {
 			s.items[i].ms = min(s.items[i].ms, ms)
 			continue
 		}
-		s.at[id] = len(s.items)
+		if s.at != nil {
+			s.at[id] = len(s.items)
+		}
 		s.items = append(s.items, evidenceItem{id: id, ms: ms})
+		if s.at == nil && len(s.items) > smallSet {
+			s.at = make(map[string]int, 2*len(s.items))
+			for i, it := range s.items {
+				s.at[it.id] = i
+			}
+		}
 	}
 }
 

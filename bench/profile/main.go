@@ -25,7 +25,11 @@ import (
 func main() {
 	cpu := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	mem := flag.String("memprofile", "", "write a heap profile (in-use and alloc samples) to this file, taken before Finish")
+	peak := flag.String("peakprofile", "", "write a heap profile to this file whenever the live heap reaches a new high (checked every 100 ms): what is live at the peak")
 	flag.Parse()
+	if *peak != "" {
+		go watchPeak(*peak)
+	}
 	if err := run(*cpu, *mem, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
 		os.Exit(1)
@@ -103,4 +107,27 @@ func writeHeap(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// watchPeak writes the heap profile to path each time the heap in use after
+// a collection reaches a new high, so that the file ends up describing the
+// peak (which, for long lookbacks, falls inside Finish).
+func watchPeak(path string) {
+	var high uint64
+	var last uint32
+	for range time.Tick(100 * time.Millisecond) {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if ms.NumGC == last {
+			continue
+		}
+		last = ms.NumGC
+		if ms.HeapAlloc > high {
+			high = ms.HeapAlloc
+			if err := writeHeap(path); err != nil {
+				fmt.Fprintln(os.Stderr, "profile:", err)
+				return
+			}
+		}
+	}
 }
