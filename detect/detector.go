@@ -179,16 +179,15 @@ func (d *Detector) newWorker() *Worker {
 		wr.row = make([]esql.Value, len(rr.idx))
 		if p := rr.c.plan(); p.prefix != nil {
 			wr.prefix = p.prefix.Start(func(row []esql.Value) error {
-				return rr.add(esql.CloneRow(row), w.eventMs)
+				return rr.add(row, w.eventMs)
 			})
 		}
 	}
 	return w
 }
 
-// add hands one row of the rule's prefix to its evaluator. The row's
-// strings are copied out of the record buffers they point into: windows
-// keep rows.
+// add hands one row of the rule's prefix to its evaluator, which copies
+// what it keeps out of the record buffers the row points into.
 func (rr *ruleRun) add(row []esql.Value, eventMs int64) error {
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
@@ -241,7 +240,7 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 		if wr.prefix != nil {
 			err = wr.prefix.Push(wr.row)
 		} else {
-			err = rr.add(esql.CloneRow(wr.row), ev.ms)
+			err = rr.add(wr.row, ev.ms)
 		}
 		if err != nil {
 			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)

@@ -66,6 +66,8 @@ type evaluator struct {
 	// amended counts rows that arrived for a window already evaluated.
 	amended  int64
 	warnings []string
+	// strs copies the strings of kept rows, one copy per repeated value.
+	strs interner
 }
 
 // window is one bucket or schedule slot of a rule.
@@ -94,8 +96,9 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 		win: map[int64]*window{}, pending: map[int64]struct{}{}, mem: map[int64]struct{}{}, newest: minMs, ran: minMs, dropped: minMs, hits: map[int64][][]any{}}
 }
 
-// addPrefixRow takes one output row of the rule's prefix (cloned by the
-// caller), for an event of time eventMs.
+// addPrefixRow takes one output row of the rule's prefix, for an event of
+// time eventMs. The row may point into the record and the caller's buffers:
+// what is kept is copied here (interned: e.strs).
 func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 	p := e.p
 	if p.shape == bucketed {
@@ -106,6 +109,7 @@ func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 				held[i] = row[j]
 			}
 		}
+		held = e.strs.row(held)
 		start, ok := p.bucketOf(row)
 		if !ok {
 			if e.nulls == nil {
@@ -126,7 +130,7 @@ func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 	if p.timeCol >= 0 {
 		ms = row[p.timeCol].AsInt64()
 	}
-	return e.add(ceilTo(ms, p.span), buffered{ms: ms, row: row})
+	return e.add(ceilTo(ms, p.span), buffered{ms: ms, row: e.strs.row(row)})
 }
 
 // add holds a row in window key, and evaluates what the new watermark allows.

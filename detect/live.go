@@ -149,7 +149,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 		lr.row = make([]esql.Value, len(lr.idx))
 		if p.prefix != nil {
 			lr.prefix = p.prefix.Start(func(row []esql.Value) error {
-				return lr.ev.addPrefixRow(esql.CloneRow(row), lr.eventMs)
+				return lr.ev.addPrefixRow(row, lr.eventMs)
 			})
 		}
 		l.rules = append(l.rules, lr)
@@ -202,7 +202,7 @@ func (l *Live) Process(raw []byte) error {
 		if lr.prefix != nil {
 			err = lr.prefix.Push(lr.row)
 		} else {
-			err = lr.ev.addPrefixRow(esql.CloneRow(lr.row), ev.ms)
+			err = lr.ev.addPrefixRow(lr.row, ev.ms)
 		}
 		if err != nil {
 			return fmt.Errorf("rule %q: %w", lr.c.Rule.Name, err)

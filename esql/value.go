@@ -376,14 +376,18 @@ func formatPeriod(y, m, d int) string {
 // Clone returns v with its own copy of every string, so that keeping it does
 // not keep alive the larger buffer its strings may point into (readers and
 // mappers slice strings out of per-record buffers).
-func (v Value) Clone() Value {
+func (v Value) Clone() Value { return v.CloneWith(strings.Clone) }
+
+// CloneWith is Clone with the strings copied by clone (which may share
+// copies of equal strings: values are immutable).
+func (v Value) CloneWith(clone func(string) string) Value {
 	if v.s != "" {
-		v.s = strings.Clone(v.s)
+		v.s = clone(v.s)
 	}
 	if v.mv != nil {
 		elems := make([]Value, len(*v.mv))
 		for i, e := range *v.mv {
-			elems[i] = e.Clone()
+			elems[i] = e.CloneWith(clone)
 		}
 		v.mv = &elems
 	}

@@ -1,0 +1,48 @@
+package detect
+
+import (
+	"strings"
+
+	"github.com/trailql/trailql/esql"
+)
+
+// interner copies the strings of the rows a rule keeps out of the record
+// buffers they point into, sharing one copy of each repeated value. The
+// rows a rule holds for a long lookback repeat the same few actions,
+// accounts, user agents and namespaces on every row; a copy per row made
+// them most of the memory of a 24-hour rule (docs/architecture.md
+// "Performance model").
+//
+// Each column has a table of at most internMax strings. A column of unique
+// values (an event id, a session key) fills its table and then only looks
+// up: the tables stay small whatever the input.
+type interner struct {
+	cols []map[string]string
+}
+
+// internMax is the size of a column's table.
+const internMax = 4096
+
+// row returns a copy of row whose strings no longer point into the input.
+func (in *interner) row(row []esql.Value) []esql.Value {
+	for len(in.cols) < len(row) {
+		in.cols = append(in.cols, map[string]string{})
+	}
+	out := make([]esql.Value, len(row))
+	for i, v := range row {
+		out[i] = v.CloneWith(func(s string) string { return in.str(in.cols[i], s) })
+	}
+	return out
+}
+
+// str returns the shared copy of s in table t, making one if needed.
+func (in *interner) str(t map[string]string, s string) string {
+	if c, ok := t[s]; ok {
+		return c
+	}
+	c := strings.Clone(s)
+	if len(t) < internMax {
+		t[c] = c
+	}
+	return c
+}
