@@ -45,6 +45,12 @@ type Options struct {
 	// available for late events without holding memory ("": the system's
 	// temporary directory). Used when AllowedLateness is positive.
 	SpillDir string
+	// MemoryLimit, when positive, bounds the memory (bytes, estimated) of
+	// the rows the rules hold for their windows: beyond it they are
+	// written to a spill file (SpillDir) and read back slot by slot when a
+	// run needs them (budget.go). Rules with long lookbacks then take
+	// memory that does not grow with the input.
+	MemoryLimit int64
 	// Exceptions, when set, are the run's exception lists: each rule's
 	// items remove source events before its query runs (exceptions.go).
 	Exceptions *Exceptions
@@ -136,12 +142,21 @@ func New(rules []*Compiled, opts Options) *Detector {
 		d.spill = newFileSpill(opts.SpillDir)
 		store = d.spill
 	}
+	var budget *memBudget
+	if opts.MemoryLimit > 0 {
+		budget = newMemBudget(opts.MemoryLimit)
+		if store == nil {
+			d.spill = newFileSpill(opts.SpillDir)
+			store = d.spill
+		}
+	}
 	clock := func() time.Time { return opts.Now }
 	for _, c := range rules {
 		p := c.plan()
 		rr := &ruleRun{c: c, indices: fromIndices(c.Program.Query()), shadowOf: -1,
 			ev: newEvaluator(c, p, opts.AllowedLateness, 0, store, clock)}
 		rr.ev.deferAmend = true
+		rr.ev.budget = budget
 		// A prefilter rejects records this rule's WHERE would drop
 		// (prefilter.go); all rules' are tested together (filters.go).
 		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)))
@@ -159,6 +174,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 			shadow := &ruleRun{c: c, indices: d.rules[i].indices, idx: d.rules[i].idx, shadowOf: i,
 				ev: newEvaluator(c, c.plan(), opts.AllowedLateness, 0, store, clock)}
 			shadow.ev.deferAmend = true
+			shadow.ev.budget = budget
 			filters = append(filters, filters[i])
 			d.rules = append(d.rules, shadow)
 		}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/trailql/trailql/esql"
 )
 
 // The evaluation of a replayed rule's windows: its schedule slots hold the
@@ -74,36 +76,27 @@ func (e *evaluator) advanceRuns(limit int64, finishing bool) error {
 }
 
 // run executes the run at t over the rows in [t-lookback, t], with
-// NOW() = t.
+// NOW() = t. The rows are fed in time order slot by slot: a slot holds the
+// rows of (k-interval, k], so sorting each slot gives the order of all, and
+// a run over a long lookback never holds more than one slot read back from
+// the spill store. Under a memory budget, a run over more rows than the
+// budget holds aggregates its groups in partitions, reading its slots once
+// for each (runParts).
 func (e *evaluator) run(t int64) error {
 	lb := e.p.lookback
 	lo, _ := slices.BinarySearch(e.keys, t-lb)
-	var rows []buffered
-	for _, k := range e.keys[lo:] {
-		if k > t {
-			break
-		}
-		held, err := e.rowsOf(k)
+	parts := e.runParts(lo, t)
+	var out [][]any
+	for part := range parts {
+		o, err := e.runPart(t, lo, part, parts)
 		if err != nil {
 			return err
 		}
-		for _, b := range held {
-			if b.ms >= t-lb && b.ms <= t {
-				rows = append(rows, b)
-			}
-		}
+		out = append(out, o...)
 	}
-	slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
 	for k := range e.cache {
 		if k < t+e.p.span-lb { // no later run reads it
 			delete(e.cache, k)
-		}
-	}
-	var out [][]any
-	if len(rows) > 0 {
-		var err error
-		if out, err = e.evaluate(time.UnixMilli(t).UTC(), rows); err != nil {
-			return err
 		}
 	}
 	e.setHits(t, out)
@@ -114,4 +107,60 @@ func (e *evaluator) run(t int64) error {
 		e.win[k].evaluated = true
 	}
 	return nil
+}
+
+// runParts is the number of partitions the run at t aggregates its groups
+// in: 1 without a budget or for a query whose groups cannot be split
+// (esql.Program.Partitionable); else enough for the state of a partition
+// to stay within the budget, taken as twice the size of its rows (the
+// aggregates of a group hold its values, and more).
+func (e *evaluator) runParts(lo int, t int64) int {
+	if e.budget == nil || e.p.suffix == nil || !e.p.suffix.Partitionable() {
+		return 1
+	}
+	n := 0
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		n += e.win[k].n
+	}
+	state := 2 * int64(n) * rowBytes(len(e.p.rowTypes))
+	return int(max(1, (state+e.budget.limit-1)/e.budget.limit))
+}
+
+// runPart feeds the run at t, for partition part of parts, every row in
+// its lookback, and returns the output rows.
+func (e *evaluator) runPart(t int64, lo, part, parts int) ([][]any, error) {
+	lb := e.p.lookback
+	var r *evalRun // started at the first row: a run that sees none has no output
+	var rows []buffered
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		held, err := e.rowsOf(k)
+		if err != nil {
+			return nil, err
+		}
+		rows = rows[:0]
+		for _, b := range held {
+			if b.ms >= t-lb && b.ms <= t {
+				rows = append(rows, b)
+			}
+		}
+		slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
+		for _, b := range rows {
+			if r == nil {
+				r = e.startEval(time.UnixMilli(t).UTC(), esql.ExecOptions{Partitions: parts, Partition: part})
+			}
+			if err := r.push(b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if r == nil {
+		return nil, nil
+	}
+	return r.finish()
 }

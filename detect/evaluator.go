@@ -68,6 +68,12 @@ type evaluator struct {
 	warnings []string
 	// strs copies the strings of kept rows, one copy per repeated value.
 	strs interner
+	// budget, when set, bounds the rows held in memory with those of the
+	// driver's other evaluators (budget.go); sinceCheck counts the rows
+	// added since the last report, spilledForBudget the windows it spilled.
+	budget           *memBudget
+	sinceCheck       int
+	spilledForBudget int64
 }
 
 // window is one bucket or schedule slot of a rule.
@@ -77,6 +83,9 @@ type window struct {
 	inMemory  bool       // rows holds every row (not only those since the spill)
 	evaluated bool
 	unsaved   bool // changed since the last checkpoint (live)
+	// n counts the window's rows, in memory or not (0 for a window a
+	// daemon restored without reading it): what a run will read.
+	n int
 }
 
 // buffered is one held row with its time (ms).
@@ -150,8 +159,17 @@ func (e *evaluator) add(key int64, b buffered) error {
 		e.amended++
 	}
 	w.rows = append(w.rows, b)
+	w.n++
 	w.unsaved = true
 	e.mem[key] = struct{}{}
+	if e.budget != nil {
+		if e.sinceCheck++; e.sinceCheck >= budgetCheckRows {
+			e.sinceCheck = 0
+			if err := e.relieve(); err != nil {
+				return err
+			}
+		}
+	}
 	if e.p.shape == bucketed || key <= e.ran {
 		e.pending[key] = struct{}{}
 	}
@@ -199,40 +217,65 @@ func (e *evaluator) finish() error {
 // evaluate runs the suffix over held rows with NOW() = t; a rule whose
 // whole query streams has its held rows as output already.
 func (e *evaluator) evaluate(t time.Time, rows []buffered) ([][]any, error) {
-	p := e.p
-	if p.suffix == nil {
-		out := make([][]any, len(rows))
-		for i, b := range rows {
-			out[i] = jsonRow(b.row)
-		}
-		return out, nil
-	}
-	var out [][]any
-	exec := p.startSuffix(t, func(row []esql.Value) error {
-		out = append(out, jsonRow(row))
-		return nil
-	})
-	var in []esql.Value
-	if p.suffixIdx != nil {
-		in = make([]esql.Value, len(p.suffixIdx))
-	}
+	r := e.startEval(t, esql.ExecOptions{})
 	for _, b := range rows {
-		row := b.row
-		if in != nil {
-			for i, j := range p.suffixIdx {
-				in[i] = b.row[j]
-			}
-			row = in
-		}
-		if err := exec.Push(row); err != nil {
+		if err := r.push(b); err != nil {
 			return nil, err
 		}
 	}
-	if err := exec.Finish(); err != nil {
+	return r.finish()
+}
+
+// evalRun is one evaluation of the suffix, fed one held row at a time, so
+// that a run over a long lookback reads its slots one by one instead of
+// holding them all (eval_runs.go).
+type evalRun struct {
+	e    *evaluator
+	exec *esql.Execution // nil when the whole query streams
+	in   []esql.Value    // the suffix's input columns of a row
+	out  [][]any
+}
+
+func (e *evaluator) startEval(t time.Time, opts esql.ExecOptions) *evalRun {
+	r := &evalRun{e: e}
+	p := e.p
+	if p.suffix == nil {
+		return r
+	}
+	r.exec = p.startSuffix(t, opts, func(row []esql.Value) error {
+		r.out = append(r.out, jsonRow(row))
+		return nil
+	})
+	if p.suffixIdx != nil {
+		r.in = make([]esql.Value, len(p.suffixIdx))
+	}
+	return r
+}
+
+func (r *evalRun) push(b buffered) error {
+	if r.exec == nil {
+		r.out = append(r.out, jsonRow(b.row))
+		return nil
+	}
+	row := b.row
+	if r.in != nil {
+		for i, j := range r.e.p.suffixIdx {
+			r.in[i] = b.row[j]
+		}
+		row = r.in
+	}
+	return r.exec.Push(row)
+}
+
+func (r *evalRun) finish() ([][]any, error) {
+	if r.exec == nil {
+		return r.out, nil
+	}
+	if err := r.exec.Finish(); err != nil {
 		return nil, err
 	}
-	e.warnings = appendNew(e.warnings, exec.Warnings())
-	return out, nil
+	r.e.warnings = appendNew(r.e.warnings, r.exec.Warnings())
+	return r.out, nil
 }
 
 // setHits records a window's or run's output rows, noting a change.
@@ -264,7 +307,12 @@ func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: reading back window %s: %w", e.c.Rule.Name, time.UnixMilli(k).UTC().Format(time.RFC3339), err)
 	}
-	if e.cache != nil && len(e.cache) < maxCachedSlots {
+	for _, b := range old {
+		e.strs.share(b.row)
+	}
+	// Under a memory budget slots are read back for each run instead:
+	// a cache would hold them all again.
+	if e.cache != nil && len(e.cache) < maxCachedSlots && e.budget == nil {
 		e.cache[k] = old
 	}
 	return append(old, w.rows...), nil

@@ -35,6 +35,18 @@ func (in *interner) row(row []esql.Value) []esql.Value {
 	return out
 }
 
+// share replaces, in place, the strings of a row read back from a spill
+// store by their shared copies, so that what a run keeps of it (the values
+// an aggregation collects) does not hold one copy per row either.
+func (in *interner) share(row []esql.Value) {
+	for len(in.cols) < len(row) {
+		in.cols = append(in.cols, map[string]string{})
+	}
+	for i, v := range row {
+		row[i] = v.CloneWith(func(s string) string { return in.str(in.cols[i], s) })
+	}
+}
+
 // str returns the shared copy of s in table t, making one if needed.
 func (in *interner) str(t map[string]string, s string) string {
 	if c, ok := t[s]; ok {

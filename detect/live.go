@@ -66,6 +66,11 @@ type LiveOptions struct {
 	// AllowedLateness is how long a window waits for late events before it
 	// is evaluated as final (CloudTrail delivers within about 15 minutes).
 	AllowedLateness time.Duration
+	// MemoryLimit, when positive, bounds the memory of the rows the rules
+	// hold in memory, as Options.MemoryLimit does for a hunt: beyond it,
+	// windows already saved by a checkpoint leave memory and are read back
+	// from State when needed.
+	MemoryLimit int64
 	// AmendHorizon is how long an evaluated window is kept so that late
 	// events can amend its alerts (default DefaultAmendHorizon).
 	AmendHorizon time.Duration
@@ -132,6 +137,10 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	l.idField = fields.add("event.id")
 	var filters []*prefilter
 	clock := func() time.Time { return l.opts.Now() }
+	var budget *memBudget
+	if opts.MemoryLimit > 0 && opts.State != nil {
+		budget = newMemBudget(opts.MemoryLimit)
+	}
 	for _, c := range rules {
 		p := c.plan()
 		var store spillStore
@@ -142,6 +151,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 			// Windows are evaluated by Flush's watermark, not as rows come.
 			ev: newEvaluator(c, p, 0, opts.AmendHorizon, store, clock)}
 		lr.ev.checkpointed = true
+		lr.ev.budget = budget
 		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(opts.GeoIP != nil)))
 		for _, in := range p.inputs(c) {
 			lr.idx = append(lr.idx, fields.add(in))

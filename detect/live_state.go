@@ -191,6 +191,7 @@ func (l *Live) Restore(r StateReader) error {
 				if w.rows, err = decodeRows(b, ev.p.rowTypes); err != nil {
 					return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
 				}
+				w.n = len(w.rows)
 			}
 			w.inMemory = true
 			ev.mem[k] = struct{}{}

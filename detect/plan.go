@@ -244,8 +244,9 @@ func (p *plan) bucketOf(row []esql.Value) (int64, bool) {
 }
 
 // startSuffix starts an execution of the suffix with NOW() bound to t.
-func (p *plan) startSuffix(t time.Time, emit func([]esql.Value) error) *esql.Execution {
-	return p.suffix.StartWith(emit, esql.ExecOptions{Now: t})
+func (p *plan) startSuffix(t time.Time, opts esql.ExecOptions, emit func([]esql.Value) error) *esql.Execution {
+	opts.Now = t
+	return p.suffix.StartWith(emit, opts)
 }
 
 func columnTypes(p *esql.Program) []esql.DataType {

@@ -37,6 +37,9 @@ type statsOp struct {
 	// LimitError once exceeded.
 	maxGroups int
 	err       error
+	// parts > 1: only the groups of partition part are aggregated
+	// (ExecOptions.Partitions).
+	part, parts int
 }
 
 func (s *statsSpec) build(x *Execution, next operator) operator {
@@ -106,6 +109,9 @@ func (o *statsOp) accumulate() {
 	}
 	gi, ok := o.index[string(o.keyBuf)]
 	if !ok {
+		if o.parts > 1 && !inPartition(o.keyBuf, o.part, o.parts) {
+			return
+		}
 		if o.maxGroups >= 0 && len(o.groups) >= o.maxGroups {
 			o.err = &LimitError{What: "groups", Limit: o.maxGroups}
 			return

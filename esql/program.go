@@ -69,6 +69,11 @@ type ExecOptions struct {
 	// compile-time Options.Now. A scheduled rule is compiled once and
 	// started at each run with the run's time.
 	Now time.Time
+	// Partitions, when more than 1, makes the first STATS aggregate only
+	// the groups whose key hashes to Partition (0 <= Partition <
+	// Partitions): the outputs of the Partitions executions together are
+	// the output, when Partitionable (partition.go).
+	Partitions, Partition int
 }
 
 // Start begins an execution; emit receives each output row, aligned with
@@ -86,8 +91,22 @@ func (p *Program) StartWith(emit func(row []Value) error, opts ExecOptions) *Exe
 		x.env.now = DatetimeValue(opts.Now.UnixMilli())
 	}
 	var next operator = nil
+	first := -1 // the first STATS, which partitions aggregate
+	if opts.Partitions > 1 {
+		for i, op := range p.ops {
+			if _, ok := op.(*statsSpec); ok {
+				first = i
+				break
+			}
+		}
+	}
 	for i := len(p.ops) - 1; i >= 0; i-- {
 		next = p.ops[i].build(x, next)
+		if i == first {
+			if o, ok := next.(*statsOp); ok {
+				o.part, o.parts = opts.Partition, opts.Partitions
+			}
+		}
 	}
 	x.head = next
 	if p.srcSeg != nil {

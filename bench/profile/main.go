@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +26,7 @@ import (
 func main() {
 	cpu := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	mem := flag.String("memprofile", "", "write a heap profile (in-use and alloc samples) to this file, taken before Finish")
-	peak := flag.String("peakprofile", "", "write a heap profile to this file whenever the live heap reaches a new high (checked every 100 ms): what is live at the peak")
+	peak := flag.String("peakprofile", "", "write a heap profile to this file whenever the live heap reaches a new high (checked every 20 ms): what is live at the peak")
 	flag.Parse()
 	if *peak != "" {
 		go watchPeak(*peak)
@@ -69,8 +70,11 @@ func run(cpu, mem string, paths []string) error {
 		return err
 	}
 	// PROFILE_SKIM=1 profiles `detect --skim`.
+	// PROFILE_HELD=BYTES bounds the rows rules hold (detect --memory-limit
+	// gives a quarter of its value).
+	held, _ := strconv.ParseInt(os.Getenv("PROFILE_HELD"), 10, 64)
 	det := detect.New(compiled, detect.Options{Now: now, Workers: runtime.NumCPU(), AllowedLateness: detect.DefaultHuntLateness,
-		Skim: os.Getenv("PROFILE_SKIM") != ""})
+		Skim: os.Getenv("PROFILE_SKIM") != "", MemoryLimit: held})
 	var bad atomic.Int64
 	reader := &cloudtrail.Reader{OnProblem: func(cloudtrail.Problem) { bad.Add(1) }}
 	stats, err := det.Read(context.Background(), reader, paths, func(cloudtrail.Record, error) { bad.Add(1) })
@@ -115,7 +119,7 @@ func writeHeap(path string) error {
 func watchPeak(path string) {
 	var high uint64
 	var last uint32
-	for range time.Tick(100 * time.Millisecond) {
+	for range time.Tick(20 * time.Millisecond) {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		if ms.NumGC == last {

@@ -193,6 +193,16 @@ const maxRecordSizeLimit = 1 << 30
 
 // Set parses "16MiB", "512KB", "1048576".
 func (s *byteSize) Set(v string) error {
+	n, err := parseSize(v, maxRecordSizeLimit, "the 1GiB the reader can hold")
+	if err == nil {
+		*s = byteSize(n)
+	}
+	return err
+}
+
+// parseSize parses a positive size with an optional unit, at most max
+// (named by what).
+func parseSize(v string, max int64, what string) (int64, error) {
 	t := strings.ToLower(strings.TrimSpace(v))
 	for _, u := range sizeUnits {
 		num, ok := strings.CutSuffix(t, u.name)
@@ -203,13 +213,12 @@ func (s *byteSize) Set(v string) error {
 		if err != nil || n <= 0 {
 			break
 		}
-		if n > maxRecordSizeLimit/u.mult {
-			return fmt.Errorf("%s is more than the 1GiB the reader can hold", v)
+		if n > max/u.mult {
+			return 0, fmt.Errorf("%s is more than %s", v, what)
 		}
-		*s = byteSize(n * u.mult)
-		return nil
+		return n * u.mult, nil
 	}
-	return errors.New("want a positive number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB)")
+	return 0, errors.New("want a positive number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB)")
 }
 
 // String renders the size as it would be typed: 16MiB, 512KiB or bytes.

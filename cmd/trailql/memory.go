@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// memoryLimit is --memory-limit: the memory a hunt or a daemon aims to stay
+// within. It is the Go runtime's soft memory limit (the collector works
+// harder near it; GOMEMLIMIT in the environment takes precedence), and a
+// share of it bounds the rows the rules hold for their windows, beyond
+// which they go to a spill file (detect.Options.MemoryLimit). 0: no limit.
+type memoryLimit int64
+
+// maxMemoryLimit bounds the flag to something a machine may have.
+const maxMemoryLimit = 1 << 50
+
+// defaultMemoryLimit is --memory-limit's default.
+const defaultMemoryLimit = 0
+
+// heldShare is the part of the limit the rules' held rows may take: the
+// rest is for the records in flight, the aggregation state of the runs,
+// and the collector's headroom.
+const heldShare = 4
+
+func (m *memoryLimit) Set(v string) error {
+	if v == "0" {
+		*m = 0
+		return nil
+	}
+	n, err := parseSize(v, maxMemoryLimit, "1PiB")
+	if err == nil {
+		*m = memoryLimit(n)
+	}
+	return err
+}
+
+func (m *memoryLimit) String() string {
+	if *m == 0 {
+		return "0"
+	}
+	s := byteSize(*m)
+	return s.String()
+}
+
+// Type names the value in --help.
+func (m *memoryLimit) Type() string { return "size" }
+
+// apply sets the runtime's soft limit and returns the budget of held rows
+// (0: none).
+func (m memoryLimit) apply() int64 {
+	if m <= 0 {
+		return 0
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(m))
+	}
+	return int64(m) / heldShare
+}

@@ -1,0 +1,89 @@
+package detect
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// memBudget bounds the memory the rows held by a driver's evaluators take.
+// A rule with a long lookback (24 hours, 7 days) holds every row it selects
+// for that long: without a bound, memory grows with the input. Each
+// evaluator reports what it holds every budgetCheckRows rows; while the
+// total is over the limit, the evaluators that hold rows write them to the
+// spill store and read them back, slot by slot, for each run that needs
+// them (docs/architecture.md "Performance model").
+type memBudget struct {
+	limit int64
+	mu    sync.Mutex
+	held  map[*evaluator]int64 // bytes each evaluator holds, as last reported
+	total atomic.Int64
+}
+
+func newMemBudget(limit int64) *memBudget {
+	return &memBudget{limit: limit, held: map[*evaluator]int64{}}
+}
+
+// report records what e holds now.
+func (b *memBudget) report(e *evaluator, bytes int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total.Add(bytes - b.held[e])
+	b.held[e] = bytes
+}
+
+// over reports whether the rows held exceed the limit.
+func (b *memBudget) over() bool { return b != nil && b.total.Load() > b.limit }
+
+// budgetCheckRows is how many rows an evaluator adds between reports.
+const budgetCheckRows = 1024
+
+// valueBytes estimates a held value: the esql.Value itself (its strings are
+// mostly shared, interner).
+const valueBytes = 40
+
+// rowBytes estimates a held row of n values: the values, the slice header
+// and its buffered entry.
+func rowBytes(n int) int64 { return int64(n*valueBytes + 24 + 32) }
+
+// relieve reports what the evaluator holds and, while the budget is over
+// its limit, writes the rows of its windows but the newest to the store:
+// rows are still to come for the newest (replayed rules' runs read spilled
+// slots back one at a time).
+func (e *evaluator) relieve() error {
+	if e.budget == nil || e.store == nil {
+		return nil
+	}
+	per := rowBytes(len(e.p.rowTypes))
+	e.budget.report(e, int64(e.held())*per)
+	if !e.budget.over() || len(e.keys) < 2 {
+		return nil
+	}
+	newest := e.keys[len(e.keys)-1]
+	for k := range e.mem {
+		w := e.win[k]
+		if k == newest || len(w.rows) == 0 {
+			continue
+		}
+		if e.checkpointed {
+			// The live driver's store is its checkpoint: a window
+			// leaves memory once saved (live_state.go).
+			if w.unsaved {
+				continue
+			}
+		} else {
+			rows, err := e.rowsOf(k)
+			if err != nil {
+				return err
+			}
+			if err := e.store.put(e.spillKey(k), rows); err != nil {
+				return fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
+			}
+		}
+		w.rows, w.inMemory, w.spilled = nil, false, true
+		delete(e.mem, k)
+		e.spilledForBudget++
+	}
+	e.budget.report(e, int64(e.held())*per)
+	return nil
+}
