@@ -112,8 +112,9 @@ func (e *evaluator) run(t int64) error {
 // runParts is the number of partitions the run at t aggregates its groups
 // in: 1 without a budget or for a query whose groups cannot be split
 // (esql.Program.Partitionable); else enough for the state of a partition
-// to stay within the budget, taken as twice the size of its rows (the
-// aggregates of a group hold its values, and more).
+// to stay within the budget, taken as three times the size of its rows
+// (the aggregates of a group hold its values, and more: measured on the
+// 24-hour bundled rule).
 func (e *evaluator) runParts(lo int, t int64) int {
 	if e.budget == nil || e.p.suffix == nil || !e.p.suffix.Partitionable() {
 		return 1
@@ -125,7 +126,7 @@ func (e *evaluator) runParts(lo int, t int64) int {
 		}
 		n += e.win[k].n
 	}
-	state := 2 * int64(n) * rowBytes(len(e.p.rowTypes))
+	state := 3 * int64(n) * rowBytes(len(e.p.rowTypes))
 	return int(max(1, (state+e.budget.limit-1)/e.budget.limit))
 }
 

@@ -149,14 +149,18 @@ func (o *statsOp) finish() error {
 	if len(o.keys) == 0 && len(o.groups) == 0 {
 		o.groups = append(o.groups, o.newGroup(nil))
 	}
-	for _, g := range o.groups {
+	o.index = nil
+	for i, g := range o.groups {
 		row := make([]Value, o.seg.width)
 		o.fill(g, row)
+		// The group's state can go once its row is out: the memory of
+		// a large STATS falls as it is emitted instead of at the end.
+		o.groups[i] = nil
 		if err := o.next.push(row); err != nil {
 			return err
 		}
 	}
-	o.groups, o.index = nil, nil
+	o.groups = nil
 	return o.next.finish()
 }
 

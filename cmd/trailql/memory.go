@@ -21,7 +21,7 @@ const defaultMemoryLimit = 0
 // heldShare is the part of the limit the rules' held rows may take: the
 // rest is for the records in flight, the aggregation state of the runs,
 // and the collector's headroom.
-const heldShare = 4
+const heldShare = 8
 
 func (m *memoryLimit) Set(v string) error {
 	if v == "0" {
