@@ -111,8 +111,8 @@ func (e *evaluator) run(t int64) error {
 
 // runParts is the number of partitions the run at t aggregates its groups
 // in: 1 without a budget or for a query whose groups cannot be split
-// (esql.Program.Partitionable); else enough for the state of a partition
-// to stay within the budget, taken as three times the size of its rows
+// (esql.Program.Partitionable); else enough (up to maxRunParts) for the
+// state of a partition to stay within the budget, taken as three times the size of its rows
 // (the aggregates of a group hold its values, and more: measured on the
 // 24-hour bundled rule).
 func (e *evaluator) runParts(lo int, t int64) int {
@@ -127,8 +127,13 @@ func (e *evaluator) runParts(lo int, t int64) int {
 		n += e.win[k].n
 	}
 	state := 3 * int64(n) * rowBytes(len(e.p.rowTypes))
-	return int(max(1, (state+e.budget.limit-1)/e.budget.limit))
+	return int(min(maxRunParts, max(1, (state+e.budget.limit-1)/e.budget.limit)))
 }
+
+// maxRunParts bounds the partitions of a run: each reads the run's whole
+// lookback, so beyond it a run takes more memory than the budget rather
+// than reading its input more times.
+const maxRunParts = 16
 
 // runPart feeds the run at t, for partition part of parts, every row in
 // its lookback, and returns the output rows.

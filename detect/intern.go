@@ -21,7 +21,7 @@ type interner struct {
 }
 
 // internMax is the size of a column's table.
-const internMax = 4096
+const internMax = 1024
 
 // row returns a copy of row whose strings no longer point into the input.
 func (in *interner) row(row []esql.Value) []esql.Value {

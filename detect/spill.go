@@ -3,8 +3,8 @@ package detect
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"

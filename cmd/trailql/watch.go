@@ -35,6 +35,7 @@ type watchFlags struct {
 	statePath    string
 	sinks        []string
 	lateness     time.Duration
+	memoryLimit  memoryLimit
 	listen       string
 	endpointURL  string
 	region       string
@@ -101,6 +102,8 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringArrayVar(&f.rules, "rules", nil, "rule `FILE|DIR` (Elastic rule TOML); repeatable; default: the seed rule")
 	fl.StringVar(&f.statePath, "state", "", "state database `PATH` (SQLite; default $XDG_STATE_HOME/trailql/state.db, else ~/.local/state/trailql/state.db)")
 	fl.StringArrayVar(&f.sinks, "sink", nil, "alert sink `KIND:TARGET`: stdout, file:PATH, webhook:URL, elasticsearch:URL, eventbridge:BUS, pagerduty:, securityhub:?account=ID, opensearch:URL (file and webhook take ?format=ocsf); repeatable (default stdout)")
+	f.memoryLimit = defaultWatchMemoryLimit
+	fl.Var(&f.memoryLimit, "memory-limit", "aim to stay within `SIZE` of memory (0: no limit): the collector works harder near it, and windows already checkpointed leave memory beyond an eighth of it, read back from --state when a run needs them")
 	fl.DurationVar(&f.lateness, "allowed-lateness", detect.DefaultAllowedLateness, "how long a time window waits for late events before it is evaluated as final")
 	fl.DurationVar(&f.amendHorizon, "amend-horizon", detect.DefaultAmendHorizon, "how long an evaluated window is kept so that late events update its alerts; events later than that are counted (trailql_events_too_late_total) and logged")
 	fl.IntVar(&f.maxSignals, "max-signals", 0, "keep at most `N` alerts per rule and scheduled run, as Kibana does (default: keep all)")
@@ -282,7 +285,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 	liveOpts := func(geo *ecs.GeoIP, ex *detect.Exceptions) detect.LiveOptions {
 		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals,
-			EvidenceMax: f.evidenceMax, Exceptions: ex}
+			EvidenceMax: f.evidenceMax, Exceptions: ex, MemoryLimit: f.memoryLimit.apply()}
 	}
 	// SIGHUP reloads rules and GeoIP databases and reopens a rotated file
 	// sink (logrotate's postrotate, systemd's ExecReload).

@@ -1,0 +1,136 @@
+package detect
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/trailql/trailql/rule"
+)
+
+// budgetCorpus is six hours of calls by many access keys, a tenth of them
+// delivered an hour late: a 24-hour rule keeps every row of it.
+func budgetCorpus(seed int64, n int) [][]byte {
+	r := rand.New(rand.NewSource(seed))
+	start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	actions := []string{"AssumeRoleWithWebIdentity", "ListBuckets", "GetCallerIdentity", "Decrypt", "ListSecrets", "CreateUser"}
+	type timed struct {
+		at  time.Time
+		raw []byte
+	}
+	var recs []timed
+	for i := range n {
+		ts := start.Add(time.Duration(r.Int63n(int64(6 * time.Hour))))
+		rec := event(actions[r.Intn(len(actions))], 0)
+		rec["eventTime"] = ts.Format("2006-01-02T15:04:05.000Z")
+		rec["eventID"] = fmt.Sprint("evt-", i)
+		ident := rec["userIdentity"].(map[string]any)
+		ident["type"] = "AssumedRole"
+		ident["accessKeyId"] = fmt.Sprintf("ASIA%05d", r.Intn(n/8+1))
+		ident["arn"] = fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/r%d/s", r.Intn(40))
+		raw, _ := json.Marshal(rec)
+		deliver := ts
+		if r.Intn(10) == 0 {
+			deliver = ts.Add(time.Hour)
+		}
+		recs = append(recs, timed{deliver, raw})
+	}
+	slices.SortStableFunc(recs, func(a, b timed) int { return a.at.Compare(b.at) })
+	out := make([][]byte, len(recs))
+	for i, x := range recs {
+		out[i] = x.raw
+	}
+	return out
+}
+
+// Under a memory budget far too small for what the rules hold, their rows
+// go to the spill file, runs read them back slot by slot and aggregate by
+// partitions of their groups: the alerts are those of a run without a
+// budget, for a partitionable 24-hour rule, a rule whose query cannot be
+// partitioned (a LIMIT after its STATS) and the bundled rules.
+func TestMemoryBudgetKeepsAlerts(t *testing.T) {
+	partitionable := testRule(t, `FROM logs-aws.cloudtrail-*
+| EVAL is_assume = CASE(event.action == "AssumeRoleWithWebIdentity", 1, 0)
+| STATS assumes = SUM(is_assume), actions = COUNT_DISTINCT(event.action), vs = VALUES(event.action), arns = VALUES(aws.cloudtrail.user_identity.arn), earliest = MIN(@timestamp) BY aws.cloudtrail.user_identity.access_key_id
+| WHERE assumes >= 1 AND actions >= 3`, "1h", "now-24h")
+	limited := testRule(t, `FROM logs-aws.cloudtrail-*
+| STATS n = COUNT(*) BY aws.cloudtrail.user_identity.arn
+| SORT n DESC, aws.cloudtrail.user_identity.arn
+| LIMIT 5`, "1h", "now-24h")
+	limited.RuleID = "00000000-0000-0000-0000-0000000limit"
+	raws := budgetCorpus(1, 6000)
+	run := func(rules []*rule.Rule, limit int64) ([]string, *Detector) {
+		cs, err := Compile(rules, time.Now())
+		must(t, err)
+		d := New(cs, Options{AllowedLateness: 15 * time.Minute, MemoryLimit: limit, SpillDir: t.TempDir()})
+		for _, raw := range raws {
+			must(t, d.Process(raw))
+		}
+		alerts, err := d.Finish()
+		must(t, err)
+		var out []string
+		for _, a := range alerts {
+			doc, _ := json.Marshal(a.Doc)
+			var m map[string]any
+			must(t, json.Unmarshal(doc, &m))
+			delete(m, "@timestamp")
+			for k, v := range m {
+				if vs, ok := v.([]any); ok && k != "trailql.evidence.event_ids" {
+					slices.SortFunc(vs, func(a, b any) int { return compareAny(a, b) })
+				}
+			}
+			b, _ := json.Marshal(m)
+			out = append(out, string(b))
+		}
+		slices.Sort(out)
+		return out, d
+	}
+	for _, tt := range []struct {
+		name  string
+		rules []*rule.Rule
+	}{
+		{"partitionable", []*rule.Rule{partitionable}},
+		{"not partitionable", []*rule.Rule{limited}},
+		{"bundled", rule.Bundled()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want, _ := run(tt.rules, 0)
+			got, d := run(tt.rules, 64<<10)
+			if len(want) == 0 && tt.name != "bundled" {
+				t.Fatal("no alerts without a budget: the corpus tests nothing")
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("with a budget: %d alerts, without: %d\nfirst with: %.300s\nfirst without: %.300s", len(got), len(want), first(got), first(want))
+			}
+			spilled := int64(0)
+			for _, rr := range d.rules {
+				spilled += rr.ev.spilledForBudget
+			}
+			if tt.name != "bundled" && spilled == 0 {
+				t.Error("nothing was spilled for the budget")
+			}
+		})
+	}
+}
+
+func first(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return xs[0]
+}
+
+// compareAny orders decoded JSON values by their text.
+func compareAny(a, b any) int {
+	x, y := fmt.Sprint(a), fmt.Sprint(b)
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
