@@ -3,6 +3,7 @@ package esql
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/trailql/trailql/esql/parser"
 )
@@ -156,7 +157,7 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 		}
 		need[k] = true
 	}
-	prefix := wide.project(func(name string) bool { return need[name] })
+	prefix := narrowPrefix(q, from, cmds, base, wide, need)
 	s := &Split{Prefix: prefix, Suffix: suffix}
 	for _, in := range suffix.inputs {
 		i := slices.IndexFunc(prefix.cols, func(c Column) bool { return c.Name == in })
@@ -166,6 +167,45 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 		s.SuffixInputs = append(s.SuffixInputs, i)
 	}
 	return s, nil
+}
+
+// narrowPrefix returns the prefix with only the columns in need as its
+// output. It is compiled again with a last KEEP of those columns, so that
+// its inputs are only the fields it reads for them: cut from a query
+// without a KEEP before its STATS, the wide prefix passes every field of
+// the catalog through, and its inputs are all of them, which made every
+// record it read be mapped in full (the user-agent parse, the rendered
+// request and response, ...) for a rule that reads a dozen fields. The
+// KEEP names each column exactly, in the order it has at the cut; where
+// that cannot be written (a name with a wildcard character) or does not
+// give those columns, the wide prefix is projected instead.
+func narrowPrefix(q *parser.Query, from *parser.FromCommand, cmds []parser.Command, opts Options, wide *Program, need map[string]bool) *Program {
+	project := func() *Program { return wide.project(func(name string) bool { return need[name] }) }
+	keep := &parser.KeepCommand{Span: from.Span}
+	var names []string
+	for _, c := range wide.cols {
+		if !need[c.Name] {
+			continue
+		}
+		if strings.ContainsRune(c.Name, '*') {
+			return project()
+		}
+		names = append(names, c.Name)
+		keep.Patterns = append(keep.Patterns, &parser.NamePattern{Span: from.Span, Pattern: c.Name})
+	}
+	if len(names) == 0 {
+		return project()
+	}
+	narrow, err := compileQuery(&parser.Query{Input: q.Input, Source: from, Commands: append(slices.Clip(cmds), keep)}, opts)
+	if err != nil || len(narrow.cols) != len(names) {
+		return project()
+	}
+	for i, c := range narrow.cols {
+		if c.Name != names[i] {
+			return project()
+		}
+	}
+	return narrow
 }
 
 func isLimit(cmd parser.Command) bool {
