@@ -179,7 +179,11 @@ func New(rules []*Compiled, opts Options) *Detector {
 			d.rules = append(d.rules, shadow)
 		}
 	}
-	d.reader = newRecordReader(fields, filters, opts)
+	uses := make([][]int, len(d.rules))
+	for i, rr := range d.rules {
+		uses[i] = rr.exc.uses(rr.idx)
+	}
+	d.reader = newRecordReader(fields, filters, uses, opts)
 	for i := 0; i < opts.Workers; i++ {
 		d.workers = append(d.workers, d.newWorker())
 	}

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +115,17 @@ func compileExceptions(rules []*Compiled, ex *Exceptions, fields *fieldSet, now 
 		out[i] = re
 	}
 	return out, warns
+}
+
+// uses returns the indexes of the fields a rule reads, given those of its
+// query (idx): the exceptions' fields and the event id they count by are
+// read too.
+func (re *ruleExceptions) uses(idx []int) []int {
+	if re == nil {
+		return idx
+	}
+	out := append(slices.Clone(idx), re.idx...)
+	return append(out, re.idField)
 }
 
 // excludes reports whether the event whose field values are values is

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/trailql/trailql/alert"
@@ -179,7 +180,11 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 		}
 		l.rules[i].exc = re
 	}
-	l.reader = newRecordReader(fields, filters, Options{Namespace: opts.Namespace, GeoIP: opts.GeoIP})
+	uses := make([][]int, len(l.rules))
+	for i, lr := range l.rules {
+		uses[i] = append(slices.Clone(lr.exc.uses(lr.idx)), l.idField)
+	}
+	l.reader = newRecordReader(fields, filters, uses, Options{Namespace: opts.Namespace, GeoIP: opts.GeoIP})
 	l.values = make([]esql.Value, len(fields.names))
 	l.pass = make([]bool, len(rules))
 	return l, nil

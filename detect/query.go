@@ -55,7 +55,7 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 		fields.add(f)
 	}
 	q := &Query{prog: prog, indices: fromIndices(prog.Query()), pass: make([]bool, 1)}
-	q.reader = newRecordReader(fields, []*prefilter{newPrefilter(prog.Query(), prefilterOpts(opts.GeoIP != nil))}, opts)
+	q.reader = newRecordReader(fields, []*prefilter{newPrefilter(prog.Query(), prefilterOpts(opts.GeoIP != nil))}, nil, opts)
 	q.row = make([]esql.Value, len(fields.names))
 	q.exec = prog.Start(emit)
 	return q

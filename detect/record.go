@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"sync"
 	"time"
 
 	"github.com/trailql/trailql/ecs"
@@ -37,24 +38,43 @@ func (f *fieldSet) add(name string) int {
 // once, and reads the fields the programs need. It is safe for concurrent
 // use (the mapper is), given a values slice per goroutine.
 type recordReader struct {
-	mapper  *ecs.Mapper
+	mapper  *ecs.Mapper // maps every field any program reads
 	fields  fieldSet
 	filters *ruleFilters
 	// since and until bound event times (ms; Options.Since/Until).
 	since, until int64
+
+	// A record is mapped with only the fields of the programs whose
+	// prefilters it passed, so that the costly optional parts (the
+	// user-agent parse, the rendered request and response, GeoIP) are left
+	// out when none of those programs reads them: a non-aggregating rule
+	// reads every field, and most records wanted by some rule are not
+	// wanted by it. uses[i] lists the indexes in fields that program i
+	// reads (nil: the full mapper only); narrow holds a mapper per set of
+	// programs met (a bit per program).
+	uses   [][]int
+	narrow sync.Map // uint64 -> *ecs.Mapper
+	opts   ecs.Options
 }
 
 // newRecordReader builds the reader once every program's inputs were added
-// to fields; filters are the programs' prefilters, in program order.
-func newRecordReader(fields fieldSet, filters []*prefilter, opts Options) *recordReader {
+// to fields; filters are the programs' prefilters, in program order, and
+// uses[i] the indexes in fields of what program i reads, exception fields
+// included (nil: every record is mapped with every field).
+func newRecordReader(fields fieldSet, filters []*prefilter, uses [][]int, opts Options) *recordReader {
 	if fields.names == nil {
 		fields.names = []string{} // non-nil: the mapper maps no field it need not
 	}
+	mo := ecs.Options{Namespace: opts.Namespace, Fields: fields.names, GeoIP: opts.GeoIP}
 	r := &recordReader{
-		mapper:  ecs.NewMapper(ecs.Options{Namespace: opts.Namespace, Fields: fields.names, GeoIP: opts.GeoIP}),
+		mapper:  ecs.NewMapper(mo),
 		fields:  fields,
 		filters: newRuleFilters(filters),
 		since:   minMs, until: maxMs,
+		opts: mo,
+	}
+	if len(uses) == len(filters) && len(uses) <= 64 {
+		r.uses = uses
 	}
 	if !opts.Since.IsZero() {
 		r.since = opts.Since.UnixMilli()
@@ -88,7 +108,7 @@ func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []b
 		}
 		return ev, false, nil
 	}
-	doc, err := r.mapper.Map(raw)
+	doc, err := r.mapperFor(pass).Map(raw)
 	if err != nil {
 		return ev, false, &RecordError{err}
 	}
@@ -103,4 +123,37 @@ func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []b
 	}
 	ev.stream = dataStreamOf(doc)
 	return ev, true, nil
+}
+
+// mapperFor returns the mapper of the fields the programs that pass read.
+func (r *recordReader) mapperFor(pass []bool) *ecs.Mapper {
+	if r.uses == nil {
+		return r.mapper
+	}
+	var key uint64
+	for i, ok := range pass {
+		if ok {
+			key |= 1 << i
+		}
+	}
+	if m, ok := r.narrow.Load(key); ok {
+		return m.(*ecs.Mapper)
+	}
+	seen := map[int]bool{}
+	names := []string{}
+	for i, ok := range pass {
+		if !ok {
+			continue
+		}
+		for _, j := range r.uses[i] {
+			if !seen[j] {
+				seen[j] = true
+				names = append(names, r.fields.names[j])
+			}
+		}
+	}
+	o := r.opts
+	o.Fields = names
+	m, _ := r.narrow.LoadOrStore(key, ecs.NewMapper(o))
+	return m.(*ecs.Mapper)
 }
