@@ -112,9 +112,10 @@ func (e *evaluator) run(t int64) error {
 // runParts is the number of partitions the run at t aggregates its groups
 // in: 1 without a budget or for a query whose groups cannot be split
 // (esql.Program.Partitionable); else enough (up to maxRunParts) for the
-// state of a partition to stay within the budget, taken as three times the size of its rows
-// (the aggregates of a group hold its values, and more: measured on the
-// 24-hour bundled rule).
+// state of a partition to stay within twice the budget of held rows (the
+// held rows are on disk while a run reads them back). A group's state is
+// taken as three times the size of its rows: its aggregates hold its
+// values, and more (measured on the 24-hour bundled rule).
 func (e *evaluator) runParts(lo int, t int64) int {
 	if e.budget == nil || e.p.suffix == nil || !e.p.suffix.Partitionable() {
 		return 1
@@ -127,7 +128,8 @@ func (e *evaluator) runParts(lo int, t int64) int {
 		n += e.win[k].n
 	}
 	state := 3 * int64(n) * rowBytes(len(e.p.rowTypes))
-	return int(min(maxRunParts, max(1, (state+e.budget.limit-1)/e.budget.limit)))
+	per := 2 * e.budget.limit
+	return int(min(maxRunParts, max(1, (state+per-1)/per)))
 }
 
 // maxRunParts bounds the partitions of a run: each reads the run's whole
