@@ -303,12 +303,9 @@ func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
 	if rows, ok := e.cache[k]; ok {
 		return append(rows[:len(rows):len(rows)], w.rows...), nil
 	}
-	old, err := e.store.get(e.spillKey(k), e.p.rowTypes)
+	old, err := e.store.get(e.spillKey(k), e.p.rowTypes, &e.strs)
 	if err != nil {
 		return nil, fmt.Errorf("rule %q: reading back window %s: %w", e.c.Rule.Name, time.UnixMilli(k).UTC().Format(time.RFC3339), err)
-	}
-	for _, b := range old {
-		e.strs.share(b.row)
 	}
 	// Under a memory budget slots are read back for each run instead:
 	// a cache would hold them all again.

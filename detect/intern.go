@@ -47,6 +47,24 @@ func (in *interner) share(row []esql.Value) {
 	}
 }
 
+// bytes returns the shared copy of the text b for column col, making one if
+// needed: rows read back from the spill file get their strings here
+// without a copy per row.
+func (in *interner) bytes(col int, b []byte) string {
+	for len(in.cols) <= col {
+		in.cols = append(in.cols, map[string]string{})
+	}
+	t := in.cols[col]
+	if c, ok := t[string(b)]; ok {
+		return c
+	}
+	c := string(b)
+	if len(t) < internMax {
+		t[c] = c
+	}
+	return c
+}
+
 // str returns the shared copy of s in table t, making one if needed.
 func (in *interner) str(t map[string]string, s string) string {
 	if c, ok := t[s]; ok {

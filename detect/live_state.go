@@ -66,12 +66,16 @@ func (s stateSpill) put(string, []buffered) error {
 	return fmt.Errorf("live windows are saved by Checkpoint")
 }
 
-func (s stateSpill) get(key string, types []esql.DataType) ([]buffered, error) {
+func (s stateSpill) get(key string, types []esql.DataType, strs *interner) ([]buffered, error) {
 	b, ok, err := s.r.GetBlob(key)
 	if err != nil || !ok {
 		return nil, err
 	}
-	return decodeRows(b, types)
+	rows, err := decodeRows(b, types)
+	for _, r := range rows {
+		strs.share(r.row)
+	}
+	return rows, err
 }
 
 func (s stateSpill) del(string) {} // Checkpoint deletes what was dropped

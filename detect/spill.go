@@ -18,8 +18,9 @@ import (
 type spillStore interface {
 	// put stores a window's rows, replacing what key held.
 	put(key string, rows []buffered) error
-	// get reads a window's rows back, given the types of their cells.
-	get(key string, types []esql.DataType) ([]buffered, error)
+	// get reads a window's rows back, given the types of their cells,
+	// with their strings shared through strs.
+	get(key string, types []esql.DataType, strs *interner) ([]buffered, error)
 	// del forgets key.
 	del(key string)
 }
@@ -62,7 +63,7 @@ func (s *fileSpill) put(key string, rows []buffered) error {
 	return nil
 }
 
-func (s *fileSpill) get(key string, types []esql.DataType) ([]buffered, error) {
+func (s *fileSpill) get(key string, _ []esql.DataType, strs *interner) ([]buffered, error) {
 	s.mu.Lock()
 	loc, ok := s.index[key]
 	var b []byte
@@ -78,7 +79,7 @@ func (s *fileSpill) get(key string, types []esql.DataType) ([]buffered, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spill file: %w", err)
 	}
-	rows, err := decodeSpill(b)
+	rows, err := decodeSpill(b, strs)
 	if err != nil {
 		return nil, fmt.Errorf("spill file: %w", err)
 	}
@@ -102,8 +103,8 @@ func encodeSpill(rows []buffered) []byte {
 	return b
 }
 
-// decodeSpill reads what encodeSpill wrote.
-func decodeSpill(b []byte) ([]buffered, error) {
+// decodeSpill reads what encodeSpill wrote, its strings shared through strs.
+func decodeSpill(b []byte, strs *interner) ([]buffered, error) {
 	bad := errors.New("malformed spilled rows")
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
@@ -124,7 +125,7 @@ func decodeSpill(b []byte) ([]buffered, error) {
 		off += k
 		row := make([]esql.Value, w)
 		for j := range row {
-			v, m, err := esql.ReadValue(b[off:])
+			v, m, err := esql.ReadValueWith(b[off:], func(x []byte) string { return strs.bytes(j, x) })
 			if err != nil {
 				return nil, err
 			}

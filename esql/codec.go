@@ -21,7 +21,14 @@ var errCodec = errors.New("esql: malformed binary value")
 
 // ReadValue reads a value AppendValue wrote at the start of b, and returns it
 // with the number of bytes read.
-func ReadValue(b []byte) (Value, int, error) {
+func ReadValue(b []byte) (Value, int, error) { return ReadValueWith(b, bytesString) }
+
+func bytesString(b []byte) string { return string(b) }
+
+// ReadValueWith is ReadValue with the strings made by str, which may return
+// a shared copy of an equal string (values are immutable): a reader of many
+// rows that repeat the same few texts keeps one copy of each.
+func ReadValueWith(b []byte, str func([]byte) string) (Value, int, error) {
 	if len(b) == 0 {
 		return Value{}, 0, errCodec
 	}
@@ -33,7 +40,7 @@ func ReadValue(b []byte) (Value, int, error) {
 		off := 1 + k
 		elems := make([]Value, n)
 		for i := range elems {
-			v, m, err := ReadValue(b[off:])
+			v, m, err := ReadValueWith(b[off:], str)
 			if err != nil || v.mv != nil {
 				return Value{}, 0, errCodec
 			}
@@ -52,7 +59,7 @@ func ReadValue(b []byte) (Value, int, error) {
 			return Value{}, 0, errCodec
 		}
 		s := 1 + k
-		return Value{t: t, s: string(b[s : s+int(n)])}, s + int(n), nil
+		return Value{t: t, s: str(b[s : s+int(n)])}, s + int(n), nil
 	default:
 		if len(b) < 9 {
 			return Value{}, 0, errCodec
