@@ -9,6 +9,8 @@
 #     -K       also time a Kafka backfill through kfake: ingest, then 1, 2 and 3 consumers
 #     -B       also run all 25 bundled rules (and on the 2x corpus), and time start-up on the 43-record example
 #     -R       also run each bundled rule alone: which rule costs what (25 runs)
+#     -Q       also run the seed rule and all bundled rules on an 8x-size corpus (4M records; generation
+#              takes about 20 minutes and 11 GB of memory for -n 500000: run it where that fits)
 set -euo pipefail
 export LC_ALL=C
 
@@ -19,7 +21,8 @@ DOUBLE=${DOUBLE:-1}
 KAFKA=${KAFKA:-0}
 BUNDLED=${BUNDLED:-0}
 PERRULE=${PERRULE:-0}
-while getopts "n:r:fDKBRh" opt; do
+QUAD=${QUAD:-0}
+while getopts "n:r:fDKBRQh" opt; do
   case $opt in
     n) SIZE=$OPTARG ;;
     r) RUNS=$OPTARG ;;
@@ -28,7 +31,8 @@ while getopts "n:r:fDKBRh" opt; do
     K) KAFKA=1 ;;
     B) BUNDLED=1 ;;
     R) PERRULE=1 ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    Q) QUAD=1 ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
   esac
 done
 
@@ -177,6 +181,16 @@ if [ "$BUNDLED" = 1 ]; then
   RUNS=$SAVE
 fi
 
+# The 8x corpus (-Q), one run each: does peak memory stay flat for the seed
+# rule and for all bundled rules (their default --memory-limit)?
+if [ "$QUAD" = 1 ]; then
+  N8=$(corpus $((8 * SIZE)))
+  SAVE=$RUNS RUNS=1
+  measure trailql "gzip 8x" "$N8" /dev/null "$BIN/trailql" detect --format ndjson "$DATA/n$((8 * SIZE))/gz"
+  measure bundled "gzip 8x" "$N8" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DATA/n$((8 * SIZE))/gz"
+  RUNS=$SAVE
+fi
+
 # Each bundled rule alone (-R), one run each: which rule costs what.
 if [ "$PERRULE" = 1 ]; then
   echo "bench: each bundled rule alone on $DIR/gz (wall s, cpu s, peak RSS MiB):" >&2
@@ -224,7 +238,7 @@ if [ "$KAFKA" = 1 ]; then
 fi
 
 echo
-echo "trailql benchmark: seed rule, $N records ($ALERTS alerts), median of $RUNS runs$([ "$DOUBLE" = 1 ] && echo ' (2x corpus: 1 run)'), warm page cache"
+echo "trailql benchmark: seed rule, $N records ($ALERTS alerts), median of $RUNS runs$([ "$DOUBLE" = 1 ] && echo ' (2x corpus: 1 run)')$([ "$QUAD" = 1 ] && echo ' (8x corpus: 1 run)'), warm page cache"
 echo "ratios are of wall time (trailql/duckdb, tool/floor) on the same input; cpu_s = user+sys"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load avg before $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "duckdb: $(grep -o 'duckdb/duckdb-go/v2 v[0-9.]*' bench/duckdb/go.mod); $(go version | cut -d' ' -f3-)"
