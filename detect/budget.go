@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -61,28 +60,16 @@ func (e *evaluator) relieve() error {
 	}
 	newest := e.keys[len(e.keys)-1]
 	for k := range e.mem {
-		w := e.win[k]
-		if k == newest || len(w.rows) == 0 {
+		if k == newest || len(e.win[k].rows) == 0 {
 			continue
 		}
-		if e.checkpointed {
-			// The live driver's store is its checkpoint: a window
-			// leaves memory once saved (live_state.go).
-			if w.unsaved {
-				continue
-			}
-		} else {
-			rows, err := e.rowsOf(k)
-			if err != nil {
-				return err
-			}
-			if err := e.store.put(e.spillKey(k), rows); err != nil {
-				return fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
-			}
+		evicted, err := e.evict(k)
+		if err != nil {
+			return err
 		}
-		w.rows, w.inMemory, w.spilled = nil, false, true
-		delete(e.mem, k)
-		e.spilledForBudget++
+		if evicted {
+			e.spilledForBudget++
+		}
 	}
 	e.budget.report(e, int64(e.held())*per)
 	return nil

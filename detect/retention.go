@@ -33,25 +33,35 @@ func (e *evaluator) retire(wm int64) error {
 		if dirty && !e.deferAmend || !w.evaluated || !cold(k) {
 			continue
 		}
-		if e.checkpointed {
-			// The live driver's windows are written by its checkpoint:
-			// one saved since its last change leaves memory as it is.
-			if w.unsaved {
-				continue
-			}
-		} else {
-			rows, err := e.rowsOf(k)
-			if err != nil {
-				return err
-			}
-			if err := e.store.put(e.spillKey(k), rows); err != nil {
-				return fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
-			}
+		if _, err := e.evict(k); err != nil {
+			return err
 		}
-		w.rows, w.inMemory, w.spilled = nil, false, true
-		delete(e.mem, k)
 	}
 	return nil
+}
+
+// evict moves window k's rows out of memory into the store, and reports
+// whether it did. The live driver's windows are written by its checkpoint:
+// one saved since its last change leaves memory as it is, an unsaved one
+// stays.
+func (e *evaluator) evict(k int64) (bool, error) {
+	w := e.win[k]
+	if e.checkpointed {
+		if w.unsaved {
+			return false, nil
+		}
+	} else {
+		rows, err := e.rowsOf(k)
+		if err != nil {
+			return false, err
+		}
+		if err := e.store.put(e.spillKey(k), rows); err != nil {
+			return false, fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
+		}
+	}
+	w.rows, w.inMemory, w.spilled = nil, false, true
+	delete(e.mem, k)
+	return true, nil
 }
 
 // drop forgets what an event older than edge could amend: such events
