@@ -83,6 +83,9 @@ func CompileWith(rules []*rule.Rule, opts CompileOptions) ([]*Compiled, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			compiled[i], errs[i] = compileRule(r, opts)
+			if compiled[i] != nil {
+				compiled[i].plan() // cut here, on every core, not when a driver starts
+			}
 		}()
 	}
 	wg.Wait()
