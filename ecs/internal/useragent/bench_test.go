@@ -34,3 +34,12 @@ func BenchmarkUserAgent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewUARules builds the parser's rules and literal prefilter, as
+// the first user agent of a run does (a start-up cost).
+func BenchmarkNewUARules(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		newUARules(uaTable)
+	}
+}
