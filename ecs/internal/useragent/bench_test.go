@@ -43,3 +43,17 @@ func BenchmarkNewUARules(b *testing.B) {
 		newUARules(uaTable)
 	}
 }
+
+// BenchmarkUAPrefilterCold builds the rules and scans 200 distinct
+// realistic user agents for their literals once, as a small run does: the
+// literal automaton's lazily filled states are all new.
+func BenchmarkUAPrefilterCold(b *testing.B) {
+	uas := realisticUserAgents(200, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		r := newUARules(uaTable)
+		for _, s := range uas {
+			r.pf.done(r.pf.scan(s))
+		}
+	}
+}
