@@ -35,12 +35,17 @@ func BenchmarkUserAgent(b *testing.B) {
 	}
 }
 
-// BenchmarkNewUARules builds the parser's rules and literal prefilter, as
-// the first user agent of a run does (a start-up cost).
+// BenchmarkNewUARules builds the parser's rules and a literal prefilter,
+// as the first user agent of a run does (a start-up cost): the UA pass's
+// alone (a name-only parse) or the three passes'.
 func BenchmarkNewUARules(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		newUARules(uaTable)
+	for _, parts := range []Part{PartName, PartAll} {
+		b.Run(partsName(parts), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				newUARules(uaTable).prefilter(parts)
+			}
+		})
 	}
 }
 
@@ -49,11 +54,22 @@ func BenchmarkNewUARules(b *testing.B) {
 // literal automaton's lazily filled states are all new.
 func BenchmarkUAPrefilterCold(b *testing.B) {
 	uas := realisticUserAgents(200, 1)
-	b.ReportAllocs()
-	for b.Loop() {
-		r := newUARules(uaTable)
-		for _, s := range uas {
-			r.pf.done(r.pf.scan(s))
-		}
+	for _, parts := range []Part{PartName, PartAll} {
+		b.Run(partsName(parts), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				pf := newUARules(uaTable).prefilter(parts)
+				for _, s := range uas {
+					pf.done(pf.scan(s))
+				}
+			}
+		})
 	}
+}
+
+func partsName(p Part) string {
+	if p == PartName {
+		return "name"
+	}
+	return "all"
 }
