@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Sources accept only what they were told to read. A notification names a
@@ -100,7 +101,7 @@ func IsTrailKey(key string) bool {
 	}
 	region, file := segs[n-5], segs[n-1]
 	lv, l := levelOf(strings.Join(segs[:n-5], "/") + "/")
-	if lv != lvCloudTrail || !regionRE.MatchString(region) ||
+	if lv != lvCloudTrail || !regionRE().MatchString(region) ||
 		!isDigits(segs[n-4], 4) || !isDigits(segs[n-3], 2) || !isDigits(segs[n-2], 2) {
 		return false
 	}
@@ -112,11 +113,11 @@ func IsTrailKey(key string) bool {
 		return false
 	}
 	uniq, ok := strings.CutSuffix(rest[len("YYYYMMDDTHHmmZ_"):], ".json.gz")
-	return ok && uniqueRE.MatchString(uniq)
+	return ok && uniqueRE().MatchString(uniq)
 }
 
 // uniqueRE is the random part of a CloudTrail file name.
-var uniqueRE = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+var uniqueRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9-]+$`) })
 
 // isDigits reports whether s is n ASCII digits.
 func isDigits(s string, n int) bool {
