@@ -8,6 +8,7 @@
 #     -D       skip the 2x-size corpus (peak-RSS flatness check)
 #     -K       also time a Kafka backfill through kfake: ingest, then 1, 2 and 3 consumers
 #     -B       also run all 25 bundled rules (and on the 2x corpus), and time start-up on the 43-record example
+#              and on all of examples/ (1,882 records)
 #     -R       also run each bundled rule alone: which rule costs what (25 runs)
 #     -Q       also run the seed rule and all bundled rules on an 8x-size corpus (4M records; generation
 #              takes about 20 minutes and 11 GB of memory for -n 500000: run it where that fits)
@@ -167,7 +168,8 @@ if [ "$DOUBLE" = 1 ]; then
 fi
 
 # All 25 bundled rules (-B): the cost of the whole rule set against the seed
-# rule's, its peak RSS at 1x and 2x, and start-up on the 43-record example.
+# rule's, its peak RSS at 1x and 2x, and start-up on the 43-record example
+# and on all of examples/.
 if [ "$BUNDLED" = 1 ]; then
   measure bundled gzip "$N" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DIR/gz"
   if [ "$DOUBLE" = 1 ]; then
@@ -178,6 +180,7 @@ if [ "$BUNDLED" = 1 ]; then
   SAVE=$RUNS RUNS=5
   measure start-up "seed 43" 43 /dev/null "$BIN/trailql" detect --format ndjson examples/ndjson/cloudtrail.ndjson
   measure start-up "bundled 43" 43 /dev/null "$BIN/trailql" detect --rules bundled --format ndjson examples/ndjson/cloudtrail.ndjson
+  measure start-up "bundled examples" 1882 /dev/null "$BIN/trailql" detect --rules bundled --format ndjson examples/
   RUNS=$SAVE
 fi
 

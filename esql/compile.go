@@ -43,6 +43,9 @@ type Options struct {
 	// source, when set, is the schema FROM reads, in order (a split's
 	// suffix reads its prefix's rows: Program.Split).
 	source []Column
+	// cuts asks for Program.cuts (Compile sets it; the parts Split
+	// compiles do not need theirs).
+	cuts bool
 }
 
 // DefaultMaxGroups is the default bound on the groups of one STATS: about
@@ -133,6 +136,7 @@ type checker struct {
 // plans a push-based pipeline. Errors are a parser.ErrorList whose entries
 // print as "line L:C: msg", e.g. "line 3:7: Unknown column [x]".
 func Compile(query string, opts Options) (*Program, error) {
+	opts.cuts = true
 	q, err := parser.Parse(query)
 	if err != nil {
 		var el parser.ErrorList
@@ -175,9 +179,20 @@ func compileQuery(q *parser.Query, opts Options) (*Program, error) {
 	default:
 		c.errorf(q.Source.Pos(), "unsupported source command [%s]", commandName(q.Source))
 	}
-	for _, cmd := range q.Commands {
+	_, from := q.Source.(*parser.FromCommand)
+	for i, cmd := range q.Commands {
 		if len(c.errs) > 0 && c.schema == nil {
 			break
+		}
+		if opts.cuts && from && (CommandKind(cmd) != RowLocal || NodeUsesNow(cmd)) {
+			if p.cuts == nil {
+				p.cuts = map[int][]Column{}
+			}
+			cols := make([]Column, len(c.schema))
+			for j, col := range c.schema {
+				cols[j] = Column{Name: col.name, Type: col.typ}
+			}
+			p.cuts[i] = cols
 		}
 		c.compileCommand(cmd)
 	}
@@ -279,9 +294,14 @@ func (c *checker) compileFrom(f *parser.FromCommand) {
 		}
 		sort.Strings(names)
 	}
-	c.schema = make([]column, 0, len(names)+len(f.Metadata))
-	for _, name := range names {
-		c.schema = append(c.schema, column{name: name, typ: c.opts.Catalog[name], ref: &slotRef{lazy: true, input: name, seg: c.seg}})
+	// Room for a few EVAL columns, and the source columns' slots in one
+	// allocation, not one each: FROM is compiled several times per rule
+	// (the whole query, the parts of a split), over the whole catalog.
+	c.schema = make([]column, 0, len(names)+len(f.Metadata)+8)
+	refs := make([]slotRef, len(names))
+	for i, name := range names {
+		refs[i] = slotRef{lazy: true, input: name, seg: c.seg}
+		c.schema = append(c.schema, column{name: name, typ: c.opts.Catalog[name], ref: &refs[i]})
 	}
 	for _, m := range f.Metadata {
 		t, ok := metadataTypes[m]

@@ -27,6 +27,11 @@ type Program struct {
 	opts Options
 	// evidence: the last column is EvidenceColumn (Options.Evidence).
 	evidence bool
+	// cuts[i] is the schema before Commands[i], for the commands a caller
+	// may cut a query before (the first not row by row or calling NOW(),
+	// the last STATS): Split reads the columns at the cut from it instead
+	// of compiling the commands before the cut once more.
+	cuts map[int][]Column
 }
 
 // Query returns the parsed query.

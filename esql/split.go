@@ -115,30 +115,53 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 		return nil, fmt.Errorf("esql: only a FROM query can be split")
 	}
 	base := p.opts
-	base.DefaultLimit, base.MaxLimit = 0, 0
+	base.DefaultLimit, base.MaxLimit, base.cuts = 0, 0, false
 	cmds := slices.Clip(q.Commands[:at])
 	for _, f := range opts.Filter {
 		cmds = append(cmds, &parser.WhereCommand{Span: f.Extent(), Cond: f})
 	}
-	wide, err := compileQuery(&parser.Query{Input: q.Input, Source: from, Commands: cmds}, base)
-	if err != nil {
-		return nil, fmt.Errorf("esql: prefix: %w", err)
+	// The wide prefix (every column at the cut) is compiled only when it
+	// is needed: the columns at the cut are known from the whole query's
+	// compilation (Program.cuts), and the prefix compiled is the narrow
+	// one. Compiling it anyway was a quarter of the start-up's compiling.
+	var wide *Program
+	var wideErr error
+	compileWide := func() (*Program, error) {
+		if wide == nil && wideErr == nil {
+			wide, wideErr = compileQuery(&parser.Query{Input: q.Input, Source: from, Commands: cmds}, base)
+			if wideErr != nil {
+				wideErr = fmt.Errorf("esql: prefix: %w", wideErr)
+			}
+		}
+		return wide, wideErr
+	}
+	atCut, ok := p.cuts[at]
+	if !ok {
+		w, err := compileWide()
+		if err != nil {
+			return nil, err
+		}
+		atCut = w.cols
 	}
 	// The suffix reads the prefix's rows as its source, columns in order.
 	sopts := p.opts
+	sopts.cuts = false
 	if slices.ContainsFunc(q.Commands[:at], isLimit) {
 		// The whole query has a LIMIT, so no implicit one (nor its
 		// warning): the suffix must not add it for lacking one.
 		sopts.DefaultLimit = 0
 	}
 	sopts.Catalog = Catalog{}
-	for _, c := range wide.cols {
+	for _, c := range atCut {
 		sopts.Catalog[c.Name] = c.Type
 	}
-	sopts.source = wide.cols
+	sopts.source = atCut
 	src := &parser.FromCommand{Span: from.Span, Indices: from.Indices}
 	suffix, err := compileQuery(&parser.Query{Input: q.Input, Source: src, Commands: q.Commands[at:]}, sopts)
 	if err != nil {
+		if _, werr := compileWide(); werr != nil {
+			return nil, werr // the prefix's error comes first, as it did
+		}
 		return nil, fmt.Errorf("esql: suffix: %w", err)
 	}
 	// The suffix's rows are the whole query's result: a cut after the
@@ -153,11 +176,17 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 	}
 	for _, k := range opts.Keep {
 		if _, ok := sopts.Catalog[k]; !ok {
+			if _, werr := compileWide(); werr != nil {
+				return nil, werr
+			}
 			return nil, fmt.Errorf("esql: column %s does not reach the cut", k)
 		}
 		need[k] = true
 	}
-	prefix := narrowPrefix(q, from, cmds, base, wide, need)
+	prefix, err := narrowPrefix(q, from, cmds, base, atCut, compileWide, need)
+	if err != nil {
+		return nil, err
+	}
 	s := &Split{Prefix: prefix, Suffix: suffix}
 	for _, in := range suffix.inputs {
 		i := slices.IndexFunc(prefix.cols, func(c Column) bool { return c.Name == in })
@@ -176,14 +205,20 @@ func (p *Program) Split(at int, opts SplitOptions) (*Split, error) {
 // the catalog through, and its inputs are all of them, which made every
 // record it read be mapped in full (the user-agent parse, the rendered
 // request and response, ...) for a rule that reads a dozen fields. The
-// KEEP names each column exactly, in the order it has at the cut; where
-// that cannot be written (a name with a wildcard character) or does not
-// give those columns, the wide prefix is projected instead.
-func narrowPrefix(q *parser.Query, from *parser.FromCommand, cmds []parser.Command, opts Options, wide *Program, need map[string]bool) *Program {
-	project := func() *Program { return wide.project(func(name string) bool { return need[name] }) }
+// KEEP names each column exactly, in the order it has at the cut (atCut);
+// where that cannot be written (a name with a wildcard character) or does
+// not give those columns, the wide prefix is projected instead.
+func narrowPrefix(q *parser.Query, from *parser.FromCommand, cmds []parser.Command, opts Options, atCut []Column, wide func() (*Program, error), need map[string]bool) (*Program, error) {
+	project := func() (*Program, error) {
+		w, err := wide()
+		if err != nil {
+			return nil, err
+		}
+		return w.project(func(name string) bool { return need[name] }), nil
+	}
 	keep := &parser.KeepCommand{Span: from.Span}
 	var names []string
-	for _, c := range wide.cols {
+	for _, c := range atCut {
 		if !need[c.Name] {
 			continue
 		}
@@ -205,7 +240,7 @@ func narrowPrefix(q *parser.Query, from *parser.FromCommand, cmds []parser.Comma
 			return project()
 		}
 	}
-	return narrow
+	return narrow, nil
 }
 
 func isLimit(cmd parser.Command) bool {

@@ -2,6 +2,7 @@ package esql
 
 import (
 	"fmt"
+	"maps"
 	"math/rand"
 	"slices"
 	"strings"
@@ -329,5 +330,41 @@ func TestSplitSeedAtStats(t *testing.T) {
 	}
 	if !s.Suffix.Aggregating() || s.Prefix.Aggregating() {
 		t.Errorf("Aggregating: suffix %v, prefix %v", s.Suffix.Aggregating(), s.Prefix.Aggregating())
+	}
+}
+
+// TestCutsAreTheWidePrefix: the schema Compile records before each command
+// a query may be cut at (Program.cuts, which Split reads instead of
+// compiling the wide prefix) is the wide prefix's, with and without
+// evidence, for every bundled rule.
+func TestCutsAreTheWidePrefix(t *testing.T) {
+	n := 0
+	for _, rc := range bundledRuleCases(t) {
+		for _, ev := range []*Evidence{nil, {ID: "event.id", Time: "@timestamp"}} {
+			cat := rc.cat
+			if ev != nil {
+				cat = maps.Clone(cat)
+				cat["event.id"], cat["@timestamp"] = Keyword, Datetime
+			}
+			p, err := Compile(rc.query, Options{Catalog: cat, Evidence: ev})
+			if err != nil {
+				t.Fatalf("%s: %v", rc.name, err)
+			}
+			for at, cols := range p.cuts {
+				base := p.opts
+				base.DefaultLimit, base.MaxLimit, base.cuts = 0, 0, false
+				wide, err := compileQuery(&parser.Query{Input: p.q.Input, Source: p.q.Source, Commands: p.q.Commands[:at]}, base)
+				if err != nil {
+					t.Fatalf("%s: prefix before %d: %v", rc.name, at, err)
+				}
+				if !slices.Equal(wide.cols, cols) {
+					t.Errorf("%s (evidence %v): cut %d: recorded %v, wide prefix %v", rc.name, ev != nil, at, cols, wide.cols)
+				}
+				n++
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d cuts checked", n)
 	}
 }

@@ -26,21 +26,24 @@ const (
 
 // Seed returns the seed rule, "AWS Discovery API Calls via CLI from a
 // Single Resource", trailql's default rule. Each call returns a fresh copy.
-func Seed() *Rule {
-	rs := parseEmbedded(seedDir)
-	return rs[0]
-}
+//
+// The embedded rules are not parsed at run time: bundled_gen.go holds them
+// as parsed (TestBundledTableIsCurrent keeps it so), which spares every
+// start-up the TOML decoding. Their Metadata.TOML is zero; parse the files
+// of BundledFS for it.
+func Seed() *Rule { return bundledTable(seedDir)[0] }
 
 // Bundled returns the 25 CloudTrail ES|QL rules of elastic/detection-rules
 // embedded in the binary, sorted by file name. Each call returns fresh
 // copies the caller may modify.
-func Bundled() []*Rule { return parseEmbedded(bundledDir) }
+func Bundled() []*Rule { return bundledTable(bundledDir) }
 
 // BundledFS exposes the embedded rule files (and NOTICE.md) read-only,
 // e.g. for a command that writes them out for editing.
 func BundledFS() fs.FS { return bundledFS }
 
-// parseEmbedded parses every file of an embedded directory. The files are
+// parseEmbedded parses every file of an embedded directory (the source of
+// bundled_gen.go). The files are
 // part of the source tree and covered by tests, so a failure is a build
 // defect and panics. Rule.Path is "rule/<dir>/<file>", the file's place in
 // the trailql source tree.

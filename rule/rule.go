@@ -151,6 +151,7 @@ type Metadata struct {
 	// validator reports them; Parse tolerates them.
 	Undecoded []string
 	// TOML is the decoder's metadata (keys, types) for deeper checks;
-	// zero for rules not read from TOML.
+	// zero for rules not read from TOML (the bundled ones included: see
+	// Seed).
 	TOML toml.MetaData
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/trailql/trailql/internal/termtext"
@@ -18,15 +19,19 @@ var reportHTML string
 // contextual escaping (text, attribute, SVG <title>), none is ever marked
 // template.HTML, and a Content-Security-Policy forbids scripts and any
 // network access, so that the file is safe to open whatever the logs held.
-var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"fmtTime": fmtTime,
-	"outcome": func(e Event) string {
-		if e.ErrorCode != "" {
-			return e.ErrorCode
-		}
-		return "ok"
-	},
-}).Parse(reportHTML))
+//
+// It is parsed when a report is first written, not at every start-up.
+var reportTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"fmtTime": fmtTime,
+		"outcome": func(e Event) string {
+			if e.ErrorCode != "" {
+				return e.ErrorCode
+			}
+			return "ok"
+		},
+	}).Parse(reportHTML))
+})
 
 // svg is the timeline drawing: a lane per service, a dot per event.
 type svg struct {
@@ -87,7 +92,7 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 	for _, i := range r.Summary.Sensitive {
 		sensitive = append(sensitive, rows[i])
 	}
-	err := reportTemplate.Execute(w, map[string]any{
+	err := reportTemplate().Execute(w, map[string]any{
 		"Title": title, "Report": r, "SVG": r.drawing(), "Rows": rows, "Sensitive": sensitive,
 		"Generated": generated.UTC().Format(time.RFC3339),
 	})

@@ -3,6 +3,7 @@ package source
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,10 +28,12 @@ const (
 	lvUnknown                 // not CloudTrail's layout: one listing
 )
 
+// The layout's patterns, compiled when first used (the counted
+// repetitions unroll: compiled at start-up they cost every command).
 var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	orgRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^o-[a-z0-9]{10,32}$`) })
+	regionRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) })
 )
 
 // leaf is one listing: the logs of one account in one region, or a prefix
@@ -50,12 +53,12 @@ func descend(lv level, seg string, l *leaf) (level, bool) {
 		}
 		return lvRoot, true // the trail's own prefix
 	case lvAWSLogs:
-		if orgRE.MatchString(seg) {
+		if orgRE().MatchString(seg) {
 			return lvOrg, true
 		}
 		fallthrough
 	case lvOrg:
-		if accountRE.MatchString(seg) {
+		if accountRE().MatchString(seg) {
 			l.account = seg
 			return lvAccount, true
 		}
@@ -67,7 +70,7 @@ func descend(lv level, seg string, l *leaf) (level, bool) {
 		return lvUnknown, false
 	case lvCloudTrail:
 		l.region = seg
-		return lvRegion, regionRE.MatchString(seg)
+		return lvRegion, regionRE().MatchString(seg)
 	case lvRegion:
 		return lvRegion, true
 	}

@@ -55,9 +55,9 @@ func regionOfQueueURL(u string) string {
 	}
 	parts := strings.Split(strings.ToLower(pu.Hostname()), ".")
 	switch {
-	case len(parts) >= 3 && parts[0] == "sqs" && regionRE.MatchString(parts[1]):
+	case len(parts) >= 3 && parts[0] == "sqs" && regionRE().MatchString(parts[1]):
 		return parts[1]
-	case len(parts) >= 4 && parts[1] == "queue" && regionRE.MatchString(parts[0]):
+	case len(parts) >= 4 && parts[1] == "queue" && regionRE().MatchString(parts[0]):
 		return parts[0]
 	}
 	return ""

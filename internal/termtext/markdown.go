@@ -3,18 +3,27 @@ package termtext
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
-var (
-	mdHeading = regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`)
-	mdBullet  = regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`)
-	mdNumber  = regexp.MustCompile(`^(\s*)(\d+)[.)]\s+(.*)$`)
-	mdLink    = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
-	mdBold    = regexp.MustCompile(`(\*\*|__)(.+?)(\*\*|__)`)
-	mdCode    = regexp.MustCompile("`([^`]+)`")
-	mdRule    = regexp.MustCompile(`^\s*([-*_]\s*){3,}$`)
-	mdStrong  = regexp.MustCompile(`^(\*\*|__)([^*_]+)(\*\*|__):?$`)
-)
+// mdPats holds the Markdown patterns, compiled when a guide is first rendered,
+// not at every start-up.
+var mdPats = sync.OnceValue(func() *mdPatterns {
+	return &mdPatterns{
+		heading: regexp.MustCompile(`^(#{1,6})\s+(.*?)\s*#*\s*$`),
+		bullet:  regexp.MustCompile(`^(\s*)[-*+]\s+(.*)$`),
+		number:  regexp.MustCompile(`^(\s*)(\d+)[.)]\s+(.*)$`),
+		link:    regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`),
+		bold:    regexp.MustCompile(`(\*\*|__)(.+?)(\*\*|__)`),
+		code:    regexp.MustCompile("`([^`]+)`"),
+		rule:    regexp.MustCompile(`^\s*([-*_]\s*){3,}$`),
+		strong:  regexp.MustCompile(`^(\*\*|__)([^*_]+)(\*\*|__):?$`),
+	}
+})
+
+type mdPatterns struct {
+	heading, bullet, number, link, bold, code, rule, strong *regexp.Regexp
+}
 
 // Markdown renders Markdown, such as a rule's investigation guide, as plain
 // text lines for a terminal width columns wide: headings become underlined
@@ -57,12 +66,12 @@ func Markdown(md string, width int) []string {
 			flush()
 			gap = true
 			continue
-		case mdRule.MatchString(t):
+		case mdPats().rule.MatchString(t):
 			flush()
 			p.blank()
 			continue
 		}
-		if m := mdHeading.FindStringSubmatch(t); m != nil {
+		if m := mdPats().heading.FindStringSubmatch(t); m != nil {
 			flush()
 			title := Inline(m[2])
 			p.blank()
@@ -72,14 +81,14 @@ func Markdown(md string, width int) []string {
 			}
 			continue
 		}
-		if m := mdStrong.FindStringSubmatch(t); m != nil {
+		if m := mdPats().strong.FindStringSubmatch(t); m != nil {
 			// A paragraph that is all bold is used as a sub-heading.
 			flush()
 			p.blank()
 			p.add(Inline(m[2]))
 			continue
 		}
-		if m := mdBullet.FindStringSubmatch(l); m != nil {
+		if m := mdPats().bullet.FindStringSubmatch(l); m != nil {
 			flush()
 			gap = false
 			ind := strings.Repeat("  ", len(m[1])/2+1)
@@ -87,7 +96,7 @@ func Markdown(md string, width int) []string {
 			para = append(para, m[2])
 			continue
 		}
-		if m := mdNumber.FindStringSubmatch(l); m != nil {
+		if m := mdPats().number.FindStringSubmatch(l); m != nil {
 			flush()
 			gap = false
 			ind := strings.Repeat("  ", len(m[1])/2+1)
@@ -112,15 +121,15 @@ func Markdown(md string, width int) []string {
 // Inline removes inline Markdown from one paragraph: a link keeps its text
 // and URL, emphasis and code ticks go. It does not sanitize.
 func Inline(s string) string {
-	s = mdLink.ReplaceAllStringFunc(s, func(m string) string {
-		sub := mdLink.FindStringSubmatch(m)
+	s = mdPats().link.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mdPats().link.FindStringSubmatch(m)
 		if sub[1] == sub[2] {
 			return sub[2]
 		}
 		return sub[1] + " (" + sub[2] + ")"
 	})
-	s = mdBold.ReplaceAllString(s, "$2")
-	s = mdCode.ReplaceAllString(s, "$1")
+	s = mdPats().bold.ReplaceAllString(s, "$2")
+	s = mdPats().code.ReplaceAllString(s, "$1")
 	return strings.ReplaceAll(s, `\_`, "_")
 }
 

@@ -34,3 +34,42 @@ func BenchmarkUserAgent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewUARules builds the parser's rules and a literal prefilter,
+// as the first user agent of a run does (a start-up cost): the UA pass's
+// alone (a name-only parse) or the three passes'.
+func BenchmarkNewUARules(b *testing.B) {
+	for _, parts := range []Part{PartName, PartAll} {
+		b.Run(partsName(parts), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				newUARules(uaTable).prefilter(parts)
+			}
+		})
+	}
+}
+
+// BenchmarkUAPrefilterCold builds the rules and scans 200 distinct
+// realistic user agents for their literals once, as a small run does: the
+// literal automaton's lazily filled states are all new.
+func BenchmarkUAPrefilterCold(b *testing.B) {
+	uas := realisticUserAgents(200, 1)
+	for _, parts := range []Part{PartName, PartAll} {
+		b.Run(partsName(parts), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				pf := newUARules(uaTable).prefilter(parts)
+				for _, s := range uas {
+					pf.done(pf.scan(s))
+				}
+			}
+		})
+	}
+}
+
+func partsName(p Part) string {
+	if p == PartName {
+		return "name"
+	}
+	return "all"
+}

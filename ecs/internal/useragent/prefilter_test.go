@@ -114,26 +114,30 @@ func TestUAPrunerEquivalent(t *testing.T) {
 	uas := differentialUserAgents(t)
 	lists := [3][]uaRule{r.ua, r.os, r.device}
 	checked, pruned := 0, 0
-	for pi, rules := range lists {
-		idx := &r.pf.passes[pi]
-		for ri, pr := range idx.prune {
-			if pr == nil {
-				continue
-			}
-			full := rules[ri].regexp()
-			for _, s := range uas {
-				sc := r.pf.scan(s)
-				if sc.holds(idx.conds[ri]) {
-					re := pr.regexFor(full, sc)
-					if re != full {
-						pruned++
-					}
-					checked++
-					if got, want := re.FindStringSubmatchIndex(s), full.FindStringSubmatchIndex(s); !slices.Equal(got, want) {
-						t.Errorf("pass %d rule %d on %q: reduced %v, full %v\n reduced regex %s", pi, ri, s, got, want, re)
-					}
+	// The three passes' prefilter, and the UA pass's own (its literal ids
+	// differ).
+	for _, pf := range []*uaPrefilter{r.prefilter(PartAll), r.prefilter(PartName)} {
+		for pi, rules := range lists {
+			idx := &pf.passes[pi]
+			for ri, pr := range idx.prune {
+				if pr == nil {
+					continue
 				}
-				r.pf.done(sc)
+				full := rules[ri].regexp()
+				for _, s := range uas {
+					sc := pf.scan(s)
+					if sc.holds(idx.conds[ri]) {
+						re := pr.regexFor(full, sc)
+						if re != full {
+							pruned++
+						}
+						checked++
+						if got, want := re.FindStringSubmatchIndex(s), full.FindStringSubmatchIndex(s); !slices.Equal(got, want) {
+							t.Errorf("pass %d rule %d on %q: reduced %v, full %v\n reduced regex %s", pi, ri, s, got, want, re)
+						}
+					}
+					pf.done(sc)
+				}
 			}
 		}
 	}

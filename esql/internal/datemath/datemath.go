@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,7 +23,9 @@ type Context struct {
 
 // isoDate is strict_date_optional_time: a date, optionally a time down to
 // nanoseconds, optionally an offset.
-var isoDate = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$`)
+var isoDate = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?)?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$`)
+})
 
 // Interval returns the instants [lo, hi) a date in a query denotes, for
 // Elasticsearch's date fields (format strict_date_optional_time||epoch_millis).
@@ -66,7 +69,7 @@ func (dc Context) Interval(s string) (lo, hi time.Time, err error) {
 // parseDateText parses an ISO date (interval of its precision) or epoch
 // milliseconds (one instant).
 func parseDateText(s string, loc *time.Location) (lo, hi time.Time, err error) {
-	m := isoDate.FindStringSubmatch(s)
+	m := isoDate().FindStringSubmatch(s)
 	if m == nil {
 		ms, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {

@@ -4,7 +4,10 @@
 // StrictMath) sin, cos and asin that fill its lookup tables.
 package sloppymath
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // ST_DISTANCE on geo_point is Lucene's SloppyMath.haversinMeters over the
 // quantized coordinates (StDistance.GeoDistanceCalculator). SloppyMath is
@@ -66,7 +69,12 @@ var (
 	}
 )
 
-func init() {
+// tablesOnce fills the tables when first needed: only a query calling
+// ST_DISTANCE on geo points needs them, and filling them cost every
+// start-up 2 ms.
+var tablesOnce sync.Once
+
+func fillTables() {
 	twoPiHi := 4 * sloppyPio2Hi
 	twoPiLo := 4 * sloppyPio2Lo
 	steps := float64(sinCosTabsSize - 1)
@@ -114,6 +122,7 @@ var degreesToRadians = 0.017453292519943295
 
 // HaversinMeters is SloppyMath.haversinMeters(lat1, lon1, lat2, lon2).
 func HaversinMeters(lat1, lon1, lat2, lon2 float64) float64 {
+	tablesOnce.Do(fillTables)
 	x1 := float64(lat1 * degreesToRadians)
 	x2 := float64(lat2 * degreesToRadians)
 	h1 := 1 - sloppyCos(x1-x2)
@@ -128,6 +137,7 @@ func HaversinMeters(lat1, lon1, lat2, lon2 float64) float64 {
 // sloppyCos is SloppyMath.cos: the nearest table entry and a fourth-order
 // Taylor expansion around it.
 func sloppyCos(a float64) float64 {
+	tablesOnce.Do(fillTables)
 	if a < 0 {
 		a = -a
 	}
@@ -147,6 +157,7 @@ func sloppyCos(a float64) float64 {
 // sloppyAsin is SloppyMath.asin: tables and a Taylor expansion up to
 // sin(73 degrees), fdlibm's rational approximation above.
 func sloppyAsin(a float64) float64 {
+	tablesOnce.Do(fillTables)
 	neg := a < 0
 	if neg {
 		a = -a
