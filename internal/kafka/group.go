@@ -1,0 +1,812 @@
+package kafka
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/trailql/trailql/detect"
+	"github.com/trailql/trailql/internal/sink"
+	"github.com/trailql/trailql/internal/state"
+	"github.com/trailql/trailql/internal/watch"
+)
+
+// GroupConfig is what RunGroup needs, wired by the caller.
+type GroupConfig struct {
+	// Kafka is the events topic, the group and the connection.
+	Kafka Config
+	// Plan routes the rules to the events topic and repartition topics
+	// (NewPlan over the compiled rules).
+	Plan *Plan
+	// Live configures each partition's engine (lateness, amend horizon).
+	Live detect.LiveOptions
+	// Store is the member's state database; its sinks must be set.
+	Store *state.Store
+	// Sinks deliver alerts from the store's outbox.
+	Sinks []sink.Sink
+	// Logger receives the member's logs.
+	Logger *slog.Logger
+	// Registry, when set, gets the member's metrics.
+	Registry *prometheus.Registry
+	// Health, when set, is kept up to date for /readyz.
+	Health *watch.Health
+	// Member, when set, is kept up to date for /healthz.
+	Member *Member
+	// Tick is how long a partition with nothing new waits before the wall
+	// clock moves the watermark of its scheduled rules (default 10s), as
+	// watch does between objects.
+	Tick time.Duration
+	// CommitEvery is how often the state, alerts and offsets of what was
+	// read are committed (default 1s): what a crash makes the next owner
+	// read again.
+	CommitEvery time.Duration
+	// Reload, when a value comes on it (SIGHUP), reloads the rules with
+	// LoadRules and reopens the sinks that can.
+	Reload    <-chan struct{}
+	LoadRules func() ([]*detect.Compiled, detect.LiveOptions, error)
+}
+
+// Member is a group member's standing, for /healthz.
+type Member struct {
+	mu    sync.Mutex
+	lost  bool
+	owned int
+}
+
+// Lost reports whether the member lost its group (a session timeout, a
+// fatal group error) and has no partitions back yet: it is not doing its
+// share, and a health check should say so.
+func (m *Member) Lost() bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lost
+}
+
+func (m *Member) set(lost bool, owned int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.lost, m.owned = lost, owned
+	m.mu.Unlock()
+}
+
+// tp is a topic partition.
+type tp struct {
+	topic string
+	p     int32
+}
+
+func (t tp) String() string { return t.topic + "/" + strconv.Itoa(int(t.p)) }
+
+// partition is one owned partition: its own engine, over its own events,
+// and where its state is in the member's store and in the topic.
+type partition struct {
+	tp
+	ns    string // namespace of its state in the store
+	live  *detect.Live
+	route *Route // nil on the events topic
+	next  int64  // the state covers the records before next
+	epoch int32  // leader epoch of the last record read
+	dirty bool   // read since the last commit
+	last  time.Time
+	sched bool // has scheduled rules (the wall clock moves them when idle)
+	// idleFlush: the next commit evaluates by the wall clock too.
+	idleFlush bool
+}
+
+// group is a running member.
+type group struct {
+	cfg       GroupConfig
+	log       *slog.Logger
+	changelog string
+	cl        *kgo.Client
+	m         *groupMetrics
+
+	mu     sync.Mutex // parts and the engines: the poll loop and the group's callbacks
+	parts  map[tp]*partition
+	plan   *Plan
+	live   detect.LiveOptions
+	fatal  error // a callback's failure, returned by the loop
+	nparts int   // partitions of each topic
+}
+
+// RunGroup joins the consumer group and runs the rules over the partitions
+// the group gives this member until ctx is done (it returns nil) or it
+// cannot go on safely (it returns why). Each owned partition has its own
+// live engine (detect.Live, as every other mode), its state in the
+// member's store under a namespace of its own and in the changelog topic.
+// Every CommitEvery, for each partition read: the engine's state, the
+// alerts it raised or updated and the offset are committed to the store in
+// one transaction, the state is written to the changelog, and only then is
+// the offset committed to the group. A partition assigned is restored from
+// the changelog (or from the store, when it left this member with nothing
+// read by another since) and goes on from the offset its state is at.
+func RunGroup(ctx context.Context, cfg GroupConfig) error {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = 10 * time.Second
+	}
+	if cfg.CommitEvery <= 0 {
+		cfg.CommitEvery = time.Second
+	}
+	if cfg.Kafka.Group == "" {
+		return fmt.Errorf("kafka://%s: watch reads a topic in a consumer group: add ?group=NAME", cfg.Kafka.Topic)
+	}
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	g := &group{cfg: cfg, log: cfg.Logger, parts: map[tp]*partition{}, plan: cfg.Plan, live: cfg.Live,
+		changelog: changelogTopic(cfg.Kafka.Topic, cfg.Kafka.Group), m: newGroupMetrics(reg)}
+	var names []string
+	for _, s := range cfg.Sinks {
+		names = append(names, s.Name())
+		watch.RegisterSinkMetrics(reg, cfg.Store, s.Name())
+	}
+	cfg.Health.Attach(cfg.Store, names)
+
+	topics := g.plan.Topics()
+	if err := g.prepare(ctx, topics); err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	dispatcher := sink.NewDispatcher(cfg.Store, cfg.Sinks, sink.DispatcherOptions{Logger: cfg.Logger})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := dispatcher.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			cfg.Logger.Error("dispatcher", "err", err)
+		}
+	}()
+	defer wg.Wait()
+
+	opts := append(cfg.Kafka.clientOpts(),
+		kgo.ConsumerGroup(cfg.Kafka.Group), kgo.ConsumeTopics(topics...),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()), kgo.DisableAutoCommit(),
+		// No rebalance between a poll and the commit of what it read: a
+		// member never commits for a partition it no longer owns.
+		kgo.BlockRebalanceOnPoll(),
+		kgo.SessionTimeout(cfg.Kafka.SessionTimeout), kgo.HeartbeatInterval(min(cfg.Kafka.SessionTimeout/6, 3*time.Second)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerBatchCompression(kgo.ZstdCompression(), kgo.NoCompression()),
+		kgo.AdjustFetchOffsetsFn(g.assigned),
+		kgo.OnPartitionsAssigned(func(context.Context, *kgo.Client, map[string][]int32) { g.owned(false) }),
+		kgo.OnPartitionsRevoked(g.revoked),
+		kgo.OnPartitionsLost(g.lost),
+	)
+	if cfg.Kafka.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(cfg.Kafka.InstanceID))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return err
+	}
+	g.cl = cl
+	g.log.Info("joining the consumer group", "group", cfg.Kafka.Group, "topics", topics, "changelog", g.changelog,
+		"rules", len(g.plan.Main), "repartitioned", len(g.plan.Routes))
+	err = g.loop(ctx)
+	if err == nil {
+		// A last commit of what was read, then leave: the revocation
+		// commits again (nothing) and hands the partitions on.
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		g.mu.Lock()
+		err = g.commit(cctx, nil)
+		g.mu.Unlock()
+		cancel()
+	}
+	cl.AllowRebalance()
+	cl.Close()
+	stop()
+	return err
+}
+
+// prepare waits for the events topic (ingest creates it), checks the
+// repartition topics (ingest must be given the same rules) and creates the
+// changelog topic.
+func (g *group) prepare(ctx context.Context, topics []string) error {
+	cl, err := kgo.NewClient(g.cfg.Kafka.clientOpts()...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	for warned := false; ; {
+		md, err := adm.ListTopics(ctx, g.cfg.Kafka.Topic)
+		if err == nil {
+			if td, ok := md[g.cfg.Kafka.Topic]; ok && td.Err == nil && len(td.Partitions) > 0 {
+				g.nparts = len(td.Partitions)
+				break
+			}
+		}
+		if !warned {
+			g.log.Warn("waiting for the events topic: trailql ingest creates it", "topic", g.cfg.Kafka.Topic, "err", err)
+			warned = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+	for _, r := range g.plan.Routes {
+		n, err := partitionCount(ctx, adm, r.Topic)
+		if err != nil {
+			return fmt.Errorf("rule %q groups by other keys than the ARN and reads topic %s, which trailql ingest fills when given the same rules (--rules ...): %w",
+				r.Rule.Rule.Name, r.Topic, err)
+		}
+		if int(n) != g.nparts {
+			return fmt.Errorf("topic %s has %d partitions, %s %d", r.Topic, n, g.cfg.Kafka.Topic, g.nparts)
+		}
+		if why := r.Why(); why != "" {
+			g.log.Info("rule repartitioned", "rule", r.Rule.Rule.Name, "topic", r.Topic, "keys", r.Keys, "note", why)
+		} else {
+			g.log.Info("rule repartitioned", "rule", r.Rule.Rule.Name, "topic", r.Topic, "keys", r.Keys)
+		}
+	}
+	compact := "compact"
+	n, err := ensureTopic(ctx, adm, g.changelog, int32(g.nparts), map[string]*string{"cleanup.policy": &compact})
+	if err != nil {
+		return err
+	}
+	if int(n) != g.nparts {
+		return fmt.Errorf("changelog topic %s has %d partitions, %s %d", g.changelog, n, g.cfg.Kafka.Topic, g.nparts)
+	}
+	_ = topics
+	return nil
+}
+
+// loop polls and processes until ctx is done or a failure.
+func (g *group) loop(ctx context.Context) error {
+	lastCommit := time.Now()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+		fs := g.cl.PollRecords(pctx, 5000)
+		cancel()
+		if ctx.Err() != nil || fs.IsClientClosed() {
+			return nil
+		}
+		g.mu.Lock()
+		err := g.fatal
+		if err == nil {
+			err = g.process(fs)
+		}
+		if err == nil && time.Since(lastCommit) >= g.cfg.CommitEvery {
+			g.idle()
+			err = g.commit(ctx, nil)
+			lastCommit = time.Now()
+		}
+		g.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		select {
+		case <-g.cfg.Reload:
+			g.reload(ctx)
+		default:
+		}
+		g.cl.AllowRebalance()
+	}
+}
+
+// process feeds each partition's records to its engine.
+func (g *group) process(fs kgo.Fetches) error {
+	var err error
+	fs.EachError(func(t string, p int32, e error) {
+		if errors.Is(e, context.DeadlineExceeded) || errors.Is(e, context.Canceled) {
+			return
+		}
+		g.log.Warn("kafka: fetch", "topic", t, "partition", p, "err", e)
+	})
+	fs.EachPartition(func(fp kgo.FetchTopicPartition) {
+		if err != nil || len(fp.Records) == 0 {
+			return
+		}
+		pt := g.parts[tp{fp.Topic, fp.Partition}]
+		if pt == nil {
+			return // not ours (any more): never committed here
+		}
+		for _, r := range fp.Records {
+			if r.Offset < pt.next {
+				continue // before the state's offset (a restore moved the start)
+			}
+			if string(r.Key) == string(watermarkKey) {
+				if ms, perr := strconv.ParseInt(header(r, HeaderWatermark), 10, 64); perr == nil {
+					pt.live.Advance(time.UnixMilli(ms))
+				}
+			} else {
+				g.m.events.Inc()
+				perr := pt.live.Process(r.Value)
+				var bad *detect.RecordError
+				if errors.As(perr, &bad) {
+					g.m.skipped.Inc()
+					g.log.Warn("skipped record", "topic", fp.Topic, "partition", fp.Partition, "offset", r.Offset, "err", perr)
+				} else if perr != nil {
+					err = fmt.Errorf("%s offset %d: %w", pt.tp, r.Offset, perr)
+					return
+				}
+			}
+			pt.next, pt.epoch, pt.dirty, pt.last = r.Offset+1, r.LeaderEpoch, true, time.Now()
+		}
+		g.m.lag.WithLabelValues(fp.Topic, strconv.Itoa(int(fp.Partition))).Set(float64(max(fp.HighWatermark-pt.next, 0)))
+	})
+	return err
+}
+
+// idle lets the wall clock move the scheduled rules of partitions with
+// nothing new for a tick (watch does so between objects), so that a
+// scheduled run is executed on time however quiet the partition.
+func (g *group) idle() {
+	for _, pt := range g.parts {
+		if pt.sched && time.Since(pt.last) >= g.cfg.Tick {
+			pt.dirty = true
+			pt.last = time.Now()
+			pt.idleFlush = true
+		}
+	}
+}
+
+// commit commits the partitions read since the last commit (only those of
+// only, when given): per partition, the engine's evaluation, its state,
+// the alerts raised or updated and the offset in one store transaction;
+// then the state to the changelog, acknowledged; then the offsets to the
+// group. A crash between two steps leaves the next owner a state and an
+// offset that agree (the store's, the changelog's), and alerts it re-sends.
+func (g *group) commit(ctx context.Context, only map[tp]bool) error {
+	var recs []*kgo.Record
+	offsets := map[string]map[int32]kgo.EpochOffset{}
+	for _, pt := range g.parts {
+		if !pt.dirty || only != nil && !only[pt.tp] {
+			continue
+		}
+		flush := pt.live.Flush
+		if pt.idleFlush {
+			flush = pt.live.FlushIdle
+			pt.idleFlush = false
+		}
+		alerts, err := flush()
+		if err != nil {
+			return fmt.Errorf("%s: %w", pt.tp, err)
+		}
+		cw := &changeWriter{blobs: map[string][]byte{}}
+		err = g.cfg.Store.Batch(func(tx *state.Tx) error {
+			cw.tx, cw.ns = tx, pt.ns
+			if err := pt.live.Checkpoint(cw); err != nil {
+				return err
+			}
+			if err := cw.PutBlob(nextKey, []byte(strconv.FormatInt(pt.next, 10))); err != nil {
+				return err
+			}
+			for _, a := range alerts {
+				if pt.route != nil && !pt.route.Owns(a.Alert, pt.p, g.nparts) {
+					continue
+				}
+				if err := g.upsert(tx, a.Alert.ID, a.Doc, a.Rule.Name); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		g.cfg.Health.Commit(err)
+		if err != nil {
+			return fmt.Errorf("%s: committing the state: %w", pt.tp, err)
+		}
+		g.cfg.Health.Object("kafka://"+pt.topic, nil, pt.live.Newest())
+		recs = append(recs, changelogRecords(g.changelog, pt.topic, pt.p, cw.blobs, cw.order)...)
+		if offsets[pt.topic] == nil {
+			offsets[pt.topic] = map[int32]kgo.EpochOffset{}
+		}
+		offsets[pt.topic][pt.p] = kgo.EpochOffset{Epoch: pt.epoch, Offset: pt.next}
+		pt.dirty = false
+		g.m.buckets.WithLabelValues(pt.topic, strconv.Itoa(int(pt.p))).Set(float64(pt.live.OpenBuckets()))
+	}
+	if len(offsets) == 0 {
+		return nil
+	}
+	if len(recs) > 0 {
+		if err := g.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			return fmt.Errorf("writing the changelog %s: %w", g.changelog, err)
+		}
+	}
+	var cerr error
+	g.cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			cerr = err
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if e := kerr.ErrorForCode(p.ErrorCode); e != nil && cerr == nil {
+					cerr = fmt.Errorf("%s/%d: %w", t.Topic, p.Partition, e)
+				}
+			}
+		}
+	})
+	if cerr != nil {
+		// Not fatal: the state and changelog are ahead of the group's
+		// offset, and the partition's next owner (this member again, or
+		// another) goes on from the state's offset.
+		g.log.Warn("kafka: committing offsets", "err", cerr)
+	} else {
+		g.m.commits.Inc()
+	}
+	return nil
+}
+
+// upsert records an alert version for the sinks.
+func (g *group) upsert(tx *state.Tx, id string, doc any, rule string) error {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	changed, err := tx.Upsert(id, b)
+	if err == nil && changed {
+		g.m.alerts.WithLabelValues(rule).Inc()
+	}
+	return err
+}
+
+// assigned is the group's AdjustFetchOffsetsFn: for each partition newly
+// assigned, it restores the engine and says where to read from, the offset
+// its state is at.
+func (g *group) assigned(ctx context.Context, m map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var fromChangelog []tp
+	committed := map[tp]int64{}
+	for t, ps := range m {
+		for p, o := range ps {
+			k := tp{t, p}
+			committed[k] = o.EpochOffset().Offset
+			pt, err := g.newPartition(k)
+			if err != nil {
+				g.fatal = err
+				return nil, err
+			}
+			// The fast path: this member's own state of the partition,
+			// at the offset the group has (it left this member and
+			// nobody read it since, or a restart with the same store).
+			if next, ok, err := g.localNext(pt.ns); err == nil && ok && next == committed[k] && next >= 0 {
+				if err := g.restore(pt, false); err != nil {
+					g.fatal = err
+					return nil, err
+				}
+				g.parts[k] = pt
+				ps[p] = kgo.NewOffset().At(next)
+				g.m.restores.WithLabelValues("local").Inc()
+				continue
+			}
+			fromChangelog = append(fromChangelog, k)
+		}
+	}
+	if len(fromChangelog) == 0 {
+		g.owned(false)
+		return m, nil
+	}
+	var nums []int32
+	for _, k := range fromChangelog {
+		if !slices.Contains(nums, k.p) {
+			nums = append(nums, k.p)
+		}
+	}
+	blobs, err := readChangelog(ctx, g.cfg.Kafka, g.changelog, nums)
+	if err != nil {
+		g.fatal = err
+		return nil, err
+	}
+	for _, k := range fromChangelog {
+		pt, _ := g.newPartition(k)
+		mine := map[string][]byte{}
+		prefix := k.topic + "/"
+		for key, b := range blobs[k.p] {
+			if len(key) > len(prefix) && key[:len(prefix)] == prefix {
+				mine[key[len(prefix):]] = b
+			}
+		}
+		// The store gets the changelog's state, replacing its own.
+		err := g.cfg.Store.Batch(func(tx *state.Tx) error {
+			old, err := tx.GetBlobs(pt.ns)
+			if err != nil {
+				return err
+			}
+			for key := range old {
+				if err := tx.DeleteBlob(pt.ns, key); err != nil {
+					return err
+				}
+			}
+			for key, b := range mine {
+				if err := tx.PutBlob(pt.ns, key, b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			g.fatal = err
+			return nil, err
+		}
+		next, ok := int64(-1), false
+		if b, has := mine[nextKey]; has {
+			next, err = strconv.ParseInt(string(b), 10, 64)
+			ok = err == nil
+		}
+		if err := g.restore(pt, ok); err != nil {
+			g.fatal = err
+			return nil, err
+		}
+		g.parts[k] = pt
+		switch {
+		case ok:
+			m[k.topic][k.p] = kgo.NewOffset().At(next)
+			g.m.restores.WithLabelValues("changelog").Inc()
+			if c := committed[k]; c > next {
+				g.log.Warn("kafka: the changelog is behind the group's offset: reading again from the state's", "partition", k, "state", next, "committed", c)
+			}
+		default:
+			if committed[k] > 0 {
+				g.log.Warn("kafka: a committed offset but no state in the changelog: reading the partition from its start", "partition", k, "committed", committed[k])
+			}
+			m[k.topic][k.p] = kgo.NewOffset().AtStart()
+			g.m.restores.WithLabelValues("empty").Inc()
+		}
+		g.log.Info("kafka: partition assigned", "partition", k, "from", m[k.topic][k.p].EpochOffset().Offset, "restored", ok)
+	}
+	g.owned(false)
+	return m, nil
+}
+
+// newPartition makes the (not yet restored) partition k.
+func (g *group) newPartition(k tp) (*partition, error) {
+	pt := &partition{tp: k, ns: "kafka/" + k.topic + "/" + strconv.Itoa(int(k.p)), route: g.plan.Route(k.topic), last: time.Now()}
+	if g.plan.Rules(k.topic) == nil {
+		return nil, fmt.Errorf("kafka: assigned %s, a topic no rule reads", k)
+	}
+	return pt, nil
+}
+
+// localNext reads the offset of the state in the store.
+func (g *group) localNext(ns string) (int64, bool, error) {
+	b, ok, err := g.cfg.Store.GetBlob(ns, nextKey)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil, err
+}
+
+// restore builds pt's engine from its state in the store. When the state
+// came from another member (resend), every alert it holds is upserted:
+// the old owner may have died before its sinks had them.
+func (g *group) restore(pt *partition, resend bool) error {
+	rules := g.plan.Rules(pt.topic)
+	opts := g.live
+	r := nsReader{g.cfg.Store, pt.ns}
+	opts.State = r
+	l, err := detect.NewLive(rules, opts)
+	if err != nil {
+		return err
+	}
+	if err := l.Restore(r); err != nil {
+		return fmt.Errorf("%s: %w", pt.tp, err)
+	}
+	pt.live, pt.sched = l, len(l.Scheduled()) > 0
+	if next, ok, err := g.localNext(pt.ns); err == nil && ok {
+		pt.next = next
+	}
+	if !resend {
+		return nil
+	}
+	alerts := l.Alerts()
+	err = g.cfg.Store.Batch(func(tx *state.Tx) error {
+		for _, a := range alerts {
+			if pt.route != nil && !pt.route.Owns(a, pt.p, g.nparts) {
+				continue
+			}
+			if err := g.upsert(tx, a.ID, a.Doc, a.Rule.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// revoked commits the partitions the group takes away, then forgets them
+// (their state stays in the store: if one comes back with nothing read by
+// another member, it goes on from there).
+func (g *group) revoked(ctx context.Context, _ *kgo.Client, r map[string][]int32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	only := map[tp]bool{}
+	for t, ps := range r {
+		for _, p := range ps {
+			only[tp{t, p}] = true
+		}
+	}
+	if len(only) == 0 {
+		return
+	}
+	if err := g.commit(ctx, only); err != nil && g.fatal == nil {
+		g.fatal = err
+	}
+	for k := range only {
+		delete(g.parts, k)
+		g.m.lag.DeleteLabelValues(k.topic, strconv.Itoa(int(k.p)))
+		g.m.buckets.DeleteLabelValues(k.topic, strconv.Itoa(int(k.p)))
+	}
+	g.log.Info("kafka: partitions revoked", "partitions", fmt.Sprint(sortedTPs(only)))
+	g.owned(false)
+}
+
+// lost forgets partitions the member lost (a session timeout): nothing is
+// committed, since another member owns them now.
+func (g *group) lost(_ context.Context, _ *kgo.Client, l map[string][]int32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for t, ps := range l {
+		for _, p := range ps {
+			delete(g.parts, tp{t, p})
+			g.m.lag.DeleteLabelValues(t, strconv.Itoa(int(p)))
+			g.m.buckets.DeleteLabelValues(t, strconv.Itoa(int(p)))
+		}
+	}
+	g.log.Warn("kafka: lost the group's partitions (session timeout?); the group gives them to other members")
+	g.owned(true)
+}
+
+// owned updates the ownership metrics and the member's standing.
+func (g *group) owned(lost bool) {
+	g.m.owned.Reset()
+	for k := range g.parts {
+		g.m.owned.WithLabelValues(k.topic, strconv.Itoa(int(k.p))).Set(1)
+	}
+	g.m.lostGauge.Set(0)
+	if lost {
+		g.m.lostGauge.Set(1)
+	}
+	g.cfg.Member.set(lost, len(g.parts))
+}
+
+// reload swaps in the rules LoadRules gives: each engine is rebuilt from
+// its committed state (committed first). Rules that need other topics
+// than the running ones need a restart.
+func (g *group) reload(ctx context.Context) {
+	for _, s := range g.cfg.Sinks {
+		if r, ok := s.(sink.Reopener); ok {
+			if err := r.Reopen(); err != nil {
+				g.log.Error("reopening a sink failed", "sink", s.Name(), "err", err)
+			}
+		}
+	}
+	if g.cfg.LoadRules == nil {
+		return
+	}
+	rules, opts, err := g.cfg.LoadRules()
+	if err != nil {
+		g.log.Error("reload failed; the running rules stay", "err", err)
+		return
+	}
+	plan, err := NewPlan(g.cfg.Kafka.Topic, rules)
+	if err != nil {
+		g.log.Error("reload failed; the running rules stay", "err", err)
+		return
+	}
+	if !slices.Equal(plan.Topics(), g.plan.Topics()) {
+		g.log.Error("reload failed: the new rules read other topics (restart trailql, and give ingest the same rules); the running rules stay",
+			"topics", plan.Topics(), "running", g.plan.Topics())
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := g.commit(ctx, nil); err != nil {
+		g.log.Error("reload failed; the running rules stay", "err", err)
+		return
+	}
+	oldPlan, oldOpts := g.plan, g.live
+	g.plan, g.live = plan, opts
+	for _, pt := range g.parts {
+		pt.route = plan.Route(pt.topic)
+		if err := g.restore(pt, false); err != nil {
+			g.plan, g.live = oldPlan, oldOpts
+			for _, pt := range g.parts {
+				pt.route = oldPlan.Route(pt.topic)
+				if rerr := g.restore(pt, false); rerr != nil {
+					g.fatal = rerr
+				}
+			}
+			g.log.Error("reload failed; the running rules stay", "err", err)
+			return
+		}
+	}
+	g.log.Info("reloaded", "rules", len(rules))
+}
+
+func sortedTPs(m map[tp]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k.String())
+	}
+	slices.Sort(out)
+	return out
+}
+
+// nsReader reads a partition's committed state.
+type nsReader struct {
+	s  *state.Store
+	ns string
+}
+
+func (r nsReader) GetBlob(key string) ([]byte, bool, error) { return r.s.GetBlob(r.ns, key) }
+
+// changeWriter writes a checkpoint into the store's transaction and keeps
+// what it wrote for the changelog.
+type changeWriter struct {
+	tx    *state.Tx
+	ns    string
+	blobs map[string][]byte
+	order []string
+}
+
+func (w *changeWriter) PutBlob(key string, b []byte) error {
+	if b == nil {
+		b = []byte{}
+	}
+	w.note(key, b)
+	return w.tx.PutBlob(w.ns, key, b)
+}
+
+func (w *changeWriter) DeleteBlob(key string) error {
+	w.note(key, nil)
+	return w.tx.DeleteBlob(w.ns, key)
+}
+
+func (w *changeWriter) note(key string, b []byte) {
+	if _, ok := w.blobs[key]; !ok {
+		w.order = append(w.order, key)
+	}
+	w.blobs[key] = b
+}
+
+// groupMetrics are a member's Prometheus metrics.
+type groupMetrics struct {
+	events, skipped, commits prometheus.Counter
+	alerts, restores         *prometheus.CounterVec
+	owned, lag, buckets      *prometheus.GaugeVec
+	lostGauge                prometheus.Gauge
+}
+
+func newGroupMetrics(reg *prometheus.Registry) *groupMetrics {
+	m := &groupMetrics{
+		events:    prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_events_read_total", Help: "CloudTrail records read."}),
+		skipped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_records_skipped_total", Help: "Records skipped as bad input."}),
+		commits:   prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_kafka_commits_total", Help: "Offset commits (after the state, alerts and changelog of what was read)."}),
+		alerts:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_alerts_total", Help: "Alerts raised or updated, by rule."}, []string{"rule"}),
+		restores:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_kafka_partition_restores_total", Help: "Partitions assigned, by where their state came from: local (this member's store), changelog, empty (no state yet)."}, []string{"from"}),
+		owned:     prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "trailql_kafka_partition_owned", Help: "1 for each partition this member owns."}, []string{"topic", "partition"}),
+		lag:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "trailql_kafka_consumer_lag", Help: "Records of an owned partition not yet read (high watermark minus the next offset)."}, []string{"topic", "partition"}),
+		buckets:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "trailql_open_buckets", Help: "Time windows held (open, or kept for late events), per owned partition."}, []string{"topic", "partition"}),
+		lostGauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "trailql_kafka_group_lost", Help: "1 while this member has lost its consumer group (session timeout) and has no partitions back."}),
+	}
+	reg.MustRegister(m.events, m.skipped, m.commits, m.alerts, m.restores, m.owned, m.lag, m.buckets, m.lostGauge)
+	return m
+}
