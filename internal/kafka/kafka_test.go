@@ -40,7 +40,7 @@ func uniqueTopic(t *testing.T) string {
 func rec(arn string, i int, at time.Time, action, ip string) string {
 	ui := `{"type":"Root","accountId":"111122223333"}`
 	if arn != "" {
-		ui = fmt.Sprintf(`{"type":"IAMUser","arn":%q,"accountId":"111122223333","accessKeyId":"AKIA%012d"}`, arn, i%7)
+		ui = fmt.Sprintf(`{"type":"IAMUser","arn":%q,"userName":%q,"accountId":"111122223333","accessKeyId":"AKIA%012d"}`, arn, arn[strings.LastIndexByte(arn, '/')+1:], i%7)
 	}
 	return fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":%s,"eventTime":%q,"eventSource":"ec2.amazonaws.com","eventName":%q,"awsRegion":"us-east-1","sourceIPAddress":%q,"userAgent":"aws-cli/2.15.0 Python/3.11","eventID":"e%d","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
 		ui, at.UTC().Format(time.RFC3339), action, ip, i)
