@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -307,6 +308,9 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			Logger:    log,
 			Registry:  reg,
 		})
+	}
+	if errors.Is(err, kafka.ErrRouteTopic) {
+		return withStatus(exitUsage, err)
 	}
 	if err != nil {
 		return withStatus(exitError, err)

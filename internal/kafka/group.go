@@ -58,6 +58,11 @@ type GroupConfig struct {
 	LoadRules func() ([]*detect.Compiled, detect.LiveOptions, error)
 }
 
+// ErrRouteTopic is the error of RunGroup when a rule's repartition topic
+// does not exist: ingest was not given that rule (or another version of
+// it), so its events would never come.
+var ErrRouteTopic = errors.New("no repartition topic")
+
 // Member is a group member's standing, for /healthz.
 type Member struct {
 	mu    sync.Mutex
@@ -252,8 +257,8 @@ func (g *group) prepare(ctx context.Context, topics []string) error {
 	for _, r := range g.plan.Routes {
 		n, err := partitionCount(ctx, adm, r.Topic)
 		if err != nil {
-			return fmt.Errorf("rule %q groups by other keys than the ARN and reads topic %s, which trailql ingest fills when given the same rules (--rules ...): %w",
-				r.Rule.Rule.Name, r.Topic, err)
+			return fmt.Errorf("%w: rule %q groups by other keys than the ARN and reads topic %s, which trailql ingest fills when given the same rules (--rules ...): %v",
+				ErrRouteTopic, r.Rule.Rule.Name, r.Topic, err)
 		}
 		if int(n) != g.nparts {
 			return fmt.Errorf("topic %s has %d partitions, %s %d", r.Topic, n, g.cfg.Kafka.Topic, g.nparts)
