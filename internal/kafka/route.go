@@ -592,5 +592,9 @@ func (r *Route) Owns(a *alert.Alert, p int32, n int) bool {
 // and franz-go's default partitioner hash keys (murmur2): the record keys
 // ingest writes land where another Kafka producer would put them.
 func partitionOf(key []byte, n int) int32 {
-	return int32(kgo.StickyKeyPartitioner(nil).ForTopic("").Partition(&kgo.Record{Key: key}, n))
+	return int32(keyHash.Partition(&kgo.Record{Key: key}, n))
 }
+
+// keyHash is Kafka's default partitioner; it keeps no state for records
+// with a key, so one serves every goroutine.
+var keyHash = kgo.StickyKeyPartitioner(nil).ForTopic("")
