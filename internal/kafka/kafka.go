@@ -1,20 +1,22 @@
-// Package kafka runs trailql's detection over a Kafka topic, partitioned by
-// actor (docs/kafka-scaleout.md): trailql ingest produces each raw
-// CloudTrail record to the topic, keyed by its userIdentity.arn, so that
-// every group of a rule grouped by the ARN lands on one partition; trailql
-// watch kafka://... consumes the topic in a consumer group, each member
-// running the same live engine as every other mode over the partitions it
-// owns.
+// Package kafka runs trailql's detection over Kafka, partitioned by actor
+// (docs/kafka-scaleout.md, README "Scale-out on Kafka").
 //
-// State is a cache that can be rebuilt: when a member is assigned a
-// partition (at start, or taking over from a member that died), it reads
-// the partition again from --replay (default 24h, the amend horizon) before
-// now, by the records' ingest time. Events it already has are recognised by
-// their event id (the live engine's checkpointed de-duplication) and count
-// once; events it never saw rebuild the windows the old owner had. Alerts
-// keep their deterministic ids, so an alert re-derived by the new owner is
-// the same alert, and sinks that keep documents (file, Elasticsearch)
-// recognise a version they have.
+// trailql ingest (Ingester) produces each raw CloudTrail record to the
+// events topic keyed by its userIdentity.arn, so that every group of a
+// rule grouped by the ARN lands on one partition; a rule grouped by other
+// keys gets a repartition topic of its own, which ingest fills keyed by
+// that rule's keys (route.go, Plan). Watermark records carry event time to
+// every partition, so quiet ones still close their windows.
+//
+// trailql watch kafka://...?group=NAME (RunGroup) is a member of a
+// consumer group: for each partition it owns it runs the rules of that
+// partition's topic in an engine of its own (detect.Live, as every other
+// mode), and commits its state, alerts and offset to its store, the state
+// to a compacted changelog topic, then the offset to the group
+// (changelog.go). A partition assigned is restored from the changelog, so
+// a member that takes over from one that died goes on from the state its
+// last commit saved: no event counted twice or lost, each alert under its
+// one deterministic id.
 package kafka
 
 import (
