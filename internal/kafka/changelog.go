@@ -16,8 +16,9 @@ import (
 // under "<topic>/<key>" in the partition of the same number, a deleted
 // blob as a tombstone. It is compacted: it keeps the newest value of each
 // key, so reading a partition to its end gives the state as of the last
-// checkpoint. A member writes it after the state's local commit and before
-// committing the offsets; a member that is assigned a partition reads it,
+// checkpoint. A member writes it in one transaction with the offsets the
+// state is at (a commit is all there or not at all, and the group fences a
+// member it gave up on); a member that is assigned a partition reads it,
 // so the windows an old owner held (open ones, and evaluated ones late
 // events may still amend, up to the amend horizon) go on exactly, however
 // long the rules look back, and no event is counted twice.
@@ -66,19 +67,23 @@ func changelogRecords(changelog, topic string, partition int32, blobs map[string
 	return out
 }
 
-// readChangelog reads partitions of the changelog to their ends and
-// returns, per partition, the blobs of each topic's state ("<topic>/<key>").
+// readChangelog reads partitions of the changelog to their last stable
+// offsets (the committed transactions) and returns, per partition, the
+// blobs of each topic's state ("<topic>/<key>").
 func readChangelog(ctx context.Context, c Config, changelog string, partitions []int32) (map[int32]map[string][]byte, error) {
 	out := map[int32]map[string][]byte{}
 	if len(partitions) == 0 {
 		return out, nil
 	}
-	cl, err := kgo.NewClient(c.clientOpts()...)
+	// Only committed transactions are state; the commit and abort
+	// markers are kept so that reading reaches the last stable offset
+	// even when the records before it are markers or aborted.
+	cl, err := kgo.NewClient(append(c.clientOpts(), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, changelog)
+	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, changelog)
 	if err != nil {
 		return nil, fmt.Errorf("changelog %s: %w", changelog, err)
 	}
@@ -116,6 +121,12 @@ func readChangelog(ctx context.Context, c Config, changelog string, partitions [
 			return nil, ferr
 		}
 		fs.EachRecord(func(r *kgo.Record) {
+			if end, ok := left[r.Partition]; ok && r.Offset+1 >= end {
+				delete(left, r.Partition)
+			}
+			if r.Attrs.IsControl() || r.Offset >= ends[changelog][r.Partition].Offset {
+				return // a marker, or past the stable offset read to
+			}
 			blobs := out[r.Partition]
 			key := string(r.Key)
 			if i := strings.LastIndexByte(key, '#'); i >= 0 && !strings.Contains(key[i:], "/") {
@@ -134,9 +145,6 @@ func readChangelog(ctx context.Context, c Config, changelog string, partitions [
 				blobs[key] = b
 			} else {
 				blobs[key] = r.Value
-			}
-			if end, ok := left[r.Partition]; ok && r.Offset+1 >= end {
-				delete(left, r.Partition)
 			}
 		})
 	}

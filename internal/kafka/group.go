@@ -2,20 +2,23 @@ package kafka
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/internal/sink"
@@ -120,8 +123,10 @@ type group struct {
 	cfg       GroupConfig
 	log       *slog.Logger
 	changelog string
-	cl        *kgo.Client
+	sess      *kgo.GroupTransactSession
+	cl        *kgo.Client // the session's
 	m         *groupMetrics
+	hurry     atomic.Bool // a rebalance waits: commit before allowing it
 
 	mu     sync.Mutex // parts and the engines: the poll loop and the group's callbacks
 	parts  map[tp]*partition
@@ -187,12 +192,20 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 
 	opts := append(cfg.Kafka.clientOpts(),
 		kgo.ConsumerGroup(cfg.Kafka.Group), kgo.ConsumeTopics(topics...),
-		kgo.Balancers(kgo.CooperativeStickyBalancer()), kgo.DisableAutoCommit(),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		// No rebalance between a poll and the commit of what it read: a
-		// member never commits for a partition it no longer owns.
+		// member commits for the partitions it read, then lets them go.
 		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { g.hurry.Store(true) }),
 		kgo.SessionTimeout(cfg.Kafka.SessionTimeout), kgo.HeartbeatInterval(min(cfg.Kafka.SessionTimeout/6, 3*time.Second)),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// Each commit is a transaction: the changelog records of the
+		// state and the offsets it is at, together or not at all. The
+		// group fences a member it has given up on (a zombie: paused past
+		// its session), so it cannot overwrite its successor's state.
+		kgo.TransactionalID(transactionalID(cfg.Kafka.Group, cfg.Kafka.InstanceID, cfg.Store.Path())),
+		kgo.TransactionTimeout(cfg.Kafka.SessionTimeout),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerBatchCompression(kgo.ZstdCompression(), kgo.NoCompression()),
 		kgo.AdjustFetchOffsetsFn(g.assigned),
@@ -203,11 +216,11 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 	if cfg.Kafka.InstanceID != "" {
 		opts = append(opts, kgo.InstanceID(cfg.Kafka.InstanceID))
 	}
-	cl, err := kgo.NewClient(opts...)
+	sess, err := kgo.NewGroupTransactSession(opts...)
 	if err != nil {
 		return err
 	}
-	g.cl = cl
+	g.sess, g.cl = sess, sess.Client()
 	g.log.Info("joining the consumer group", "group", cfg.Kafka.Group, "topics", topics, "changelog", g.changelog,
 		"rules", len(g.plan.Main), "repartitioned", len(g.plan.Routes))
 	err = g.loop(ctx)
@@ -216,14 +229,28 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 		// commits again (nothing) and hands the partitions on.
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		g.mu.Lock()
-		err = g.commit(cctx, nil)
+		err = g.commit(cctx)
 		g.mu.Unlock()
 		cancel()
 	}
-	cl.AllowRebalance()
-	cl.Close()
+	sess.CloseAllowingRebalance()
 	stop()
 	return err
+}
+
+// transactionalID is the member's transactional id: the same for the same
+// member (its instance id, or its host and state file) so that a restart
+// fences the transaction its previous run left open at once, instead of
+// after the transaction timeout.
+func transactionalID(group, instance, statePath string) string {
+	who := instance
+	if who == "" {
+		host, _ := os.Hostname()
+		abs, _ := filepath.Abs(statePath)
+		sum := sha256.Sum256([]byte(host + "\x00" + abs))
+		who = hex.EncodeToString(sum[:6])
+	}
+	return "trailql-" + group + "-" + who
 }
 
 // prepare waits for the events topic (ingest creates it), checks the
@@ -286,7 +313,7 @@ func (g *group) loop(ctx context.Context) error {
 	lastCommit := time.Now()
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
-		fs := g.cl.PollRecords(pctx, 5000)
+		fs := g.sess.PollRecords(pctx, 5000)
 		cancel()
 		if ctx.Err() != nil || fs.IsClientClosed() {
 			return nil
@@ -296,9 +323,9 @@ func (g *group) loop(ctx context.Context) error {
 		if err == nil {
 			err = g.process(fs)
 		}
-		if err == nil && time.Since(lastCommit) >= g.cfg.CommitEvery {
+		if err == nil && (time.Since(lastCommit) >= g.cfg.CommitEvery || g.hurry.Swap(false)) {
 			g.idle()
-			err = g.commit(ctx, nil)
+			err = g.commit(ctx)
 			lastCommit = time.Now()
 		}
 		g.mu.Unlock()
@@ -310,7 +337,7 @@ func (g *group) loop(ctx context.Context) error {
 			g.reload(ctx)
 		default:
 		}
-		g.cl.AllowRebalance()
+		g.sess.AllowRebalance()
 	}
 }
 
@@ -371,17 +398,27 @@ func (g *group) idle() {
 	}
 }
 
-// commit commits the partitions read since the last commit (only those of
-// only, when given): per partition, the engine's evaluation, its state,
-// the alerts raised or updated and the offset in one store transaction;
-// then the state to the changelog, acknowledged; then the offsets to the
-// group. A crash between two steps leaves the next owner a state and an
-// offset that agree (the store's, the changelog's), and alerts it re-sends.
-func (g *group) commit(ctx context.Context, only map[tp]bool) error {
+// commit commits the partitions read since the last commit, in this
+// order: the engines evaluate, and their changed state goes to the
+// changelog in one transaction with the offsets read (TxnOffsetCommit);
+// once it committed, the state, the alerts raised or updated and the
+// offset go to the store in one transaction. A crash before the
+// transaction commits leaves the last commit's state and offsets for the
+// next owner; a crash after it, a store behind the changelog, which the
+// next owner (this member again, or another) restores from, sending its
+// alerts again. A transaction the group aborts (a rebalance, a member it
+// gave up on) leaves nothing: the partitions go back to their committed
+// state and offsets and are read again.
+func (g *group) commit(ctx context.Context) error {
+	type pending struct {
+		pt     *partition
+		alerts []detect.LiveAlert
+		cw     *changeWriter
+	}
+	var todo []pending
 	var recs []*kgo.Record
-	offsets := map[string]map[int32]kgo.EpochOffset{}
 	for _, pt := range g.parts {
-		if !pt.dirty || only != nil && !only[pt.tp] {
+		if !pt.dirty {
 			continue
 		}
 		flush := pt.live.Flush
@@ -394,15 +431,68 @@ func (g *group) commit(ctx context.Context, only map[tp]bool) error {
 			return fmt.Errorf("%s: %w", pt.tp, err)
 		}
 		cw := &changeWriter{blobs: map[string][]byte{}}
-		err = g.cfg.Store.Batch(func(tx *state.Tx) error {
-			cw.tx, cw.ns = tx, pt.ns
-			if err := pt.live.Checkpoint(cw); err != nil {
+		if err := pt.live.Checkpoint(cw); err != nil {
+			return fmt.Errorf("%s: %w", pt.tp, err)
+		}
+		cw.PutBlob(nextKey, []byte(strconv.FormatInt(pt.next, 10)))
+		recs = append(recs, changelogRecords(g.changelog, pt.topic, pt.p, cw.blobs, cw.order)...)
+		todo = append(todo, pending{pt, alerts, cw})
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := g.sess.Begin(); err != nil {
+		return fmt.Errorf("kafka: beginning a transaction: %w", err)
+	}
+	perr := g.cl.ProduceSync(ctx, recs...).FirstErr()
+	try := kgo.TryCommit
+	if perr != nil {
+		try = kgo.TryAbort
+	}
+	committed, err := g.sess.End(ctx, try)
+	switch {
+	case perr != nil:
+		return fmt.Errorf("writing the changelog %s: %w", g.changelog, perr)
+	case err != nil:
+		return fmt.Errorf("kafka: ending a transaction: %w", err)
+	case !committed:
+		// The group rebalanced or gave up on this member: what was read
+		// since the last commit is read again, from the committed state.
+		g.m.aborts.Inc()
+		offsets := map[string]map[int32]kgo.EpochOffset{}
+		for _, c := range todo {
+			if g.parts[c.pt.tp] != c.pt {
+				continue // revoked or lost meanwhile
+			}
+			if err := g.restore(c.pt, false); err != nil {
 				return err
 			}
-			if err := cw.PutBlob(nextKey, []byte(strconv.FormatInt(pt.next, 10))); err != nil {
-				return err
+			c.pt.dirty = false
+			if offsets[c.pt.topic] == nil {
+				offsets[c.pt.topic] = map[int32]kgo.EpochOffset{}
 			}
-			for _, a := range alerts {
+			offsets[c.pt.topic][c.pt.p] = kgo.EpochOffset{Epoch: -1, Offset: c.pt.next}
+		}
+		g.cl.SetOffsets(offsets)
+		g.log.Info("kafka: commit aborted (a rebalance): reading again from the committed offsets", "partitions", len(offsets))
+		return nil
+	}
+	g.m.commits.Inc()
+	for _, c := range todo {
+		pt := c.pt
+		err := g.cfg.Store.Batch(func(tx *state.Tx) error {
+			for _, k := range c.cw.order {
+				var err error
+				if b := c.cw.blobs[k]; b == nil {
+					err = tx.DeleteBlob(pt.ns, k)
+				} else {
+					err = tx.PutBlob(pt.ns, k, b)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			for _, a := range c.alerts {
 				if pt.route != nil && !pt.route.Owns(a.Alert, pt.p, g.nparts) {
 					continue
 				}
@@ -414,46 +504,13 @@ func (g *group) commit(ctx context.Context, only map[tp]bool) error {
 		})
 		g.cfg.Health.Commit(err)
 		if err != nil {
+			// The changelog has the state: a restart restores it from
+			// there and sends its alerts again.
 			return fmt.Errorf("%s: committing the state: %w", pt.tp, err)
 		}
 		g.cfg.Health.Object("kafka://"+pt.topic, nil, pt.live.Newest())
-		recs = append(recs, changelogRecords(g.changelog, pt.topic, pt.p, cw.blobs, cw.order)...)
-		if offsets[pt.topic] == nil {
-			offsets[pt.topic] = map[int32]kgo.EpochOffset{}
-		}
-		offsets[pt.topic][pt.p] = kgo.EpochOffset{Epoch: pt.epoch, Offset: pt.next}
 		pt.dirty = false
 		g.m.buckets.WithLabelValues(pt.topic, strconv.Itoa(int(pt.p))).Set(float64(pt.live.OpenBuckets()))
-	}
-	if len(offsets) == 0 {
-		return nil
-	}
-	if len(recs) > 0 {
-		if err := g.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-			return fmt.Errorf("writing the changelog %s: %w", g.changelog, err)
-		}
-	}
-	var cerr error
-	g.cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-		if err != nil {
-			cerr = err
-			return
-		}
-		for _, t := range resp.Topics {
-			for _, p := range t.Partitions {
-				if e := kerr.ErrorForCode(p.ErrorCode); e != nil && cerr == nil {
-					cerr = fmt.Errorf("%s/%d: %w", t.Topic, p.Partition, e)
-				}
-			}
-		}
-	})
-	if cerr != nil {
-		// Not fatal: the state and changelog are ahead of the group's
-		// offset, and the partition's next owner (this member again, or
-		// another) goes on from the state's offset.
-		g.log.Warn("kafka: committing offsets", "err", cerr)
-	} else {
-		g.m.commits.Inc()
 	}
 	return nil
 }
@@ -615,7 +672,11 @@ func (g *group) restore(pt *partition, resend bool) error {
 		return fmt.Errorf("%s: %w", pt.tp, err)
 	}
 	pt.live, pt.sched = l, len(l.Scheduled()) > 0
-	if next, ok, err := g.localNext(pt.ns); err == nil && ok {
+	// The state is at its offset; no state is at the partition's start.
+	pt.next = 0
+	if next, ok, err := g.localNext(pt.ns); err != nil {
+		return err
+	} else if ok {
 		pt.next = next
 	}
 	if !resend {
@@ -636,30 +697,28 @@ func (g *group) restore(pt *partition, resend bool) error {
 	return err
 }
 
-// revoked commits the partitions the group takes away, then forgets them
-// (their state stays in the store: if one comes back with nothing read by
-// another member, it goes on from there).
-func (g *group) revoked(ctx context.Context, _ *kgo.Client, r map[string][]int32) {
+// revoked forgets the partitions the group takes away. What was read of
+// them since the last commit (which the loop makes just before it lets a
+// rebalance happen) is read again by their next owner; their state stays
+// in the store: if one comes back with nothing read by another member
+// since, it goes on from there.
+func (g *group) revoked(_ context.Context, _ *kgo.Client, r map[string][]int32) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	only := map[tp]bool{}
+	var gone []string
 	for t, ps := range r {
 		for _, p := range ps {
-			only[tp{t, p}] = true
+			delete(g.parts, tp{t, p})
+			g.m.lag.DeleteLabelValues(t, strconv.Itoa(int(p)))
+			g.m.buckets.DeleteLabelValues(t, strconv.Itoa(int(p)))
+			gone = append(gone, tp{t, p}.String())
 		}
 	}
-	if len(only) == 0 {
+	if len(gone) == 0 {
 		return
 	}
-	if err := g.commit(ctx, only); err != nil && g.fatal == nil {
-		g.fatal = err
-	}
-	for k := range only {
-		delete(g.parts, k)
-		g.m.lag.DeleteLabelValues(k.topic, strconv.Itoa(int(k.p)))
-		g.m.buckets.DeleteLabelValues(k.topic, strconv.Itoa(int(k.p)))
-	}
-	g.log.Info("kafka: partitions revoked", "partitions", fmt.Sprint(sortedTPs(only)))
+	slices.Sort(gone)
+	g.log.Info("kafka: partitions revoked", "partitions", fmt.Sprint(gone))
 	g.owned(false)
 }
 
@@ -723,7 +782,7 @@ func (g *group) reload(ctx context.Context) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if err := g.commit(ctx, nil); err != nil {
+	if err := g.commit(ctx); err != nil {
 		g.log.Error("reload failed; the running rules stay", "err", err)
 		return
 	}
@@ -746,15 +805,6 @@ func (g *group) reload(ctx context.Context) {
 	g.log.Info("reloaded", "rules", len(rules))
 }
 
-func sortedTPs(m map[tp]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k.String())
-	}
-	slices.Sort(out)
-	return out
-}
-
 // nsReader reads a partition's committed state.
 type nsReader struct {
 	s  *state.Store
@@ -763,12 +813,10 @@ type nsReader struct {
 
 func (r nsReader) GetBlob(key string) ([]byte, bool, error) { return r.s.GetBlob(r.ns, key) }
 
-// changeWriter writes a checkpoint into the store's transaction and keeps
-// what it wrote for the changelog.
+// changeWriter takes a checkpoint in memory: for the changelog, then,
+// once that committed, for the store.
 type changeWriter struct {
-	tx    *state.Tx
-	ns    string
-	blobs map[string][]byte
+	blobs map[string][]byte // nil: deleted
 	order []string
 }
 
@@ -777,12 +825,12 @@ func (w *changeWriter) PutBlob(key string, b []byte) error {
 		b = []byte{}
 	}
 	w.note(key, b)
-	return w.tx.PutBlob(w.ns, key, b)
+	return nil
 }
 
 func (w *changeWriter) DeleteBlob(key string) error {
 	w.note(key, nil)
-	return w.tx.DeleteBlob(w.ns, key)
+	return nil
 }
 
 func (w *changeWriter) note(key string, b []byte) {
@@ -794,17 +842,18 @@ func (w *changeWriter) note(key string, b []byte) {
 
 // groupMetrics are a member's Prometheus metrics.
 type groupMetrics struct {
-	events, skipped, commits prometheus.Counter
-	alerts, restores         *prometheus.CounterVec
-	owned, lag, buckets      *prometheus.GaugeVec
-	lostGauge                prometheus.Gauge
+	events, skipped, commits, aborts prometheus.Counter
+	alerts, restores                 *prometheus.CounterVec
+	owned, lag, buckets              *prometheus.GaugeVec
+	lostGauge                        prometheus.Gauge
 }
 
 func newGroupMetrics(reg *prometheus.Registry) *groupMetrics {
 	m := &groupMetrics{
 		events:    prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_events_read_total", Help: "CloudTrail records read."}),
 		skipped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_records_skipped_total", Help: "Records skipped as bad input."}),
-		commits:   prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_kafka_commits_total", Help: "Offset commits (after the state, alerts and changelog of what was read)."}),
+		commits:   prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_kafka_commits_total", Help: "Commits of what was read (one transaction: the state to the changelog and the offsets)."}),
+		aborts:    prometheus.NewCounter(prometheus.CounterOpts{Name: "trailql_kafka_commits_aborted_total", Help: "Commits the group aborted (a rebalance, a member it gave up on): what they covered is read again."}),
 		alerts:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_alerts_total", Help: "Alerts raised or updated, by rule."}, []string{"rule"}),
 		restores:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trailql_kafka_partition_restores_total", Help: "Partitions assigned, by where their state came from: local (this member's store), changelog, empty (no state yet)."}, []string{"from"}),
 		owned:     prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "trailql_kafka_partition_owned", Help: "1 for each partition this member owns."}, []string{"topic", "partition"}),
@@ -812,6 +861,6 @@ func newGroupMetrics(reg *prometheus.Registry) *groupMetrics {
 		buckets:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "trailql_open_buckets", Help: "Time windows held (open, or kept for late events), per owned partition."}, []string{"topic", "partition"}),
 		lostGauge: prometheus.NewGauge(prometheus.GaugeOpts{Name: "trailql_kafka_group_lost", Help: "1 while this member has lost its consumer group (session timeout) and has no partitions back."}),
 	}
-	reg.MustRegister(m.events, m.skipped, m.commits, m.alerts, m.restores, m.owned, m.lag, m.buckets, m.lostGauge)
+	reg.MustRegister(m.events, m.skipped, m.commits, m.aborts, m.alerts, m.restores, m.owned, m.lag, m.buckets, m.lostGauge)
 	return m
 }

@@ -36,10 +36,10 @@ import (
 //   - not keys computed from GeoIP enrichment (source.geo.*, source.as.*)
 //     or from NOW(): ingest runs without the databases and at another
 //     time than the rule's runs;
-//   - and only if every key is still a column of the alert (a record whose
-//     key is multi-valued is sent to the partition of each value, and the
-//     member drops the groups of the values that are not its own: it must
-//     read the key back from the alert).
+//   - not keys the alert no longer carries as columns: a record whose key
+//     is multi-valued is sent to the partition of each value, and the
+//     member drops the groups of the values that are not its own, which it
+//     reads back from the alert.
 //
 // When no key is left, every record of the rule goes to one partition (a
 // constant key): exact, but that rule does not scale out. Filters of the
@@ -195,13 +195,13 @@ func route(topic string, c *detect.Compiled) (*Route, error) {
 	for _, col := range c.Program.Columns() {
 		out[col.Name] = true
 	}
-	for _, k := range keys {
+	keys = slices.DeleteFunc(keys, func(k groupKey) bool {
 		if !out[k.name] {
-			why = append(why, fmt.Sprintf("its key %s is not a column of its alerts", k.name))
-			keys = nil
-			break
+			why = append(why, fmt.Sprintf("key %s is not a column of its alerts", k.name))
+			return true
 		}
-	}
+		return false
+	})
 	keys = slices.DeleteFunc(keys, func(k groupKey) bool {
 		if reads(k.expr, defs, func(n parser.Node) bool { return enrichment(n) || esql.NodeUsesNow(n) }) {
 			why = append(why, fmt.Sprintf("key %s is computed from GeoIP or NOW()", k.name))
