@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +15,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/internal/sink"
@@ -163,6 +171,10 @@ type member struct {
 }
 
 func startMember(t *testing.T, spec string, rules []*detect.Compiled, dir string) *member {
+	return startMemberWith(t, spec, rules, dir, nil)
+}
+
+func startMemberWith(t *testing.T, spec string, rules []*detect.Compiled, dir string, reg *prometheus.Registry) *member {
 	t.Helper()
 	cfg, err := ParseURL(spec)
 	if err != nil {
@@ -186,7 +198,7 @@ func startMember(t *testing.T, spec string, rules []*detect.Compiled, dir string
 	m.cancel = cancel
 	go func() {
 		err := RunGroup(ctx, GroupConfig{Kafka: cfg, Plan: plan, Store: store, Sinks: []sink.Sink{s},
-			Live: detect.LiveOptions{}, CommitEvery: 200 * time.Millisecond, Tick: time.Hour})
+			Live: detect.LiveOptions{}, CommitEvery: 200 * time.Millisecond, Tick: time.Hour, Registry: reg})
 		s.Close()
 		store.Close()
 		m.done <- err
@@ -303,5 +315,99 @@ func TestGroupOneMemberLastVersions(t *testing.T) {
 		if last := versions[len(versions)-1]; last != want[id] {
 			t.Errorf("alert %s: the last version sent is\n  %s\nwant\n  %s", id[:12], last, want[id])
 		}
+	}
+}
+
+// Commits the group aborts (here: the offsets of the first three refused
+// as from an old generation, as after a rebalance) leave nothing behind:
+// the member goes back to its committed state and offsets, reads again,
+// and its alerts are detect's, each last version the final one.
+func TestGroupAbortedCommits(t *testing.T) {
+	if os.Getenv("TRAILQL_KAFKA_SEEDS") != "" {
+		t.Skip("injects faults into kfake")
+	}
+	c, err := kfake.NewCluster(kfake.Ports(0), kfake.GroupMinSessionTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.TxnOffsetCommit}, Err: kerr.IllegalGeneration, Count: 3})
+	spec := "kafka://" + c.ListenAddrs()[0] + "/" + uniqueTopic(t) + "?group=g&session-timeout=2s"
+	rules := testRules(t)
+	records := append(corpus(4, 1500, 0), tail(100000)...)
+	want := expected(t, rules, records)
+	ingestRecords(t, spec, rules, "all", records)
+	reg := prometheus.NewRegistry()
+	m := startMemberWith(t, spec, rules, t.TempDir(), reg)
+	waitAlerts(t, want, 30*time.Second, m.sink)
+	for id, versions := range sinkAlerts(m.sink) {
+		if last := versions[len(versions)-1]; last != want[id] {
+			t.Errorf("alert %s: the last version sent is not detect's", id[:12])
+		}
+	}
+	mfs, _ := reg.Gather()
+	aborts := -1.0
+	for _, mf := range mfs {
+		if mf.GetName() == "trailql_kafka_commits_aborted_total" {
+			aborts = mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	if aborts < 1 {
+		t.Errorf("trailql_kafka_commits_aborted_total = %v, want the faulted commits counted", aborts)
+	}
+}
+
+// The changelog round trip: blobs larger than a record go in chunks, a
+// deletion is a tombstone, records of an aborted transaction are not
+// state, and reading stops at the last stable offset.
+func TestChangelogRoundTrip(t *testing.T) {
+	broker := seeds(t)
+	topic := uniqueTopic(t)
+	cfg, _ := ParseURL("kafka://" + broker + "/" + topic)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	changelog := changelogTopic(topic, "g")
+	cl, err := kgo.NewClient(append(cfg.clientOpts(), kgo.TransactionalID("test-"+topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	compact := "compact"
+	if _, err := ensureTopic(ctx, adm, changelog, 2, map[string]*string{"cleanup.policy": &compact}); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 3*chunkSize+17)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	write := func(commit bool, blobs map[string][]byte, order []string) {
+		t.Helper()
+		if err := cl.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.ProduceSync(ctx, changelogRecords(changelog, "ev", 1, blobs, order)...).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(true, map[string][]byte{"meta": big, "w/r/1": []byte("one"), "w/r/2": []byte("two"), nextKey: []byte("10")}, []string{"meta", "w/r/1", "w/r/2", nextKey})
+	write(true, map[string][]byte{"w/r/1": nil, "w/r/3": []byte{}, nextKey: []byte("20")}, []string{"w/r/1", "w/r/3", nextKey})
+	write(false, map[string][]byte{"w/r/2": []byte("aborted"), nextKey: []byte("30")}, []string{"w/r/2", nextKey})
+	got, err := readChangelog(ctx, cfg, changelog, []int32{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[0]) != 0 {
+		t.Errorf("partition 0: %d blobs, want none", len(got[0]))
+	}
+	p := got[1]
+	if string(p["ev/meta"]) != string(big) || string(p["ev/w/r/2"]) != "two" || p["ev/w/r/3"] == nil || len(p["ev/w/r/3"]) != 0 || string(p["ev/"+nextKey]) != "20" {
+		t.Errorf("state read back: meta %d bytes (want %d), w/r/2 %q, w/r/3 %v, next %q", len(p["ev/meta"]), len(big), p["ev/w/r/2"], p["ev/w/r/3"], p["ev/"+nextKey])
+	}
+	if _, ok := p["ev/w/r/1"]; ok || len(p) != 4 {
+		t.Errorf("blobs %v: want meta, w/r/2, w/r/3 and the offset (w/r/1 deleted)", slices.Sorted(maps.Keys(p)))
 	}
 }
