@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -134,8 +136,8 @@ func groupDiff(want map[string]string, got map[string][]string) string {
 
 // Scale-out on Kafka, as the README's "Trying it" does it: ingest of half
 // the delivery files, three watch processes in one consumer group, one
-// killed with SIGKILL while the group forms and reads, ingest of the other
-// half. The alerts of the three sinks together are those of detect on all
+// killed with SIGKILL once it has committed alerts while the group still
+// reads, ingest of the other half. The alerts of the three sinks together are those of detect on all
 // the files: every alert in its final version under its one id, none
 // missing, none extra. The rules are the seed rule (keyed by the ARN) and a
 // rule BY account (its repartition topic filled by ingest). The corpus
@@ -181,13 +183,14 @@ func TestKafkaScaleOut(t *testing.T) {
 	}
 	ingest(half[0])
 	var ds []*daemon
-	var sinks []string
+	var sinks, listen []string
 	for i := 0; i < 3; i++ {
 		wd := filepath.Join(dir, fmt.Sprint("w", i))
 		os.MkdirAll(wd, 0o755)
 		sink := filepath.Join(wd, "alerts.ndjson")
 		sinks = append(sinks, sink)
-		d := newDaemon(t, wd, nil, append([]string{"--state", filepath.Join(wd, "state.db"), "--sink", "file:" + sink, topic + "?group=detectors"}, ruleFlags...)...)
+		listen = append(listen, freeAddr(t))
+		d := newDaemon(t, wd, nil, append([]string{"--state", filepath.Join(wd, "state.db"), "--sink", "file:" + sink, "--listen", listen[i], topic + "?group=detectors"}, ruleFlags...)...)
 		d.start()
 		ds = append(ds, d)
 	}
@@ -196,8 +199,11 @@ func TestKafkaScaleOut(t *testing.T) {
 			d.stop(syscall.SIGTERM)
 		}
 	}()
-	// Killed while the group forms and reads the first half.
-	time.Sleep(1500 * time.Millisecond)
+	// Killed mid-stream: once it has committed alerts of its partitions
+	// (their state is in the changelog), while the group still reads.
+	for deadline := time.Now().Add(20 * time.Second); len(sinkVersions(sinks[0])) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	ds[0].stop(syscall.SIGKILL)
 	ingest(half[1])
 
@@ -205,6 +211,12 @@ func TestKafkaScaleOut(t *testing.T) {
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
 		if diff = groupDiff(want, sinkVersions(sinks...)); diff == "" {
 			t.Logf("%d alerts, as detect; the killed member's sink had %d", len(want), len(sinkVersions(sinks[0])))
+			checkMembers(t, listen[1:], 24)
+			l1, _ := os.ReadFile(ds[1].log.Name())
+			l2, _ := os.ReadFile(ds[2].log.Name())
+			if logs := string(l1) + string(l2); !strings.Contains(logs, "restored=true") {
+				t.Errorf("no survivor restored a partition from the changelog:\n%s", logs)
+			}
 			return
 		}
 	}
@@ -224,5 +236,56 @@ func TestKafkaRepartitionTopicMissing(t *testing.T) {
 	r := trailql(t, "", "watch", "--rules", rules, "--state", filepath.Join(dir, "state.db"), topic+"?group=x")
 	if r.code != 2 || !strings.Contains(r.stderr, "ingest") || !strings.Contains(r.stderr, ".rekey.00000000-0000-0000-0000-00000000acct.") {
 		t.Errorf("exit %d, want 2 and the topic named; stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// checkMembers reads the survivors' /healthz and /metrics: healthy, owning
+// every partition between them (the events topic's and the repartition
+// topic's), none lagging.
+func checkMembers(t *testing.T, addrs []string, partitions int) {
+	t.Helper()
+	owned := 0
+	for _, a := range addrs {
+		resp, err := http.Get("http://" + a + "/healthz")
+		if err != nil {
+			t.Errorf("%s/healthz: %v", a, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s/healthz: %s", a, resp.Status)
+		}
+		resp, err = http.Get("http://" + a + "/metrics")
+		if err != nil {
+			t.Errorf("%s/metrics: %v", a, err)
+			continue
+		}
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "trailql_kafka_partition_owned{"):
+				owned++
+			case strings.HasPrefix(line, "trailql_kafka_consumer_lag{") && !strings.HasSuffix(line, " 0"):
+				t.Errorf("%s: %s", a, line)
+			case strings.HasPrefix(line, "trailql_kafka_group_lost ") && !strings.HasSuffix(line, " 0"):
+				t.Errorf("%s: %s", a, line)
+			}
+		}
+		resp.Body.Close()
+	}
+	if owned != partitions {
+		t.Errorf("the survivors own %d partitions, want %d", owned, partitions)
 	}
 }
