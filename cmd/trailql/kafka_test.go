@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -288,4 +291,67 @@ func checkMembers(t *testing.T, addrs []string, partitions int) {
 	if owned != partitions {
 		t.Errorf("the survivors own %d partitions, want %d", owned, partitions)
 	}
+}
+
+// Ingest reads an s3:// source as watch does, with the same checkpoints:
+// a second --once run finds nothing new, and a group reading the topic
+// gives detect's alerts on the bucket.
+func TestKafkaIngestS3(t *testing.T) {
+	broker := kafkaBroker(t)
+	be := s3mem.New()
+	srv := httptest.NewServer(gofakes3.New(be).Server())
+	t.Cleanup(srv.Close)
+	if err := be.CreateBucket("trail"); err != nil {
+		t.Fatal(err)
+	}
+	root := "../../examples"
+	objects := 0
+	err := filepath.Walk(filepath.Join(root, "AWSLogs"), func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		key, _ := filepath.Rel(root, p)
+		objects++
+		_, err = be.PutObject("trail", filepath.ToSlash(key), map[string]string{}, strings.NewReader(string(data)), int64(len(data)), nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsTestEnv(t)
+	dir := t.TempDir()
+	topic := kafkaTopic(broker, "s3")
+	ingest := func() result {
+		t.Helper()
+		r := trailql(t, "", "ingest", "--once", "--partitions", "6", "--state", filepath.Join(dir, "ingest.db"), "--endpoint-url", srv.URL, "--since", "all", "--to", topic, "s3://trail/AWSLogs/")
+		if r.code != 0 {
+			t.Fatalf("ingest: exit %d: %s", r.code, r.stderr)
+		}
+		return r
+	}
+	if r := ingest(); !strings.Contains(r.stderr, "1839 records produced") {
+		t.Errorf("first ingest: %s", r.stderr)
+	}
+	if r := ingest(); !strings.Contains(r.stderr, "0 records produced") {
+		t.Errorf("second ingest, nothing new in the bucket: %s", r.stderr)
+	}
+	want := map[string]string{}
+	for _, a := range ndjsonAlerts(t, trailql(t, "", "detect", "--format", "ndjson", filepath.Join(root, "AWSLogs")).stdout) {
+		want[a["kibana.alert.uuid"].(string)] = kafkaAlertSummary(a)
+	}
+	sink := filepath.Join(dir, "alerts.ndjson")
+	d := newDaemon(t, dir, nil, "--state", filepath.Join(dir, "state.db"), "--sink", "file:"+sink, topic+"?group=g")
+	d.start()
+	defer d.stop(syscall.SIGTERM)
+	var diff string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if diff = groupDiff(want, sinkVersions(sink)); diff == "" {
+			return
+		}
+	}
+	t.Errorf("alerts from the bucket's topic differ from detect's:\n%s\n%s", diff, d.logTail())
 }
