@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -411,3 +412,5 @@ func TestChangelogRoundTrip(t *testing.T) {
 		t.Errorf("blobs %v: want meta, w/r/2, w/r/3 and the offset (w/r/1 deleted)", slices.Sorted(maps.Keys(p)))
 	}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
