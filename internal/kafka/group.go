@@ -174,7 +174,7 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 	cfg.Health.Attach(cfg.Store, names)
 
 	topics := g.plan.Topics()
-	if err := g.prepare(ctx, topics); err != nil {
+	if err := g.prepare(ctx); err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(ctx)
@@ -225,13 +225,11 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 		"rules", len(g.plan.Main), "repartitioned", len(g.plan.Routes))
 	err = g.loop(ctx)
 	if err == nil {
-		// A last commit of what was read, then leave: the revocation
-		// commits again (nothing) and hands the partitions on.
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// A last commit of what was read, then leave: the partitions go
+		// to the other members with nothing to read again.
 		g.mu.Lock()
-		err = g.commit(cctx)
+		err = g.commitNow(ctx)
 		g.mu.Unlock()
-		cancel()
 	}
 	sess.CloseAllowingRebalance()
 	stop()
@@ -256,7 +254,7 @@ func transactionalID(group, instance, statePath string) string {
 // prepare waits for the events topic (ingest creates it), checks the
 // repartition topics (ingest must be given the same rules) and creates the
 // changelog topic.
-func (g *group) prepare(ctx context.Context, topics []string) error {
+func (g *group) prepare(ctx context.Context) error {
 	cl, err := kgo.NewClient(g.cfg.Kafka.clientOpts()...)
 	if err != nil {
 		return err
@@ -304,7 +302,6 @@ func (g *group) prepare(ctx context.Context, topics []string) error {
 	if int(n) != g.nparts {
 		return fmt.Errorf("changelog topic %s has %d partitions, %s %d", g.changelog, n, g.cfg.Kafka.Topic, g.nparts)
 	}
-	_ = topics
 	return nil
 }
 
@@ -315,9 +312,11 @@ func (g *group) loop(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
 		fs := g.sess.PollRecords(pctx, 5000)
 		cancel()
-		if ctx.Err() != nil || fs.IsClientClosed() {
+		if fs.IsClientClosed() {
 			return nil
 		}
+		// What a poll returned is processed even when stopping: the
+		// last commit commits the offsets of every record polled.
 		g.mu.Lock()
 		err := g.fatal
 		if err == nil {
@@ -325,11 +324,11 @@ func (g *group) loop(ctx context.Context) error {
 		}
 		if err == nil && (time.Since(lastCommit) >= g.cfg.CommitEvery || g.hurry.Swap(false)) {
 			g.idle()
-			err = g.commit(ctx)
+			err = g.commitNow(ctx)
 			lastCommit = time.Now()
 		}
 		g.mu.Unlock()
-		if err != nil {
+		if err != nil || ctx.Err() != nil {
 			return err
 		}
 		select {
@@ -513,6 +512,14 @@ func (g *group) commit(ctx context.Context) error {
 		g.m.buckets.WithLabelValues(pt.topic, strconv.Itoa(int(pt.p))).Set(float64(pt.live.OpenBuckets()))
 	}
 	return nil
+}
+
+// commitNow commits, not cancelled with ctx: a transaction left half-way
+// by a shutdown would hold the partitions' offsets until it timed out.
+func (g *group) commitNow(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return g.commit(cctx)
 }
 
 // upsert records an alert version for the sinks.
@@ -782,7 +789,7 @@ func (g *group) reload(ctx context.Context) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if err := g.commit(ctx); err != nil {
+	if err := g.commitNow(ctx); err != nil {
 		g.log.Error("reload failed; the running rules stay", "err", err)
 		return
 	}
