@@ -217,7 +217,7 @@ func TestKafkaScaleOut(t *testing.T) {
 			checkMembers(t, listen[1:], 24)
 			l1, _ := os.ReadFile(ds[1].log.Name())
 			l2, _ := os.ReadFile(ds[2].log.Name())
-			if logs := string(l1) + string(l2); !strings.Contains(logs, "restored=true") {
+			if logs := string(l1) + string(l2); !strings.Contains(logs, "state=changelog") {
 				t.Errorf("no survivor restored a partition from the changelog:\n%s", logs)
 			}
 			return

@@ -563,6 +563,7 @@ func (g *group) assigned(ctx context.Context, m map[string]map[int32]kgo.Offset)
 				g.parts[k] = pt
 				ps[p] = kgo.NewOffset().At(next)
 				g.m.restores.WithLabelValues("local").Inc()
+				g.log.Info("kafka: partition assigned", "partition", k, "from", next, "state", "local")
 				continue
 			}
 			fromChangelog = append(fromChangelog, k)
@@ -638,7 +639,11 @@ func (g *group) assigned(ctx context.Context, m map[string]map[int32]kgo.Offset)
 			m[k.topic][k.p] = kgo.NewOffset().AtStart()
 			g.m.restores.WithLabelValues("empty").Inc()
 		}
-		g.log.Info("kafka: partition assigned", "partition", k, "from", m[k.topic][k.p].EpochOffset().Offset, "restored", ok)
+		if ok {
+			g.log.Info("kafka: partition assigned", "partition", k, "from", next, "state", "changelog")
+		} else {
+			g.log.Info("kafka: partition assigned", "partition", k, "from", "start", "state", "none")
+		}
 	}
 	g.owned(false)
 	return m, nil
