@@ -58,8 +58,10 @@ fills with the records that reach the rule's STATS, keyed by the rule's BY keys:
 ingest the rules the detectors run (--rules, --rule-id, --tag, ...; the default is the
 seed rule, keyed by the ARN, which needs none).
 
-An object is marked done (its S3 checkpoint advanced, its SQS message deleted) only
-after the brokers acknowledged all its records. The newest event time acknowledged goes
+Each object's records are produced in one Kafka transaction, and the detectors read
+committed records only: an object is marked done (its S3 checkpoint advanced, its SQS
+message deleted) only once its transaction committed, and one read again after a
+crash or a failed read is on the topic once. The newest event time acknowledged goes
 as a watermark record to every partition (every --watermark-interval while it moves,
 and at the end), so that quiet partitions still close their windows. A missing topic is
 created with --partitions; an existing topic keeps its count (adding partitions would
@@ -145,7 +147,7 @@ func runIngest(ctx context.Context, f ingestFlags, specs []string) error {
 	for _, r := range plan.Routes {
 		log.Info("rule repartitioned", "rule", r.Rule.Rule.Name, "topic", r.Topic, "keys", r.Keys, "note", r.Why())
 	}
-	in, err := kafka.NewIngester(cfg, plan.Routes, detect.Options{Namespace: f.namespace})
+	in, err := kafka.NewIngester(cfg, plan.Routes, detect.Options{Namespace: f.namespace}, kafka.IngestTransactionalID(f.statePath))
 	if err != nil {
 		return usageErrorf("--to: %v", err)
 	}

@@ -206,6 +206,9 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 		kgo.TransactionalID(transactionalID(cfg.Kafka.Group, cfg.Kafka.InstanceID, cfg.Store.Path())),
 		kgo.TransactionTimeout(cfg.Kafka.SessionTimeout),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		// The transactions' markers take offsets too: seeing them moves a
+		// partition's position past them, so that its lag reaches 0.
+		kgo.KeepControlRecords(),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerBatchCompression(kgo.ZstdCompression(), kgo.NoCompression()),
 		kgo.AdjustFetchOffsetsFn(g.assigned),
@@ -361,7 +364,9 @@ func (g *group) process(fs kgo.Fetches) error {
 			if r.Offset < pt.next {
 				continue // before the state's offset (a restore moved the start)
 			}
-			if string(r.Key) == string(watermarkKey) {
+			if r.Attrs.IsControl() {
+				// A commit or abort marker: nothing to read.
+			} else if string(r.Key) == string(watermarkKey) {
 				if ms, perr := strconv.ParseInt(header(r, HeaderWatermark), 10, 64); perr == nil {
 					pt.live.Advance(time.UnixMilli(ms))
 				}

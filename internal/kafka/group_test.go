@@ -231,7 +231,7 @@ func ingestRecords(t *testing.T, spec string, rules []*detect.Compiled, name str
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := NewIngester(cfg, plan.Routes, detect.Options{})
+	in, err := NewIngester(cfg, plan.Routes, detect.Options{}, "test-"+cfg.Topic+"-"+name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,13 @@ package kafka
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -19,6 +23,20 @@ import (
 	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/ecs"
 )
+
+// IngestTransactionTimeout bounds an object's transaction (reading and
+// producing one log object): a crashed ingest's open transaction holds
+// back the consumers of its partitions this long at most.
+const IngestTransactionTimeout = time.Minute
+
+// IngestTransactionalID is the transactional id of the ingest whose
+// checkpoints are in statePath on this host.
+func IngestTransactionalID(statePath string) string {
+	host, _ := os.Hostname()
+	abs, _ := filepath.Abs(statePath)
+	sum := sha256.Sum256([]byte(host + "\x00" + abs))
+	return "trailql-ingest-" + hex.EncodeToString(sum[:6])
+}
 
 // DefaultPartitions is the partition count of a topic ingest creates:
 // enough consumers to scale out to (it divides among 1, 2, 3, 4, 6, 8, 12,
@@ -37,6 +55,7 @@ type Ingester struct {
 	// OnProblem receives bad input (a record that is not CloudTrail).
 	OnProblem func(cloudtrail.Problem)
 
+	txMu   sync.Mutex // one transaction at a time: an object's, or a watermark's
 	mu     sync.Mutex // the parser and keyers, used one record at a time
 	parser fastjson.Parser
 	keyers []*keyer
@@ -51,9 +70,17 @@ type Ingester struct {
 
 // NewIngester connects to the brokers of c. routes are the repartition
 // topics to fill besides the events topic (Plan.Routes); opts are the
-// record mapping's (the namespace the rules' filters may read).
-func NewIngester(c Config, routes []*Route, opts detect.Options) (*Ingester, error) {
+// record mapping's (the namespace the rules' filters may read). txnID is
+// the ingest's transactional id: each object's records are produced in one
+// transaction, so an object read again after a crash (it was not marked
+// done) is on the topic once, for the consumers, which read committed
+// records only. Give the same id to the same ingest (its host and state),
+// so that a restart aborts the transaction the crash left open at once
+// (an open transaction holds back the consumers of its partitions until
+// it times out), and different ids to ingests that run at the same time.
+func NewIngester(c Config, routes []*Route, opts detect.Options, txnID string) (*Ingester, error) {
 	opts2 := append(c.clientOpts(),
+		kgo.TransactionalID(txnID), kgo.TransactionTimeout(IngestTransactionTimeout),
 		// Every partition is chosen here: by the key's murmur2 hash, as
 		// Kafka's own clients do, or the one a watermark names.
 		kgo.RecordPartitioner(kgo.ManualPartitioner()),
@@ -134,13 +161,68 @@ func partitionCount(ctx context.Context, adm *kadm.Client, topic string) (int32,
 }
 
 // Object produces the records of one log object (each record's bytes as
-// stored) and returns once the brokers acknowledged every one: only then
-// may the caller mark the object done (an S3 checkpoint, an SQS delete).
-// It returns the number of records read.
+// stored) in one transaction and returns once it committed: only then may
+// the caller mark the object done (an S3 checkpoint, an SQS delete). An
+// object that fails (a read that breaks off, a record refused) is aborted
+// whole. It returns the number of records read.
 func (in *Ingester) Object(ctx context.Context, name string, src io.Reader) (int, error) {
 	if in.parts == 0 {
 		return 0, errors.New("kafka: EnsureTopics first")
 	}
+	in.txMu.Lock()
+	defer in.txMu.Unlock()
+	if err := in.cl.BeginTransaction(); err != nil {
+		return 0, fmt.Errorf("kafka: beginning a transaction: %w", err)
+	}
+	// The reader reports a read that breaks off (a connection reset) as
+	// bad input and goes on; here it must fail the object, so that it is
+	// not marked done with part of its records.
+	er := &errReader{r: src}
+	n, maxEvent, err := in.produce(ctx, name, er)
+	if err == nil && er.err != nil {
+		err = fmt.Errorf("reading %s: %w", name, er.err)
+	}
+	if err != nil {
+		// Nothing of the object reaches a consumer; it is read again.
+		return n, errors.Join(err, in.abort(ctx))
+	}
+	if err := in.end(ctx); err != nil {
+		return n, fmt.Errorf("producing %s: %w", name, err)
+	}
+	in.Records.Add(int64(n))
+	in.wmu.Lock()
+	in.acked = max(in.acked, maxEvent)
+	in.wmu.Unlock()
+	return n, nil
+}
+
+// end commits the open transaction. Ending is not cancelled with ctx: a
+// transaction cut off half-way has an outcome nobody knows. A commit that
+// fails is aborted, so that the next transaction can begin.
+func (in *Ingester) end(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := in.cl.EndTransaction(cctx, kgo.TryCommit); err != nil {
+		return errors.Join(fmt.Errorf("committing: %w", err), in.cl.EndTransaction(cctx, kgo.TryAbort))
+	}
+	return nil
+}
+
+// abort aborts the open transaction: its records, buffered or written,
+// reach no reader of committed records.
+func (in *Ingester) abort(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := in.cl.AbortBufferedRecords(cctx); err != nil {
+		return err
+	}
+	return in.cl.EndTransaction(cctx, kgo.TryAbort)
+}
+
+// produce produces an object's records in the open transaction and waits
+// for their acknowledgements; it returns how many records it read and the
+// newest event time.
+func (in *Ingester) produce(ctx context.Context, name string, src io.Reader) (int, int64, error) {
 	reader := &cloudtrail.Reader{OnProblem: in.OnProblem}
 	now := []byte(strconv.FormatInt(time.Now().UnixMilli(), 10))
 	obj := []byte(name)
@@ -185,19 +267,15 @@ func (in *Ingester) Object(ctx context.Context, name string, src io.Reader) (int
 		return nil
 	})
 	if err != nil {
-		return n, err
+		return n, maxEvent, err
 	}
 	if err := in.cl.Flush(ctx); err != nil {
-		return n, err
+		return n, maxEvent, err
 	}
 	if e := failed.Load(); e != nil {
-		return n, fmt.Errorf("producing %s: %w", name, *e)
+		return n, maxEvent, fmt.Errorf("producing %s: %w", name, *e)
 	}
-	in.Records.Add(int64(n))
-	in.wmu.Lock()
-	in.acked = max(in.acked, maxEvent)
-	in.wmu.Unlock()
-	return n, nil
+	return n, maxEvent, nil
 }
 
 func contains(ps []int32, p int32) bool {
@@ -217,6 +295,10 @@ var allKey = []byte("\x00trailql:all")
 // for the acknowledgements. The records it covers were acknowledged before,
 // so on each partition it comes after them.
 func (in *Ingester) Watermark(ctx context.Context) error {
+	// The transaction first, as Object takes them: Object updates acked
+	// inside its transaction.
+	in.txMu.Lock()
+	defer in.txMu.Unlock()
 	in.wmu.Lock()
 	defer in.wmu.Unlock()
 	if in.acked <= in.sentWM || in.parts == 0 {
@@ -229,7 +311,13 @@ func (in *Ingester) Watermark(ctx context.Context) error {
 			rs = append(rs, &kgo.Record{Topic: t, Key: watermarkKey, Partition: int32(p), Headers: []kgo.RecordHeader{{Key: HeaderWatermark, Value: v}}})
 		}
 	}
+	if err := in.cl.BeginTransaction(); err != nil {
+		return fmt.Errorf("watermark: %w", err)
+	}
 	if err := in.cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		return errors.Join(fmt.Errorf("watermark: %w", err), in.abort(ctx))
+	}
+	if err := in.end(ctx); err != nil {
 		return fmt.Errorf("watermark: %w", err)
 	}
 	in.sentWM = in.acked
@@ -281,4 +369,18 @@ func (in *Ingester) identify(raw []byte) (key, id []byte, at int64) {
 		at = t.UnixMilli()
 	}
 	return key, id, at
+}
+
+// errReader keeps the first error of a read other than the end.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }

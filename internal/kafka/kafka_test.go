@@ -2,7 +2,9 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -82,7 +84,7 @@ func TestIngestKeysHeadersWatermarks(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	in, err := NewIngester(cfg, nil, detect.Options{})
+	in, err := NewIngester(cfg, nil, detect.Options{}, "test-"+topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,5 +149,123 @@ func TestIngestKeysHeadersWatermarks(t *testing.T) {
 		if watermarks[p] != wm {
 			t.Errorf("partition %d: watermark %q, want %s (the newest event acknowledged)", p, watermarks[p], wm)
 		}
+	}
+}
+
+// failingReader gives n bytes of r, then an error: an object whose reading
+// breaks off (a connection reset, a crash).
+type failingReader struct {
+	r io.Reader
+	n int
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("connection reset")
+	}
+	p = p[:min(len(p), f.n)]
+	n, err := f.r.Read(p)
+	f.n -= n
+	return n, err
+}
+
+// An object whose reading breaks off is produced in a transaction that is
+// aborted: read again, its records are on the topic once for a reader of
+// committed records (as watch reads), not once and a half.
+func TestIngestObjectOnceAfterFailure(t *testing.T) {
+	broker := seeds(t)
+	topic := uniqueTopic(t)
+	cfg, _ := ParseURL("kafka://" + broker + "/" + topic)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	in, err := NewIngester(cfg, nil, detect.Options{}, "test-"+topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if _, err := in.EnsureTopics(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	var lines []string
+	for i := 0; i < 200; i++ {
+		lines = append(lines, rec(fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", i%9), i, t0.Add(time.Duration(i)*time.Second), "DescribeInstances", "192.0.2.1"))
+	}
+	body := strings.Join(lines, "\n")
+	if _, err := in.Object(ctx, "obj", &failingReader{strings.NewReader(body), len(body) / 2}); err == nil {
+		t.Fatal("a broken object was acknowledged")
+	}
+	if n, err := in.Object(ctx, "obj", strings.NewReader(body)); err != nil || n != 200 {
+		t.Fatalf("read again: %d records, %v", n, err)
+	}
+	cl, _ := kgo.NewClient(kgo.SeedBrokers(strings.Split(broker, ",")...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	defer cl.Close()
+	seen := map[string]int{}
+	for total := 0; total < 200; {
+		f := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("read %d records", total)
+		}
+		f.EachRecord(func(r *kgo.Record) {
+			total++
+			seen[header(r, HeaderEventID)]++
+		})
+	}
+	// Nothing more than the 200 comes.
+	pctx, pcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer pcancel()
+	cl.PollFetches(pctx).EachRecord(func(r *kgo.Record) { seen[header(r, HeaderEventID)]++ })
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s read %d times", id, n)
+		}
+	}
+	if len(seen) != 200 {
+		t.Errorf("%d events, want 200", len(seen))
+	}
+}
+
+// Watermarks sent while objects are produced (RunWatermarks beside the
+// sources, as ingest runs them) neither block an object nor get blocked:
+// both take the one transaction in turn.
+func TestIngestWatermarksWhileProducing(t *testing.T) {
+	broker := seeds(t)
+	topic := uniqueTopic(t)
+	cfg, _ := ParseURL("kafka://" + broker + "/" + topic)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	in, err := NewIngester(cfg, nil, detect.Options{}, "test-"+topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if _, err := in.EnsureTopics(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stopWM := context.WithCancel(ctx)
+	wmDone := make(chan struct{})
+	go func() {
+		defer close(wmDone)
+		in.RunWatermarks(wctx, time.Millisecond, func(err error) { t.Errorf("watermark: %v", err) })
+	}()
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	for o := 0; o < 30; o++ {
+		var lines []string
+		for i := 0; i < 20; i++ {
+			n := o*20 + i
+			lines = append(lines, rec(fmt.Sprintf("arn:aws:iam::111122223333:user/u%d", n%5), n, t0.Add(time.Duration(n)*time.Second), "DescribeInstances", "192.0.2.1"))
+		}
+		if _, err := in.Object(ctx, fmt.Sprintf("obj%d", o), strings.NewReader(strings.Join(lines, "\n"))); err != nil {
+			t.Fatalf("object %d: %v", o, err)
+		}
+	}
+	stopWM()
+	<-wmDone
+	if err := in.Watermark(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := in.Records.Load(); got != 600 {
+		t.Errorf("%d records, want 600", got)
 	}
 }

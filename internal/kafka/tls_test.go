@@ -57,7 +57,7 @@ func TestTLS(t *testing.T) {
 		if err := cfg.Check(); err != nil {
 			t.Fatal(err)
 		}
-		in, err := NewIngester(cfg, nil, detect.Options{})
+		in, err := NewIngester(cfg, nil, detect.Options{}, "test-tls")
 		if err != nil {
 			return err
 		}
