@@ -132,8 +132,9 @@ type group struct {
 	parts  map[tp]*partition
 	plan   *Plan
 	live   detect.LiveOptions
-	fatal  error // a callback's failure, returned by the loop
-	nparts int   // partitions of each topic
+	budget *detect.MemoryBudget // the rows every partition's engine holds (nil: no limit)
+	fatal  error                // a callback's failure, returned by the loop
+	nparts int                  // partitions of each topic
 }
 
 // RunGroup joins the consumer group and runs the rules over the partitions
@@ -166,6 +167,11 @@ func RunGroup(ctx context.Context, cfg GroupConfig) error {
 	}
 	g := &group{cfg: cfg, log: cfg.Logger, parts: map[tp]*partition{}, plan: cfg.Plan, live: cfg.Live,
 		changelog: changelogTopic(cfg.Kafka.Topic, cfg.Kafka.Group), m: newGroupMetrics(reg)}
+	if cfg.Live.MemoryLimit > 0 {
+		// One budget for every partition's engine: --memory-limit is the
+		// process's, however many partitions it owns.
+		g.budget = detect.NewMemoryBudget(cfg.Live.MemoryLimit)
+	}
 	var names []string
 	for _, s := range cfg.Sinks {
 		names = append(names, s.Name())
@@ -565,6 +571,7 @@ func (g *group) assigned(ctx context.Context, m map[string]map[int32]kgo.Offset)
 					g.fatal = err
 					return nil, err
 				}
+				g.drop(k)
 				g.parts[k] = pt
 				ps[p] = kgo.NewOffset().At(next)
 				g.m.restores.WithLabelValues("local").Inc()
@@ -629,6 +636,7 @@ func (g *group) assigned(ctx context.Context, m map[string]map[int32]kgo.Offset)
 			g.fatal = err
 			return nil, err
 		}
+		g.drop(k)
 		g.parts[k] = pt
 		switch {
 		case ok:
@@ -680,13 +688,17 @@ func (g *group) restore(pt *partition, resend bool) error {
 	rules := g.plan.Rules(pt.topic)
 	opts := g.live
 	r := nsReader{g.cfg.Store, pt.ns}
-	opts.State = r
+	opts.State, opts.Budget = r, g.budget
 	l, err := detect.NewLive(rules, opts)
 	if err != nil {
 		return err
 	}
 	if err := l.Restore(r); err != nil {
+		l.Release()
 		return fmt.Errorf("%s: %w", pt.tp, err)
+	}
+	if pt.live != nil {
+		pt.live.Release()
 	}
 	pt.live, pt.sched = l, len(l.Scheduled()) > 0
 	// The state is at its offset; no state is at the partition's start.
@@ -725,9 +737,7 @@ func (g *group) revoked(_ context.Context, _ *kgo.Client, r map[string][]int32) 
 	var gone []string
 	for t, ps := range r {
 		for _, p := range ps {
-			delete(g.parts, tp{t, p})
-			g.m.lag.DeleteLabelValues(t, strconv.Itoa(int(p)))
-			g.m.buckets.DeleteLabelValues(t, strconv.Itoa(int(p)))
+			g.drop(tp{t, p})
 			gone = append(gone, tp{t, p}.String())
 		}
 	}
@@ -739,6 +749,16 @@ func (g *group) revoked(_ context.Context, _ *kgo.Client, r map[string][]int32) 
 	g.owned(false)
 }
 
+// drop forgets partition k: its engine's rows leave the budget.
+func (g *group) drop(k tp) {
+	if pt := g.parts[k]; pt != nil && pt.live != nil {
+		pt.live.Release()
+	}
+	delete(g.parts, k)
+	g.m.lag.DeleteLabelValues(k.topic, strconv.Itoa(int(k.p)))
+	g.m.buckets.DeleteLabelValues(k.topic, strconv.Itoa(int(k.p)))
+}
+
 // lost forgets partitions the member lost (a session timeout): nothing is
 // committed, since another member owns them now.
 func (g *group) lost(_ context.Context, _ *kgo.Client, l map[string][]int32) {
@@ -746,9 +766,7 @@ func (g *group) lost(_ context.Context, _ *kgo.Client, l map[string][]int32) {
 	defer g.mu.Unlock()
 	for t, ps := range l {
 		for _, p := range ps {
-			delete(g.parts, tp{t, p})
-			g.m.lag.DeleteLabelValues(t, strconv.Itoa(int(p)))
-			g.m.buckets.DeleteLabelValues(t, strconv.Itoa(int(p)))
+			g.drop(tp{t, p})
 		}
 	}
 	g.log.Warn("kafka: lost the group's partitions (session timeout?); the group gives them to other members")

@@ -177,6 +177,11 @@ func startMember(t *testing.T, spec string, rules []*detect.Compiled, dir string
 
 func startMemberWith(t *testing.T, spec string, rules []*detect.Compiled, dir string, reg *prometheus.Registry) *member {
 	t.Helper()
+	return startMemberLive(t, spec, rules, dir, reg, detect.LiveOptions{})
+}
+
+func startMemberLive(t *testing.T, spec string, rules []*detect.Compiled, dir string, reg *prometheus.Registry, live detect.LiveOptions) *member {
+	t.Helper()
 	cfg, err := ParseURL(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +204,7 @@ func startMemberWith(t *testing.T, spec string, rules []*detect.Compiled, dir st
 	m.cancel = cancel
 	go func() {
 		err := RunGroup(ctx, GroupConfig{Kafka: cfg, Plan: plan, Store: store, Sinks: []sink.Sink{s},
-			Live: detect.LiveOptions{}, CommitEvery: 200 * time.Millisecond, Tick: time.Hour, Registry: reg})
+			Live: live, CommitEvery: 200 * time.Millisecond, Tick: time.Hour, Registry: reg})
 		s.Close()
 		store.Close()
 		m.done <- err
@@ -319,6 +324,25 @@ func TestGroupOneMemberLastVersions(t *testing.T) {
 	}
 }
 
+// Under a memory limit far too small for the windows the engines hold (one
+// budget for every partition's engine), saved windows leave memory and are
+// read back from the member's store: the alerts are still detect's.
+func TestGroupMemoryLimit(t *testing.T) {
+	broker := seeds(t)
+	spec := "kafka://" + broker + "/" + uniqueTopic(t) + "?group=g&session-timeout=2s"
+	rules := testRules(t)
+	records := append(corpus(4, 6000, 0), tail(100000)...)
+	want := expected(t, rules, records)
+	ingestRecords(t, spec, rules, "all", records)
+	m := startMemberLive(t, spec, rules, t.TempDir(), nil, detect.LiveOptions{MemoryLimit: 4 << 10})
+	waitAlerts(t, want, 30*time.Second, m.sink)
+	for id, versions := range sinkAlerts(m.sink) {
+		if last := versions[len(versions)-1]; last != want[id] {
+			t.Errorf("alert %s: the last version sent is\n  %s\nwant\n  %s", id[:12], last, want[id])
+		}
+	}
+}
+
 // Commits the group aborts (here: the offsets of the first three refused
 // as from an old generation, as after a rebalance) leave nothing behind:
 // the member goes back to its committed state and offsets, reads again,
@@ -335,7 +359,7 @@ func TestGroupAbortedCommits(t *testing.T) {
 	c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.TxnOffsetCommit}, Err: kerr.IllegalGeneration, Count: 3})
 	spec := "kafka://" + c.ListenAddrs()[0] + "/" + uniqueTopic(t) + "?group=g&session-timeout=2s"
 	rules := testRules(t)
-	records := append(corpus(4, 1500, 0), tail(100000)...)
+	records := append(corpus(4, 6000, 0), tail(100000)...)
 	want := expected(t, rules, records)
 	ingestRecords(t, spec, rules, "all", records)
 	reg := prometheus.NewRegistry()
