@@ -451,6 +451,10 @@ func (g *group) commit(ctx context.Context) error {
 	if len(todo) == 0 {
 		return nil
 	}
+	// The transaction's own time: evaluating may take long (a backlog, a
+	// window read back from the store), writing must not wait for it.
+	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
 	if err := g.sess.Begin(); err != nil {
 		return fmt.Errorf("kafka: beginning a transaction: %w", err)
 	}
@@ -525,12 +529,13 @@ func (g *group) commit(ctx context.Context) error {
 	return nil
 }
 
+// commitTimeout bounds a commit's Kafka transaction.
+const commitTimeout = 30 * time.Second
+
 // commitNow commits, not cancelled with ctx: a transaction left half-way
 // by a shutdown would hold the partitions' offsets until it timed out.
 func (g *group) commitNow(ctx context.Context) error {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	return g.commit(cctx)
+	return g.commit(context.WithoutCancel(ctx))
 }
 
 // upsert records an alert version for the sinks.
