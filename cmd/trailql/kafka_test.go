@@ -203,9 +203,14 @@ func TestKafkaScaleOut(t *testing.T) {
 		}
 	}()
 	// Killed mid-stream: once it has committed alerts of its partitions
-	// (their state is in the changelog), while the group still reads.
-	for deadline := time.Now().Add(20 * time.Second); len(sinkVersions(sinks[0])) == 0 && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
+	// (their state is in the changelog), while the group still reads. A
+	// member killed before it committed anything would leave no state in
+	// the changelog to restore, and the test would test less: it waits
+	// for one (a loaded machine forms the group slowly).
+	for deadline := time.Now().Add(60 * time.Second); len(sinkVersions(sinks[0])) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first member committed no alert in 60 s; its log:\n%s", ds[0].logTail())
+		}
 	}
 	ds[0].stop(syscall.SIGKILL)
 	ingest(half[1])
