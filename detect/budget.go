@@ -23,6 +23,28 @@ func newMemBudget(limit int64) *memBudget {
 	return &memBudget{limit: limit, held: map[*evaluator]int64{}}
 }
 
+// MemoryBudget is one bound on the rows several live engines hold
+// together (LiveOptions.Budget), as LiveOptions.MemoryLimit is for one:
+// a Kafka member's engines, one per partition it owns, share the
+// process's memory.
+type MemoryBudget struct{ b *memBudget }
+
+// NewMemoryBudget is a budget of limit bytes of held rows.
+func NewMemoryBudget(limit int64) *MemoryBudget {
+	return &MemoryBudget{newMemBudget(limit)}
+}
+
+// Held is the estimate of what the engines sharing the budget hold now.
+func (m *MemoryBudget) Held() int64 { return m.b.total.Load() }
+
+// forget takes e's rows out of the budget (its engine is dropped).
+func (b *memBudget) forget(e *evaluator) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total.Add(-b.held[e])
+	delete(b.held, e)
+}
+
 // report records what e holds now.
 func (b *memBudget) report(e *evaluator, bytes int64) {
 	b.mu.Lock()

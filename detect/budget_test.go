@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trailql/trailql/alert"
 	"github.com/trailql/trailql/rule"
 )
 
@@ -133,4 +134,74 @@ func compareAny(a, b any) int {
 		return 1
 	}
 	return 0
+}
+
+// Engines sharing one budget (LiveOptions.Budget, a Kafka member's engine
+// per partition) keep their rows together within it: under a budget far
+// too small, saved windows leave memory and each engine's alerts are those
+// it raises without a budget. Release takes a dropped engine's rows out.
+func TestLiveSharedBudget(t *testing.T) {
+	r := testRule(t, `FROM logs-aws.cloudtrail-*
+| EVAL is_assume = CASE(event.action == "AssumeRoleWithWebIdentity", 1, 0)
+| STATS assumes = SUM(is_assume), actions = COUNT_DISTINCT(event.action), vs = VALUES(event.action), earliest = MIN(@timestamp) BY aws.cloudtrail.user_identity.access_key_id
+| WHERE assumes >= 1 AND actions >= 3`, "1h", "now-24h")
+	raws := budgetCorpus(2, 6000)
+	halves := [2][][]byte{}
+	for i, raw := range raws {
+		halves[i%2] = append(halves[i%2], raw)
+	}
+	canon := func(alerts []*alert.Alert) []string {
+		var out []string
+		for _, a := range alerts {
+			doc, _ := json.Marshal(a.Doc)
+			var m map[string]any
+			must(t, json.Unmarshal(doc, &m))
+			delete(m, "@timestamp")
+			if vs, ok := m["vs"].([]any); ok {
+				slices.SortFunc(vs, compareAny)
+			}
+			b, _ := json.Marshal(m)
+			out = append(out, string(b))
+		}
+		slices.Sort(out)
+		return out
+	}
+	cs, err := Compile([]*rule.Rule{r}, time.Now())
+	must(t, err)
+	budget := NewMemoryBudget(64 << 10)
+	var lives []*Live
+	spilled := int64(0)
+	for i, half := range halves {
+		newL := func(b *MemoryBudget, state mapState) func() *Live {
+			return func() *Live {
+				l, err := NewLive(cs, LiveOptions{Now: liveClock, State: state, Budget: b})
+				must(t, err)
+				return l
+			}
+		}
+		plain, shared := mapState{}, mapState{}
+		want, _ := replayLive(t, newL(nil, plain), plain, half, 250, -1)
+		got, l := replayLive(t, newL(budget, shared), shared, half, 250, -1)
+		if len(want) == 0 {
+			t.Fatalf("engine %d: no alerts without a budget: the corpus tests nothing", i)
+		}
+		if g, w := canon(got), canon(want); !slices.Equal(g, w) {
+			t.Errorf("engine %d with a shared budget: %d alerts, without: %d\nfirst with: %.300s\nfirst without: %.300s", i, len(g), len(w), first(g), first(w))
+		}
+		for _, lr := range l.rules {
+			spilled += lr.ev.spilledForBudget
+		}
+		lives = append(lives, l)
+	}
+	if spilled == 0 {
+		t.Error("nothing left memory for the shared budget")
+	}
+	if budget.Held() <= 0 {
+		t.Fatalf("the budget holds %d bytes with two engines running", budget.Held())
+	}
+	lives[0].Release()
+	lives[1].Release()
+	if budget.Held() != 0 {
+		t.Errorf("the budget holds %d bytes once both engines are released", budget.Held())
+	}
 }

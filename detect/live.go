@@ -72,6 +72,10 @@ type LiveOptions struct {
 	// windows already saved by a checkpoint leave memory and are read back
 	// from State when needed.
 	MemoryLimit int64
+	// Budget, when set, is shared with other engines instead of a budget
+	// of MemoryLimit of their own: their rows together stay within it.
+	// Release an engine that is dropped.
+	Budget *MemoryBudget
 	// AmendHorizon is how long an evaluated window is kept so that late
 	// events can amend its alerts (default DefaultAmendHorizon).
 	AmendHorizon time.Duration
@@ -139,7 +143,11 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	var filters []*prefilter
 	clock := func() time.Time { return l.opts.Now() }
 	var budget *memBudget
-	if opts.MemoryLimit > 0 && opts.State != nil {
+	switch {
+	case opts.State == nil:
+	case opts.Budget != nil:
+		budget = opts.Budget.b
+	case opts.MemoryLimit > 0:
 		budget = newMemBudget(opts.MemoryLimit)
 	}
 	for _, c := range rules {
@@ -382,6 +390,17 @@ func (l *Live) Alerts() []*alert.Alert {
 		out = append(out, alerts...)
 	}
 	return out
+}
+
+// Release takes the engine's rows out of the budget it shares
+// (LiveOptions.Budget): call it when the engine is dropped, or they count
+// against the others for good.
+func (l *Live) Release() {
+	for _, lr := range l.rules {
+		if lr.ev.budget != nil {
+			lr.ev.budget.forget(lr.ev)
+		}
+	}
 }
 
 // held is the number of rows held in memory, over all rules.

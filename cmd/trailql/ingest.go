@@ -15,9 +15,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/detect"
 	"github.com/trailql/trailql/internal/kafka"
 	"github.com/trailql/trailql/internal/source"
 	"github.com/trailql/trailql/internal/state"
+	"github.com/trailql/trailql/rule"
 )
 
 type ingestFlags struct {
@@ -32,6 +34,10 @@ type ingestFlags struct {
 	pollInterval time.Duration
 	logFormat    string
 	logLevel     string
+	rules        []string
+	filter       *rule.Filter
+	namespace    string
+	watermarks   time.Duration
 }
 
 func newIngestCmd() *cobra.Command {
@@ -46,11 +52,20 @@ key), with the ingest time, the event id and the object's name in headers. Sever
 trailql watch kafka://... processes in one consumer group then share the topic's
 partitions (see the README's Kafka section).
 
-An object is marked done (its S3 checkpoint advanced, its SQS message deleted) only
-after the brokers acknowledged all its records. After each object a watermark (the
-newest event time produced) goes to every partition, so that quiet partitions still
-close their windows. A missing topic is created with --partitions; an existing
-topic keeps its count (adding partitions would move keys and split open windows).`,
+Rules whose groups are not keyed by the ARN (BY source.ip, an access key, a computed
+key) read a repartition topic of their own, TOPIC.rekey.<rule_id>.<hash>, which ingest
+fills with the records that reach the rule's STATS, keyed by the rule's BY keys: give
+ingest the rules the detectors run (--rules, --rule-id, --tag, ...; the default is the
+seed rule, keyed by the ARN, which needs none).
+
+Each object's records are produced in one Kafka transaction, and the detectors read
+committed records only: an object is marked done (its S3 checkpoint advanced, its SQS
+message deleted) only once its transaction committed, and one read again after a
+crash or a failed read is on the topic once. The newest event time acknowledged goes
+as a watermark record to every partition (every --watermark-interval while it moves,
+and at the end), so that quiet partitions still close their windows. A missing topic is
+created with --partitions; an existing topic keeps its count (adding partitions would
+move keys and split open windows).`,
 		Example: `  trailql ingest --once --to kafka://localhost:9092/trailql.events AWSLogs/
   trailql ingest --to kafka://b-1.msk:9098/trailql.events?sasl=aws-msk-iam s3://my-trail-bucket/AWSLogs/`,
 		Args: cobra.MinimumNArgs(1),
@@ -70,6 +85,10 @@ topic keeps its count (adding partitions would move keys and split open windows)
 	fl.DurationVar(&f.pollInterval, "poll-interval", 0, "time between scans of a directory or listings of a bucket (default 5s, 1m)")
 	fl.StringVar(&f.logFormat, "log-format", "text", "log `FORMAT` on stderr: text or json")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
+	fl.StringArrayVar(&f.rules, "rules", nil, "the detectors' rules `FILE|DIR|bundled` (repeatable; default: the seed rule): those not keyed by the ARN get a repartition topic")
+	fl.StringVar(&f.namespace, "namespace", "default", "data_stream.namespace given to events (as the detectors' --namespace: rules may filter on it)")
+	fl.DurationVar(&f.watermarks, "watermark-interval", 2*time.Second, "how often the newest event time acknowledged goes to every partition while it moves")
+	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
 
@@ -107,17 +126,41 @@ func runIngest(ctx context.Context, f ingestFlags, specs []string) error {
 		return withStatus(exitError, err)
 	}
 	defer store.Close()
-	in, err := kafka.NewIngester(cfg)
+	if err := cfg.Check(); err != nil {
+		return usageErrorf("--to: %v", err)
+	}
+	rules, err := loadRules(f.rules, &inputLimits{stderr: os.Stderr})
+	if err != nil {
+		return err
+	}
+	if rules, err = filterRules(rules, f.filter); err != nil {
+		return err
+	}
+	compiled, err := detect.Compile(rules, time.Now().UTC())
+	if err != nil {
+		return withStatus(exitUsage, err)
+	}
+	plan, err := kafka.NewPlan(cfg.Topic, compiled)
+	if err != nil {
+		return withStatus(exitUsage, err)
+	}
+	for _, r := range plan.Routes {
+		log.Info("rule repartitioned", "rule", r.Rule.Rule.Name, "topic", r.Topic, "keys", r.Keys, "note", r.Why())
+	}
+	in, err := kafka.NewIngester(cfg, plan.Routes, detect.Options{Namespace: f.namespace}, kafka.IngestTransactionalID(f.statePath))
 	if err != nil {
 		return usageErrorf("--to: %v", err)
 	}
 	defer in.Close()
 	in.OnProblem = func(p cloudtrail.Problem) { log.Warn("skipped input", "problem", p.Error()) }
-	partitions, err := in.EnsureTopic(ctx, f.partitions)
+	partitions, err := in.EnsureTopics(ctx, f.partitions)
 	if err != nil {
 		return withStatus(exitError, err)
 	}
-	log.Info("ingesting", "topic", cfg.Topic, "partitions", partitions)
+	log.Info("ingesting", "topic", cfg.Topic, "partitions", partitions, "repartitioned", len(plan.Routes))
+	wctx, stopWM := context.WithCancel(ctx)
+	defer stopWM()
+	go in.RunWatermarks(wctx, f.watermarks, func(err error) { log.Warn("kafka: watermark", "err", err) })
 	var wg sync.WaitGroup
 	errs := make(chan error, len(specs))
 	for _, spec := range specs {
@@ -138,11 +181,13 @@ func runIngest(ctx context.Context, f ingestFlags, specs []string) error {
 					return err
 				}
 				defer rc.Close()
-				n, err := in.Object(ctx, obj.Key, rc, partitions)
+				n, err := in.Object(ctx, obj.Key, rc)
 				if err != nil {
 					return err
 				}
 				log.Debug("object produced", "object", obj.Key, "records", n)
+				// Acknowledged by the brokers: only now is the object
+				// done (the S3 checkpoint moves, the SQS message goes).
 				return store.Batch(func(tx *state.Tx) error { return tx.MarkDone(obj.Source, obj.Key, "") })
 			})
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -151,12 +196,23 @@ func runIngest(ctx context.Context, f ingestFlags, specs []string) error {
 		}()
 	}
 	wg.Wait()
+	stopWM()
 	close(errs)
 	var all []error
 	for err := range errs {
 		all = append(all, err)
 	}
-	fmt.Fprintf(os.Stderr, "trailql: ingest: %s produced to %s\n", plural(int(in.Records), "record"), strings.Join(cfg.Brokers, ",")+"/"+cfg.Topic)
+	// The last watermark: what was read is all there is for now.
+	wmctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := in.Watermark(wmctx); err != nil {
+		all = append(all, err)
+	}
+	fmt.Fprintf(os.Stderr, "trailql: ingest: %s produced to %s", plural(int(in.Records.Load()), "record"), strings.Join(cfg.Brokers, ",")+"/"+cfg.Topic)
+	if n := in.Routed.Load(); n > 0 {
+		fmt.Fprintf(os.Stderr, " (and %s to %s)", plural(int(n), "record"), plural(len(plan.Routes), "repartition topic"))
+	}
+	fmt.Fprintln(os.Stderr)
 	if len(all) > 0 {
 		return withStatus(exitError, errors.Join(all...))
 	}

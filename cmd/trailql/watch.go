@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -50,8 +51,7 @@ type watchFlags struct {
 	anyKey       bool
 	once         bool
 	since        string
-	replay       time.Duration
-	kafkaRules   string
+	commitEvery  time.Duration
 	sources      []string
 	logFormat    string
 	logLevel     string
@@ -126,8 +126,7 @@ no alert and sends none twice. Sinks that are down keep their alerts queued.`,
 	fl.StringVar(&f.publicKeys, "public-keys", "", "with --verify: CloudTrail's public keys from `DIR` instead of ListPublicKeys")
 	f.geoip = addGeoIPFlags(fl)
 	f.exceptions = addExceptionFlags(fl, false)
-	fl.StringVar(&f.kafkaRules, "kafka-rules", "keyed", "kafka:// sources: which rules this consumer group runs: keyed (those whose groups stay within one ARN, the topic's key; exact on any number of members), unkeyed (the others; give the group one member) or all")
-	fl.DurationVar(&f.replay, "replay", kafka.DefaultReplay, "kafka:// sources: how far back (by ingest time) a member reads a partition it is assigned, to rebuild its windows (at least the largest rule lookback)")
+	fl.DurationVar(&f.commitEvery, "commit-interval", time.Second, "kafka:// sources: how often the state, alerts and offsets of what was read are committed")
 	f.filter = addRuleFilterFlags(fl)
 	return cmd
 }
@@ -211,21 +210,16 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		return err
 	}
 	sources := map[string]source.Source{}
-	var groups []*kafka.Source
+	var group *kafka.Config
+	member := &kafka.Member{}
 	for _, spec := range specs {
 		if strings.HasPrefix(strings.ToLower(spec), "kafka://") {
-			// A rebuilt window needs every event its rule looks back at.
-			replay := f.replay
-			for _, c := range compiled {
-				replay = max(replay, c.Lookback()+f.lateness)
+			// A member of a consumer group: its own loop (one engine per
+			// partition), not the sources' (cmd/trailql/watchkafka.go).
+			if group, err = kafkaGroupConfig(f, specs); err != nil {
+				return err
 			}
-			ks, err := kafka.NewSource(spec, replay, log, reg)
-			if err != nil {
-				return usageErrorf("%v", err)
-			}
-			groups = append(groups, ks)
-			sources[spec] = ks
-			continue
+			break
 		}
 		src, err := source.Open(spec, source.Options{Checkpoints: store, PollInterval: f.pollInterval,
 			EndpointURL: f.endpointURL, Region: f.region, Logger: log, Buckets: buckets, AnyKey: f.anyKey, Once: f.once, Since: since, Start: start,
@@ -236,12 +230,6 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		sources[spec] = src
 	}
 
-	if len(groups) > 0 {
-		if compiled, err = kafkaRules(f.kafkaRules, compiled, log); err != nil {
-			return err
-		}
-	}
-
 	if f.listen != "" {
 		ln, err := net.Listen("tcp", f.listen)
 		if err != nil {
@@ -250,12 +238,10 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) {
-			for _, g := range groups {
-				if g.Lost() {
-					rw.WriteHeader(http.StatusServiceUnavailable)
-					fmt.Fprintln(rw, "kafka: this member lost its consumer group's partitions and has none back yet")
-					return
-				}
+			if member.Lost() {
+				rw.WriteHeader(http.StatusServiceUnavailable)
+				fmt.Fprintln(rw, "kafka: this member lost its consumer group's partitions and has none back yet")
+				return
 			}
 			fmt.Fprintln(rw, "ok")
 		})
@@ -301,26 +287,31 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 			}
 		}
 	}()
-	err = watch.Run(ctx, watch.Config{
-		Reload: reload,
-		LoadRules: func() ([]*detect.Compiled, detect.LiveOptions, error) {
-			c, g, ex, err := loadWatchRules(f, true)
-			if err == nil && len(groups) > 0 {
-				c, err = kafkaRules(f.kafkaRules, c, log)
-			}
-			return c, liveOpts(g, ex), err
-		},
-		Verify:   verify,
-		Once:     f.once,
-		Health:   health,
-		Rules:    compiled,
-		Live:     liveOpts(geo, exceptions),
-		Store:    store,
-		Sinks:    sinks,
-		Sources:  sources,
-		Logger:   log,
-		Registry: reg,
-	})
+	loadRules := func() ([]*detect.Compiled, detect.LiveOptions, error) {
+		c, g, ex, err := loadWatchRules(f, true)
+		return c, liveOpts(g, ex), err
+	}
+	if group != nil {
+		err = runKafkaGroup(ctx, *group, compiled, liveOpts(geo, exceptions), store, sinks, log, reg, health, member, reload, loadRules, f.commitEvery)
+	} else {
+		err = watch.Run(ctx, watch.Config{
+			Reload:    reload,
+			LoadRules: loadRules,
+			Verify:    verify,
+			Once:      f.once,
+			Health:    health,
+			Rules:     compiled,
+			Live:      liveOpts(geo, exceptions),
+			Store:     store,
+			Sinks:     sinks,
+			Sources:   sources,
+			Logger:    log,
+			Registry:  reg,
+		})
+	}
+	if errors.Is(err, kafka.ErrRouteTopic) {
+		return withStatus(exitUsage, err)
+	}
 	if err != nil {
 		return withStatus(exitError, err)
 	}
@@ -406,43 +397,4 @@ func loadWatchRules(f watchFlags, strict bool) ([]*detect.Compiled, *ecs.GeoIP, 
 		return nil, nil, nil, err
 	}
 	return compiled, geo, ex, nil
-}
-
-// kafkaRules picks the rules a consumer group runs (--kafka-rules): the
-// topic is keyed by the ARN, so a rule whose groups span several ARNs sees
-// only its member's partitions; by default a group runs the rules keyed by
-// the ARN, and a group of one member runs the others (unkeyed).
-func kafkaRules(mode string, compiled []*detect.Compiled, log *slog.Logger) ([]*detect.Compiled, error) {
-	if mode != "keyed" && mode != "unkeyed" && mode != "all" {
-		return nil, usageErrorf("--kafka-rules %q: want keyed, unkeyed or all", mode)
-	}
-	// The topic is keyed by the ARN: a rule whose groups span several
-	// ARNs sees only its member's partitions, so by default a group
-	// runs the rules keyed by the ARN, and a group of one member runs
-	// the others (--kafka-rules unkeyed).
-	var keep, skipped []*detect.Compiled
-	for _, c := range compiled {
-		keyed := c.KeyedBy("aws.cloudtrail.user_identity.arn")
-		if mode == "all" || keyed == (mode == "keyed") {
-			keep = append(keep, c)
-		} else {
-			skipped = append(skipped, c)
-		}
-	}
-	var names []string
-	for _, c := range skipped {
-		names = append(names, c.Rule.Name)
-	}
-	switch {
-	case mode == "keyed" && len(skipped) > 0:
-		log.Warn("kafka: these rules group by something else than the ARN the topic is keyed by and are not run here: run them in a consumer group of one member with --kafka-rules unkeyed (README, Kafka)", "rules", names)
-	case mode == "unkeyed" && len(skipped) > 0:
-		log.Info("kafka: the rules keyed by the ARN are left to the scaled-out group", "rules", names)
-	case mode == "all":
-		log.Warn("kafka: --kafka-rules all: rules not keyed by the ARN are exact only when this consumer group has one member")
-	}
-	if len(keep) == 0 {
-		return nil, usageErrorf("--kafka-rules %s leaves no rule to run", mode)
-	}
-	return keep, nil
 }

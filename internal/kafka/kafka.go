@@ -1,28 +1,33 @@
-// Package kafka runs trailql's detection over a Kafka topic, partitioned by
-// actor (docs/kafka-scaleout.md): trailql ingest produces each raw
-// CloudTrail record to the topic, keyed by its userIdentity.arn, so that
-// every group of a rule grouped by the ARN lands on one partition; trailql
-// watch kafka://... consumes the topic in a consumer group, each member
-// running the same live engine as every other mode over the partitions it
-// owns.
+// Package kafka runs trailql's detection over Kafka, partitioned by actor
+// (docs/kafka-scaleout.md, README "Scale-out on Kafka").
 //
-// State is a cache that can be rebuilt: when a member is assigned a
-// partition (at start, or taking over from a member that died), it reads
-// the partition again from --replay (default 24h, the amend horizon) before
-// now, by the records' ingest time. Events it already has are recognised by
-// their event id (the live engine's checkpointed de-duplication) and count
-// once; events it never saw rebuild the windows the old owner had. Alerts
-// keep their deterministic ids, so an alert re-derived by the new owner is
-// the same alert, and sinks that keep documents (file, Elasticsearch)
-// recognise a version they have.
+// trailql ingest (Ingester) produces each raw CloudTrail record to the
+// events topic keyed by its userIdentity.arn, so that every group of a
+// rule grouped by the ARN lands on one partition; a rule grouped by other
+// keys gets a repartition topic of its own, which ingest fills keyed by
+// that rule's keys (route.go, Plan). Watermark records carry event time to
+// every partition, so quiet ones still close their windows.
+//
+// trailql watch kafka://...?group=NAME (RunGroup) is a member of a
+// consumer group: for each partition it owns it runs the rules of that
+// partition's topic in an engine of its own (detect.Live, as every other
+// mode), and commits its state, alerts and offset to its store, the state
+// to a compacted changelog topic, then the offset to the group
+// (changelog.go). A partition assigned is restored from the changelog, so
+// a member that takes over from one that died goes on from the state its
+// last commit saved: no event counted twice or lost, each alert under its
+// one deterministic id.
 package kafka
 
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -50,17 +55,39 @@ var NoARNKey = []byte("\x00trailql:no-arn")
 // watermarkKey is the key of watermark control records.
 var watermarkKey = []byte("\x00trailql:watermark")
 
-// Config is a kafka://BROKER[,BROKER...]/TOPIC[?group=NAME&tls=1&sasl=aws-msk-iam&region=R] URL.
+// Config is a kafka://BROKER[,BROKER...]/TOPIC[?OPTIONS] URL: the brokers,
+// the topic and, for watch, the consumer group; the options (ParseURL)
+// configure TLS, MSK IAM and group membership.
 type Config struct {
 	Brokers []string
 	Topic   string
-	Group   string
-	TLS     bool
-	// MSKIAM authenticates with AWS MSK IAM (SASL AWS_MSK_IAM over TLS),
-	// credentials from the AWS default chain.
+	// Group is the consumer group watch joins (?group=NAME).
+	Group string
+	// TLS connects with TLS (?tls=1, implied by the other tls- options and
+	// by MSK IAM), verifying the brokers against the system's roots or
+	// TLSCA (?tls-ca=PEM), with the client certificate TLSCert/TLSKey
+	// (?tls-cert=PEM&tls-key=PEM) and TLSServerName (?tls-server-name=).
+	TLS                    bool
+	TLSCA, TLSCert, TLSKey string
+	TLSServerName          string
+	// MSKIAM authenticates with AWS MSK IAM (SASL AWS_MSK_IAM over TLS,
+	// ?sasl=aws-msk-iam), credentials from the AWS default chain, in
+	// Region (?region=) when given.
 	MSKIAM bool
 	Region string
+	// InstanceID is the member's static group membership id
+	// (?instance=ID, KIP-345): a member that restarts within the session
+	// timeout gets its partitions back without a rebalance.
+	InstanceID string
+	// SessionTimeout is how long the group waits for a silent member
+	// before giving its partitions to the others (?session-timeout=,
+	// default 10s): the takeover delay after a crash.
+	SessionTimeout time.Duration
 }
+
+// DefaultSessionTimeout is the group session timeout: a member silent
+// this long is presumed dead and its partitions move.
+const DefaultSessionTimeout = 10 * time.Second
 
 // ParseURL reads a kafka:// URL.
 func ParseURL(spec string) (Config, error) {
@@ -68,13 +95,33 @@ func ParseURL(spec string) (Config, error) {
 	if err != nil || u.Scheme != "kafka" || u.Host == "" {
 		return Config{}, fmt.Errorf("%q: want kafka://BROKER[,BROKER...]/TOPIC", spec)
 	}
-	c := Config{Brokers: strings.Split(u.Host, ","), Topic: strings.Trim(u.Path, "/")}
-	if c.Topic == "" || strings.Contains(c.Topic, "/") {
-		return Config{}, fmt.Errorf("%q: want one topic after the brokers", spec)
+	c := Config{Brokers: strings.Split(u.Host, ","), Topic: strings.Trim(u.Path, "/"), SessionTimeout: DefaultSessionTimeout}
+	if c.Topic == "" || strings.Contains(c.Topic, "/") || topicSafe(c.Topic) != c.Topic || len(c.Topic) > 200 {
+		return Config{}, fmt.Errorf("%q: want one topic after the brokers (letters, digits, '.', '_', '-'; at most 200)", spec)
 	}
 	q := u.Query()
+	for k := range q {
+		switch k {
+		case "group", "tls", "tls-ca", "tls-cert", "tls-key", "tls-server-name", "sasl", "region", "instance", "session-timeout":
+		default:
+			return Config{}, fmt.Errorf("%q: unknown option %q", spec, k)
+		}
+	}
 	c.Group = q.Get("group")
-	c.TLS = q.Get("tls") == "1" || q.Get("tls") == "true"
+	switch q.Get("tls") {
+	case "", "0", "false":
+	case "1", "true":
+		c.TLS = true
+	default:
+		return Config{}, fmt.Errorf("%q: tls=%q: want 1 or 0", spec, q.Get("tls"))
+	}
+	c.TLSCA, c.TLSCert, c.TLSKey, c.TLSServerName = q.Get("tls-ca"), q.Get("tls-cert"), q.Get("tls-key"), q.Get("tls-server-name")
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return Config{}, fmt.Errorf("%q: tls-cert and tls-key go together", spec)
+	}
+	if c.TLSCA != "" || c.TLSCert != "" || c.TLSServerName != "" {
+		c.TLS = true
+	}
 	switch q.Get("sasl") {
 	case "":
 	case "aws-msk-iam":
@@ -83,21 +130,49 @@ func ParseURL(spec string) (Config, error) {
 		return Config{}, fmt.Errorf("%q: unknown sasl %q (want aws-msk-iam)", spec, q.Get("sasl"))
 	}
 	c.Region = q.Get("region")
-	for k := range q {
-		switch k {
-		case "group", "tls", "sasl", "region":
-		default:
-			return Config{}, fmt.Errorf("%q: unknown option %q", spec, k)
+	c.InstanceID = q.Get("instance")
+	if v := q.Get("session-timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return Config{}, fmt.Errorf("%q: session-timeout=%q: want a duration of at least 1s", spec, v)
 		}
+		c.SessionTimeout = d
 	}
 	return c, nil
 }
 
+// tlsConfig is the TLS configuration of c (nil without TLS).
+func (c Config) tlsConfig() (*tls.Config, error) {
+	if !c.TLS {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.TLSServerName}
+	if c.TLSCA != "" {
+		pem, err := os.ReadFile(c.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("tls-ca: %w", err)
+		}
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls-ca %s: no PEM certificate", c.TLSCA)
+		}
+	}
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("tls-cert/tls-key: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
 // clientOpts are the connection options of c: brokers, TLS, MSK IAM.
+// (tlsConfig's errors are found by Check before.)
 func (c Config) clientOpts() []kgo.Opt {
 	opts := []kgo.Opt{kgo.SeedBrokers(c.Brokers...), kgo.ClientID("trailql")}
-	if c.TLS {
-		opts = append(opts, kgo.DialTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
+	if tc, err := c.tlsConfig(); err == nil && tc != nil {
+		opts = append(opts, kgo.DialTLSConfig(tc))
 	}
 	if c.MSKIAM {
 		region := c.Region
@@ -120,24 +195,11 @@ func (c Config) clientOpts() []kgo.Opt {
 	return opts
 }
 
-// partitioner sends watermark records to the partition they name and every
-// other record by the hash of its key (Kafka's murmur2, as the Java client
-// does, so that other producers agree).
-type partitioner struct{}
-
-func (partitioner) ForTopic(t string) kgo.TopicPartitioner {
-	return topicPartitioner{kgo.StickyKeyPartitioner(nil).ForTopic(t)}
-}
-
-type topicPartitioner struct{ keyed kgo.TopicPartitioner }
-
-func (topicPartitioner) RequiresConsistency(*kgo.Record) bool { return true }
-
-func (p topicPartitioner) Partition(r *kgo.Record, n int) int {
-	if isWatermark(r) {
-		return int(r.Partition)
-	}
-	return p.keyed.Partition(r, n)
+// Check reads the files the URL names (TLS certificates), so that a
+// mistake is reported at start rather than as a connection failure.
+func (c Config) Check() error {
+	_, err := c.tlsConfig()
+	return err
 }
 
 // isWatermark reports a watermark control record.
