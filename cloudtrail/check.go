@@ -123,7 +123,7 @@ func keyHash(b []byte, s, e int) uint64 {
 	case n >= 8:
 		lo = binary.LittleEndian.Uint64(b[s:])
 	case s+8 <= len(b):
-		lo = binary.LittleEndian.Uint64(b[s:]) & (1<<(8*n) - 1)
+		lo = binary.LittleEndian.Uint64(b[s:]) & (^uint64(0) >> (64 - 8*uint(n)))
 	default:
 		for i, c := range b[s:e] {
 			lo |= uint64(c) << (8 * i)

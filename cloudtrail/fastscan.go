@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/bits"
 )
 
@@ -29,10 +30,18 @@ const fastDepth = 64
 type bitIndex struct {
 	base int // offset in the buffer of the first byte of the window (a multiple of 64)
 	end  int // offset past its last byte; end <= base: no window
-	spec [idxWords]uint64
-	high [idxWords]uint64
+	// One word more than the window's blocks: the word after the last
+	// filled one is kept zero, so that specAt and highAt can read two.
+	spec [idxWords + 1]uint64
+	high [idxWords + 1]uint64
 	tail [64]byte
 }
+
+// tailPad fills the rest of a partial last block.
+var tailPad = [64]byte{'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+	'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+	'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+	'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'}
 
 // reset forgets the window: the next buffer may sit at the same address
 // with other contents (bufio reuses its buffer).
@@ -50,13 +59,12 @@ func (x *bitIndex) fill(b []byte, j int) {
 		// The last, partial block, padded with a byte that is neither
 		// special nor high: no bit is set past the end of b.
 		t := &x.tail
-		k := copy(t[:], b[x.end:])
-		for ; k < len(t); k++ {
-			t[k] = 'a'
-		}
+		copy(t[copy(t[:], b[x.end:]):], tailPad[:])
 		classify(t[:], x.spec[n:n+1], x.high[n:n+1])
 		x.end = len(b)
+		n++
 	}
+	x.spec[n], x.high[n] = 0, 0
 }
 
 // next returns the offset of the first byte at or after j that is '"',
@@ -100,21 +108,23 @@ func (x *bitIndex) ascii(b []byte, s, e int) bool {
 	return true
 }
 
-// specAt returns the spec bits of b[j:] up to the end of j's 64-byte
-// block, lowest bit first, or 0 when j is outside the window. It is small
-// enough to be inlined: most strings end in the block where they start.
+// specAt returns the spec bits of the 64 bytes from j, lowest bit first,
+// or 0 when j is outside the window (bits past its end are clear). It is
+// small enough to be inlined: most strings end within 64 bytes.
 func (x *bitIndex) specAt(j int) uint64 {
 	r := uint(j - x.base)
 	if r >= uint(x.end-x.base) {
 		return 0
 	}
-	return x.spec[(r>>6)%idxWords] >> (r & 63)
+	k, s := r>>6, r&63
+	return x.spec[k]>>s | x.spec[k+1]<<(64-s)
 }
 
 // highAt is specAt for the high bitmap; j must be in the window.
 func (x *bitIndex) highAt(j int) uint64 {
 	r := uint(j - x.base)
-	return x.high[(r>>6)%idxWords] >> (r & 63)
+	k, s := r>>6, r&63
+	return x.high[k]>>s | x.high[k+1]<<(64-s)
 }
 
 // str returns the offset just after the string whose contents start at j,
@@ -307,7 +317,7 @@ key:
 		var ke int
 		var plain bool
 		if w := x.specAt(ks + 1); w != 0 {
-			// The key ends in this block: its bytes are ASCII if the
+			// The key ends within 64 bytes: its bytes are ASCII if the
 			// high bits below its end are clear.
 			t := bits.TrailingZeros64(w)
 			ke = ks + 1 + t
@@ -352,7 +362,14 @@ key:
 		if len(keys)-base >= bigObject {
 			return i, false // recordCheck's sets: left to the reference
 		}
-		h := keyHash(b, ks+1, ke-1)
+		var h uint64
+		if ks+9 <= len(b) {
+			// keyHash, inlined for the usual case of a word to read.
+			lo := binary.LittleEndian.Uint64(b[ks+1:]) & (^uint64(0) >> (64 - 8*uint(min(len(k), 8))))
+			h = (lo ^ uint64(len(k))<<56) * 0x9e3779b97f4a7c15
+		} else {
+			h = keyHash(b, ks+1, ke-1)
+		}
 		bit := uint64(1) << (h >> 58)
 		if masks[n-1]&bit != 0 {
 			for _, p := range keys[base:] {
