@@ -30,11 +30,19 @@ const fastDepth = 64
 type bitIndex struct {
 	base int // offset in the buffer of the first byte of the window (a multiple of 64)
 	end  int // offset past its last byte; end <= base: no window
-	// One word more than the window's blocks: the word after the last
-	// filled one is kept zero, so that specAt and highAt can read two.
-	spec [idxWords + 1]uint64
-	high [idxWords + 1]uint64
+	// Twice the window's blocks, though only one word more is used: the
+	// word after the last filled one is kept zero, so that specAt and
+	// highAt can read two, and a power-of-two length lets the compiler
+	// drop the bounds checks.
+	spec [2 * idxWords]uint64
+	high [2 * idxWords]uint64
 	tail [64]byte
+
+	// The fast scan's recordCheck stacks: per open object, one bit per
+	// key hash seen and where its keys start in keys.
+	masks [fastDepth]uint64
+	bases [fastDepth]int32
+	keys  [1024]keySpan
 }
 
 // tailPad fills the rest of a partial last block.
@@ -116,15 +124,17 @@ func (x *bitIndex) specAt(j int) uint64 {
 	if r >= uint(x.end-x.base) {
 		return 0
 	}
-	k, s := r>>6, r&63
-	return x.spec[k]>>s | x.spec[k+1]<<(64-s)
+	k, s := r>>6%idxWords, r&63
+	// <<1<<(63-s) is <<(64-s) with both counts below 64, which Go shifts
+	// without a test for counts of 64 and more.
+	return x.spec[k]>>s | x.spec[(k+1)%(2*idxWords)]<<1<<(63-s)
 }
 
 // highAt is specAt for the high bitmap; j must be in the window.
 func (x *bitIndex) highAt(j int) uint64 {
 	r := uint(j - x.base)
-	k, s := r>>6, r&63
-	return x.high[k]>>s | x.high[k+1]<<(64-s)
+	k, s := r>>6%idxWords, r&63
+	return x.high[k%idxWords]>>s | x.high[(k+1)%(2*idxWords)]<<1<<(63-s)
 }
 
 // str returns the offset just after the string whose contents start at j,
@@ -174,23 +184,22 @@ func (x *bitIndex) strSlow(b []byte, j int) (int, bool) {
 
 // fastSkip is skipValueDepth(b, i, depth, 0, rc) when ok, rc having been
 // reset: the end of the value and rc's facts (checked, eventTime). It does
-// recordCheck's work itself, on its own stacks, and leaves rc's other
-// state undefined: on !ok, reset rc before using it again. With record
-// set, b[i] is an NDJSON line's top-level object, which split.go's object
-// treats specially when it has a "Records" key (a delivery file) or a
-// digest's keys: the fast scan gives up on those.
+// recordCheck's work itself, on the bitIndex's stacks, and leaves rc's
+// other state as it was. With record set, b[i] is an NDJSON line's
+// top-level object, which split.go's object treats specially when it has a
+// "Records" key (a delivery file) or a digest's keys: the fast scan gives
+// up on those.
+//
+// The state is kept in few variables (the stacks are in x, flags are
+// written to rc as they are found): with more, the compiler spilled and
+// reloaded most of them at every token.
 func (x *bitIndex) fastSkip(b []byte, i, depth int, rc *recordCheck, record bool) (end int, ok bool) {
 	limit := min(depth, maxDepth, fastDepth)
 	n := 0          // open containers
 	var objs uint64 // bit k set: the container at level k+1 is an object
-	// recordCheck's state: per open object, one bit per key hash seen and
-	// where its keys start in keys.
-	var masks [fastDepth]uint64
-	var bases [fastDepth]int32
-	keys := rc.keys[:0]
+	nk := 0         // keys in x.keys
 	etNext := false // the value being scanned is the top-level eventTime
-	var et []byte
-	dup, uncomparable := false, false
+	noKeys := false // rc.dup or rc.uncomparable: keys need no more checking
 value:
 	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
 		i++
@@ -200,7 +209,7 @@ value:
 	}
 	switch b[i] {
 	case '"':
-		// str, inlined: most strings end in the block they start in.
+		// str, inlined: most strings end within 64 bytes.
 		e := i + 1
 		if w := x.specAt(e); w != 0 {
 			e += bits.TrailingZeros64(w)
@@ -215,7 +224,7 @@ value:
 		if etNext {
 			etNext = false
 			if bytes.IndexByte(b[i+1:e-1], '\\') < 0 {
-				et = b[i+1 : e-1 : e-1]
+				rc.et = b[i+1 : e-1 : e-1]
 			}
 		}
 		i = e
@@ -237,7 +246,7 @@ value:
 		}
 		if c == '{' {
 			objs |= 1 << n
-			masks[n], bases[n] = 0, int32(len(keys))
+			x.masks[uint(n)%fastDepth], x.bases[uint(n)%fastDepth] = 0, int32(nk)
 			n++
 			goto key
 		}
@@ -291,7 +300,7 @@ closed:
 			if !obj {
 				return i, false
 			}
-			keys = keys[:bases[n-1]]
+			nk = int(x.bases[uint(n-1)%fastDepth])
 		case ']':
 			if obj {
 				return i, false
@@ -302,8 +311,6 @@ closed:
 		n--
 		i++
 	}
-	rc.keys = keys
-	rc.dup, rc.uncomparable, rc.et = dup, uncomparable, et
 	return i, true
 key:
 	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
@@ -345,45 +352,65 @@ key:
 			return i, false
 		}
 		i++
-		k := b[ks+1 : ke-1]
-		etNext = n == 1 && string(k) == "eventTime"
-		if n == 1 && record && topKeyOfObject(k) {
-			return i, false
+		klen := ke - ks - 2
+		if n == 1 {
+			etNext = klen == len("eventTime") && string(b[ks+1:ke-1]) == "eventTime"
+			if record && uint(klen) < 64 && 1<<klen&topKeyLens != 0 && topKeyOfObject(b[ks+1:ke-1]) {
+				return i, false
+			}
+		} else {
+			etNext = false
 		}
 		// recordCheck.key, inlined.
-		if dup || uncomparable {
+		if noKeys {
 			goto value
 		}
 		if !plain {
-			uncomparable = true
+			rc.uncomparable, noKeys = true, true
 			goto value
 		}
-		base := int(bases[n-1])
-		if len(keys)-base >= bigObject {
+		base := int(x.bases[uint(n-1)%fastDepth])
+		if nk-base >= bigObject || nk >= len(x.keys) {
 			return i, false // recordCheck's sets: left to the reference
 		}
 		var h uint64
 		if ks+9 <= len(b) {
 			// keyHash, inlined for the usual case of a word to read.
-			lo := binary.LittleEndian.Uint64(b[ks+1:]) & (^uint64(0) >> (64 - 8*uint(min(len(k), 8))))
-			h = (lo ^ uint64(len(k))<<56) * 0x9e3779b97f4a7c15
+			lo := binary.LittleEndian.Uint64(b[ks+1:]) & keyWordMask[min(uint(klen), 8)]
+			h = (lo ^ uint64(klen)<<56) * 0x9e3779b97f4a7c15
 		} else {
 			h = keyHash(b, ks+1, ke-1)
 		}
 		bit := uint64(1) << (h >> 58)
-		if masks[n-1]&bit != 0 {
-			for _, p := range keys[base:] {
-				if p.h == h && string(b[p.s:p.e]) == string(k) {
-					dup = true
-					goto value
-				}
-			}
+		if m := &x.masks[uint(n-1)%fastDepth]; *m&bit == 0 {
+			*m |= bit
+		} else if x.dupKey(b, base, nk, ks+1, ke-1, h) {
+			rc.dup, noKeys = true, true
+			goto value
+		} else {
+			*m |= bit
 		}
-		masks[n-1] |= bit
-		keys = append(keys, keySpan{ks + 1, ke - 1, h})
+		x.keys[nk] = keySpan{ks + 1, ke - 1, h}
+		nk++
 	}
 	goto value
 }
+
+// dupKey reports whether x.keys[base:nk] holds the key b[s:e] of hash h.
+func (x *bitIndex) dupKey(b []byte, base, nk, s, e int, h uint64) bool {
+	for _, p := range x.keys[base:nk] {
+		if p.h == h && string(b[p.s:p.e]) == string(b[s:e]) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyWordMask[n] keeps the first n bytes of a little-endian word.
+var keyWordMask = [9]uint64{0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff, 0xffffffffffffff, ^uint64(0)}
+
+// topKeyLens has bit n set for the lengths of topKeyOfObject's keys.
+const topKeyLens = 1<<len("Records") | 1<<len("digestPublicKeyFingerprint") | 1<<len("digestStartTime") | 1<<len("digestEndTime")
 
 // topKeyOfObject reports the top-level keys that make split.go's object
 // more than a record: a delivery file's "Records", a digest's keys.
