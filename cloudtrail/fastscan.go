@@ -201,11 +201,15 @@ func (x *bitIndex) fastSkip(b []byte, i, depth int, rc *recordCheck, record bool
 	etNext := false // the value being scanned is the top-level eventTime
 	noKeys := false // rc.dup or rc.uncomparable: keys need no more checking
 value:
-	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
-		i++
-	}
+	// Whitespace is tested for only after a byte that may be some: records
+	// are mostly compact JSON.
 	if i >= len(b) {
 		return i, false
+	}
+	if b[i] <= ' ' {
+		if i = skipWS(b, i); i >= len(b) {
+			return i, false
+		}
 	}
 	switch b[i] {
 	case '"':
@@ -235,10 +239,13 @@ value:
 			return i, false
 		}
 		etNext = false
-		for i++; i < len(b) && b[i] <= ' ' && isSpace(b[i]); i++ {
-		}
-		if i >= len(b) {
+		if i++; i >= len(b) {
 			return i, false
+		}
+		if b[i] <= ' ' {
+			if i = skipWS(b, i); i >= len(b) {
+				return i, false
+			}
 		}
 		if b[i] == c+2 { // '}' is '{'+2, ']' is '['+2
 			i++
@@ -282,11 +289,13 @@ value:
 closed:
 	// A value is complete: close containers or move to the next element.
 	for n > 0 {
-		for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
-			i++
-		}
 		if i >= len(b) {
 			return i, false
+		}
+		if b[i] <= ' ' {
+			if i = skipWS(b, i); i >= len(b) {
+				return i, false
+			}
 		}
 		obj := objs>>(n-1)&1 != 0
 		switch b[i] {
@@ -313,11 +322,13 @@ closed:
 	}
 	return i, true
 key:
-	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
-		i++
-	}
-	if i >= len(b) || b[i] != '"' {
+	if i >= len(b) {
 		return i, false
+	}
+	if b[i] != '"' {
+		if i = skipWS(b, i); i >= len(b) || b[i] != '"' {
+			return i, false
+		}
 	}
 	{
 		ks := i
@@ -345,11 +356,13 @@ key:
 			}
 		}
 		i = ke
-		for i < len(b) && b[i] <= ' ' && isSpace(b[i]) {
-			i++
-		}
-		if i >= len(b) || b[i] != ':' {
+		if i >= len(b) {
 			return i, false
+		}
+		if b[i] != ':' {
+			if i = skipWS(b, i); i >= len(b) || b[i] != ':' {
+				return i, false
+			}
 		}
 		i++
 		klen := ke - ks - 2
