@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Short, fixed-time fuzzing of the parsers of untrusted input (issue
 # "Reliability: hostile input, fuzzing, and honest errors", item 3): the
-# ES|QL parser, the CloudTrail record reader, the ECS mapper, the SQS
+# ES|QL parser, the CloudTrail record reader and its fast scan (against the
+# reference scan), the ECS mapper, the SQS
 # message parser, the CloudTrail digest parser and the prefilters' literal
 # matcher (multimatch.Anchored, which reads every record).
 # Usage: .ci/fuzz.sh [SECONDS per target, default 20]
@@ -14,7 +15,7 @@ secs="${1:-20}"
 export CGO_ENABLED=0
 
 status=0
-for target in ./esql/parser:FuzzParse ./cloudtrail:FuzzRead ./ecs:FuzzMap ./internal/source:FuzzParseMessage ./integrity:FuzzDigest ./internal/multimatch:FuzzAnchored; do
+for target in ./esql/parser:FuzzParse ./cloudtrail:FuzzRead ./cloudtrail:FuzzFastScan ./ecs:FuzzMap ./internal/source:FuzzParseMessage ./integrity:FuzzDigest ./internal/multimatch:FuzzAnchored; do
   pkg="${target%%:*}" fn="${target##*:}"
   echo "== fuzz $fn ($pkg, ${secs}s)"
   # -parallel bounds the workers so a shared CI machine stays responsive;

@@ -75,3 +75,46 @@ func BenchmarkSplitNDJSON(b *testing.B) {
 		b.Fatalf("%d records", n)
 	}
 }
+
+// BenchmarkScan measures the validating scan of one record at a time, as
+// split.go's array does, with the reference scan (skipValueDepth) and with
+// the fast scan (fastSkip, which the reader tries first): the per-byte cost
+// of splitting without the rest of the reader.
+func BenchmarkScan(b *testing.B) {
+	recs := oracle(b, fixture(b, "delivery.json"))
+	var data []byte
+	var starts []int
+	for i := 0; i < 5000; i++ {
+		if i > 0 {
+			data = append(data, ',')
+		}
+		starts = append(starts, len(data))
+		data = append(data, recs[i%len(recs)]...)
+	}
+	b.Run("reference", func(b *testing.B) {
+		var rc recordCheck
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			for _, s := range starts {
+				rc.reset()
+				if _, err := skipValueDepth(data, s, DefaultMaxDepth, 0, &rc); err != nil || !rc.checked() {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		var rc recordCheck
+		x := new(bitIndex)
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			x.reset()
+			for _, s := range starts {
+				rc.reset()
+				if _, ok := x.fastSkip(data, s, DefaultMaxDepth, &rc, false); !ok || !rc.checked() {
+					b.Fatal("fast scan gave up")
+				}
+			}
+		}
+	})
+}

@@ -33,7 +33,19 @@ const (
 	chunkWindow = 4
 )
 
-var chunkPool = sync.Pool{New: func() any { return &lineChunk{} }}
+// chunkPool holds chunks with room for a full chunk already made: the pool
+// is emptied by every garbage collection, and a chunk grown from nothing by
+// append copied its lines about twice over (8% of the CPU time on NDJSON).
+var chunkPool = sync.Pool{New: func() any {
+	return &lineChunk{
+		data: make([]byte, 0, chunkBytes+chunkSlack),
+		ends: make([]int, 0, chunkLines),
+		nums: make([]int, 0, chunkLines),
+	}
+}}
+
+// chunkSlack is room past chunkBytes for the line that fills a chunk.
+const chunkSlack = 16 << 10
 
 // queueLine adds a complete line of f's input to the open chunk, handing the
 // chunk on when it is full. It is used only when u.fanout is set.

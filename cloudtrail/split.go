@@ -48,11 +48,28 @@ type file struct {
 	fatal  error // the callback's error or the context's; stops everything
 
 	rc recordCheck // facts about the record being scanned
+	bi *bitIndex   // the fast scan's bitmaps of the buffer being split (fastscan.go)
 
 	posBuf       *byte // pos's memo: buffer, offset, newlines before it,
 	posOff       int   // and where the line holding it starts
 	posLines     int
 	posLineStart int
+}
+
+// scanIndex returns the file's bitIndex, shared with the other files its run
+// reads (one at a time), allocated on first use.
+func (f *file) scanIndex() *bitIndex {
+	if f.bi == nil {
+		if f.run == nil {
+			f.bi = new(bitIndex)
+		} else {
+			if f.run.bi == nil {
+				f.run.bi = new(bitIndex)
+			}
+			f.bi = f.run.bi
+		}
+	}
+	return f.bi
 }
 
 // replaying consumes one event and reports whether it was already delivered
@@ -199,6 +216,7 @@ func (f *file) status() status {
 // where the unfinished value started.
 func (f *file) values(b []byte) (status, int) {
 	f.posBuf = nil // a new buffer (bufio reuses addresses from line to line)
+	f.scanIndex().reset()
 	i := 0
 	for {
 		i = skipWS(b, i)
@@ -241,6 +259,14 @@ func (f *file) value(b []byte, i int) (int, status) {
 func (f *file) object(b []byte, start int) (int, status) {
 	var delivery, fingerprint, digestStart, digestEnd bool
 	rc := &f.rc
+	rc.reset()
+	// Almost always a valid record (an NDJSON line): the fast scan checks
+	// it, or gives up at a delivery file's "Records" key, a digest's keys
+	// or anything wrong, and the code below does the rest.
+	if end, ok := f.bi.fastSkip(b, start, f.r.maxDepth(), rc, true); ok {
+		f.emit(b[start:end])
+		return end, f.status()
+	}
 	rc.reset()
 	i := skipWS(b, start+1)
 	if i < len(b) && b[i] == '}' {
@@ -350,7 +376,13 @@ func (f *file) array(b []byte, start int) (int, status) {
 	for {
 		rs := i
 		f.rc.reset()
-		end, err := skipValueDepth(b, rs, f.r.maxDepth(), 0, &f.rc)
+		end, ok := f.bi.fastSkip(b, rs, f.r.maxDepth(), &f.rc, false)
+		var err *syntaxError
+		if !ok {
+			// Invalid or unusual: the reference scan says where and why.
+			f.rc.reset()
+			end, err = skipValueDepth(b, rs, f.r.maxDepth(), 0, &f.rc)
+		}
 		if err != nil {
 			if err.eof {
 				return len(b), short

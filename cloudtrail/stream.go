@@ -25,7 +25,8 @@ type run struct {
 	gz      *gzip.Reader
 	members members // gz, member by member
 	lines   lineReader
-	doc     []byte // a multi-line document
+	doc     []byte    // a multi-line document
+	bi      *bitIndex // the fast scan's bitmaps, for one file at a time (fastscan.go)
 
 	seen    map[fileKey]bool
 	parents []dirInfo
