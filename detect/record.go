@@ -38,7 +38,8 @@ func (f *fieldSet) add(name string) int {
 // once, and reads the fields the programs need. It is safe for concurrent
 // use (the mapper is), given a values slice per goroutine.
 type recordReader struct {
-	mapper  *ecs.Mapper // maps every field any program reads
+	mapper  *ecs.Mapper  // maps every field any program reads
+	full    narrowMapper // mapper, for every field
 	fields  fieldSet
 	filters *ruleFilters
 	// since and until bound event times (ms; Options.Since/Until).
@@ -53,7 +54,7 @@ type recordReader struct {
 	// reads (nil: the full mapper only); narrow holds a mapper per set of
 	// programs met (a bit per program).
 	uses   [][]int
-	narrow sync.Map // uint64 -> *ecs.Mapper
+	narrow sync.Map // uint64 -> *narrowMapper
 	opts   ecs.Options
 }
 
@@ -73,6 +74,7 @@ func newRecordReader(fields fieldSet, filters []*prefilter, uses [][]int, opts O
 		since:   minMs, until: maxMs,
 		opts: mo,
 	}
+	r.full = narrowMapper{mapper: r.mapper}
 	if len(uses) == len(filters) && len(uses) <= 64 {
 		r.uses = uses
 	}
@@ -108,12 +110,20 @@ func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []b
 		}
 		return ev, false, nil
 	}
-	doc, err := r.mapperFor(pass).Map(raw)
+	m := r.mapperFor(pass)
+	doc, err := m.mapper.Map(raw)
 	if err != nil {
 		return ev, false, &RecordError{err}
 	}
-	for i, name := range r.fields.names {
-		values[i] = fieldValue(doc, name, r.fields.types[i])
+	if m.idx == nil {
+		for i, name := range r.fields.names {
+			values[i] = fieldValue(doc, name, r.fields.types[i])
+		}
+	} else {
+		// Only the programs that passed read this record's values.
+		for _, i := range m.idx {
+			values[i] = fieldValue(doc, r.fields.names[i], r.fields.types[i])
+		}
 	}
 	if ts, ok := doc["@timestamp"].(time.Time); ok {
 		ev.ms = ts.UnixMilli()
@@ -125,10 +135,17 @@ func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []b
 	return ev, true, nil
 }
 
+// narrowMapper maps the fields of a set of programs; idx lists their
+// indexes in fields (nil: all of them).
+type narrowMapper struct {
+	mapper *ecs.Mapper
+	idx    []int
+}
+
 // mapperFor returns the mapper of the fields the programs that pass read.
-func (r *recordReader) mapperFor(pass []bool) *ecs.Mapper {
+func (r *recordReader) mapperFor(pass []bool) *narrowMapper {
 	if r.uses == nil {
-		return r.mapper
+		return &r.full
 	}
 	var key uint64
 	for i, ok := range pass {
@@ -137,9 +154,10 @@ func (r *recordReader) mapperFor(pass []bool) *ecs.Mapper {
 		}
 	}
 	if m, ok := r.narrow.Load(key); ok {
-		return m.(*ecs.Mapper)
+		return m.(*narrowMapper)
 	}
 	seen := map[int]bool{}
+	idx := []int{} // non-nil: only these
 	names := []string{}
 	for i, ok := range pass {
 		if !ok {
@@ -148,12 +166,13 @@ func (r *recordReader) mapperFor(pass []bool) *ecs.Mapper {
 		for _, j := range r.uses[i] {
 			if !seen[j] {
 				seen[j] = true
+				idx = append(idx, j)
 				names = append(names, r.fields.names[j])
 			}
 		}
 	}
 	o := r.opts
 	o.Fields = names
-	m, _ := r.narrow.LoadOrStore(key, ecs.NewMapper(o))
-	return m.(*ecs.Mapper)
+	m, _ := r.narrow.LoadOrStore(key, &narrowMapper{mapper: ecs.NewMapper(o), idx: idx})
+	return m.(*narrowMapper)
 }
