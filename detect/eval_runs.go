@@ -138,10 +138,43 @@ func (e *evaluator) runParts(lo int, t int64) int {
 const maxRunParts = 16
 
 // runPart feeds the run at t, for partition part of parts, every row in
-// its lookback, and returns the output rows.
+// its lookback, and returns the output rows. A sieving suffix
+// (esql.Program.Sieves) is shown the rows once before, in any order, so
+// that the second pass aggregates only groups that can pass; when none
+// can, there is no second pass.
 func (e *evaluator) runPart(t int64, lo, part, parts int) ([][]any, error) {
-	lb := e.p.lookback
 	var r *evalRun // started at the first row: a run that sees none has no output
+	start := func() {
+		if r == nil {
+			r = e.startEval(time.UnixMilli(t).UTC(), esql.ExecOptions{Partitions: parts, Partition: part})
+		}
+	}
+	if e.p.sieves() {
+		err := e.lookback(t, lo, false, func(b buffered) error {
+			start()
+			return r.observe(b)
+		})
+		if err != nil || r == nil {
+			return nil, err
+		}
+		if r.sieved() {
+			return r.finish()
+		}
+	}
+	err := e.lookback(t, lo, true, func(b buffered) error {
+		start()
+		return r.push(b)
+	})
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return r.finish()
+}
+
+// lookback calls f with every row of the run at t's lookback, slot by
+// slot from slot index lo, in time order if ordered.
+func (e *evaluator) lookback(t int64, lo int, ordered bool, f func(buffered) error) error {
+	lb := e.p.lookback
 	var rows []buffered
 	for _, k := range e.keys[lo:] {
 		if k > t {
@@ -149,7 +182,7 @@ func (e *evaluator) runPart(t int64, lo, part, parts int) ([][]any, error) {
 		}
 		held, err := e.rowsOf(k)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rows = rows[:0]
 		for _, b := range held {
@@ -157,18 +190,14 @@ func (e *evaluator) runPart(t int64, lo, part, parts int) ([][]any, error) {
 				rows = append(rows, b)
 			}
 		}
-		slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
+		if ordered {
+			slices.SortStableFunc(rows, func(a, b buffered) int { return cmp.Compare(a.ms, b.ms) })
+		}
 		for _, b := range rows {
-			if r == nil {
-				r = e.startEval(time.UnixMilli(t).UTC(), esql.ExecOptions{Partitions: parts, Partition: part})
-			}
-			if err := r.push(b); err != nil {
-				return nil, err
+			if err := f(b); err != nil {
+				return err
 			}
 		}
 	}
-	if r == nil {
-		return nil, nil
-	}
-	return r.finish()
+	return nil
 }

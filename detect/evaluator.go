@@ -218,6 +218,16 @@ func (e *evaluator) finish() error {
 // whole query streams has its held rows as output already.
 func (e *evaluator) evaluate(t time.Time, rows []buffered) ([][]any, error) {
 	r := e.startEval(t, esql.ExecOptions{})
+	if e.p.sieves() {
+		for _, b := range rows {
+			if err := r.observe(b); err != nil {
+				return nil, err
+			}
+		}
+		if r.sieved() {
+			return r.finish()
+		}
+	}
 	for _, b := range rows {
 		if err := r.push(b); err != nil {
 			return nil, err
@@ -252,19 +262,36 @@ func (e *evaluator) startEval(t time.Time, opts esql.ExecOptions) *evalRun {
 	return r
 }
 
+// sieves reports whether runs read their rows twice, observing them first
+// (esql.Program.Sieves).
+func (p *plan) sieves() bool { return p.suffix != nil && p.suffix.Sieves() }
+
+// observe shows the run a row it will be pushed later (pass 1 of a
+// sieving run).
+func (r *evalRun) observe(b buffered) error {
+	return r.exec.Observe(r.input(b))
+}
+
+// sieved reports that after observing, no row needs pushing.
+func (r *evalRun) sieved() bool { return r.exec != nil && r.exec.AllSieved() }
+
+// input is the suffix's input row of a held row.
+func (r *evalRun) input(b buffered) []esql.Value {
+	if r.in == nil {
+		return b.row
+	}
+	for i, j := range r.e.p.suffixIdx {
+		r.in[i] = b.row[j]
+	}
+	return r.in
+}
+
 func (r *evalRun) push(b buffered) error {
 	if r.exec == nil {
 		r.out = append(r.out, jsonRow(b.row))
 		return nil
 	}
-	row := b.row
-	if r.in != nil {
-		for i, j := range r.e.p.suffixIdx {
-			r.in[i] = b.row[j]
-		}
-		row = r.in
-	}
-	return r.exec.Push(row)
+	return r.exec.Push(r.input(b))
 }
 
 func (r *evalRun) finish() ([][]any, error) {

@@ -351,6 +351,16 @@ func (c *checker) compileCommand(cmd parser.Command) {
 			c.errorf(cmd.Cond.Pos(), "Condition expression needs to be boolean, found [%s]", x.typ)
 			return
 		}
+		// A WHERE (or run of WHEREs) right after STATS BY may let runs that
+		// read their input twice skip groups (sieve.go).
+		for i := len(c.ops) - 1; i >= 0; i-- {
+			if s, ok := c.ops[i].(*statsSpec); ok && !s.inline && len(s.keys) > 0 {
+				s.sieve = append(s.sieve, c.sieveOf(s, cmd.Cond)...)
+			}
+			if _, ok := c.ops[i].(*whereSpec); !ok {
+				break
+			}
+		}
 		c.ops = append(c.ops, &whereSpec{cond: x.fn})
 	case *parser.EvalCommand:
 		c.compileEval(cmd)

@@ -19,6 +19,7 @@ type aggContext struct {
 
 // aggCall is one aggregate function call of a STATS command.
 type aggCall struct {
+	name     string // the function, lower-cased
 	newState func() aggState
 	arg      evalFn // nil for COUNT(*)
 	filter   evalFn
@@ -89,6 +90,7 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 			continue
 		}
 		spec.outs = append(spec.outs, x.fn)
+		spec.bare = append(spec.bare, bareCall(f.Expr, c.agg.calls, before))
 		aggCols = append(aggCols, column{name: f.Name, typ: x.typ})
 		positions = append(positions, f.Pos())
 	}
@@ -158,6 +160,17 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 	c.ops = append(c.ops, spec)
 }
 
+// bareCall is the index of the call an aggregate output expression is
+// exactly (`n = COUNT(*)`, not `n = COUNT(*) + 1`), given that its calls
+// start at index before, or -1.
+func bareCall(x parser.Expr, calls []*aggCall, before int) int {
+	call, ok := unparen(x).(*parser.Call)
+	if !ok || len(calls) != before+1 || calls[before].name != call.Name {
+		return -1
+	}
+	return before
+}
+
 // compileAggCall compiles an aggregate function call inside STATS: its
 // arguments read the STATS input; the call's result is read from the
 // group's result row.
@@ -192,7 +205,7 @@ func (c *checker) compileAggCall(n *parser.Call, def *aggDef) *cexpr {
 	if !ok {
 		return badExpr(n)
 	}
-	call := &aggCall{newState: newState, filter: c.agg.filter, site: c.newSite(n)}
+	call := &aggCall{name: n.Name, newState: newState, filter: c.agg.filter, site: c.newSite(n)}
 	if len(args) > 0 && !n.Star {
 		call.arg = args[0].fn
 	}

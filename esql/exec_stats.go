@@ -12,6 +12,12 @@ type statsSpec struct {
 	outSlots []int // slots of the aggregate columns, then the BY columns
 	seg      *segment
 	inline   bool // INLINE STATS: append the results to every input row
+	// bare[i] is the index in calls of aggregate output i when that output
+	// is the call itself (`n = COUNT(*)`), else -1 (sieve.go).
+	bare []int
+	// sieve: the witnesses the WHERE right after this STATS requires of a
+	// group (sieve.go).
+	sieve []witness
 }
 
 type group struct {
@@ -40,6 +46,12 @@ type statsOp struct {
 	// parts > 1: only the groups of partition part are aggregated
 	// (ExecOptions.Partitions).
 	part, parts int
+	// Sieving (sieve.go): seen holds, per witness, the keys of the groups
+	// observed to have one; viable, once sifted, the groups Push keeps
+	// (nil: all).
+	seen   []map[string]struct{}
+	viable map[string]struct{}
+	sifted bool
 }
 
 func (s *statsSpec) build(x *Execution, next operator) operator {
@@ -62,9 +74,12 @@ func (o *statsOp) push(row []Value) error {
 	if o.err != nil {
 		return o.err
 	}
-	for i, k := range o.keys {
-		o.kv[i] = k(o.env, row)
-		row[o.keySlots[i]] = o.kv[i]
+	o.evalKeys(row)
+	if !o.sifted && o.sieve != nil {
+		o.sift()
+	}
+	if o.viable != nil && !o.anyViable() {
+		return nil
 	}
 	for i, call := range o.calls {
 		o.pass[i] = true
@@ -82,6 +97,14 @@ func (o *statsOp) push(row []Value) error {
 	// (docs/esql-semantics.md §A3, §A6).
 	o.expand(0)
 	return o.err
+}
+
+// evalKeys computes the BY values of row into kv and the row's key slots.
+func (o *statsOp) evalKeys(row []Value) {
+	for i, k := range o.keys {
+		o.kv[i] = k(o.env, row)
+		row[o.keySlots[i]] = o.kv[i]
+	}
 }
 
 // expand visits every combination of the key values from key i on.
@@ -109,6 +132,11 @@ func (o *statsOp) accumulate() {
 	}
 	gi, ok := o.index[string(o.keyBuf)]
 	if !ok {
+		if o.viable != nil {
+			if _, keep := o.viable[string(o.keyBuf)]; !keep {
+				return
+			}
+		}
 		if o.parts > 1 && !inPartition(o.keyBuf, o.part, o.parts) {
 			return
 		}

@@ -66,6 +66,11 @@ type Execution struct {
 	stopped  bool
 	finished bool
 	emit     func(row []Value) error
+	// observe is the chain Observe feeds (sieve.go); pushed: Push was
+	// called.
+	observe operator
+	sieving *statsOp
+	pushed  bool
 }
 
 // ExecOptions configure one execution of a Program.
@@ -105,11 +110,23 @@ func (p *Program) StartWith(emit func(row []Value) error, opts ExecOptions) *Exe
 			}
 		}
 	}
+	sieve := p.sieveAt()
 	for i := len(p.ops) - 1; i >= 0; i-- {
 		next = p.ops[i].build(x, next)
 		if i == first {
 			if o, ok := next.(*statsOp); ok {
 				o.part, o.parts = opts.Partition, opts.Partitions
+			}
+		}
+		if i == sieve {
+			if o, ok := next.(*statsOp); ok {
+				// The commands before the STATS are stateless: Observe
+				// runs its own instances of them.
+				var obs operator = observeOp{stats: o}
+				for j := i - 1; j >= 0; j-- {
+					obs = p.ops[j].build(x, obs)
+				}
+				x.observe, x.sieving = obs, o
 			}
 		}
 	}
@@ -130,6 +147,7 @@ func (x *Execution) Push(row []Value) error {
 	if x.stopped {
 		return nil
 	}
+	x.pushed = true
 	if len(row) != len(x.p.inputSlots) {
 		return fmt.Errorf("esql: Push got %d values, want %d (Inputs)", len(row), len(x.p.inputSlots))
 	}

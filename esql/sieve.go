@@ -1,0 +1,354 @@
+package esql
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/trailql/trailql/esql/parser"
+)
+
+// Group sieving. Detection rules often aggregate many groups and keep
+// only those with some rare row in them:
+//
+//	STATS creations = COUNT(*) WHERE action == "CreateAccessKey", ... BY key
+//	| WHERE creations > 0 AND ...
+//
+// A group can pass such a WHERE only if one of its rows is a witness (here:
+// a row with action == "CreateAccessKey"). A caller that holds its input
+// and can read it twice (a scheduled rule's run over its lookback) first
+// shows every row to Observe, which notes the groups that have witnesses
+// for every such conjunct of the WHERE, then pushes the rows again: Push
+// drops, before any aggregate sees it, a row whose groups have none. The
+// output is the same (the dropped groups are the ones the WHERE removes),
+// and most rows of most runs cost a key lookup instead of every aggregate.
+//
+// The conjuncts understood are those whose truth needs a row to contribute
+// to one aggregate (the aggregate's WHERE true, and its argument):
+//
+//	COUNT(*) WHERE c > k, COUNT(x) WHERE c > k,
+//	COUNT_DISTINCT(x) WHERE c > k (k >= 0; or >= k, k > 0): a row counted
+//	SUM(x) > k (k >= 0; or >= k, k > 0)                 : a row with a positive value of x
+//	VALUES(x), MIN(x), MAX(x), SUM(x), AVG(x) IS NOT NULL: a row with x not null
+//	key IS NOT NULL (a BY column)                       : a row with the key not null
+//
+// Anything else in the WHERE is left to the WHERE. Only a WHERE right after
+// a STATS BY (not INLINE STATS) is read, and only when the commands before
+// that STATS are stateless row-local ones, which Observe runs too.
+
+// witnessKind says what makes a row a witness of one conjunct.
+type witnessKind int
+
+const (
+	witnessCounted  witnessKind = iota // the aggregate's WHERE holds and its argument (if any) is not null
+	witnessPositive                    // as witnessCounted, and some value of the argument is > 0
+	witnessKey                         // the BY key is not null
+)
+
+// witness is one conjunct's condition on rows: call (an index into the
+// STATS's calls) or key (an index into its keys), per kind.
+type witness struct {
+	kind witnessKind
+	call int
+	key  int
+}
+
+// sieveOf reads the conjuncts of a WHERE that directly follows STATS spec
+// (whose output columns are the current schema) and returns the witnesses
+// they require, if any.
+func (c *checker) sieveOf(spec *statsSpec, cond parser.Expr) []witness {
+	var ws []witness
+	for _, x := range splitAnd(cond) {
+		if w, ok := c.witnessOf(spec, x); ok {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
+// witnessOf reads one conjunct.
+func (c *checker) witnessOf(spec *statsSpec, x parser.Expr) (witness, bool) {
+	switch x := unparen(x).(type) {
+	case *parser.IsNull:
+		if !x.Not {
+			return witness{}, false
+		}
+		out, ok := c.statsOutput(spec, x.X)
+		if !ok {
+			return witness{}, false
+		}
+		if out >= spec.nouts {
+			return witness{kind: witnessKey, key: out - spec.nouts}, true
+		}
+		call := spec.bare[out]
+		if call < 0 {
+			return witness{}, false
+		}
+		switch spec.calls[call].name {
+		case "values", "min", "max", "sum", "avg":
+			return witness{kind: witnessCounted, call: call}, spec.calls[call].arg != nil
+		}
+	case *parser.Binary:
+		l, r, op := x.L, x.R, x.Op
+		// k < A is A > k.
+		if _, ok := unparen(l).(*parser.Literal); ok {
+			l, r = r, l
+			switch op {
+			case parser.OpLt:
+				op = parser.OpGt
+			case parser.OpLte:
+				op = parser.OpGte
+			default:
+				return witness{}, false
+			}
+		}
+		k, ok := numericLiteral(r)
+		if !ok || !(op == parser.OpGt && k >= 0 || op == parser.OpGte && k > 0) {
+			return witness{}, false
+		}
+		out, ok := c.statsOutput(spec, l)
+		if !ok || out >= spec.nouts || spec.bare[out] < 0 {
+			return witness{}, false
+		}
+		call := spec.bare[out]
+		switch spec.calls[call].name {
+		case "count", "count_distinct":
+			// Without its own WHERE a count's threshold is about volume
+			// (COUNT_DISTINCT(event.action) > 5): nearly every row is a
+			// witness, and sieving would only cost a pass.
+			if spec.calls[call].filter == nil {
+				return witness{}, false
+			}
+			return witness{kind: witnessCounted, call: call}, true
+		case "sum":
+			return witness{kind: witnessPositive, call: call}, true
+		}
+	}
+	return witness{}, false
+}
+
+// statsOutput finds the STATS output that the column reference x names:
+// an aggregate (index < nouts) or a BY key (nouts + key index).
+func (c *checker) statsOutput(spec *statsSpec, x parser.Expr) (int, bool) {
+	id, ok := unparen(x).(*parser.Ident)
+	if !ok {
+		return 0, false
+	}
+	col := c.lookup(id.Name)
+	if col == nil || col.ref == nil || col.ref.seg != spec.seg {
+		return 0, false
+	}
+	for i, s := range spec.outSlots {
+		if s == col.ref.slot {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// numericLiteral is the value of an integer or decimal literal.
+func numericLiteral(x parser.Expr) (float64, bool) {
+	l, ok := unparen(x).(*parser.Literal)
+	if !ok {
+		return 0, false
+	}
+	switch v := l.Value.(type) {
+	case int64:
+		return float64(v), l.Kind == parser.IntLit
+	case float64:
+		return v, l.Kind == parser.DecimalLit
+	}
+	return 0, false
+}
+
+func unparen(x parser.Expr) parser.Expr {
+	for {
+		p, ok := x.(*parser.Paren)
+		if !ok {
+			return x
+		}
+		x = p.X
+	}
+}
+
+// Sieves reports whether Observe can narrow what Push aggregates: the
+// program's first STATS is followed by a WHERE with witnesses, and only
+// stateless row-local commands come before it.
+func (p *Program) Sieves() bool { return p.sieveAt() >= 0 }
+
+// sieveAt is the index of the sieving STATS in p.ops, or -1.
+func (p *Program) sieveAt() int {
+	for i, op := range p.ops {
+		switch op := op.(type) {
+		case *whereSpec, *evalSpec, *extractSpec:
+		case *statsSpec:
+			if len(op.sieve) > 0 {
+				return i
+			}
+			return -1
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+// Observe shows the execution one input row (aligned with Inputs()) that
+// it will also be pushed, before any Push: when every input row was
+// observed first, Push skips the rows of groups that cannot pass the WHERE
+// after the first STATS (see Sieves). Observing some rows and not others
+// would drop groups wrongly; a program that does not sieve ignores it.
+func (x *Execution) Observe(row []Value) error {
+	if x.observe == nil {
+		return nil
+	}
+	if x.pushed {
+		return errObserveAfterPush
+	}
+	if len(row) != len(x.p.inputSlots) {
+		return fmt.Errorf("esql: Observe got %d values, want %d (Inputs)", len(row), len(x.p.inputSlots))
+	}
+	for i, slot := range x.p.inputSlots {
+		x.buf[slot] = row[i]
+	}
+	return x.observe.push(x.buf)
+}
+
+// AllSieved reports, after every row was observed, that no group has the
+// witnesses its WHERE needs: pushing the rows again would aggregate none,
+// and Finish alone gives the output.
+func (x *Execution) AllSieved() bool {
+	o := x.sieving
+	if o == nil {
+		return false
+	}
+	if !o.sifted {
+		o.sift()
+	}
+	return o.viable != nil && len(o.viable) == 0
+}
+
+// observeOp hands rows that reach the sieving STATS to its observe.
+type observeOp struct{ stats *statsOp }
+
+func (o observeOp) push(row []Value) error { o.stats.observe(row); return nil }
+func (o observeOp) finish() error          { return nil }
+
+// observe notes the groups of row for each witness it is.
+func (o *statsOp) observe(row []Value) {
+	if o.seen == nil {
+		o.seen = make([]map[string]struct{}, len(o.sieve))
+		for i := range o.seen {
+			o.seen[i] = map[string]struct{}{}
+		}
+	}
+	keyed := false
+	for i, w := range o.sieve {
+		if !keyed {
+			// Aggregate arguments and filters may read the BY keys.
+			o.evalKeys(row)
+			keyed = true
+		}
+		if !o.witnesses(w, row) {
+			continue
+		}
+		o.eachKey(0, func(k []byte) bool {
+			o.seen[i][string(k)] = struct{}{}
+			return true
+		})
+	}
+}
+
+// witnesses reports whether row is a witness for w.
+func (o *statsOp) witnesses(w witness, row []Value) bool {
+	if w.kind == witnessKey {
+		return !o.kv[w.key].IsNull()
+	}
+	call := o.calls[w.call]
+	if call.filter != nil {
+		v := call.filter(o.env, row)
+		if v.t != Boolean || v.mv != nil || v.n == 0 {
+			return false
+		}
+	}
+	if call.arg == nil {
+		return true
+	}
+	v := call.arg(o.env, row)
+	if v.IsNull() {
+		return false
+	}
+	if w.kind != witnessPositive {
+		return true
+	}
+	for _, e := range v.values() {
+		if e.AsFloat() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sift turns what was observed into the set of groups Push aggregates: a
+// group is kept when it has a witness for every conjunct.
+func (o *statsOp) sift() {
+	o.sifted = true
+	if o.seen == nil {
+		return // nothing observed: nothing to drop
+	}
+	smallest := 0
+	for i := range o.seen {
+		if len(o.seen[i]) < len(o.seen[smallest]) {
+			smallest = i
+		}
+	}
+	o.viable = map[string]struct{}{}
+	for k := range o.seen[smallest] {
+		all := true
+		for i := range o.seen {
+			if _, ok := o.seen[i][k]; !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			o.viable[k] = struct{}{}
+		}
+	}
+	o.seen = nil
+}
+
+// anyViable reports whether one of the current row's groups is kept.
+func (o *statsOp) anyViable() bool {
+	found := false
+	o.eachKey(0, func(k []byte) bool {
+		_, found = o.viable[string(k)]
+		return !found
+	})
+	return found
+}
+
+// eachKey calls f with the group key of every combination of the current
+// row's key values (o.kv) from key i on, until f returns false.
+func (o *statsOp) eachKey(i int, f func([]byte) bool) bool {
+	if i == len(o.kv) {
+		o.keyBuf = o.keyBuf[:0]
+		for _, v := range o.combo {
+			o.keyBuf = appendKey(o.keyBuf, v)
+		}
+		return f(o.keyBuf)
+	}
+	v := o.kv[i]
+	if v.mv == nil {
+		o.combo[i] = v
+		return o.eachKey(i+1, f)
+	}
+	for _, e := range *v.mv {
+		o.combo[i] = e
+		if !o.eachKey(i+1, f) {
+			return false
+		}
+	}
+	return true
+}
+
+var errObserveAfterPush = errors.New("esql: Observe after Push")

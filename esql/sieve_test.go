@@ -1,0 +1,138 @@
+package esql
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// A sieving query gives the same rows, in the same order, when every input
+// row is observed before it is pushed: the groups it drops are those its
+// WHERE removes. Queries whose WHERE asks nothing a row can witness, or
+// whose commands before the STATS are not stateless, do not sieve.
+func TestSieve(t *testing.T) {
+	cat := Catalog{"k": Keyword, "v": Long, "s": Keyword, "d": Double}
+	var docs []doc
+	for i := range 400 {
+		d := doc{"v": int64(i%7 - 2), "s": fmt.Sprint("s", i%5), "d": float64(i%3) - 0.5}
+		switch i % 10 {
+		case 0: // null key
+		case 1:
+			d["k"] = []any{fmt.Sprint("k", i%13), fmt.Sprint("k", (i+1)%13)}
+		default:
+			d["k"] = fmt.Sprint("k", i%29)
+		}
+		if i%17 == 0 {
+			delete(d, "s")
+		}
+		docs = append(docs, d)
+	}
+	tests := []struct {
+		q      string
+		sieves bool
+	}{
+		// The bundled rules' shapes.
+		{`FROM i | STATS c = count(*) WHERE s == "s1" AND v == 4, n = count(*), vs = values(s) BY k | WHERE c > 0`, true},
+		{`FROM i | EVAL one = CASE(s == "s3" AND v == 3, 1, 0) | STATS a = sum(one), cd = count_distinct(s) BY k | WHERE k IS NOT NULL AND a >= 1 AND cd >= 3`, true},
+		{`FROM i | WHERE v > -2 | STATS c1 = count(*) WHERE v == 4, c2 = count(*) WHERE s == "s2", m = min(v) WHERE s == "s2" BY k, s | WHERE c1 > 0 AND c2 > 0 AND m < 3`, true},
+		{`FROM i | STATS x = values(s) WHERE v == 1, c = count(*) BY k | WHERE x IS NOT NULL`, true},
+		{`FROM i | STATS c = count(v) WHERE s == "s4" BY k | WHERE 0 < c | WHERE k IS NOT NULL`, true},
+		{`FROM i | STATS c = count_distinct(s) WHERE v >= 3 BY k | WHERE (c >= 2)`, true},
+		{`FROM i | STATS t = sum(d) BY k | WHERE t > 0.5`, true},
+		{`FROM i | STATS m = max(v) WHERE s == "s0" BY k | WHERE m IS NOT NULL | STATS n = count(*)`, true},
+		{`FROM i | STATS c = count(*) WHERE s == "nothing" BY k | WHERE c > 0 | STATS n = count(*)`, true},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | WHERE c > 0 | SORT k | LIMIT 3`, true},
+		// Nothing a row can witness.
+		{`FROM i | STATS c = count(*) BY k | WHERE c > 3`, false},
+		{`FROM i | STATS c = count_distinct(s) BY k | WHERE c > 3`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | WHERE c >= 0`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | WHERE c > -1`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | WHERE c + 1 > 1`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | WHERE c IS NOT NULL`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | EVAL c2 = c | WHERE c2 > 0`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 | WHERE c > 0`, false},
+		{`FROM i | INLINE STATS c = count(*) WHERE v == 4 BY k | WHERE c > 0`, false},
+		{`FROM i | LIMIT 100 | STATS c = count(*) WHERE v == 4 BY k | WHERE c > 0`, false},
+		{`FROM i | STATS c = count(*) WHERE v == 4 BY k | WHERE c > 0 OR k == "k1"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			p, err := Compile(tt.q, Options{Catalog: cat, Now: testNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Sieves(); got != tt.sieves {
+				t.Fatalf("Sieves() = %v, want %v", got, tt.sieves)
+			}
+			want := runSieve(t, p, cat, docs, false)
+			got := runSieve(t, p, cat, docs, true)
+			if got != want {
+				t.Errorf("observed first:\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}
+
+// When no row witnesses a conjunct, AllSieved says so and Finish alone
+// gives the output; Observe after Push is an error.
+func TestAllSieved(t *testing.T) {
+	cat := Catalog{"k": Keyword, "v": Long}
+	p, err := Compile(`FROM i | STATS c = count(*) WHERE v > 10 BY k | WHERE c > 0`, Options{Catalog: cat, Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := p.Start(func([]Value) error { return nil })
+	row := []Value{KeywordValue("a"), LongValue(3)}
+	if p.Inputs()[0] != "k" {
+		row[0], row[1] = row[1], row[0]
+	}
+	if err := x.Observe(row); err != nil {
+		t.Fatal(err)
+	}
+	if !x.AllSieved() {
+		t.Fatal("AllSieved() = false with no row having v > 10")
+	}
+	if err := x.Push(row); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Observe(row); err == nil {
+		t.Fatal("Observe after Push: no error")
+	}
+}
+
+// runSieve runs p over docs, observing every row first if observe, and
+// returns its rows in output order.
+func runSieve(t *testing.T, p *Program, cat Catalog, docs []doc, observe bool) string {
+	t.Helper()
+	var out []string
+	x := p.Start(func(row []Value) error {
+		out = append(out, fmt.Sprint(row))
+		return nil
+	})
+	rows := make([][]Value, len(docs))
+	for j, d := range docs {
+		row := make([]Value, len(p.Inputs()))
+		for i, name := range p.Inputs() {
+			v, err := FromGo(inputType(cat, name), d[name])
+			if err != nil {
+				t.Fatal(err)
+			}
+			row[i] = v
+		}
+		rows[j] = row
+		if observe {
+			if err := x.Observe(row); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, row := range rows {
+		if err := x.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "\n")
+}
