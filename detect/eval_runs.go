@@ -85,14 +85,9 @@ func (e *evaluator) advanceRuns(limit int64, finishing bool) error {
 func (e *evaluator) run(t int64) error {
 	lb := e.p.lookback
 	lo, _ := slices.BinarySearch(e.keys, t-lb)
-	parts := e.runParts(lo, t)
-	var out [][]any
-	for part := range parts {
-		o, err := e.runPart(t, lo, part, parts)
-		if err != nil {
-			return err
-		}
-		out = append(out, o...)
+	out, err := e.runAt(t, lo)
+	if err != nil {
+		return err
 	}
 	for k := range e.cache {
 		if k < t+e.p.span-lb { // no later run reads it
@@ -137,32 +132,50 @@ func (e *evaluator) runParts(lo int, t int64) int {
 // than reading its input more times.
 const maxRunParts = 16
 
-// runPart feeds the run at t, for partition part of parts, every row in
-// its lookback, and returns the output rows. A sieving suffix
-// (esql.Program.Sieves) is shown the rows once before, in any order, so
-// that the second pass aggregates only groups that can pass; when none
-// can, there is no second pass.
-func (e *evaluator) runPart(t int64, lo, part, parts int) ([][]any, error) {
-	var r *evalRun // started at the first row: a run that sees none has no output
-	start := func() {
-		if r == nil {
-			r = e.startEval(time.UnixMilli(t).UTC(), esql.ExecOptions{Partitions: parts, Partition: part})
-		}
-	}
+// runAt executes the run at t over the slots from index lo on. A sieving
+// suffix (esql.Program.Sieves) is first shown every row once, in any
+// order; when no group can pass there is nothing to push, else the
+// partitions push only the groups that can.
+func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
+	at := time.UnixMilli(t).UTC()
+	var sieve *esql.Sieve
 	if e.p.sieves() {
+		var probe *evalRun
 		err := e.lookback(t, lo, false, func(b buffered) error {
-			start()
-			return r.observe(b)
+			if probe == nil {
+				probe = e.startEval(at, esql.ExecOptions{})
+			}
+			return probe.observe(b)
 		})
-		if err != nil || r == nil {
+		if err != nil || probe == nil {
 			return nil, err
 		}
-		if r.sieved() {
-			return r.finish()
+		if probe.sieved() {
+			return probe.finish()
 		}
+		sieve = probe.exec.Sieve()
 	}
+	parts := e.runParts(lo, t)
+	var out [][]any
+	for part := range parts {
+		o, err := e.runPart(at, t, lo, esql.ExecOptions{Partitions: parts, Partition: part, Sieve: sieve})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o...)
+	}
+	return out, nil
+}
+
+// runPart feeds the run at t (time at), with opts (one partition of its
+// groups), every row in its lookback in time order, and returns the output
+// rows.
+func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions) ([][]any, error) {
+	var r *evalRun // started at the first row: a run that sees none has no output
 	err := e.lookback(t, lo, true, func(b buffered) error {
-		start()
+		if r == nil {
+			r = e.startEval(at, opts)
+		}
 		return r.push(b)
 	})
 	if err != nil || r == nil {

@@ -273,7 +273,10 @@ func (r *evalRun) observe(b buffered) error {
 }
 
 // sieved reports that after observing, no row needs pushing.
-func (r *evalRun) sieved() bool { return r.exec != nil && r.exec.AllSieved() }
+func (r *evalRun) sieved() bool {
+	s := r.exec.Sieve()
+	return s != nil && s.Empty()
+}
 
 // input is the suffix's input row of a held row.
 func (r *evalRun) input(b buffered) []esql.Value {

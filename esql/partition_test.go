@@ -68,11 +68,17 @@ func TestPartitions(t *testing.T) {
 // rows, sorted.
 func runParts(t *testing.T, p *Program, cat Catalog, docs []doc, parts, part int) []string {
 	t.Helper()
+	return runPartsWith(t, p, cat, docs, ExecOptions{Partitions: parts, Partition: part})
+}
+
+// runPartsWith runs p over docs with opts and returns its rows, sorted.
+func runPartsWith(t *testing.T, p *Program, cat Catalog, docs []doc, opts ExecOptions) []string {
+	t.Helper()
 	var out []string
 	x := p.StartWith(func(row []Value) error {
 		out = append(out, fmt.Sprint(row))
 		return nil
-	}, ExecOptions{Partitions: parts, Partition: part})
+	}, opts)
 	for _, d := range docs {
 		row := make([]Value, len(p.Inputs()))
 		for i, name := range p.Inputs() {

@@ -84,6 +84,10 @@ type ExecOptions struct {
 	// Partitions): the outputs of the Partitions executions together are
 	// the output, when Partitionable (partition.go).
 	Partitions, Partition int
+	// Sieve, from an execution of the same program that observed the same
+	// rows (Execution.Sieve), makes Push aggregate only the groups it
+	// kept, without observing again.
+	Sieve *Sieve
 }
 
 // Start begins an execution; emit receives each output row, aligned with
@@ -119,7 +123,9 @@ func (p *Program) StartWith(emit func(row []Value) error, opts ExecOptions) *Exe
 			}
 		}
 		if i == sieve {
-			if o, ok := next.(*statsOp); ok {
+			if o, ok := next.(*statsOp); ok && opts.Sieve != nil {
+				o.viable, o.sifted = opts.Sieve.viable, true
+			} else if ok {
 				// The commands before the STATS are stateless: Observe
 				// runs its own instances of them.
 				var obs operator = observeOp{stats: o}

@@ -213,18 +213,33 @@ func (x *Execution) Observe(row []Value) error {
 	return x.observe.push(x.buf)
 }
 
-// AllSieved reports, after every row was observed, that no group has the
-// witnesses its WHERE needs: pushing the rows again would aggregate none,
-// and Finish alone gives the output.
-func (x *Execution) AllSieved() bool {
+// Sieve is what observing every input row of an execution found: the
+// groups of the first STATS that its WHERE may keep.
+type Sieve struct{ viable map[string]struct{} }
+
+// Empty reports that no group can pass: pushing the rows would aggregate
+// none, and Finish alone gives the output.
+func (s *Sieve) Empty() bool { return len(s.viable) == 0 }
+
+// Groups is the number of groups that may pass.
+func (s *Sieve) Groups() int { return len(s.viable) }
+
+// Sieve ends the observing (after every row was observed) and returns what
+// it found, for this execution's pushes and for other executions of the
+// program over the same rows (ExecOptions.Sieve: the partitions of a run).
+// It is nil when the program does not sieve or nothing was observed.
+func (x *Execution) Sieve() *Sieve {
 	o := x.sieving
 	if o == nil {
-		return false
+		return nil
 	}
 	if !o.sifted {
 		o.sift()
 	}
-	return o.viable != nil && len(o.viable) == 0
+	if o.viable == nil {
+		return nil
+	}
+	return &Sieve{viable: o.viable}
 }
 
 // observeOp hands rows that reach the sieving STATS to its observe.

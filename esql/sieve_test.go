@@ -2,6 +2,7 @@ package esql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -69,13 +70,26 @@ func TestSieve(t *testing.T) {
 			if got != want {
 				t.Errorf("observed first:\n%s\nwant\n%s", got, want)
 			}
+			if !tt.sieves || !p.Partitionable() {
+				return
+			}
+			// The partitions of a run share one execution's sieve.
+			sieve := observeAll(t, p, cat, docs)
+			var union []string
+			for part := range 3 {
+				union = append(union, runPartsWith(t, p, cat, docs, ExecOptions{Partitions: 3, Partition: part, Sieve: sieve})...)
+			}
+			slices.Sort(union)
+			if whole := runParts(t, p, cat, docs, 1, 0); strings.Join(union, "\n") != strings.Join(whole, "\n") {
+				t.Errorf("3 partitions with a sieve:\n%s\nwant\n%s", strings.Join(union, "\n"), strings.Join(whole, "\n"))
+			}
 		})
 	}
 }
 
-// When no row witnesses a conjunct, AllSieved says so and Finish alone
-// gives the output; Observe after Push is an error.
-func TestAllSieved(t *testing.T) {
+// When no row witnesses a conjunct, the Sieve is empty; Observe after
+// Push is an error.
+func TestEmptySieve(t *testing.T) {
 	cat := Catalog{"k": Keyword, "v": Long}
 	p, err := Compile(`FROM i | STATS c = count(*) WHERE v > 10 BY k | WHERE c > 0`, Options{Catalog: cat, Now: testNow})
 	if err != nil {
@@ -89,8 +103,8 @@ func TestAllSieved(t *testing.T) {
 	if err := x.Observe(row); err != nil {
 		t.Fatal(err)
 	}
-	if !x.AllSieved() {
-		t.Fatal("AllSieved() = false with no row having v > 10")
+	if s := x.Sieve(); s == nil || !s.Empty() {
+		t.Fatalf("Sieve() = %v, want empty with no row having v > 10", s)
 	}
 	if err := x.Push(row); err != nil {
 		t.Fatal(err)
@@ -98,6 +112,33 @@ func TestAllSieved(t *testing.T) {
 	if err := x.Observe(row); err == nil {
 		t.Fatal("Observe after Push: no error")
 	}
+}
+
+// observeAll shows an execution of p every row of docs and returns its
+// sieve.
+func observeAll(t *testing.T, p *Program, cat Catalog, docs []doc) *Sieve {
+	t.Helper()
+	x := p.Start(func([]Value) error { return nil })
+	for _, d := range docs {
+		if err := x.Observe(docRow(t, p, cat, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x.Sieve()
+}
+
+// docRow is d as a row of p's inputs.
+func docRow(t *testing.T, p *Program, cat Catalog, d doc) []Value {
+	t.Helper()
+	row := make([]Value, len(p.Inputs()))
+	for i, name := range p.Inputs() {
+		v, err := FromGo(inputType(cat, name), d[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		row[i] = v
+	}
+	return row
 }
 
 // runSieve runs p over docs, observing every row first if observe, and
@@ -111,14 +152,7 @@ func runSieve(t *testing.T, p *Program, cat Catalog, docs []doc, observe bool) s
 	})
 	rows := make([][]Value, len(docs))
 	for j, d := range docs {
-		row := make([]Value, len(p.Inputs()))
-		for i, name := range p.Inputs() {
-			v, err := FromGo(inputType(cat, name), d[name])
-			if err != nil {
-				t.Fatal(err)
-			}
-			row[i] = v
-		}
+		row := docRow(t, p, cat, d)
 		rows[j] = row
 		if observe {
 			if err := x.Observe(row); err != nil {
