@@ -19,6 +19,9 @@ type lineChunk struct {
 	data []byte // the lines, back to back
 	ends []int  // end of each line in data
 	nums []int  // line number of each line (1-based)
+	// first, when ends is empty, is the number of the first line of data,
+	// a block of whole lines each ended by '\n' (blocks.go).
+	first int
 }
 
 // Chunks are handed on at about this size: large enough that handing them
@@ -148,20 +151,34 @@ func (u *run) lineChunk(c *lineChunk) error {
 		close(done)
 	}()
 	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: c.name, lines: true, perLine: true}
-	start := 0
-	for k, end := range c.ends {
-		line := c.data[start:end:end]
-		start = end
-		f.line = c.nums[k]
+	one := func(line []byte, num int) error {
+		f.line = num
 		f.index = f.line - 1
 		if skipWS(line, 0) == len(line) || f.skim(line) {
-			continue
+			return nil
 		}
 		if s, from := f.values(line); s == short && f.fatal == nil {
 			f.skipRecord(line, from, len(line), f.pos(line, len(line))+": the line ends inside a JSON value")
 		}
-		if f.fatal != nil {
-			return f.fatal
+		return f.fatal
+	}
+	if len(c.ends) == 0 {
+		// A block: its lines each end with '\n'.
+		num := c.first
+		for rest := c.data; len(rest) > 0; num++ {
+			i := bytes.IndexByte(rest, '\n')
+			if err := one(rest[:i:i], num); err != nil {
+				return err
+			}
+			rest = rest[i+1:]
+		}
+	}
+	start := 0
+	for k, end := range c.ends {
+		line := c.data[start:end:end]
+		start = end
+		if err := one(line, c.nums[k]); err != nil {
+			return err
 		}
 	}
 	if err := u.ctx.Err(); err != nil {

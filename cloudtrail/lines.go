@@ -20,6 +20,15 @@ type lineReader struct {
 	buf []byte // reused between lines
 	max int
 	n   int64 // bytes read
+	// pre is the start of the next line, read ahead in blocks (blocks.go),
+	// and preErr the read error that ended it, if any.
+	pre    []byte
+	preErr error
+}
+
+// reset starts reading br.
+func (l *lineReader) reset(br *bufio.Reader, max int) {
+	l.br, l.max, l.n, l.pre, l.preErr = br, max, 0, nil, nil
 }
 
 // next returns the next line without its '\n'. The line is only valid until
@@ -29,6 +38,16 @@ type lineReader struct {
 // read before it.
 func (l *lineReader) next() (line []byte, long bool, err error) {
 	l.buf = l.buf[:0]
+	if l.pre != nil {
+		l.buf, l.pre = append(l.buf, l.pre...), nil
+		if err := l.preErr; err != nil {
+			l.preErr = nil
+			if len(l.buf) > l.max {
+				return nil, true, err
+			}
+			return l.buf, false, err
+		}
+	}
 	for {
 		s, err := l.br.ReadSlice('\n')
 		l.n += int64(len(s))

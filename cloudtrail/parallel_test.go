@@ -80,10 +80,17 @@ func TestReadParallelSharesNDJSONLines(t *testing.T) {
 			sb.WriteString(`"scalar"` + "\n")
 		case i%1901 == 11:
 			sb.WriteString(`{"a":1} {"b":2}` + "\n") // two values on a line
+		case i == 12345 || i == 12346:
+			// Longer than a block (blocks.go), twice in a row.
+			fmt.Fprintf(&sb, `{"eventTime":"2024-01-01T00:00:01Z","eventName":"Long","pad":"%s"}`+"\n", strings.Repeat("x", 700<<10))
+		case i%2003 == 13:
+			fmt.Fprintf(&sb, `{"eventTime":"2024-01-01T00:00:02Z","eventName":"CRLF%d"}`+"\r\n", i)
 		default:
 			fmt.Fprintf(&sb, `{"eventTime":"2024-01-01T00:00:%02dZ","eventName":"E%d","n":%d}`+"\n", i%60, i, i)
 		}
 	}
+	// The last line has no newline.
+	sb.WriteString(`{"eventTime":"2024-01-01T00:00:03Z","eventName":"Last"}`)
 	data := []byte(sb.String())
 	dir := t.TempDir()
 	for _, name := range []string{"big.ndjson", "big.ndjson.gz"} {
@@ -96,7 +103,7 @@ func TestReadParallelSharesNDJSONLines(t *testing.T) {
 			t.Fatal(err)
 		}
 		seq, seqSt, seqProbs := readAll(t, []string{p}, 0)
-		if seqSt.Records < 19000 || len(seqProbs) == 0 {
+		if seqSt.Records < 19000 || len(seqProbs) == 0 || !strings.Contains(fmt.Sprint(seq), `"Last"`) || !strings.Contains(fmt.Sprint(seq), `"Long"`) {
 			t.Fatalf("%s: sequential read: %+v, %d problems", name, seqSt, len(seqProbs))
 		}
 		for _, workers := range []int{2, 4} {

@@ -117,7 +117,7 @@ func (u *run) stream(name string, src io.Reader) error {
 		br = u.dec
 	}
 	l := &u.lines
-	l.br, l.max, l.n = br, maxLine, 0
+	l.reset(br, maxLine)
 	f := &file{r: u.r, run: u, ctx: u.ctx, fn: u.fn, st: u.st, name: name, line: 1}
 	err = u.split(f, l)
 	u.st.Bytes += l.n - u.members.added
@@ -175,7 +175,13 @@ func (u *run) splitLines(f *file, l *lineReader) error {
 				if err := u.queueLine(f, line); err != nil {
 					return err
 				}
-				break
+				// The input is NDJSON of records: the rest is read in
+				// blocks, which workers cut into lines (blocks.go).
+				f.line++
+				if err := u.blockLines(f, l); err != nil {
+					return err
+				}
+				continue
 			}
 			if first || f.perLine {
 				f.index = f.line - 1
