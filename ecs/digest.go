@@ -10,7 +10,7 @@ func (b *builder) digest() {
 	if _, ok := b.ev["cloud.account.id"]; !ok {
 		b.copyStr("cloud.account.id", root, "awsAccountId")
 	}
-	b.copyStr("file.path", root, "digestS3Object")
+	b.optStr("file.path", root, "digestS3Object")
 	var d map[string]any // allocated only for digest records
 	set := func(key string, v any) {
 		if d == nil {

@@ -38,9 +38,11 @@ type Mapper struct {
 	pool      fastjson.ParserPool
 
 	// Work that can be skipped when Options.Fields does not need it.
-	wantUA       bool
-	uaParts      useragent.Part // the user_agent passes the wanted fields need
-	wantHosts    bool
+	wantUA    bool
+	uaParts   useragent.Part // the user_agent passes the wanted fields need
+	wantHosts bool
+	// skip holds the known fields Options.Fields does not need (optStr).
+	skip         map[string]struct{}
 	wantRendered [len(renderedFields)]bool // keyword string
 	wantFlat     [len(renderedFields)]bool // flattened object
 
@@ -76,6 +78,14 @@ func NewMapper(opts Options) *Mapper {
 	for i, r := range renderedFields {
 		m.wantRendered[i] = want(r.keyword)
 		m.wantFlat[i] = want(r.flat)
+	}
+	if opts.Fields != nil {
+		m.skip = map[string]struct{}{}
+		for name := range fieldTypes {
+			if !want(name) {
+				m.skip[name] = struct{}{}
+			}
+		}
 	}
 	return m
 }
@@ -215,6 +225,16 @@ func (b *builder) set(key, val string) {
 	}
 }
 
+// optStr is copyStr for a field that no later step of the mapping reads
+// back: it is left out, lookup and copy too, when the mapper's Fields do
+// not need it (a rule's narrow mapper sets a few fields of the sixty).
+func (b *builder) optStr(key string, v *fastjson.Value, keys ...string) {
+	if _, skip := b.m.skip[key]; skip {
+		return
+	}
+	b.copyStr(key, v, keys...)
+}
+
 // copyStr copies the scalar at keys under v to field key.
 func (b *builder) copyStr(key string, v *fastjson.Value, keys ...string) (string, bool) {
 	s, ok := b.str(v, keys...)
@@ -302,10 +322,10 @@ func (b *builder) build() {
 	ev["event.module"] = "aws"
 	ev["event.dataset"] = "aws.cloudtrail"
 
-	b.copyStr("aws.cloudtrail.event_version", root, "eventVersion")
+	b.optStr("aws.cloudtrail.event_version", root, "eventVersion")
 	b.identity()
 	// Renamed as is: CloudTrail sends the string "true" (aws 4.6.0, PR #16098).
-	b.copyStr("aws.cloudtrail.session_credential_from_console", root, "sessionCredentialFromConsole")
+	b.optStr("aws.cloudtrail.session_credential_from_console", root, "sessionCredentialFromConsole")
 
 	eventSource, _ := b.str(root, "eventSource")
 	if name, ok := strings.CutSuffix(eventSource, ".amazonaws.com"); ok {
@@ -317,7 +337,7 @@ func (b *builder) build() {
 	}
 	b.set("event.provider", eventSource)
 	action, _ := b.copyStr("event.action", root, "eventName")
-	b.copyStr("aws.cloudtrail.event_category", root, "eventCategory")
+	b.optStr("aws.cloudtrail.event_category", root, "eventCategory")
 
 	// UserAuthentication: additionalEventData.UserName is moved to user.name
 	// (aws 4.2.0), so it also disappears from additional_eventdata.
@@ -331,18 +351,18 @@ func (b *builder) build() {
 	}
 
 	ev["cloud.provider"] = "aws"
-	b.copyStr("cloud.region", root, "awsRegion")
+	b.optStr("cloud.region", root, "awsRegion")
 	b.source()
 	b.userAgent()
 	errCode, _ := b.copyStr("aws.cloudtrail.error_code", root, "errorCode")
 	errMsg, _ := b.copyStr("aws.cloudtrail.error_message", root, "errorMessage")
 	b.rendered(skipAdditional)
 
-	b.copyStr("aws.cloudtrail.request_id", root, "requestID")
-	b.copyStr("event.id", root, "eventID")
-	b.copyStr("aws.cloudtrail.event_type", root, "eventType")
-	b.copyStr("aws.cloudtrail.api_version", root, "apiVersion")
-	b.copyStr("aws.cloudtrail.management_event", root, "managementEvent")
+	b.optStr("aws.cloudtrail.request_id", root, "requestID")
+	b.optStr("event.id", root, "eventID")
+	b.optStr("aws.cloudtrail.event_type", root, "eventType")
+	b.optStr("aws.cloudtrail.api_version", root, "apiVersion")
+	b.optStr("aws.cloudtrail.management_event", root, "managementEvent")
 	if v := field(root, "readOnly"); v != nil {
 		switch v.Type() {
 		case fastjson.TypeTrue:
@@ -362,14 +382,14 @@ func (b *builder) build() {
 		b.set("cloud.account.id", recipient)
 	}
 	if _, ok := b.copyStr("aws.cloudtrail.shared_event_id", root, "sharedEventID"); !ok {
-		b.copyStr("aws.cloudtrail.shared_event_id", root, "sharedEventId")
+		b.optStr("aws.cloudtrail.shared_event_id", root, "sharedEventId")
 	}
-	b.copyStr("aws.cloudtrail.vpc_endpoint_id", root, "vpcEndpointId")
-	b.copyStr("aws.cloudtrail.vpc_endpoint_account_id", root, "vpcEndpointAccountId")
-	b.copyStr("aws.cloudtrail.addendum.reason", root, "addendum", "reason")
-	b.copyStr("aws.cloudtrail.addendum.updated_fields", root, "addendum", "updatedFields")
-	b.copyStr("aws.cloudtrail.addendum.original_request_id", root, "addendum", "originalRequestID")
-	b.copyStr("aws.cloudtrail.addendum.original_event_id", root, "addendum", "originalEventID")
+	b.optStr("aws.cloudtrail.vpc_endpoint_id", root, "vpcEndpointId")
+	b.optStr("aws.cloudtrail.vpc_endpoint_account_id", root, "vpcEndpointAccountId")
+	b.optStr("aws.cloudtrail.addendum.reason", root, "addendum", "reason")
+	b.optStr("aws.cloudtrail.addendum.updated_fields", root, "addendum", "updatedFields")
+	b.optStr("aws.cloudtrail.addendum.original_request_id", root, "addendum", "originalRequestID")
+	b.optStr("aws.cloudtrail.addendum.original_event_id", root, "addendum", "originalEventID")
 
 	reqUserName, _ := b.str(root, "requestParameters", "userName")
 	newUserName, _ := b.str(root, "requestParameters", "newUserName")

@@ -22,8 +22,8 @@ func (b *builder) tls() string {
 			b.set("tls.version", v)
 		}
 	}
-	b.copyStr("tls.cipher", td, "cipherSuite")
+	b.optStr("tls.cipher", td, "cipherSuite")
 	name, _ := b.copyStr("tls.client.server_name", td, "clientProvidedHostHeader")
-	b.copyStr("aws.cloudtrail.tls_details.key_exchange", td, "keyExchange")
+	b.optStr("aws.cloudtrail.tls_details.key_exchange", td, "keyExchange")
 	return name
 }
