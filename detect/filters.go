@@ -12,8 +12,10 @@ import "github.com/trailql/trailql/internal/multimatch"
 type ruleFilters struct {
 	filters []*prefilter // per rule; nil lets every record through
 	m       *multimatch.Anchored
-	words   int       // uint64 words of a found set
-	ids     [][][]int // per rule, per requirement: the literals' ids in m
+	words   int // uint64 words of a found set
+	// masks: per rule, per requirement, the set of its literals' ids (a
+	// found set passes the requirement when they meet).
+	masks [][][]uint64
 	// loose are the literals that do not begin with a quote (`aws-cli`
 	// in a user agent), searched for one by one by their rarest byte.
 	loose    []needle
@@ -38,12 +40,12 @@ func newRuleFilters(filters []*prefilter) *ruleFilters {
 	id := map[string]int{}
 	var pats []string
 	var pids []int32
-	f.ids = make([][][]int, len(filters))
+	ids := make([][][]int, len(filters)) // per rule, per requirement: the literals' ids in m
 	for i, p := range filters {
 		if p == nil || p.none {
 			continue
 		}
-		f.ids[i] = make([][]int, len(p.all))
+		ids[i] = make([][]int, len(p.all))
 		for j, req := range p.all {
 			for _, nd := range req.anyOf {
 				k, ok := id[string(nd.s)]
@@ -58,12 +60,22 @@ func newRuleFilters(filters []*prefilter) *ruleFilters {
 						f.looseIDs = append(f.looseIDs, int32(k))
 					}
 				}
-				f.ids[i][j] = append(f.ids[i][j], k)
+				ids[i][j] = append(ids[i][j], k)
 			}
 		}
 	}
 	f.m = multimatch.NewAnchored('"', pats, pids)
 	f.words = (len(id) + 63) / 64
+	f.masks = make([][][]uint64, len(filters))
+	for i, reqs := range ids {
+		for _, ids := range reqs {
+			mask := make([]uint64, f.words)
+			for _, k := range ids {
+				mask[k>>6] |= 1 << (k & 63)
+			}
+			f.masks[i] = append(f.masks[i], mask)
+		}
+	}
 	return f
 }
 
@@ -115,8 +127,8 @@ func (f *ruleFilters) passFound(i int, p *prefilter, raw []byte, found []uint64,
 	}
 	for j, req := range p.all {
 		ok := false
-		for _, k := range f.ids[i][j] {
-			if found[k>>6]&(1<<(k&63)) != 0 {
+		for w, m := range f.masks[i][j] {
+			if found[w]&m != 0 {
 				ok = true
 				break
 			}

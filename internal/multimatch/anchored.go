@@ -86,8 +86,13 @@ func (a *Anchored) Scan(text []byte, found []uint64) {
 		for m != 0 {
 			k := i + bits.TrailingZeros64(m)>>3
 			m &= m - 1
-			if text[k] == a.anchor && k < end {
-				a.at(text, k, found)
+			if k >= end || text[k] != a.anchor {
+				continue
+			}
+			// The bitmap test, inline: most anchors stop here.
+			h := head3(text[k+1], text[k+2], text[k+3])
+			if b := bloomBit(h); a.bloom[b>>6]&(1<<(b&63)) != 0 {
+				a.candidates(text, k, h, found)
 			}
 		}
 	}
@@ -105,6 +110,12 @@ func (a *Anchored) at(text []byte, k int, found []uint64) {
 	if a.bloom[b>>6]&(1<<(b&63)) == 0 {
 		return
 	}
+	a.candidates(text, k, h, found)
+}
+
+// candidates compares the patterns whose head is h with the text at the
+// anchor text[k].
+func (a *Anchored) candidates(text []byte, k int, h uint32, found []uint64) {
 	for _, pi := range a.heads[h] {
 		p := a.pats[pi]
 		if len(text)-k >= len(p) && string(text[k:k+len(p)]) == p {
