@@ -41,6 +41,8 @@ type Mapper struct {
 	wantUA    bool
 	uaParts   useragent.Part // the user_agent passes the wanted fields need
 	wantHosts bool
+	// size is the capacity a document's map starts with.
+	size int
 	// skip holds the known fields Options.Fields does not need (optStr).
 	skip         map[string]struct{}
 	wantRendered [len(renderedFields)]bool // keyword string
@@ -79,15 +81,30 @@ func NewMapper(opts Options) *Mapper {
 		m.wantRendered[i] = want(r.keyword)
 		m.wantFlat[i] = want(r.flat)
 	}
+	m.size = 48 // a record's fields, about
 	if opts.Fields != nil {
+		// The fields asked for and the constants every record has: a
+		// map sized for all would be most of the allocation of a narrow
+		// mapper's Map.
+		m.size = min(m.size, len(opts.Fields)+10)
 		m.skip = map[string]struct{}{}
 		for name := range fieldTypes {
-			if !want(name) {
+			if !want(name) && !readBack[name] {
 				m.skip[name] = struct{}{}
 			}
 		}
 	}
 	return m
+}
+
+// readBack are the fields that later steps of the mapping read from the
+// document: they are set even when the caller does not need them.
+var readBack = map[string]bool{
+	"cloud.account.id": true, // digest, recipient account fallback
+	"source.address":   true, // related.hosts
+	"source.ip":        true, // related.hosts, GeoIP
+	"aws.cloudtrail.user_identity.on_behalf_of.user_id": true,
+	"data_stream.namespace":                             true, "data_stream.type": true, "data_stream.dataset": true,
 }
 
 // wants reports whether the field list needs field name (or any subfield of it).
@@ -118,7 +135,7 @@ var ErrNoTimestamp = errors.New("record has no eventTime")
 func (m *Mapper) Map(raw []byte) (Event, error) {
 	p := m.pool.Get()
 	defer m.pool.Put(p)
-	b, err := m.check(p, raw, 48)
+	b, err := m.check(p, raw, m.size)
 	if err != nil {
 		return nil, err
 	}
@@ -220,6 +237,9 @@ type builder struct {
 
 // set stores a string field unless it is empty (the final purge drops "").
 func (b *builder) set(key, val string) {
+	if _, skip := b.m.skip[key]; skip {
+		return
+	}
 	if val != "" {
 		b.ev[key] = val
 	}

@@ -1,7 +1,9 @@
 package ecs
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -321,6 +323,40 @@ func TestFieldsOption(t *testing.T) {
 				if wants([]string{f}, k) && !reflect.DeepEqual(ev[k], want) {
 					t.Errorf("Fields=%v: %s = %#v, full map %#v", fields, k, ev[k], want)
 				}
+			}
+		}
+	}
+	// Each known field alone, on the example records: a narrow mapper
+	// leaves fields out (optStr, set), never changes one.
+	data, err := os.ReadFile("../examples/ndjson/cloudtrail.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) > 0 {
+			lines = append(lines, l)
+		}
+	}
+	// And what the examples lack: a host name as source, an identity
+	// center user on behalf of someone, a session name with an e-mail.
+	lines = append(lines,
+		record(`"sourceIPAddress":"build.example.com","userAgent":"Boto3/1.34.0"`),
+		record(`"userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1","identityStoreArn":"arn:aws:identitystore::1:identitystore/d-1"}}`),
+		record(`"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/bob@example.com","accountId":"1"}`))
+	fulls := make([]Event, len(lines))
+	for i, l := range lines {
+		fulls[i] = mustMap(t, l)
+	}
+	for name := range fieldTypes {
+		m := NewMapper(Options{Fields: []string{name}})
+		for i, l := range lines {
+			ev, err := m.Map(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ev[name], fulls[i][name]) {
+				t.Errorf("Fields=[%s], example line %d: %#v, full map %#v", name, i+1, ev[name], fulls[i][name])
 			}
 		}
 	}
