@@ -129,9 +129,11 @@ func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []b
 		ev.ms = ts.UnixMilli()
 	}
 	if ev.ms < r.since || ev.ms > r.until {
+		m.mapper.Release(doc)
 		return ev, false, nil // outside the hunt's time range
 	}
 	ev.stream = dataStreamOf(doc)
+	m.mapper.Release(doc)
 	return ev, true, nil
 }
 

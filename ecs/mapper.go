@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -36,6 +37,8 @@ type Options struct {
 type Mapper struct {
 	namespace string
 	pool      fastjson.ParserPool
+	// events holds documents handed back by Release, emptied, for reuse.
+	events sync.Pool
 
 	// Work that can be skipped when Options.Fields does not need it.
 	wantUA    bool
@@ -146,6 +149,15 @@ func (m *Mapper) Map(raw []byte) (Event, error) {
 	return b.ev, nil
 }
 
+// Release hands back a document Map returned, which the caller no longer
+// uses (nor anything it holds: the values it read out stay valid), so that
+// a later Map reuses its map instead of making one; for callers that read a
+// few fields of each document and drop it.
+func (m *Mapper) Release(ev Event) {
+	clear(ev)
+	m.events.Put(ev)
+}
+
 // Validate reports the error Map would return for raw, without building the
 // document: callers that know no rule can match a record (a byte-level
 // prefilter rejected it) still report bad input, at the cost of a parse.
@@ -182,7 +194,11 @@ func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int) (*builder, erro
 	if k, ok := duplicateKey(root); ok {
 		return nil, fmt.Errorf("duplicate key %q in a JSON object (Elasticsearch's json processor rejects the record)", truncate(k, 64))
 	}
-	b := &builder{m: m, root: root, ev: make(Event, size)}
+	ev, _ := m.events.Get().(Event)
+	if ev == nil {
+		ev = make(Event, size)
+	}
+	b := &builder{m: m, root: root, ev: ev}
 	if ecsDocument(root) {
 		b.passthrough = true
 		return b, b.passThrough()
