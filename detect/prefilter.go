@@ -286,6 +286,26 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		}
 		return false
 	}
+	// A comparison with a field no event has is null, never true, even
+	// negated (f != "x", f NOT IN (...), f NOT LIKE "...": null).
+	absent := func(x parser.Expr) bool {
+		f, ok := field(x)
+		return ok && d.opts.absent != nil && d.opts.absent(f)
+	}
+	switch x := unparen(e).(type) {
+	case *parser.Binary:
+		if x.Op >= parser.OpEq && x.Op <= parser.OpEqIgnoreCase && (absent(x.L) || absent(x.R)) {
+			return never, true
+		}
+	case *parser.In:
+		if absent(x.X) {
+			return never, true
+		}
+	case *parser.Like:
+		if absent(x.X) {
+			return never, true
+		}
+	}
 	switch x := unparen(e).(type) {
 	case *parser.Binary:
 		switch x.Op {

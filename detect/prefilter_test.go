@@ -88,6 +88,16 @@ func TestPrefilterAbsentFields(t *testing.T) {
 		{`FROM logs-aws.cloudtrail-* | WHERE event.action == "X" OR source.geo.city_name IS NOT NULL`, false, false},
 		{`FROM logs-aws.cloudtrail-* | WHERE (event.action == "X" AND source.geo.city_name IS NOT NULL) OR event.action == "Y"`, false, false},
 		{`FROM logs-aws.cloudtrail-*, logs-azure.* | WHERE source.geo.city_name IS NOT NULL`, false, false},
+		// A comparison with an absent field is null, even negated.
+		{`FROM logs-aws.cloudtrail-* | WHERE source.as.organization.name != "AMAZON-AES" AND user.name IS NOT NULL`, false, true},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.as.organization.name != "AMAZON-AES"`, true, false},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.as.number > 10`, false, true},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.geo.country_iso_code NOT IN ("US", "CA")`, false, true},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.geo.city_name NOT LIKE "Par*"`, false, true},
+		{`FROM logs-aws.cloudtrail-* | WHERE NOT source.as.organization.name == "X"`, false, false},
+		{`FROM logs-aws.cloudtrail-* | WHERE source.as.organization.name IS NULL OR source.as.organization.name != "X"`, false, false},
+		{`FROM logs-aws.cloudtrail-* | WHERE event.action == "X" OR source.as.organization.name != "X"`, false, false},
+		{`FROM logs-aws.cloudtrail-* | EVAL source.as.number = 3 | WHERE source.as.number > 1`, false, false},
 	} {
 		q, err := parser.Parse(tc.query)
 		must(t, err)
