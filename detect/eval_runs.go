@@ -141,7 +141,9 @@ func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 	var sieve *esql.Sieve
 	if e.p.sieves() {
 		var probe *evalRun
-		err := e.lookback(t, lo, false, func(b buffered) error {
+		// Windows known to hold no witness are not read: when none does,
+		// there is no output (the suffix outputs nothing for no input).
+		err := e.lookback(t, lo, false, e.witness != nil, func(b buffered) error {
 			if probe == nil {
 				probe = e.startEval(at, esql.ExecOptions{})
 			}
@@ -172,7 +174,7 @@ func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 // rows.
 func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions) ([][]any, error) {
 	var r *evalRun // started at the first row: a run that sees none has no output
-	err := e.lookback(t, lo, true, func(b buffered) error {
+	err := e.lookback(t, lo, true, false, func(b buffered) error {
 		if r == nil {
 			r = e.startEval(at, opts)
 		}
@@ -185,13 +187,17 @@ func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions
 }
 
 // lookback calls f with every row of the run at t's lookback, slot by
-// slot from slot index lo, in time order if ordered.
-func (e *evaluator) lookback(t int64, lo int, ordered bool, f func(buffered) error) error {
+// slot from slot index lo, in time order if ordered, leaving out the
+// windows known to hold no witness if witnesses.
+func (e *evaluator) lookback(t int64, lo int, ordered, witnesses bool, f func(buffered) error) error {
 	lb := e.p.lookback
 	var rows []buffered
 	for _, k := range e.keys[lo:] {
 		if k > t {
 			break
+		}
+		if witnesses && e.win[k].noWitness {
+			continue
 		}
 		held, err := e.rowsOf(k)
 		if err != nil {

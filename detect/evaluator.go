@@ -74,6 +74,11 @@ type evaluator struct {
 	budget           *memBudget
 	sinceCheck       int
 	spilledForBudget int64
+	// witness, for a replayed rule whose suffix sieves
+	// (esql.Program.WitnessTest), tests each row as it is added; runs
+	// observe only the windows holding a witness (window.noWitness).
+	witness   func([]esql.Value) bool
+	witnessIn []esql.Value
 }
 
 // window is one bucket or schedule slot of a rule.
@@ -83,6 +88,9 @@ type window struct {
 	inMemory  bool       // rows holds every row (not only those since the spill)
 	evaluated bool
 	unsaved   bool // changed since the last checkpoint (live)
+	// noWitness: no row of the window is a witness of its rule's sieve
+	// (evaluator.witness), so runs need not observe it.
+	noWitness bool
 	// n counts the window's rows, in memory or not (0 for a window a
 	// daemon restored without reading it): what a run will read.
 	n int
@@ -101,8 +109,28 @@ const minMs = math.MinInt64 / 4
 const maxMs = math.MaxInt64 / 4
 
 func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store spillStore, clock func() time.Time) *evaluator {
-	return &evaluator{c: c, p: p, lateness: lateness.Milliseconds(), horizon: horizon.Milliseconds(), store: store, clock: clock,
+	e := &evaluator{c: c, p: p, lateness: lateness.Milliseconds(), horizon: horizon.Milliseconds(), store: store, clock: clock,
 		win: map[int64]*window{}, pending: map[int64]struct{}{}, mem: map[int64]struct{}{}, newest: minMs, ran: minMs, dropped: minMs, hits: map[int64][][]any{}}
+	// A run with no witness is skipped outright, which is its output only
+	// when the suffix outputs nothing for no input.
+	if p.shape == replayed && p.sieves() && p.suffix.EmptyIn() {
+		e.witness = p.suffix.WitnessTest()
+		if p.suffixIdx != nil {
+			e.witnessIn = make([]esql.Value, len(p.suffixIdx))
+		}
+	}
+	return e
+}
+
+// isWitness tests a held row with e.witness.
+func (e *evaluator) isWitness(row []esql.Value) bool {
+	if e.witnessIn != nil {
+		for i, j := range e.p.suffixIdx {
+			e.witnessIn[i] = row[j]
+		}
+		row = e.witnessIn
+	}
+	return e.witness(row)
 }
 
 // addPrefixRow takes one output row of the rule's prefix, for an event of
@@ -150,13 +178,16 @@ func (e *evaluator) add(key int64, b buffered) error {
 	}
 	w := e.win[key]
 	if w == nil {
-		w = &window{inMemory: true}
+		w = &window{inMemory: true, noWitness: e.witness != nil}
 		e.win[key] = w
 		i, _ := slices.BinarySearch(e.keys, key)
 		e.keys = slices.Insert(e.keys, i, key)
 	}
 	if w.evaluated {
 		e.amended++
+	}
+	if w.noWitness && e.isWitness(b.row) {
+		w.noWitness = false
 	}
 	w.rows = append(w.rows, b)
 	w.n++

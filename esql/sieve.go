@@ -56,11 +56,21 @@ type witness struct {
 // (whose output columns are the current schema) and returns the witnesses
 // they require, if any.
 func (c *checker) sieveOf(spec *statsSpec, cond parser.Expr) []witness {
-	var ws []witness
+	var ws, keys []witness
 	for _, x := range splitAnd(cond) {
-		if w, ok := c.witnessOf(spec, x); ok {
+		if w, ok := c.witnessOf(spec, x); !ok {
+			continue
+		} else if w.kind == witnessKey {
+			keys = append(keys, w)
+		} else {
 			ws = append(ws, w)
 		}
+	}
+	// Nearly every row has its key: a key's witnesses would only be
+	// observed for nothing when a rarer condition is there. (Observing
+	// fewer conjuncts keeps more groups, never fewer: still exact.)
+	if len(ws) == 0 {
+		return keys
 	}
 	return ws
 }
@@ -240,6 +250,50 @@ func (x *Execution) Sieve() *Sieve {
 		return nil
 	}
 	return &Sieve{viable: o.viable}
+}
+
+// WitnessTest returns a test of one input row (aligned with Inputs()):
+// whether it is a witness of some conjunct the sieve observes. Observing
+// only the rows it accepts gives the same Sieve as observing all (the
+// others are witnesses of nothing), so a caller that holds rows may test
+// each once and skip, run after run, what it rejected. It is nil when the
+// program does not sieve, has commands before the STATS, or reads NOW()
+// (a row's answer could change from run to run). The test is not safe for
+// concurrent use.
+func (p *Program) WitnessTest() func(row []Value) bool {
+	if p.sieveAt() != 0 || p.UsesNow() {
+		return nil
+	}
+	x := p.Start(func([]Value) error { return nil })
+	o := x.sieving
+	return func(row []Value) bool {
+		for i, slot := range p.inputSlots {
+			x.buf[slot] = row[i]
+		}
+		o.evalKeys(x.buf)
+		for _, w := range o.sieve {
+			if o.witnesses(w, x.buf) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// EmptyIn reports whether the program outputs no row when it has no input
+// row (true unless a STATS without BY, which emits one row for nothing,
+// or a ROW source is in it): a caller that finds no witness may then skip
+// a run altogether.
+func (p *Program) EmptyIn() bool {
+	if p.row != nil {
+		return false
+	}
+	for _, op := range p.ops {
+		if s, ok := op.(*statsSpec); ok && len(s.keys) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // observeOp hands rows that reach the sieving STATS to its observe.

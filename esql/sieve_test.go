@@ -70,6 +70,14 @@ func TestSieve(t *testing.T) {
 			if got != want {
 				t.Errorf("observed first:\n%s\nwant\n%s", got, want)
 			}
+			// Observing only the rows WitnessTest accepts gives the same.
+			if wt := p.WitnessTest(); wt != nil {
+				if got := runSieveWith(t, p, cat, docs, wt); got != want {
+					t.Errorf("observed the witnesses only:\n%s\nwant\n%s", got, want)
+				}
+			} else if tt.sieves && !p.UsesNow() && p.sieveAt() == 0 {
+				t.Errorf("WitnessTest() = nil for a sieving query")
+			}
 			if !tt.sieves || !p.Partitionable() {
 				return
 			}
@@ -145,6 +153,16 @@ func docRow(t *testing.T, p *Program, cat Catalog, d doc) []Value {
 // returns its rows in output order.
 func runSieve(t *testing.T, p *Program, cat Catalog, docs []doc, observe bool) string {
 	t.Helper()
+	if !observe {
+		return runSieveWith(t, p, cat, docs, nil)
+	}
+	return runSieveWith(t, p, cat, docs, func([]Value) bool { return true })
+}
+
+// runSieveWith runs p over docs, observing first the rows observe accepts
+// (none when observe is nil), and returns its rows in output order.
+func runSieveWith(t *testing.T, p *Program, cat Catalog, docs []doc, observe func([]Value) bool) string {
+	t.Helper()
 	var out []string
 	x := p.Start(func(row []Value) error {
 		out = append(out, fmt.Sprint(row))
@@ -154,7 +172,7 @@ func runSieve(t *testing.T, p *Program, cat Catalog, docs []doc, observe bool) s
 	for j, d := range docs {
 		row := docRow(t, p, cat, d)
 		rows[j] = row
-		if observe {
+		if observe != nil && observe(row) {
 			if err := x.Observe(row); err != nil {
 				t.Fatal(err)
 			}
@@ -169,4 +187,31 @@ func runSieve(t *testing.T, p *Program, cat Catalog, docs []doc, observe bool) s
 		t.Fatal(err)
 	}
 	return strings.Join(out, "\n")
+}
+
+// A program outputs nothing for no input unless a STATS without BY is in it.
+func TestEmptyIn(t *testing.T) {
+	cat := Catalog{"k": Keyword, "v": Long}
+	for q, want := range map[string]bool{
+		`FROM i | STATS c = count(*) WHERE v > 1 BY k | WHERE c > 0`:                      true,
+		`FROM i | STATS c = count(*) WHERE v > 1 BY k | WHERE c > 0 | STATS n = count(*)`: false,
+		`FROM i | STATS n = count(*)`:                                                     false,
+		`FROM i | WHERE v > 1 | SORT v | LIMIT 3`:                                         true,
+	} {
+		p, err := Compile(q, Options{Catalog: cat, Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.EmptyIn(); got != want {
+			t.Errorf("%s: EmptyIn() = %v, want %v", q, got, want)
+		}
+		var n int
+		x := p.Start(func([]Value) error { n++; return nil })
+		if err := x.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		if (n == 0) != want {
+			t.Errorf("%s: %d rows for no input, EmptyIn() = %v", q, n, want)
+		}
+	}
 }
