@@ -198,9 +198,10 @@ func (d *Detector) newWorker() *Worker {
 		wr := &w.rules[j]
 		wr.row = make([]esql.Value, len(rr.idx))
 		if p := rr.c.plan(); p.prefix != nil {
-			wr.prefix = p.prefix.Start(func(row []esql.Value) error {
+			// The evaluator copies what it keeps of a row.
+			wr.prefix = p.prefix.StartWith(func(row []esql.Value) error {
 				return rr.add(row, w.eventMs)
-			})
+			}, esql.ExecOptions{ReuseRows: true})
 		}
 	}
 	return w

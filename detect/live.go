@@ -167,9 +167,10 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 		}
 		lr.row = make([]esql.Value, len(lr.idx))
 		if p.prefix != nil {
-			lr.prefix = p.prefix.Start(func(row []esql.Value) error {
+			// The evaluator copies what it keeps of a row.
+			lr.prefix = p.prefix.StartWith(func(row []esql.Value) error {
 				return lr.ev.addPrefixRow(row, lr.eventMs)
-			})
+			}, esql.ExecOptions{ReuseRows: true})
 		}
 		l.rules = append(l.rules, lr)
 	}

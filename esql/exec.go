@@ -133,14 +133,22 @@ type outputSpec struct{ slots []int }
 type outputOp struct {
 	slots []int
 	emit  func([]Value) error
+	buf   []Value // the row handed to emit each time (ExecOptions.ReuseRows)
 }
 
 func (s *outputSpec) build(x *Execution, _ operator) operator {
-	return &outputOp{slots: s.slots, emit: x.emit}
+	o := &outputOp{slots: s.slots, emit: x.emit}
+	if x.reuse {
+		o.buf = make([]Value, len(s.slots))
+	}
+	return o
 }
 
 func (o *outputOp) push(row []Value) error {
-	out := make([]Value, len(o.slots))
+	out := o.buf
+	if out == nil {
+		out = make([]Value, len(o.slots))
+	}
 	for i, s := range o.slots {
 		out[i] = row[s]
 	}

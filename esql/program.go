@@ -70,6 +70,7 @@ type Execution struct {
 	// called.
 	observe operator
 	sieving *statsOp
+	reuse   bool // ExecOptions.ReuseRows
 	pushed  bool
 }
 
@@ -84,6 +85,10 @@ type ExecOptions struct {
 	// Partitions): the outputs of the Partitions executions together are
 	// the output, when Partitionable (partition.go).
 	Partitions, Partition int
+	// ReuseRows lets emit receive the same slice for every row: it must
+	// copy what it keeps (a caller that copies anyway saves an allocation
+	// per row).
+	ReuseRows bool
 	// Sieve, from an execution of the same program that observed the same
 	// rows (Execution.Sieve), makes Push aggregate only the groups it
 	// kept, without observing again.
@@ -99,7 +104,7 @@ func (p *Program) Start(emit func(row []Value) error) *Execution {
 
 // StartWith begins an execution with options.
 func (p *Program) StartWith(emit func(row []Value) error, opts ExecOptions) *Execution {
-	x := &Execution{p: p, env: newEnv(p.sites), emit: emit}
+	x := &Execution{p: p, env: newEnv(p.sites), emit: emit, reuse: opts.ReuseRows}
 	x.env.now = p.now
 	if !opts.Now.IsZero() {
 		x.env.now = DatetimeValue(opts.Now.UnixMilli())
