@@ -1,6 +1,11 @@
 package detect
 
-import "github.com/trailql/trailql/internal/multimatch"
+import (
+	"bytes"
+	mathbits "math/bits"
+
+	"github.com/trailql/trailql/internal/multimatch"
+)
 
 // ruleFilters tests the prefilters of all loaded rules on a record. With a
 // few rules each literal is searched for by itself (needle.in: one
@@ -16,6 +21,13 @@ type ruleFilters struct {
 	// masks: per rule, per requirement, the set of its literals' ids (a
 	// found set passes the requirement when they meet).
 	masks [][][]uint64
+	// With at most 64 rules: litRules[k] has bit i for each rule i one of
+	// whose requirements names literal k, and always the rules without a
+	// prefilter; a record without a backslash (where no escape can hide a
+	// literal) is then tested only against the rules one of whose
+	// literals it holds.
+	litRules []uint64
+	always   uint64
 	// loose are the literals that do not begin with a quote (`aws-cli`
 	// in a user agent), searched for one by one by their rarest byte.
 	loose    []needle
@@ -66,6 +78,19 @@ func newRuleFilters(filters []*prefilter) *ruleFilters {
 	}
 	f.m = multimatch.NewAnchored('"', pats, pids)
 	f.words = (len(id) + 63) / 64
+	if len(filters) <= 64 {
+		f.litRules = make([]uint64, len(id))
+		for i, reqs := range ids {
+			if filters[i] == nil {
+				f.always |= 1 << i
+			}
+			for _, lits := range reqs {
+				for _, k := range lits {
+					f.litRules[k] |= 1 << i
+				}
+			}
+		}
+	}
 	f.masks = make([][][]uint64, len(filters))
 	for i, reqs := range ids {
 		for _, ids := range reqs {
@@ -99,11 +124,23 @@ func (f *ruleFilters) match(raw []byte, pass []bool) bool {
 	}
 	escapes := -1
 	any := false
+	cand := ^uint64(0)
+	if f.litRules != nil && bytes.IndexByte(raw, '\\') < 0 {
+		cand = f.always
+		for w, bits := range found {
+			for bits != 0 {
+				k := w<<6 | mathbits.TrailingZeros64(bits)
+				bits &= bits - 1
+				cand |= f.litRules[k]
+			}
+		}
+	}
 	for i, p := range f.filters {
 		var ok bool
-		if f.m == nil {
+		switch {
+		case f.m == nil:
 			ok = p.pass(raw)
-		} else {
+		case cand&(1<<(i&63)) != 0:
 			ok = f.passFound(i, p, raw, found, &escapes)
 		}
 		any = any || ok

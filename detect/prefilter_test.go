@@ -261,6 +261,8 @@ func TestRuleFiltersMatchEachPrefilter(t *testing.T) {
 		must(t, err)
 		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
 	}
+	// A rule without a prefilter sees every record.
+	filters = append(filters, nil)
 	all := newRuleFilters(filters)
 	few := newRuleFilters(filters[:2])
 	if all.m == nil || few.m != nil {
