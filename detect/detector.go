@@ -122,6 +122,9 @@ type Worker struct {
 type workerRule struct {
 	row    []esql.Value
 	prefix *esql.Execution // this worker's execution of the rule's prefix
+	// strs copies the strings of the rows this worker hands the rule, out
+	// of the rule's lock (a copy of each repeated string per worker).
+	strs interner
 }
 
 // New returns a Detector for the compiled rules.
@@ -200,19 +203,19 @@ func (d *Detector) newWorker() *Worker {
 		if p := rr.c.plan(); p.prefix != nil {
 			// The evaluator copies what it keeps of a row.
 			wr.prefix = p.prefix.StartWith(func(row []esql.Value) error {
-				return rr.add(row, w.eventMs)
+				return rr.add(p.ready(&wr.strs, row, w.eventMs))
 			}, esql.ExecOptions{ReuseRows: true})
 		}
 	}
 	return w
 }
 
-// add hands one row of the rule's prefix to its evaluator, which copies
-// what it keeps out of the record buffers the row points into.
-func (rr *ruleRun) add(row []esql.Value, eventMs int64) error {
+// add hands one row of the rule's prefix, copied by plan.ready, to its
+// evaluator.
+func (rr *ruleRun) add(h readyRow) error {
 	rr.mu.Lock()
 	defer rr.mu.Unlock()
-	return rr.ev.addPrefixRow(row, eventMs)
+	return rr.ev.addHeld(h)
 }
 
 // Fields lists the ECS fields the loaded rules read.
@@ -261,7 +264,7 @@ func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
 		if wr.prefix != nil {
 			err = wr.prefix.Push(wr.row)
 		} else {
-			err = rr.add(wr.row, ev.ms)
+			err = rr.add(rr.ev.p.ready(&wr.strs, wr.row, ev.ms))
 		}
 		if err != nil {
 			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)

@@ -137,7 +137,20 @@ func (e *evaluator) isWitness(row []esql.Value) bool {
 // time eventMs. The row may point into the record and the caller's buffers:
 // what is kept is copied here (interned: e.strs).
 func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
-	p := e.p
+	return e.addHeld(e.p.ready(&e.strs, row, eventMs))
+}
+
+// readyRow is a prefix row ready to be held: copied, with its window.
+type readyRow struct {
+	key  int64
+	b    buffered
+	null bool // a bucketed row whose bucket is null
+}
+
+// ready copies what a window keeps of a prefix row (its strings interned by
+// in) and finds its window. It reads only the plan, so that a driver's
+// workers can do it before they take the evaluator's lock.
+func (p *plan) ready(in *interner, row []esql.Value, eventMs int64) readyRow {
 	if p.shape == bucketed {
 		held := row
 		if p.hold != nil {
@@ -146,28 +159,36 @@ func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 				held[i] = row[j]
 			}
 		}
-		held = e.strs.row(held)
+		held = in.row(held)
 		start, ok := p.bucketOf(row)
 		if !ok {
-			if e.nulls == nil {
-				e.nulls = &window{inMemory: true}
-			}
-			if e.nulls.evaluated {
-				e.amended++
-			}
-			e.nulls.rows = append(e.nulls.rows, buffered{row: held})
-			e.nulls.evaluated = false
-			e.nulls.unsaved = true
-			e.changed = true
-			return nil
+			return readyRow{b: buffered{row: held}, null: true}
 		}
-		return e.add(start, buffered{ms: start, row: held})
+		return readyRow{key: start, b: buffered{ms: start, row: held}}
 	}
 	ms := eventMs
 	if p.timeCol >= 0 {
 		ms = row[p.timeCol].AsInt64()
 	}
-	return e.add(ceilTo(ms, p.span), buffered{ms: ms, row: e.strs.row(row)})
+	return readyRow{key: ceilTo(ms, p.span), b: buffered{ms: ms, row: in.row(row)}}
+}
+
+// addHeld holds a row that plan.ready made ready.
+func (e *evaluator) addHeld(h readyRow) error {
+	if h.null {
+		if e.nulls == nil {
+			e.nulls = &window{inMemory: true}
+		}
+		if e.nulls.evaluated {
+			e.amended++
+		}
+		e.nulls.rows = append(e.nulls.rows, h.b)
+		e.nulls.evaluated = false
+		e.nulls.unsaved = true
+		e.changed = true
+		return nil
+	}
+	return e.add(h.key, h.b)
 }
 
 // add holds a row in window key, and evaluates what the new watermark allows.
