@@ -64,30 +64,7 @@ func TestMemoryBudgetKeepsAlerts(t *testing.T) {
 	limited.RuleID = "00000000-0000-0000-0000-0000000limit"
 	raws := budgetCorpus(1, 6000)
 	run := func(rules []*rule.Rule, limit int64) ([]string, *Detector) {
-		cs, err := Compile(rules, time.Now())
-		must(t, err)
-		d := New(cs, Options{AllowedLateness: 15 * time.Minute, MemoryLimit: limit, SpillDir: t.TempDir()})
-		for _, raw := range raws {
-			must(t, d.Process(raw))
-		}
-		alerts, err := d.Finish()
-		must(t, err)
-		var out []string
-		for _, a := range alerts {
-			doc, _ := json.Marshal(a.Doc)
-			var m map[string]any
-			must(t, json.Unmarshal(doc, &m))
-			delete(m, "@timestamp")
-			for k, v := range m {
-				if vs, ok := v.([]any); ok && k != "trailql.evidence.event_ids" {
-					slices.SortFunc(vs, func(a, b any) int { return compareAny(a, b) })
-				}
-			}
-			b, _ := json.Marshal(m)
-			out = append(out, string(b))
-		}
-		slices.Sort(out)
-		return out, d
+		return normalizedAlerts(t, rules, raws, limit)
 	}
 	for _, tt := range []struct {
 		name  string
@@ -115,6 +92,37 @@ func TestMemoryBudgetKeepsAlerts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// normalizedAlerts runs rules over raws in a Detector with a memory limit
+// (0: none) and returns the alerts as JSON without @timestamp, VALUES
+// sorted, in order.
+func normalizedAlerts(t *testing.T, rules []*rule.Rule, raws [][]byte, limit int64) ([]string, *Detector) {
+	t.Helper()
+	cs, err := Compile(rules, time.Now())
+	must(t, err)
+	d := New(cs, Options{AllowedLateness: 15 * time.Minute, MemoryLimit: limit, SpillDir: t.TempDir()})
+	for _, raw := range raws {
+		must(t, d.Process(raw))
+	}
+	alerts, err := d.Finish()
+	must(t, err)
+	var out []string
+	for _, a := range alerts {
+		doc, _ := json.Marshal(a.Doc)
+		var m map[string]any
+		must(t, json.Unmarshal(doc, &m))
+		delete(m, "@timestamp")
+		for k, v := range m {
+			if vs, ok := v.([]any); ok && k != "trailql.evidence.event_ids" {
+				slices.SortFunc(vs, func(a, b any) int { return compareAny(a, b) })
+			}
+		}
+		b, _ := json.Marshal(m)
+		out = append(out, string(b))
+	}
+	slices.Sort(out)
+	return out, d
 }
 
 func first(xs []string) string {

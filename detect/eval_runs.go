@@ -2,6 +2,7 @@ package detect
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -141,11 +142,41 @@ func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 	var sieve *esql.Sieve
 	if e.p.sieves() {
 		var probe *evalRun
-		// Windows known to hold no witness are not read: when none does,
-		// there is no output (the suffix outputs nothing for no input).
-		err := e.lookback(t, lo, false, e.witness != nil, func(b buffered) error {
+		var terms uint64 // the conjuncts observed (0: all)
+		only := ^uint64(0)
+		if e.witness != nil {
+			// A group passes only with a witness of every conjunct: a run
+			// whose windows lack one has no output (the suffix outputs
+			// nothing for no input). Else the conjunct witnessed in the
+			// fewest windows is observed, in those windows only.
+			var union uint64
+			count := make([]int, bits.Len64(e.allWitnesses))
+			for _, k := range e.keys[lo:] {
+				if k > t {
+					break
+				}
+				m := e.win[k].witnesses
+				union |= m
+				for j := range count {
+					if m&(1<<j) != 0 {
+						count[j]++
+					}
+				}
+			}
+			if union&e.allWitnesses != e.allWitnesses {
+				return nil, nil
+			}
+			j := 0
+			for i := range count {
+				if count[i] < count[j] {
+					j = i
+				}
+			}
+			terms, only = 1<<j, 1<<j
+		}
+		err := e.lookback(t, lo, false, only, func(b buffered) error {
 			if probe == nil {
-				probe = e.startEval(at, esql.ExecOptions{})
+				probe = e.startEval(at, esql.ExecOptions{SieveTerms: terms})
 			}
 			return probe.observe(b)
 		})
@@ -174,7 +205,7 @@ func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 // rows.
 func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions) ([][]any, error) {
 	var r *evalRun // started at the first row: a run that sees none has no output
-	err := e.lookback(t, lo, true, false, func(b buffered) error {
+	err := e.lookback(t, lo, true, ^uint64(0), func(b buffered) error {
 		if r == nil {
 			r = e.startEval(at, opts)
 		}
@@ -187,16 +218,16 @@ func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions
 }
 
 // lookback calls f with every row of the run at t's lookback, slot by
-// slot from slot index lo, in time order if ordered, leaving out the
-// windows known to hold no witness if witnesses.
-func (e *evaluator) lookback(t int64, lo int, ordered, witnesses bool, f func(buffered) error) error {
+// slot from slot index lo, in time order if ordered, in the windows that
+// witness a conjunct in mask (all: ^0) or whose witnesses are not tested.
+func (e *evaluator) lookback(t int64, lo int, ordered bool, mask uint64, f func(buffered) error) error {
 	lb := e.p.lookback
 	var rows []buffered
 	for _, k := range e.keys[lo:] {
 		if k > t {
 			break
 		}
-		if witnesses && e.win[k].noWitness {
+		if e.witness != nil && mask != ^uint64(0) && e.win[k].witnesses&mask == 0 {
 			continue
 		}
 		held, err := e.rowsOf(k)

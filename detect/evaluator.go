@@ -75,10 +75,12 @@ type evaluator struct {
 	sinceCheck       int
 	spilledForBudget int64
 	// witness, for a replayed rule whose suffix sieves
-	// (esql.Program.WitnessTest), tests each row as it is added; runs
-	// observe only the windows holding a witness (window.noWitness).
-	witness   func([]esql.Value) bool
-	witnessIn []esql.Value
+	// (esql.Program.WitnessTest), tests each row as it is added, for the
+	// conjuncts it witnesses (window.witnesses); allWitnesses has a bit
+	// per conjunct.
+	witness      func([]esql.Value) uint64
+	witnessIn    []esql.Value
+	allWitnesses uint64
 }
 
 // window is one bucket or schedule slot of a rule.
@@ -88,9 +90,10 @@ type window struct {
 	inMemory  bool       // rows holds every row (not only those since the spill)
 	evaluated bool
 	unsaved   bool // changed since the last checkpoint (live)
-	// noWitness: no row of the window is a witness of its rule's sieve
-	// (evaluator.witness), so runs need not observe it.
-	noWitness bool
+	// witnesses has bit j when a row of the window witnesses conjunct j of
+	// its rule's sieve (evaluator.witness); all bits when not known (a
+	// window a daemon restored).
+	witnesses uint64
 	// n counts the window's rows, in memory or not (0 for a window a
 	// daemon restored without reading it): what a run will read.
 	n int
@@ -115,6 +118,7 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 	// when the suffix outputs nothing for no input.
 	if p.shape == replayed && p.sieves() && p.suffix.EmptyIn() {
 		e.witness = p.suffix.WitnessTest()
+		e.allWitnesses = 1<<p.suffix.Witnesses() - 1
 		if p.suffixIdx != nil {
 			e.witnessIn = make([]esql.Value, len(p.suffixIdx))
 		}
@@ -122,8 +126,8 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 	return e
 }
 
-// isWitness tests a held row with e.witness.
-func (e *evaluator) isWitness(row []esql.Value) bool {
+// witnessesOf tests a held row with e.witness.
+func (e *evaluator) witnessesOf(row []esql.Value) uint64 {
 	if e.witnessIn != nil {
 		for i, j := range e.p.suffixIdx {
 			e.witnessIn[i] = row[j]
@@ -199,7 +203,7 @@ func (e *evaluator) add(key int64, b buffered) error {
 	}
 	w := e.win[key]
 	if w == nil {
-		w = &window{inMemory: true, noWitness: e.witness != nil}
+		w = &window{inMemory: true}
 		e.win[key] = w
 		i, _ := slices.BinarySearch(e.keys, key)
 		e.keys = slices.Insert(e.keys, i, key)
@@ -207,8 +211,8 @@ func (e *evaluator) add(key int64, b buffered) error {
 	if w.evaluated {
 		e.amended++
 	}
-	if w.noWitness && e.isWitness(b.row) {
-		w.noWitness = false
+	if e.witness != nil && w.witnesses != e.allWitnesses {
+		w.witnesses |= e.witnessesOf(b.row)
 	}
 	w.rows = append(w.rows, b)
 	w.n++
@@ -316,7 +320,11 @@ func (e *evaluator) startEval(t time.Time, opts esql.ExecOptions) *evalRun {
 
 // sieves reports whether runs read their rows twice, observing them first
 // (esql.Program.Sieves).
-func (p *plan) sieves() bool { return p.suffix != nil && p.suffix.Sieves() }
+func (p *plan) sieves() bool { return !noSieve && p.suffix != nil && p.suffix.Sieves() }
+
+// noSieve turns sieving off: the reference a sieved evaluation must equal
+// (tests only).
+var noSieve bool
 
 // observe shows the run a row it will be pushed later (pass 1 of a
 // sieving run).

@@ -181,7 +181,8 @@ func (l *Live) Restore(r StateReader) error {
 			ev.nulls = &window{rows: rows, inMemory: true}
 		}
 		for k, tag := range rm.Windows {
-			w := &window{evaluated: tag.Evaluated, spilled: true}
+			// What its rows witness is not known: all, for the runs.
+			w := &window{evaluated: tag.Evaluated, spilled: true, witnesses: ^uint64(0)}
 			ev.win[k] = w
 			ev.keys = append(ev.keys, k)
 			if _, dirty := ev.pending[k]; !dirty && tag.Evaluated && ev.store != nil {

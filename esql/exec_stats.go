@@ -52,6 +52,7 @@ type statsOp struct {
 	seen   []map[string]struct{}
 	viable map[string]struct{}
 	sifted bool
+	terms  uint64 // the conjuncts observed (ExecOptions.SieveTerms; 0: all)
 }
 
 func (s *statsSpec) build(x *Execution, next operator) operator {

@@ -93,6 +93,9 @@ type ExecOptions struct {
 	// rows (Execution.Sieve), makes Push aggregate only the groups it
 	// kept, without observing again.
 	Sieve *Sieve
+	// SieveTerms, when not 0, makes Observe note only the witnesses of
+	// the sieve's conjuncts whose bits it sets (see WitnessTest).
+	SieveTerms uint64
 }
 
 // Start begins an execution; emit receives each output row, aligned with
@@ -131,6 +134,7 @@ func (p *Program) StartWith(emit func(row []Value) error, opts ExecOptions) *Exe
 			if o, ok := next.(*statsOp); ok && opts.Sieve != nil {
 				o.viable, o.sifted = opts.Sieve.viable, true
 			} else if ok {
+				o.terms = opts.SieveTerms
 				// The commands before the STATS are stateless: Observe
 				// runs its own instances of them.
 				var obs operator = observeOp{stats: o}

@@ -253,31 +253,42 @@ func (x *Execution) Sieve() *Sieve {
 }
 
 // WitnessTest returns a test of one input row (aligned with Inputs()):
-// whether it is a witness of some conjunct the sieve observes. Observing
-// only the rows it accepts gives the same Sieve as observing all (the
-// others are witnesses of nothing), so a caller that holds rows may test
-// each once and skip, run after run, what it rejected. It is nil when the
-// program does not sieve, has commands before the STATS, or reads NOW()
-// (a row's answer could change from run to run). The test is not safe for
-// concurrent use.
-func (p *Program) WitnessTest() func(row []Value) bool {
-	if p.sieveAt() != 0 || p.UsesNow() {
+// bit j of its result is set when the row is a witness of conjunct j of
+// the sieve (0 <= j < Witnesses()). A caller that holds rows may test each
+// once and then, run after run, skip what no conjunct needs: rows that
+// witness nothing give an observing execution nothing, and an execution
+// that observes only conjunct j's witnesses (ExecOptions.SieveTerms) keeps
+// a superset of the groups that can pass, which is still exact. It is nil
+// when the program does not sieve, has commands before the STATS, or
+// reads NOW() (a row's answer could change from run to run). The test is
+// not safe for concurrent use.
+func (p *Program) WitnessTest() func(row []Value) uint64 {
+	if p.sieveAt() != 0 || p.UsesNow() || p.Witnesses() > 64 {
 		return nil
 	}
 	x := p.Start(func([]Value) error { return nil })
 	o := x.sieving
-	return func(row []Value) bool {
+	return func(row []Value) uint64 {
 		for i, slot := range p.inputSlots {
 			x.buf[slot] = row[i]
 		}
 		o.evalKeys(x.buf)
-		for _, w := range o.sieve {
+		var bits uint64
+		for j, w := range o.sieve {
 			if o.witnesses(w, x.buf) {
-				return true
+				bits |= 1 << j
 			}
 		}
-		return false
+		return bits
 	}
+}
+
+// Witnesses is the number of conjuncts the sieve observes (0: none).
+func (p *Program) Witnesses() int {
+	if i := p.sieveAt(); i >= 0 {
+		return len(p.ops[i].(*statsSpec).sieve)
+	}
+	return 0
 }
 
 // EmptyIn reports whether the program outputs no row when it has no input
@@ -312,6 +323,9 @@ func (o *statsOp) observe(row []Value) {
 	}
 	keyed := false
 	for i, w := range o.sieve {
+		if o.terms != 0 && o.terms&(1<<i) == 0 {
+			continue
+		}
 		if !keyed {
 			// Aggregate arguments and filters may read the BY keys.
 			o.evalKeys(row)
@@ -364,17 +378,27 @@ func (o *statsOp) sift() {
 	if o.seen == nil {
 		return // nothing observed: nothing to drop
 	}
-	smallest := 0
+	// Only the conjuncts observed count (ExecOptions.SieveTerms).
+	var seen []map[string]struct{}
 	for i := range o.seen {
-		if len(o.seen[i]) < len(o.seen[smallest]) {
+		if o.terms == 0 || o.terms&(1<<i) != 0 {
+			seen = append(seen, o.seen[i])
+		}
+	}
+	if len(seen) == 0 {
+		return
+	}
+	smallest := 0
+	for i := range seen {
+		if len(seen[i]) < len(seen[smallest]) {
 			smallest = i
 		}
 	}
 	o.viable = map[string]struct{}{}
-	for k := range o.seen[smallest] {
+	for k := range seen[smallest] {
 		all := true
-		for i := range o.seen {
-			if _, ok := o.seen[i][k]; !ok {
+		for i := range seen {
+			if _, ok := seen[i][k]; !ok {
 				all = false
 				break
 			}

@@ -37,6 +37,7 @@ func TestSieve(t *testing.T) {
 		{`FROM i | EVAL one = CASE(s == "s3" AND v == 3, 1, 0) | STATS a = sum(one), cd = count_distinct(s) BY k | WHERE k IS NOT NULL AND a >= 1 AND cd >= 3`, true},
 		{`FROM i | WHERE v > -2 | STATS c1 = count(*) WHERE v == 4, c2 = count(*) WHERE s == "s2", m = min(v) WHERE s == "s2" BY k, s | WHERE c1 > 0 AND c2 > 0 AND m < 3`, true},
 		{`FROM i | STATS x = values(s) WHERE v == 1, c = count(*) BY k | WHERE x IS NOT NULL`, true},
+		{`FROM i | STATS c1 = count(*) WHERE v == 4, c2 = count(*) WHERE s != "s2", vs = values(s) BY k, s | WHERE c1 > 0 AND c2 > 0`, true},
 		{`FROM i | STATS c = count(v) WHERE s == "s4" BY k | WHERE 0 < c | WHERE k IS NOT NULL`, true},
 		{`FROM i | STATS c = count_distinct(s) WHERE v >= 3 BY k | WHERE (c >= 2)`, true},
 		{`FROM i | STATS t = sum(d) BY k | WHERE t > 0.5`, true},
@@ -70,10 +71,17 @@ func TestSieve(t *testing.T) {
 			if got != want {
 				t.Errorf("observed first:\n%s\nwant\n%s", got, want)
 			}
-			// Observing only the rows WitnessTest accepts gives the same.
+			// Observing only the rows WitnessTest marks gives the same, and
+			// so does observing one conjunct's witnesses only.
 			if wt := p.WitnessTest(); wt != nil {
-				if got := runSieveWith(t, p, cat, docs, wt); got != want {
+				if got := runSieveWith(t, p, cat, docs, func(row []Value) bool { return wt(row) != 0 }, 0); got != want {
 					t.Errorf("observed the witnesses only:\n%s\nwant\n%s", got, want)
+				}
+				for j := range p.Witnesses() {
+					bit := uint64(1) << j
+					if got := runSieveWith(t, p, cat, docs, func(row []Value) bool { return wt(row)&bit != 0 }, bit); got != want {
+						t.Errorf("observed conjunct %d's witnesses only:\n%s\nwant\n%s", j, got, want)
+					}
 				}
 			} else if tt.sieves && !p.UsesNow() && p.sieveAt() == 0 {
 				t.Errorf("WitnessTest() = nil for a sieving query")
@@ -154,20 +162,21 @@ func docRow(t *testing.T, p *Program, cat Catalog, d doc) []Value {
 func runSieve(t *testing.T, p *Program, cat Catalog, docs []doc, observe bool) string {
 	t.Helper()
 	if !observe {
-		return runSieveWith(t, p, cat, docs, nil)
+		return runSieveWith(t, p, cat, docs, nil, 0)
 	}
-	return runSieveWith(t, p, cat, docs, func([]Value) bool { return true })
+	return runSieveWith(t, p, cat, docs, func([]Value) bool { return true }, 0)
 }
 
 // runSieveWith runs p over docs, observing first the rows observe accepts
-// (none when observe is nil), and returns its rows in output order.
-func runSieveWith(t *testing.T, p *Program, cat Catalog, docs []doc, observe func([]Value) bool) string {
+// (none when observe is nil) for the conjuncts terms (0: all), and
+// returns its rows in output order.
+func runSieveWith(t *testing.T, p *Program, cat Catalog, docs []doc, observe func([]Value) bool, terms uint64) string {
 	t.Helper()
 	var out []string
-	x := p.Start(func(row []Value) error {
+	x := p.StartWith(func(row []Value) error {
 		out = append(out, fmt.Sprint(row))
 		return nil
-	})
+	}, ExecOptions{SieveTerms: terms})
 	rows := make([][]Value, len(docs))
 	for j, d := range docs {
 		row := docRow(t, p, cat, d)
