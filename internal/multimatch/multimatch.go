@@ -162,6 +162,17 @@ func (m *Matcher) row(state int32) []int32 {
 	return (*p)[off : off+m.nclass]
 }
 
+// move is the DFA's move from state on class c: the entry already
+// computed, read inline, else next. Scans spend most of their time here.
+func (m *Matcher) move(state int32, c uint16) int32 {
+	if p := m.chunks[uint32(state)/chunkStates].Load(); p != nil {
+		if t := atomic.LoadInt32(&(*p)[int(uint32(state)%chunkStates)*m.nclass+int(c)]); t != 0 {
+			return t - 1
+		}
+	}
+	return m.next(state, c)
+}
+
 // next is the DFA's move from state on class c, computed and kept the first
 // time.
 func (m *Matcher) next(state int32, c uint16) int32 {
@@ -183,7 +194,7 @@ func (m *Matcher) Class(c byte) uint16 { return m.class[c] }
 // clear found cheaply. A pattern already recorded means all those further
 // along its dictionary chain were recorded with it, so the walk stops.
 func (m *Matcher) Step(state int32, c uint16, found []uint64, list *[]int32) int32 {
-	state = m.next(state, c)
+	state = m.move(state, c)
 	if m.hit[state] {
 		m.record(state, found, list)
 	}
@@ -194,7 +205,20 @@ func (m *Matcher) Step(state int32, c uint16, found []uint64, list *[]int32) int
 func (m *Matcher) Scan(s string, found []uint64, list *[]int32) {
 	state := int32(0)
 	for i := 0; i < len(s); i++ {
-		state = m.Step(state, m.class[s[i]], found, list)
+		// move, written out: too big to be inlined.
+		c := m.class[s[i]]
+		var t int32
+		if p := m.chunks[uint32(state)/chunkStates].Load(); p != nil {
+			t = atomic.LoadInt32(&(*p)[int(uint32(state)%chunkStates)*m.nclass+int(c)])
+		}
+		if t != 0 {
+			state = t - 1
+		} else {
+			state = m.next(state, c)
+		}
+		if m.hit[state] {
+			m.record(state, found, list)
+		}
 	}
 }
 
@@ -202,8 +226,17 @@ func (m *Matcher) Scan(s string, found []uint64, list *[]int32) {
 // state, and walks outputs at the states that have some (hit).
 func (m *Matcher) ScanBytes(b []byte, found []uint64, list *[]int32) {
 	state := int32(0)
-	for _, c := range b {
-		state = m.next(state, m.class[c])
+	for _, b := range b {
+		c := m.class[b]
+		var t int32
+		if p := m.chunks[uint32(state)/chunkStates].Load(); p != nil {
+			t = atomic.LoadInt32(&(*p)[int(uint32(state)%chunkStates)*m.nclass+int(c)])
+		}
+		if t != 0 {
+			state = t - 1
+		} else {
+			state = m.next(state, c)
+		}
 		if m.hit[state] {
 			m.record(state, found, list)
 		}

@@ -146,3 +146,17 @@ func TestUAPrunerEquivalent(t *testing.T) {
 		t.Error("no pruned variant was exercised")
 	}
 }
+
+// scanFolded stands a NUL byte for a rune without an ASCII fold: no
+// pattern may contain one.
+func TestFoldedPatternsHaveNoNUL(t *testing.T) {
+	rules, err := loadUARules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, parts := range []Part{PartName, PartAll} {
+		if p := rules.prefilter(parts); p != nil && p.folded != nil && p.folded.Class(0) != 0 {
+			t.Errorf("parts %v: a folded pattern contains NUL", parts)
+		}
+	}
+}
