@@ -134,59 +134,31 @@ func (e *evaluator) runParts(lo int, t int64) int {
 const maxRunParts = 16
 
 // runAt executes the run at t over the slots from index lo on. A sieving
-// suffix (esql.Program.Sieves) is first shown every row once, in any
-// order; when no group can pass there is nothing to push, else the
-// partitions push only the groups that can.
+// suffix (esql.Program.Sieves) is first shown, in any order, the rows of
+// the windows holding the rarest conjunct's witnesses (rarestWitness);
+// when no group can pass there is nothing to push, else the partitions
+// push only the groups that can.
 func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 	at := time.UnixMilli(t).UTC()
 	var sieve *esql.Sieve
 	if e.p.sieves() {
-		var probe *evalRun
-		var terms uint64 // the conjuncts observed (0: all)
-		only := ^uint64(0)
-		if e.witness != nil {
-			// A group passes only with a witness of every conjunct: a run
-			// whose windows lack one has no output (the suffix outputs
-			// nothing for no input). Else the conjunct witnessed in the
-			// fewest windows is observed, in those windows only.
-			var union uint64
-			count := make([]int, bits.Len64(e.allWitnesses))
-			for _, k := range e.keys[lo:] {
-				if k > t {
-					break
-				}
-				m := e.win[k].witnesses
-				union |= m
-				for j := range count {
-					if m&(1<<j) != 0 {
-						count[j]++
-					}
-				}
-			}
-			if union&e.allWitnesses != e.allWitnesses {
-				return nil, nil
-			}
-			j := 0
-			for i := range count {
-				if count[i] < count[j] {
-					j = i
-				}
-			}
-			terms, only = 1<<j, 1<<j
+		term, none := e.rarestWitness(t, lo)
+		if none {
+			return nil, nil
 		}
-		err := e.lookback(t, lo, false, only, func(b buffered) error {
+		var probe *evalRun
+		err := e.lookback(t, lo, false, term, func(b buffered) error {
 			if probe == nil {
-				probe = e.startEval(at, esql.ExecOptions{SieveTerms: terms})
+				probe = e.startEval(at, esql.ExecOptions{SieveTerms: term})
 			}
 			return probe.observe(b)
 		})
 		if err != nil || probe == nil {
 			return nil, err
 		}
-		if probe.sieved() {
+		if sieve = probe.exec.Sieve(); sieve != nil && sieve.Empty() {
 			return probe.finish()
 		}
-		sieve = probe.exec.Sieve()
 	}
 	parts := e.runParts(lo, t)
 	var out [][]any
@@ -200,12 +172,48 @@ func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 	return out, nil
 }
 
+// rarestWitness picks, from what the windows of the run at t record, the
+// conjunct of the sieve witnessed in the fewest of them: term is its bit,
+// or 0 (all conjuncts, every window) when the windows' witnesses are not
+// tested. none reports that some conjunct has no witness in the run's
+// windows: no group can pass, and the run has no output (the suffix
+// outputs nothing for no input).
+func (e *evaluator) rarestWitness(t int64, lo int) (term uint64, none bool) {
+	if e.witness == nil {
+		return 0, false
+	}
+	var union uint64
+	count := make([]int, bits.Len64(e.allWitnesses))
+	for _, k := range e.keys[lo:] {
+		if k > t {
+			break
+		}
+		m := e.win[k].witnesses
+		union |= m
+		for j := range count {
+			if m&(1<<j) != 0 {
+				count[j]++
+			}
+		}
+	}
+	if union&e.allWitnesses != e.allWitnesses {
+		return 0, true
+	}
+	j := 0
+	for i := range count {
+		if count[i] < count[j] {
+			j = i
+		}
+	}
+	return 1 << j, false
+}
+
 // runPart feeds the run at t (time at), with opts (one partition of its
 // groups), every row in its lookback in time order, and returns the output
 // rows.
 func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions) ([][]any, error) {
 	var r *evalRun // started at the first row: a run that sees none has no output
-	err := e.lookback(t, lo, true, ^uint64(0), func(b buffered) error {
+	err := e.lookback(t, lo, true, 0, func(b buffered) error {
 		if r == nil {
 			r = e.startEval(at, opts)
 		}
@@ -219,7 +227,7 @@ func (e *evaluator) runPart(at time.Time, t int64, lo int, opts esql.ExecOptions
 
 // lookback calls f with every row of the run at t's lookback, slot by
 // slot from slot index lo, in time order if ordered, in the windows that
-// witness a conjunct in mask (all: ^0) or whose witnesses are not tested.
+// witness a conjunct in mask (0: in every window).
 func (e *evaluator) lookback(t int64, lo int, ordered bool, mask uint64, f func(buffered) error) error {
 	lb := e.p.lookback
 	var rows []buffered
@@ -227,7 +235,7 @@ func (e *evaluator) lookback(t int64, lo int, ordered bool, mask uint64, f func(
 		if k > t {
 			break
 		}
-		if e.witness != nil && mask != ^uint64(0) && e.win[k].witnesses&mask == 0 {
+		if mask != 0 && e.win[k].witnesses&mask == 0 {
 			continue
 		}
 		held, err := e.rowsOf(k)

@@ -128,13 +128,7 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 
 // witnessesOf tests a held row with e.witness.
 func (e *evaluator) witnessesOf(row []esql.Value) uint64 {
-	if e.witnessIn != nil {
-		for i, j := range e.p.suffixIdx {
-			e.witnessIn[i] = row[j]
-		}
-		row = e.witnessIn
-	}
-	return e.witness(row)
+	return e.witness(e.p.suffixInput(e.witnessIn, row))
 }
 
 // addPrefixRow takes one output row of the rule's prefix, for an event of
@@ -280,7 +274,7 @@ func (e *evaluator) evaluate(t time.Time, rows []buffered) ([][]any, error) {
 				return nil, err
 			}
 		}
-		if r.sieved() {
+		if s := r.exec.Sieve(); s != nil && s.Empty() {
 			return r.finish()
 		}
 	}
@@ -332,21 +326,9 @@ func (r *evalRun) observe(b buffered) error {
 	return r.exec.Observe(r.input(b))
 }
 
-// sieved reports that after observing, no row needs pushing.
-func (r *evalRun) sieved() bool {
-	s := r.exec.Sieve()
-	return s != nil && s.Empty()
-}
-
 // input is the suffix's input row of a held row.
 func (r *evalRun) input(b buffered) []esql.Value {
-	if r.in == nil {
-		return b.row
-	}
-	for i, j := range r.e.p.suffixIdx {
-		r.in[i] = b.row[j]
-	}
-	return r.in
+	return r.e.p.suffixInput(r.in, b.row)
 }
 
 func (r *evalRun) push(b buffered) error {

@@ -122,7 +122,7 @@ func bucketKey(q *parser.Query, stats *parser.StatsCommand, idx int) (col string
 		if e, ok := cmd.(*parser.EvalCommand); ok {
 			for _, f := range e.Fields {
 				if isTimeTrunc(f.Expr) {
-					evals[f.Name] = unparen(f.Expr).(*parser.Call)
+					evals[f.Name] = parser.Unparen(f.Expr).(*parser.Call)
 				} else {
 					delete(evals, f.Name)
 				}
@@ -132,10 +132,10 @@ func bucketKey(q *parser.Query, stats *parser.StatsCommand, idx int) (col string
 	var call *parser.Call
 	for _, g := range stats.Groups {
 		if isTimeTrunc(g.Expr) {
-			col, call = "@timestamp", unparen(g.Expr).(*parser.Call)
+			col, call = "@timestamp", parser.Unparen(g.Expr).(*parser.Call)
 			break
 		}
-		if id, ok := unparen(g.Expr).(*parser.Ident); ok && evals[id.Name] != nil {
+		if id, ok := parser.Unparen(g.Expr).(*parser.Ident); ok && evals[id.Name] != nil {
 			col, call, truncated = id.Name, evals[id.Name], true
 			break
 		}
@@ -143,7 +143,7 @@ func bucketKey(q *parser.Query, stats *parser.StatsCommand, idx int) (col string
 	if call == nil {
 		return "", false, 0, fmt.Errorf("no BY key is DATE_TRUNC(span, @timestamp)")
 	}
-	lit, ok := unparen(call.Args[0]).(*parser.Literal)
+	lit, ok := parser.Unparen(call.Args[0]).(*parser.Literal)
 	if !ok || lit.Kind != parser.TimeSpanLit {
 		return "", false, 0, fmt.Errorf("the DATE_TRUNC interval is not a literal time span")
 	}
@@ -241,6 +241,18 @@ func (p *plan) bucketOf(row []esql.Value) (int64, bool) {
 		return ms, true
 	}
 	return floorTo(ms, p.span), true
+}
+
+// suffixInput is the suffix's input row of a held row: row itself, or its
+// columns picked by suffixIdx into buf (len(suffixIdx), reused).
+func (p *plan) suffixInput(buf, row []esql.Value) []esql.Value {
+	if p.suffixIdx == nil {
+		return row
+	}
+	for i, j := range p.suffixIdx {
+		buf[i] = row[j]
+	}
+	return buf
 }
 
 // startSuffix starts an execution of the suffix with NOW() bound to t.

@@ -177,7 +177,7 @@ type deriver struct {
 // (a rule's "AssumedRole" beside a list of common actions); past
 // maxClauses the branches contribute their strongest requirement only.
 func (d *deriver) conjuncts(cond parser.Expr) []requirement {
-	cond = unparen(cond)
+	cond = parser.Unparen(cond)
 	if b, ok := cond.(*parser.Binary); ok {
 		switch b.Op {
 		case parser.OpAnd:
@@ -255,14 +255,14 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		return true
 	}
 	field := func(x parser.Expr) (string, bool) {
-		id, ok := unparen(x).(*parser.Ident)
+		id, ok := parser.Unparen(x).(*parser.Ident)
 		if !ok || assigned[id.Name] {
 			return "", false
 		}
 		return id.Name, true
 	}
 	str := func(x parser.Expr) (string, bool) {
-		l, ok := unparen(x).(*parser.Literal)
+		l, ok := parser.Unparen(x).(*parser.Literal)
 		if !ok || l.Kind != parser.StringLit {
 			return "", false
 		}
@@ -292,7 +292,7 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		f, ok := field(x)
 		return ok && d.opts.absent != nil && d.opts.absent(f)
 	}
-	switch x := unparen(e).(type) {
+	switch x := parser.Unparen(e).(type) {
 	case *parser.Binary:
 		if x.Op >= parser.OpEq && x.Op <= parser.OpEqIgnoreCase && (absent(x.L) || absent(x.R)) {
 			return never, true
@@ -306,7 +306,7 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 			return never, true
 		}
 	}
-	switch x := unparen(e).(type) {
+	switch x := parser.Unparen(e).(type) {
 	case *parser.Binary:
 		switch x.Op {
 		case parser.OpOr:
@@ -336,7 +336,7 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		if x.Not {
 			return requirement{}, false
 		}
-		if l, ok := unparen(x.X).(*parser.Literal); ok && l.Kind == parser.BoolLit && l.Value == true {
+		if l, ok := parser.Unparen(x.X).(*parser.Literal); ok && l.Kind == parser.BoolLit && l.Value == true {
 			// true IN (p1, p2, ...): one of the predicates holds.
 			var out requirement
 			for _, item := range x.List {

@@ -60,7 +60,7 @@ func bucketedByEventTime(q *parser.Query) bool {
 		if isTimeTrunc(g.Expr) {
 			return true
 		}
-		if id, ok := unparen(g.Expr).(*parser.Ident); ok && truncCols[id.Name] {
+		if id, ok := parser.Unparen(g.Expr).(*parser.Ident); ok && truncCols[id.Name] {
 			return true
 		}
 	}
@@ -69,22 +69,12 @@ func bucketedByEventTime(q *parser.Query) bool {
 
 // isTimeTrunc matches DATE_TRUNC(span, @timestamp).
 func isTimeTrunc(e parser.Expr) bool {
-	call, ok := unparen(e).(*parser.Call)
+	call, ok := parser.Unparen(e).(*parser.Call)
 	if !ok || call.Name != "date_trunc" || len(call.Args) != 2 {
 		return false
 	}
-	id, ok := unparen(call.Args[1]).(*parser.Ident)
+	id, ok := parser.Unparen(call.Args[1]).(*parser.Ident)
 	return ok && id.Name == "@timestamp"
-}
-
-func unparen(e parser.Expr) parser.Expr {
-	for {
-		p, ok := e.(*parser.Paren)
-		if !ok {
-			return e
-		}
-		e = p.X
-	}
 }
 
 // usesNow reports whether the query calls NOW(), whose value depends on
@@ -128,7 +118,7 @@ func appendNew(list, more []string) []string {
 
 // andTerms returns the conjuncts of a condition: a AND (b AND c) gives a, b, c.
 func andTerms(e parser.Expr) []parser.Expr {
-	e = unparen(e)
+	e = parser.Unparen(e)
 	if b, ok := e.(*parser.Binary); ok && b.Op == parser.OpAnd {
 		return append(andTerms(b.L), andTerms(b.R)...)
 	}

@@ -30,7 +30,7 @@ func (c *checker) sieveOf(spec *statsSpec, cond parser.Expr) []witness {
 
 // witnessOf reads one conjunct.
 func (c *checker) witnessOf(spec *statsSpec, x parser.Expr) (witness, bool) {
-	switch x := unparen(x).(type) {
+	switch x := parser.Unparen(x).(type) {
 	case *parser.IsNull:
 		if !x.Not {
 			return witness{}, false
@@ -53,7 +53,7 @@ func (c *checker) witnessOf(spec *statsSpec, x parser.Expr) (witness, bool) {
 	case *parser.Binary:
 		l, r, op := x.L, x.R, x.Op
 		// k < A is A > k.
-		if _, ok := unparen(l).(*parser.Literal); ok {
+		if _, ok := parser.Unparen(l).(*parser.Literal); ok {
 			l, r = r, l
 			switch op {
 			case parser.OpLt:
@@ -92,7 +92,7 @@ func (c *checker) witnessOf(spec *statsSpec, x parser.Expr) (witness, bool) {
 // statsOutput finds the STATS output that the column reference x names:
 // an aggregate (index < nouts) or a BY key (nouts + key index).
 func (c *checker) statsOutput(spec *statsSpec, x parser.Expr) (int, bool) {
-	id, ok := unparen(x).(*parser.Ident)
+	id, ok := parser.Unparen(x).(*parser.Ident)
 	if !ok {
 		return 0, false
 	}
@@ -110,7 +110,7 @@ func (c *checker) statsOutput(spec *statsSpec, x parser.Expr) (int, bool) {
 
 // numericLiteral is the value of an integer or decimal literal.
 func numericLiteral(x parser.Expr) (float64, bool) {
-	l, ok := unparen(x).(*parser.Literal)
+	l, ok := parser.Unparen(x).(*parser.Literal)
 	if !ok {
 		return 0, false
 	}
@@ -121,14 +121,4 @@ func numericLiteral(x parser.Expr) (float64, bool) {
 		return v, l.Kind == parser.DecimalLit
 	}
 	return 0, false
-}
-
-func unparen(x parser.Expr) parser.Expr {
-	for {
-		p, ok := x.(*parser.Paren)
-		if !ok {
-			return x
-		}
-		x = p.X
-	}
 }

@@ -164,7 +164,7 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 // exactly (`n = COUNT(*)`, not `n = COUNT(*) + 1`), given that its calls
 // start at index before, or -1.
 func bareCall(x parser.Expr, calls []*aggCall, before int) int {
-	call, ok := unparen(x).(*parser.Call)
+	call, ok := parser.Unparen(x).(*parser.Call)
 	if !ok || len(calls) != before+1 || calls[before].name != call.Name {
 		return -1
 	}

@@ -101,9 +101,6 @@ type Sieve struct{ viable map[string]struct{} }
 // none, and Finish alone gives the output.
 func (s *Sieve) Empty() bool { return len(s.viable) == 0 }
 
-// Groups is the number of groups that may pass.
-func (s *Sieve) Groups() int { return len(s.viable) }
-
 // Sieve ends the observing (after every row was observed) and returns what
 // it found, for this execution's pushes and for other executions of the
 // program over the same rows (ExecOptions.Sieve: the partitions of a run).

@@ -164,3 +164,14 @@ func (q *Query) Pos() Pos {
 	}
 	return Pos{Line: 1, Col: 1}
 }
+
+// Unparen returns e without the parentheses around it.
+func Unparen(e Expr) Expr {
+	for {
+		p, ok := e.(*Paren)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}

@@ -202,32 +202,18 @@ func (m *Matcher) Step(state int32, c uint16, found []uint64, list *[]int32) int
 }
 
 // Scan records the patterns occurring in s (see Step).
-func (m *Matcher) Scan(s string, found []uint64, list *[]int32) {
+func (m *Matcher) Scan(s string, found []uint64, list *[]int32) { scanText(m, s, found, list) }
+
+// ScanBytes is Scan for a byte slice.
+func (m *Matcher) ScanBytes(b []byte, found []uint64, list *[]int32) { scanText(m, b, found, list) }
+
+// scanText is Scan's loop: it looks up the next state (move, written out:
+// too big to be inlined), and walks outputs at the states that have some
+// (hit).
+func scanText[T string | []byte](m *Matcher, s T, found []uint64, list *[]int32) {
 	state := int32(0)
 	for i := 0; i < len(s); i++ {
-		// move, written out: too big to be inlined.
 		c := m.class[s[i]]
-		var t int32
-		if p := m.chunks[uint32(state)/chunkStates].Load(); p != nil {
-			t = atomic.LoadInt32(&(*p)[int(uint32(state)%chunkStates)*m.nclass+int(c)])
-		}
-		if t != 0 {
-			state = t - 1
-		} else {
-			state = m.next(state, c)
-		}
-		if m.hit[state] {
-			m.record(state, found, list)
-		}
-	}
-}
-
-// ScanBytes is Scan for a byte slice. Its loop only looks up the next
-// state, and walks outputs at the states that have some (hit).
-func (m *Matcher) ScanBytes(b []byte, found []uint64, list *[]int32) {
-	state := int32(0)
-	for _, b := range b {
-		c := m.class[b]
 		var t int32
 		if p := m.chunks[uint32(state)/chunkStates].Load(); p != nil {
 			t = atomic.LoadInt32(&(*p)[int(uint32(state)%chunkStates)*m.nclass+int(c)])
