@@ -1,6 +1,9 @@
 package cloudtrail
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // recordCheck gathers, during the one scan that splits a record out of its
 // file, the facts the mapper would otherwise have to parse the record again
@@ -24,8 +27,16 @@ type recordCheck struct {
 
 	uncomparable bool   // a key needs unescaping or repair before comparison
 	dup          bool   // some object has a key twice
-	etNext       bool   // the value being scanned is the top-level eventTime
 	et           []byte // eventTime's string contents, if any and unescaped
+
+	// The known fields (Record.Known): next is what the value being
+	// scanned is (a capture), ident that the container open at depth 2 is
+	// userIdentity's, odd that a known key holds something else than a
+	// string without escapes.
+	next  capture
+	ident bool
+	odd   bool
+	known [NumKnown][]byte
 }
 
 // keySpan is a key's contents (without quotes) in the scanned buffer, and
@@ -40,13 +51,18 @@ func (c *recordCheck) reset() {
 	c.keys, c.base, c.masks = c.keys[:0], c.base[:0], c.masks[:0]
 	clear(c.sets)
 	c.sets = c.sets[:0]
-	c.uncomparable, c.dup, c.etNext = false, false, false
+	c.uncomparable, c.dup = false, false
 	c.et = nil
+	c.next, c.ident, c.odd = capNone, false, false
+	c.known = [NumKnown][]byte{}
 }
 
 // open enters a non-empty object or array.
 func (c *recordCheck) open() {
-	c.etNext = false
+	if len(c.base) == 1 {
+		c.ident = c.next == capIdentity
+	}
+	c.notString()
 	c.base = append(c.base, len(c.keys))
 	c.masks = append(c.masks, 0)
 	c.sets = append(c.sets, nil)
@@ -68,7 +84,14 @@ const bigObject = 32
 // plain is scanKey's: the key has no escape and no non-ASCII byte.
 func (c *recordCheck) key(b []byte, ks, ke int, plain bool) {
 	k := b[ks+1 : ke-1]
-	c.etNext = len(c.base) == 1 && string(k) == "eventTime"
+	switch {
+	case len(c.base) == 1:
+		c.next = topCapture(k)
+	case len(c.base) == 2 && c.ident:
+		c.next = identityCapture(k)
+	default:
+		c.next = capNone
+	}
 	if c.dup || c.uncomparable {
 		return
 	}
@@ -134,22 +157,50 @@ func keyHash(b []byte, s, e int) uint64 {
 
 // str notes a string value b[s:e] (with its quotes).
 func (c *recordCheck) str(b []byte, s, e int) {
-	if c.etNext {
-		c.etNext = false
-		for _, ch := range b[s+1 : e-1] {
-			if ch == '\\' {
-				return
-			}
-		}
-		c.et = b[s+1 : e-1 : e-1]
+	if c.next != capNone {
+		c.capture(b, s, e)
 	}
 }
 
 // scalar notes a value that is not a string or a non-empty container.
-func (c *recordCheck) scalar() { c.etNext = false }
+func (c *recordCheck) scalar() {
+	c.notString()
+}
+
+// notString notes that the value being scanned is not a string: a known
+// key holding one is odd.
+func (c *recordCheck) notString() {
+	if c.next >= capField {
+		c.odd = true
+	}
+	c.next = capNone
+}
+
+// capture notes the string value b[s:e] (with its quotes) of eventTime or
+// a known key, c.next.
+func (c *recordCheck) capture(b []byte, s, e int) {
+	escaped := bytes.IndexByte(b[s+1:e-1], '\\') >= 0
+	switch {
+	case c.next == capTime:
+		if !escaped {
+			c.et = b[s+1 : e-1 : e-1]
+		}
+	case c.next < capField:
+	case escaped:
+		c.odd = true
+	default:
+		c.known[c.next-capField] = b[s:e:e]
+	}
+	c.next = capNone
+}
 
 // checked reports whether the record passed every check.
 func (c *recordCheck) checked() bool { return !c.dup && !c.uncomparable }
+
+// knownFields returns Record.Known.
+func (c *recordCheck) knownFields() Known {
+	return Known{OK: c.checked() && c.et != nil && !c.odd, Values: c.known}
+}
 
 // eventTime returns the text of the top-level eventTime string, or nil.
 func (c *recordCheck) eventTime() []byte {

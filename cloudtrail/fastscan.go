@@ -1,7 +1,6 @@
 package cloudtrail
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -198,7 +197,7 @@ func (x *bitIndex) fastSkip(b []byte, i, depth int, rc *recordCheck, record bool
 	n := 0          // open containers
 	var objs uint64 // bit k set: the container at level k+1 is an object
 	nk := 0         // keys in x.keys
-	etNext := false // the value being scanned is the top-level eventTime
+	next := capNone // what the value being scanned is (recordCheck.next)
 	noKeys := false // rc.dup or rc.uncomparable: keys need no more checking
 value:
 	// Whitespace is tested for only after a byte that may be some: records
@@ -225,11 +224,10 @@ value:
 		} else if e, ok = x.strSlow(b, e); !ok {
 			return e, false
 		}
-		if etNext {
-			etNext = false
-			if bytes.IndexByte(b[i+1:e-1], '\\') < 0 {
-				rc.et = b[i+1 : e-1 : e-1]
-			}
+		if next != capNone {
+			rc.next = next
+			rc.capture(b, i, e)
+			next = capNone
 		}
 		i = e
 		goto closed
@@ -238,7 +236,13 @@ value:
 		if n >= limit {
 			return i, false
 		}
-		etNext = false
+		if n == 1 {
+			rc.ident = next == capIdentity
+		}
+		if next != capNone {
+			rc.odd = rc.odd || next >= capField
+			next = capNone
+		}
 		if i++; i >= len(b) {
 			return i, false
 		}
@@ -285,7 +289,10 @@ value:
 		}
 		i = e
 	}
-	etNext = false
+	if next != capNone {
+		rc.odd = rc.odd || next >= capField
+		next = capNone
+	}
 closed:
 	// A value is complete: close containers or move to the next element.
 	for n > 0 {
@@ -366,13 +373,14 @@ key:
 		}
 		i++
 		klen := ke - ks - 2
-		if n == 1 {
-			etNext = klen == len("eventTime") && string(b[ks+1:ke-1]) == "eventTime"
+		switch {
+		case n == 1:
+			next = topCapture(b[ks+1 : ke-1])
 			if record && uint(klen) < 64 && 1<<klen&topKeyLens != 0 && topKeyOfObject(b[ks+1:ke-1]) {
 				return i, false
 			}
-		} else {
-			etNext = false
+		case n == 2 && rc.ident:
+			next = identityCapture(b[ks+1 : ke-1])
 		}
 		// recordCheck.key, inlined.
 		if noKeys {

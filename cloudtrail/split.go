@@ -98,7 +98,8 @@ func (f *file) emit(raw []byte) {
 		return
 	}
 	f.st.Records++
-	rec := Record{Raw: raw, File: f.name, Index: idx, Checked: f.rc.checked(), EventTime: f.rc.eventTime()}
+	rec := Record{Raw: raw, File: f.name, Index: idx, Checked: f.rc.checked(), EventTime: f.rc.eventTime(),
+		Known: f.rc.knownFields()}
 	if err := f.fn(rec); err != nil {
 		f.fatal = err
 		return

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/trailql/trailql/cloudtrail"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -234,17 +235,17 @@ func (d *Detector) Process(raw []byte) error { return d.workers[0].Process(raw) 
 // means the record could not be mapped (it is not evaluated); the caller
 // reports it and goes on.
 func (w *Worker) Process(raw []byte) error {
-	err := w.process(raw, false, nil)
+	err := w.process(raw, nil)
 	w.flushCount()
 	return err
 }
 
-// process is Process for a record as the reader found it (see
-// recordReader.read). Most records are wanted by no rule: validated from
+// process is Process for a record as the reader found it, scan (nil when
+// it was not scanned; see recordReader.read). Most records are wanted by no rule: validated from
 // what the reader found, counted, and left.
-func (w *Worker) process(raw []byte, checked bool, eventTime []byte) error {
+func (w *Worker) process(raw []byte, scan *cloudtrail.Record) error {
 	d := w.d
-	ev, wanted, err := d.reader.read(raw, checked, eventTime, w.pass, w.values)
+	ev, wanted, err := d.reader.read(raw, scan, w.pass, w.values)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	mathbits "math/bits"
 
+	"github.com/trailql/trailql/cloudtrail"
+
 	"github.com/trailql/trailql/internal/multimatch"
 )
 
@@ -32,6 +34,9 @@ type ruleFilters struct {
 	// in a user agent), searched for one by one by their rarest byte.
 	loose    []needle
 	looseIDs []int32
+	// known tests records whose known fields the scan found (at most 64
+	// rules; filters_known.go).
+	known *knownFilters
 }
 
 // automatonRules is the number of rules with prefilters from which one
@@ -40,6 +45,9 @@ const automatonRules = 4
 
 func newRuleFilters(filters []*prefilter) *ruleFilters {
 	f := &ruleFilters{filters: filters}
+	if len(filters) <= 64 {
+		f.known = newKnownFilters(filters)
+	}
 	n := 0
 	for _, p := range filters {
 		if p != nil && !p.none {
@@ -106,7 +114,12 @@ func newRuleFilters(filters []*prefilter) *ruleFilters {
 
 // match reports whether some rule may want raw, and sets pass[i] for each
 // rule i when pass is not nil (else it stops at the first rule that may).
-func (f *ruleFilters) match(raw []byte, pass []bool) bool {
+// known is what the reader's scan found of raw's known fields (nil: it was
+// not scanned).
+func (f *ruleFilters) match(raw []byte, known *cloudtrail.Known, pass []bool) bool {
+	if known != nil && known.OK && f.known != nil {
+		return f.known.match(raw, known, pass)
+	}
 	var buf [8]uint64
 	var found []uint64
 	if f.m != nil {

@@ -203,7 +203,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 // record could not be mapped (a *RecordError: the caller reports it and goes
 // on) or a rule failed.
 func (l *Live) Process(raw []byte) error {
-	ev, wanted, err := l.reader.read(raw, false, nil, l.pass, l.values)
+	ev, wanted, err := l.reader.read(raw, nil, l.pass, l.values)
 	if err != nil || !wanted {
 		return err
 	}

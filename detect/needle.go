@@ -10,6 +10,9 @@ import "bytes"
 type needle struct {
 	s []byte
 	k int // index in s of its rarest byte
+	// field is where the literal is when the predicate it comes from holds:
+	// in the JSON string of a known field (in its quotes), or anywhere.
+	field knownField
 }
 
 // byteRank orders printable ASCII from most to least frequent in CloudTrail
@@ -34,7 +37,14 @@ func newNeedle(s []byte) needle {
 			k = i
 		}
 	}
-	return needle{s: s, k: k}
+	return needle{s: s, k: k, field: anywhere}
+}
+
+// newFieldNeedle is a needle for literal s in field f.
+func newFieldNeedle(s string, f knownField) needle {
+	n := newNeedle([]byte(s))
+	n.field = f
+	return n
 }
 
 // in reports whether the needle occurs in b.

@@ -248,10 +248,12 @@ func strongest(reqs []requirement) (requirement, bool) {
 // requirementOf derives one any-of requirement from a predicate.
 func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 	assigned := d.assigned
-	var lits []string
+	var lits []needle
 	weak := false
-	add := func(s string) bool {
-		lits = append(lits, s)
+	// add adds literal s, which is in the JSON text of field f's value
+	// when the predicate holds (anywhere: somewhere in the record).
+	add := func(s string, f knownField) bool {
+		lits = append(lits, newFieldNeedle(s, f))
 		return true
 	}
 	field := func(x parser.Expr) (string, bool) {
@@ -276,13 +278,13 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		switch {
 		case verbatimFields[f]:
 			weak = weak || weakFields[f]
-			return add(jsonString(v))
+			return add(jsonString(v), knownOf(f))
 		case f == "user_agent.name" && capturedUANames.MatchString(v):
-			return add(v)
+			return add(v, knownOf("user_agent.original"))
 		case (f == "data_stream.dataset" || f == "event.dataset") && v != "aws.cloudtrail":
 			// Only a document of another integration, passed through as
 			// it is, has another dataset, written in it as a string.
-			return add(jsonString(v))
+			return add(jsonString(v), datasetField)
 		}
 		return false
 	}
@@ -375,7 +377,7 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 			if !ok {
 				return requirement{}, false
 			}
-			add(lit)
+			add(lit, knownOf(f))
 		}
 	case *parser.IsNull:
 		// f IS NOT NULL on a field no event has.
@@ -398,16 +400,13 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		} else {
 			quoted = quoted[1:] // x"
 		}
-		if !add(quoted) {
-			return requirement{}, false
-		}
+		add(quoted, knownOf(f))
 	default:
 		return requirement{}, false
 	}
-	r := requirement{weak: weak}
+	r := requirement{weak: weak, anyOf: lits}
 	for _, l := range lits {
-		r.anyOf = append(r.anyOf, newNeedle([]byte(l)))
-		r.slash = r.slash || strings.Contains(l, "/")
+		r.slash = r.slash || bytes.IndexByte(l.s, '/') >= 0
 	}
 	return r, len(r.anyOf) > 0
 }

@@ -64,7 +64,7 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 // Process maps one raw record and pushes it through the query. An error
 // means the record could not be mapped; the caller reports it and goes on.
 func (q *Query) Process(raw []byte) error {
-	ev, wanted, err := q.reader.read(raw, false, nil, q.pass, q.row)
+	ev, wanted, err := q.reader.read(raw, nil, q.pass, q.row)
 	if err != nil || !wanted {
 		return err
 	}

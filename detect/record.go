@@ -2,6 +2,8 @@ package detect
 
 import (
 	"sync"
+
+	"github.com/trailql/trailql/cloudtrail"
 	"time"
 
 	"github.com/trailql/trailql/ecs"
@@ -95,15 +97,20 @@ type readEvent struct {
 
 // read reads one raw record into values (aligned with fields.names) and
 // sets pass[i] for each program that may want it. wanted is false when no
-// program does (the record was only validated). checked and eventTime are
-// what the reader's scan found (cloudtrail.Record.Checked, EventTime): a
-// record it proved valid is not parsed again when no program wants it. An
-// error is a record that is not valid CloudTrail (a *RecordError).
-func (r *recordReader) read(raw []byte, checked bool, eventTime []byte, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
-	if !r.filters.match(raw, pass) {
+// program does (the record was only validated). scan is what the reader's
+// scan found (nil if raw was not scanned): a record it proved valid
+// (Checked, EventTime) is not parsed again when no program wants it, and
+// its known fields spare the prefilters a search (Known). An error is a
+// record that is not valid CloudTrail (a *RecordError).
+func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
+	var known *cloudtrail.Known
+	if scan != nil {
+		known = &scan.Known
+	}
+	if !r.filters.match(raw, known, pass) {
 		// A record no program wants is still validated, so that a bad one
 		// is reported whatever programs are loaded.
-		if !(checked && eventTime != nil && ecs.ValidEventTime(eventTime)) {
+		if !(scan != nil && scan.Checked && scan.EventTime != nil && ecs.ValidEventTime(scan.EventTime)) {
 			if err := r.mapper.Validate(raw); err != nil {
 				return ev, false, &RecordError{err}
 			}

@@ -28,7 +28,7 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	if d.opts.Skim {
 		// Lines of NDJSON that no rule can match are only counted.
 		pr.Skim = func(line []byte) bool {
-			if d.reader.filters.match(line, nil) {
+			if d.reader.filters.match(line, nil, nil) {
 				return true
 			}
 			d.events.Add(1)
@@ -36,7 +36,7 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 		}
 	}
 	st, err := pr.ReadParallel(ctx, paths, n, func(i int, rec cloudtrail.Record) error {
-		err := d.workers[i].process(rec.Raw, rec.Checked, rec.EventTime)
+		err := d.workers[i].process(rec.Raw, &rec)
 		if err == nil {
 			return nil
 		}

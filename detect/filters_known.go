@@ -1,0 +1,263 @@
+package detect
+
+import (
+	"bytes"
+	"math/bits"
+
+	"github.com/trailql/trailql/cloudtrail"
+)
+
+// Prefilters on known fields. The reader's scan hands over, with most
+// records, the strings of a few fields it read on its way (cloudtrail.Known:
+// eventName, eventSource, userAgent, userIdentity's type and accessKeyId).
+// A literal that a rule's predicate puts in such a field (event.action ==
+// "X" puts "X" in eventName) is then looked for in that string alone, not
+// in the whole record: no search of the record at all when every literal
+// of a rule is on a known field, and a record that names the action
+// elsewhere (in requestParameters, say) is no longer let through. Most
+// requirements are on one field (event.action IN (...), event.provider ==
+// ...), and the rules that such a requirement lets through depend on the
+// field's value alone: they are looked up in a table per field, by value.
+
+// knownField is where a needle's literal is: in a known field's string, in
+// the dataset (datasetField), or anywhere in the record.
+type knownField int8
+
+const (
+	anywhere knownField = -1
+	// datasetField is data_stream.dataset and event.dataset, which are
+	// "aws.cloudtrail" in every CloudTrail record (only another
+	// integration's documents, which have no eventTime, have another).
+	datasetField = knownField(cloudtrail.NumKnown)
+	numFields    = int(cloudtrail.NumKnown) + 1
+)
+
+// knownFields are the ECS fields whose value is a known field's string,
+// copied verbatim (docs/cloudtrail-ecs-mapping.md §3, §5).
+var knownFields = map[string]cloudtrail.KnownField{
+	"event.action":                               cloudtrail.EventName,
+	"event.provider":                             cloudtrail.EventSource,
+	"user_agent.original":                        cloudtrail.UserAgent,
+	"aws.cloudtrail.user_identity.type":          cloudtrail.IdentityType,
+	"aws.cloudtrail.user_identity.access_key_id": cloudtrail.AccessKeyID,
+}
+
+// knownOf returns the known field of ECS field f, or anywhere.
+func knownOf(f string) knownField {
+	if k, ok := knownFields[f]; ok {
+		return knownField(k)
+	}
+	return anywhere
+}
+
+// datasetValue is the JSON string of datasetField in a CloudTrail record.
+var datasetValue = []byte(`"aws.cloudtrail"`)
+
+// fieldValues are a record's strings of the fields (nil: absent).
+type fieldValues [numFields][]byte
+
+// knownFilters tests the prefilters of up to 64 rules on records whose
+// known fields the scan found (Known.OK).
+type knownFilters struct {
+	// Per field, the rules whose requirements on that field alone all hold
+	// for a value: exact[f] for the values that some rule compares the
+	// field with whole (event.action == "X"), free[f] for the rules
+	// without such requirements, and loose[f] the rules whose requirements
+	// on it also have other literals (STARTS_WITH), to test on values not
+	// in exact[f].
+	exact [numFields]map[string]uint64
+	free  [numFields]uint64
+	loose [numFields]uint64
+	// alone[f][i] are rule i's requirements on field f alone.
+	alone [numFields][][]requirement
+	// dataset: the rules whose requirements on datasetField hold.
+	dataset uint64
+	// rest[i] are rule i's other requirements: on several fields, or
+	// anywhere in the record, tested when the tables let rule i through.
+	rest [][]requirement
+	// all: the rules that can pass at all (not none).
+	all uint64
+}
+
+// newKnownFilters builds the tables for filters (at most 64).
+func newKnownFilters(filters []*prefilter) *knownFilters {
+	k := &knownFilters{rest: make([][]requirement, len(filters))}
+	for f := range numFields {
+		k.alone[f] = make([][]requirement, len(filters))
+	}
+	for i, p := range filters {
+		if p != nil && p.none {
+			continue
+		}
+		k.all |= 1 << i
+		if p == nil {
+			continue
+		}
+		for _, req := range p.all {
+			if f, ok := onField(req); ok {
+				k.alone[f][i] = append(k.alone[f][i], req)
+			} else {
+				k.rest[i] = append(k.rest[i], req)
+			}
+		}
+	}
+	for f := range numFields {
+		k.exact[f] = map[string]uint64{}
+		for i := range filters {
+			reqs := k.alone[f][i]
+			if len(reqs) == 0 {
+				k.free[f] |= 1 << i
+			}
+			for _, req := range reqs {
+				for _, nd := range req.anyOf {
+					if !whole(nd.s) {
+						k.loose[f] |= 1 << i
+					} else {
+						k.exact[f][string(nd.s)] = 0
+					}
+				}
+			}
+		}
+		for v := range k.exact[f] {
+			k.exact[f][v] = k.gate(f, []byte(v), k.all)
+		}
+	}
+	k.dataset = k.gate(int(datasetField), datasetValue, k.all)
+	return k
+}
+
+// onField reports the known field all of req's literals are on, if one.
+func onField(req requirement) (int, bool) {
+	f := anywhere
+	for j, nd := range req.anyOf {
+		if nd.field == anywhere || j > 0 && nd.field != f {
+			return 0, false
+		}
+		f = nd.field
+	}
+	return int(f), f != anywhere
+}
+
+// whole reports whether literal s is a whole JSON string ("x"), which a
+// string without escapes holds only by being it.
+func whole(s []byte) bool {
+	return len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"'
+}
+
+// inValue reports whether the needle is in v, the JSON string of its
+// field (nil: absent).
+func (n needle) inValue(v []byte) bool {
+	if v == nil {
+		return false
+	}
+	if whole(n.s) {
+		return string(v) == string(n.s)
+	}
+	return bytes.Contains(v, n.s)
+}
+
+// gate returns, of the rules in among, those whose requirements on field f
+// alone all hold for value v (nil: the record has no such field).
+func (k *knownFilters) gate(f int, v []byte, among uint64) uint64 {
+	out := k.free[f] & among
+	for rest := among &^ k.free[f]; rest != 0; rest &= rest - 1 {
+		i := bits.TrailingZeros64(rest)
+		reqs := k.alone[f][i]
+		ok := v != nil
+		for _, req := range reqs {
+			if !ok {
+				break
+			}
+			ok = false
+			for _, nd := range req.anyOf {
+				if nd.inValue(v) {
+					ok = true
+					break
+				}
+			}
+		}
+		if ok {
+			out |= 1 << i
+		}
+	}
+	return out
+}
+
+// fieldOrder is the order in which candidates tests the fields: the most
+// selective first (a rule names few event sources, and all of them whole),
+// the user agent, unique to nearly every record and compared in part
+// only, last.
+var fieldOrder = [...]cloudtrail.KnownField{cloudtrail.EventSource, cloudtrail.EventName,
+	cloudtrail.IdentityType, cloudtrail.AccessKeyID, cloudtrail.UserAgent}
+
+// candidates returns the rules whose requirements on single fields hold
+// for the record's values.
+func (k *knownFilters) candidates(vals *fieldValues) uint64 {
+	cand := k.all & k.dataset
+	for _, f := range fieldOrder {
+		if cand&^k.free[f] == 0 {
+			continue // no rule left has a requirement on f
+		}
+		v := vals[f]
+		if m, ok := k.exact[f][string(v)]; ok && v != nil {
+			cand &= m
+		} else {
+			cand &= k.free[f] | k.gate(int(f), v, cand&k.loose[f])
+		}
+		if cand == 0 {
+			return 0
+		}
+	}
+	return cand
+}
+
+// passRest reports whether rule i's other requirements hold for the
+// record raw with known values vals; escapes caches requirement.hidden's
+// test.
+func (k *knownFilters) passRest(i int, raw []byte, vals *fieldValues, escapes *int) bool {
+	for _, req := range k.rest[i] {
+		ok, searched := false, false
+		for _, nd := range req.anyOf {
+			if nd.field == anywhere {
+				searched = true
+				ok = nd.in(raw)
+			} else {
+				ok = nd.inValue(vals[nd.field])
+			}
+			if ok {
+				break
+			}
+		}
+		// A JSON escape can hide a literal searched for in the record,
+		// not one in a known field's string (it has none).
+		if !ok && !(searched && req.hidden(raw, escapes)) {
+			return false
+		}
+	}
+	return true
+}
+
+// match is ruleFilters.match for a record whose known fields are known.
+func (k *knownFilters) match(raw []byte, known *cloudtrail.Known, pass []bool) bool {
+	var vals fieldValues
+	copy(vals[:], known.Values[:])
+	vals[datasetField] = datasetValue
+	cand := k.candidates(&vals)
+	escapes := -1
+	any := false
+	for i := range pass {
+		pass[i] = false
+	}
+	for c := cand; c != 0; c &= c - 1 {
+		i := bits.TrailingZeros64(c)
+		if !k.passRest(i, raw, &vals, &escapes) {
+			continue
+		}
+		any = true
+		if pass == nil {
+			return true
+		}
+		pass[i] = true
+	}
+	return any
+}

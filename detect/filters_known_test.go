@@ -1,0 +1,107 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/trailql/trailql/cloudtrail"
+	"github.com/trailql/trailql/rule"
+)
+
+// passKnown is the reference for knownFilters: rule p's requirements each
+// tested alternative by alternative, a literal on a known field in that
+// field's string, any other in the record (where an escape may hide it).
+func passKnown(p *prefilter, raw []byte, vals *fieldValues) bool {
+	if p == nil {
+		return true
+	}
+	if p.none {
+		return false
+	}
+	escapes := -1
+	for _, req := range p.all {
+		ok, searched := false, false
+		for _, nd := range req.anyOf {
+			if nd.field == anywhere {
+				searched = true
+				ok = ok || bytes.Contains(raw, nd.s)
+			} else if v := vals[nd.field]; v != nil {
+				ok = ok || bytes.Contains(v, nd.s)
+			}
+		}
+		if !ok && !(searched && req.hidden(raw, &escapes)) {
+			return false
+		}
+	}
+	return true
+}
+
+// The tables of knownFilters (by field and value) let through exactly the
+// records that testing each rule's requirements one by one does; never a
+// record the search of the whole record turns away; and fewer records than
+// it where literals sit in other places than their fields.
+func TestKnownFiltersMatchEachPrefilter(t *testing.T) {
+	var filters []*prefilter
+	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
+		c, err := CompileRule(r, time.Now())
+		must(t, err)
+		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
+	}
+	filters = append(filters, nil) // a rule without a prefilter sees every record
+	all := newRuleFilters(filters)
+	r := rand.New(rand.NewSource(5))
+	raws := randomCorpus(9, 4000)
+	for i := range raws {
+		switch i % 3 {
+		case 0:
+			raws[i] = escapeSome(raws[i], r)
+		case 1:
+			raws[i] = misplaceLiterals(raws[i], r)
+		}
+	}
+	var input []byte
+	for _, raw := range raws {
+		input = append(append(input, raw...), '\n')
+	}
+	pass := make([]bool, len(filters))
+	known, fewer, passed := 0, 0, 0
+	rd := &cloudtrail.Reader{}
+	_, err := rd.ReadStream(context.Background(), "corpus", bytes.NewReader(input), func(rec cloudtrail.Record) error {
+		if !rec.Known.OK {
+			return nil
+		}
+		known++
+		var vals fieldValues
+		copy(vals[:], rec.Known.Values[:])
+		vals[datasetField] = datasetValue
+		any := all.match(rec.Raw, &rec.Known, pass)
+		want := false
+		for i, p := range filters {
+			w := passKnown(p, rec.Raw, &vals)
+			want = want || w
+			if pass[i] != w {
+				t.Fatalf("rule %d: tables %v, one by one %v, on %s", i, pass[i], w, rec.Raw)
+			}
+			if lit := p.pass(rec.Raw); w && !lit {
+				t.Fatalf("rule %d: passes on known fields, not on the whole record: %s", i, rec.Raw)
+			} else if lit && !w {
+				fewer++
+			}
+			if w && p != nil {
+				passed++
+			}
+		}
+		if any != want || all.match(rec.Raw, &rec.Known, nil) != want {
+			t.Fatalf("match = %v, want %v", any, want)
+		}
+		return nil
+	})
+	must(t, err)
+	if known < len(raws)/2 || passed == 0 || fewer == 0 {
+		t.Fatalf("%d of %d records with known fields, %d passes, %d turned away that a search lets through: the test proves little",
+			known, len(raws), passed, fewer)
+	}
+}
