@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"github.com/trailql/trailql/cloudtrail"
 	"slices"
 	"time"
 
@@ -202,8 +203,14 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 // Process maps one raw record and feeds it to every rule. An error means the
 // record could not be mapped (a *RecordError: the caller reports it and goes
 // on) or a rule failed.
-func (l *Live) Process(raw []byte) error {
-	ev, wanted, err := l.reader.read(raw, nil, l.pass, l.values)
+func (l *Live) Process(raw []byte) error { return l.process(raw, nil) }
+
+// ProcessRecord is Process for a record as a cloudtrail.Reader found it:
+// what its scan learnt spares work (recordReader.read).
+func (l *Live) ProcessRecord(rec *cloudtrail.Record) error { return l.process(rec.Raw, rec) }
+
+func (l *Live) process(raw []byte, scan *cloudtrail.Record) error {
+	ev, wanted, err := l.reader.read(raw, scan, l.pass, l.values)
 	if err != nil || !wanted {
 		return err
 	}

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/esql"
 )
 
@@ -63,8 +64,14 @@ func NewQuery(prog *esql.Program, opts Options, emit func(row []esql.Value) erro
 
 // Process maps one raw record and pushes it through the query. An error
 // means the record could not be mapped; the caller reports it and goes on.
-func (q *Query) Process(raw []byte) error {
-	ev, wanted, err := q.reader.read(raw, nil, q.pass, q.row)
+func (q *Query) Process(raw []byte) error { return q.process(raw, nil) }
+
+// ProcessRecord is Process for a record as a cloudtrail.Reader found it:
+// what its scan learnt spares work (recordReader.read).
+func (q *Query) ProcessRecord(rec *cloudtrail.Record) error { return q.process(rec.Raw, rec) }
+
+func (q *Query) process(raw []byte, scan *cloudtrail.Record) error {
+	ev, wanted, err := q.reader.read(raw, scan, q.pass, q.row)
 	if err != nil || !wanted {
 		return err
 	}

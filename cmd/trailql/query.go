@@ -102,7 +102,7 @@ func runQuery(ctx context.Context, text string, paths []string, format string, o
 		return err
 	}
 	rep.stats, err = reader.Read(ctx, paths, func(rec cloudtrail.Record) error {
-		err := q.Process(rec.Raw)
+		err := q.ProcessRecord(&rec)
 		var bad *detect.RecordError
 		if errors.As(err, &bad) {
 			limits.recordProblem(rep, rec, err)

@@ -256,7 +256,7 @@ func (w *watcher) object(ctx context.Context, obj source.Object) error {
 	}}
 	_, err = reader.ReadStream(ctx, obj.Key, rc, func(rec cloudtrail.Record) error {
 		w.metrics.events.Inc()
-		err := w.live.Process(rec.Raw)
+		err := w.live.ProcessRecord(&rec)
 		var bad *detect.RecordError
 		if errors.As(err, &bad) {
 			w.metrics.skipped.Inc()
