@@ -150,8 +150,15 @@ func (n needle) inValue(v []byte) bool {
 	if v == nil {
 		return false
 	}
-	if whole(n.s) {
-		return string(v) == string(n.s)
+	// A string without escapes has quotes only at its ends: a literal
+	// with a quote can be only there.
+	switch s := n.s; {
+	case whole(s):
+		return string(v) == string(s)
+	case s[0] == '"':
+		return bytes.HasPrefix(v, s)
+	case s[len(s)-1] == '"':
+		return bytes.HasSuffix(v, s)
 	}
 	return bytes.Contains(v, n.s)
 }
