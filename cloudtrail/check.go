@@ -36,7 +36,7 @@ type recordCheck struct {
 	next  capture
 	ident bool
 	odd   bool
-	known [NumKnown][]byte
+	known Known // its OK is set by knownFields
 }
 
 // keySpan is a key's contents (without quotes) in the scanned buffer, and
@@ -54,7 +54,7 @@ func (c *recordCheck) reset() {
 	c.uncomparable, c.dup = false, false
 	c.et = nil
 	c.next, c.ident, c.odd = capNone, false, false
-	c.known = [NumKnown][]byte{}
+	c.known.Values = [NumKnown][]byte{}
 }
 
 // open enters a non-empty object or array.
@@ -158,7 +158,7 @@ func keyHash(b []byte, s, e int) uint64 {
 // str notes a string value b[s:e] (with its quotes).
 func (c *recordCheck) str(b []byte, s, e int) {
 	if c.next != capNone {
-		c.capture(b, s, e)
+		c.capture(c.next, b, s, e, bytes.IndexByte(b[s+1:e-1], '\\') >= 0)
 	}
 }
 
@@ -176,20 +176,19 @@ func (c *recordCheck) notString() {
 	c.next = capNone
 }
 
-// capture notes the string value b[s:e] (with its quotes) of eventTime or
-// a known key, c.next.
-func (c *recordCheck) capture(b []byte, s, e int) {
-	escaped := bytes.IndexByte(b[s+1:e-1], '\\') >= 0
+// capture notes the string value b[s:e] (with its quotes, and escapes if
+// escaped) of eventTime or a known key, as next says.
+func (c *recordCheck) capture(next capture, b []byte, s, e int, escaped bool) {
 	switch {
-	case c.next == capTime:
+	case next == capTime:
 		if !escaped {
 			c.et = b[s+1 : e-1 : e-1]
 		}
-	case c.next < capField:
+	case next < capField:
 	case escaped:
 		c.odd = true
 	default:
-		c.known[c.next-capField] = b[s:e:e]
+		c.known.Values[next-capField] = b[s:e:e]
 	}
 	c.next = capNone
 }
@@ -197,9 +196,10 @@ func (c *recordCheck) capture(b []byte, s, e int) {
 // checked reports whether the record passed every check.
 func (c *recordCheck) checked() bool { return !c.dup && !c.uncomparable }
 
-// knownFields returns Record.Known.
-func (c *recordCheck) knownFields() Known {
-	return Known{OK: c.checked() && c.et != nil && !c.odd, Values: c.known}
+// knownFields returns Record.Known, which is valid until the next reset.
+func (c *recordCheck) knownFields() *Known {
+	c.known.OK = c.checked() && c.et != nil && !c.odd
+	return &c.known
 }
 
 // eventTime returns the text of the top-level eventTime string, or nil.

@@ -219,14 +219,16 @@ value:
 		} else {
 			e = x.next(b, e)
 		}
+		escaped := false // strSlow is for a string with a backslash only
 		if e < len(b) && b[e] == '"' {
 			e++
 		} else if e, ok = x.strSlow(b, e); !ok {
 			return e, false
+		} else {
+			escaped = true
 		}
 		if next != capNone {
-			rc.next = next
-			rc.capture(b, i, e)
+			rc.capture(next, b, i, e, escaped)
 			next = capNone
 		}
 		i = e
@@ -373,14 +375,8 @@ key:
 		}
 		i++
 		klen := ke - ks - 2
-		switch {
-		case n == 1:
-			next = topCapture(b[ks+1 : ke-1])
-			if record && uint(klen) < 64 && 1<<klen&topKeyLens != 0 && topKeyOfObject(b[ks+1:ke-1]) {
-				return i, false
-			}
-		case n == 2 && rc.ident:
-			next = identityCapture(b[ks+1 : ke-1])
+		if n == 1 && record && uint(klen) < 64 && 1<<klen&topKeyLens != 0 && topKeyOfObject(b[ks+1:ke-1]) {
+			return i, false
 		}
 		// recordCheck.key, inlined.
 		if noKeys {
@@ -401,6 +397,16 @@ key:
 			h = (lo ^ uint64(klen)<<56) * 0x9e3779b97f4a7c15
 		} else {
 			h = keyHash(b, ks+1, ke-1)
+		}
+		// The known fields (recordCheck.key), found by the key's hash:
+		// they matter only in a record whose keys are all checked.
+		switch {
+		case n == 1:
+			if topKeyHashes[h>>58] == h {
+				next = topCapture(b[ks+1 : ke-1])
+			}
+		case n == 2 && (klen == 4 || klen == 11) && rc.ident:
+			next = identityCapture(b[ks+1 : ke-1])
 		}
 		bit := uint64(1) << (h >> 58)
 		if m := &x.masks[uint(n-1)%fastDepth]; *m&bit == 0 {
@@ -445,3 +451,4 @@ func topKeyOfObject(k []byte) bool {
 	}
 	return false
 }
+

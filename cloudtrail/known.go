@@ -71,6 +71,21 @@ func topCapture(k []byte) capture {
 	return capNone
 }
 
+// topKeyHashes holds, at the top six bits of its keyHash, the hash of
+// each top-level key that topCapture knows: the fast scan, which hashes
+// every key, calls topCapture only for a key with such a hash.
+var topKeyHashes = func() (t [64]uint64) {
+	for _, k := range []string{"eventTime", "eventName", "eventSource", "userAgent", "userIdentity"} {
+		b := []byte(k + `":`)
+		h := keyHash(b, 0, len(k))
+		if t[h>>58] != 0 {
+			panic("cloudtrail: two known keys share a slot of topKeyHashes")
+		}
+		t[h>>58] = h
+	}
+	return t
+}()
+
 // identityCapture returns what the scan notes of the value of key k of the
 // top-level userIdentity object.
 func identityCapture(k []byte) capture {

@@ -29,8 +29,9 @@ type Record struct {
 	// nil otherwise. Like Raw, it is only valid during the callback.
 	EventTime []byte
 	// Known holds a few fields' values that the scan read on its way
-	// (eventName, eventSource, ...; see KnownField), for prefilters.
-	Known Known
+	// (eventName, eventSource, ...; see KnownField), for prefilters. Like
+	// Raw, it is only valid during the callback.
+	Known *Known
 }
 
 // Problem is input that could not be read: a whole file (Index -1) or one

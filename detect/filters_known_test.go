@@ -77,7 +77,7 @@ func TestKnownFiltersMatchEachPrefilter(t *testing.T) {
 		var vals fieldValues
 		copy(vals[:], rec.Known.Values[:])
 		vals[datasetField] = datasetValue
-		any := all.match(rec.Raw, &rec.Known, pass)
+		any := all.match(rec.Raw, rec.Known, pass)
 		want := false
 		for i, p := range filters {
 			w := passKnown(p, rec.Raw, &vals)
@@ -94,7 +94,7 @@ func TestKnownFiltersMatchEachPrefilter(t *testing.T) {
 				passed++
 			}
 		}
-		if any != want || all.match(rec.Raw, &rec.Known, nil) != want {
+		if any != want || all.match(rec.Raw, rec.Known, nil) != want {
 			t.Fatalf("match = %v, want %v", any, want)
 		}
 		return nil

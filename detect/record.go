@@ -105,7 +105,7 @@ type readEvent struct {
 func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
 	var known *cloudtrail.Known
 	if scan != nil {
-		known = &scan.Known
+		known = scan.Known
 	}
 	if !r.filters.match(raw, known, pass) {
 		// A record no program wants is still validated, so that a bad one
