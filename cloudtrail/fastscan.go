@@ -451,4 +451,3 @@ func topKeyOfObject(k []byte) bool {
 	}
 	return false
 }
-
