@@ -118,7 +118,12 @@ func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, pass []bool, va
 		return ev, false, nil
 	}
 	m := r.mapperFor(pass)
-	doc, err := m.mapper.Map(raw)
+	var doc ecs.Event
+	if scan != nil && scan.Checked {
+		doc, err = m.mapper.MapChecked(raw)
+	} else {
+		doc, err = m.mapper.Map(raw)
+	}
 	if err != nil {
 		return ev, false, &RecordError{err}
 	}

@@ -135,10 +135,18 @@ var ErrNoTimestamp = errors.New("record has no eventTime")
 // object, has an object with a duplicated key (which Elasticsearch's json
 // processor rejects), or has no valid eventTime (digest records:
 // digestEndTime). The Event holds no reference to raw.
-func (m *Mapper) Map(raw []byte) (Event, error) {
+func (m *Mapper) Map(raw []byte) (Event, error) { return m.mapRecord(raw, false) }
+
+// MapChecked is Map for a record a reader has proved to have no object
+// with the same key twice, comparing keys without escapes or non-ASCII
+// bytes as raw bytes (cloudtrail.Record.Checked): the document is the
+// same, without the duplicate-key walk.
+func (m *Mapper) MapChecked(raw []byte) (Event, error) { return m.mapRecord(raw, true) }
+
+func (m *Mapper) mapRecord(raw []byte, checked bool) (Event, error) {
 	p := m.pool.Get()
 	defer m.pool.Put(p)
-	b, err := m.check(p, raw, m.size)
+	b, err := m.check(p, raw, m.size, checked)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +172,7 @@ func (m *Mapper) Release(ev Event) {
 func (m *Mapper) Validate(raw []byte) error {
 	p := m.pool.Get()
 	defer m.pool.Put(p)
-	_, err := m.check(p, raw, 1)
+	_, err := m.check(p, raw, 1, false)
 	return err
 }
 
@@ -183,7 +191,7 @@ func ValidEventTime(s []byte) bool {
 
 // check parses raw and applies the checks that make Map fail; on success the
 // builder holds the parsed record and @timestamp.
-func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int) (*builder, error) {
+func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int, checked bool) (*builder, error) {
 	if !utf8.Valid(raw) {
 		raw = replaceInvalidUTF8(raw)
 	}
@@ -194,8 +202,10 @@ func (m *Mapper) check(p *fastjson.Parser, raw []byte, size int) (*builder, erro
 	if root.Type() != fastjson.TypeObject {
 		return nil, fmt.Errorf("record is a JSON %s, not an object", root.Type())
 	}
-	if k, ok := duplicateKey(root); ok {
-		return nil, fmt.Errorf("duplicate key %q in a JSON object (Elasticsearch's json processor rejects the record)", truncate(k, 64))
+	if !checked {
+		if k, ok := duplicateKey(root); ok {
+			return nil, fmt.Errorf("duplicate key %q in a JSON object (Elasticsearch's json processor rejects the record)", truncate(k, 64))
+		}
 	}
 	ev, _ := m.events.Get().(Event)
 	if ev == nil {

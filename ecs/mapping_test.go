@@ -3,6 +3,7 @@ package ecs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -446,6 +447,32 @@ func TestDuplicateKeys(t *testing.T) {
 	}
 	if _, err := m.Map([]byte(`{"eventTime":"2024-01-01T00:00:00Z","a":{"k":1},"b":{"k":2}}`)); err != nil {
 		t.Errorf("same key in different objects: %v", err)
+	}
+}
+
+// MapChecked, for records a reader proved free of duplicate keys, maps
+// them as Map does (the example records); only the duplicate-key walk is
+// left out.
+func TestMapCheckedIsMap(t *testing.T) {
+	data, err := os.ReadFile("../examples/ndjson/cloudtrail.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMapper(Options{})
+	n := 0
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		want, werr := m.Map(l)
+		got, gerr := m.MapChecked(l)
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("record %d: MapChecked %v, %v; Map %v, %v", n, got, gerr, want, werr)
+		}
+		n++
+	}
+	if n < 40 {
+		t.Fatalf("only %d records", n)
 	}
 }
 
