@@ -66,3 +66,49 @@ func TestUserAgentConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestUACacheBypass: a cache that fills with user agents never seen again
+// is left alone for a while (results are parsed as ever), then tried
+// again; one whose user agents repeat stays in use.
+func TestUACacheBypass(t *testing.T) {
+	const max = 16
+	unique := func(i int) string { return "aws-cli/2.15." + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + " md/command#s3.ls" }
+	c := &uaCache{m: make(map[string]uaCacheEntry), max: max}
+	for i := range max + 1 {
+		s := unique(i)
+		if got, want := c.get(s, PartName), parseUserAgentParts(s, PartName); got != want {
+			t.Fatalf("%q: got %+v, want %+v", s, got, want)
+		}
+	}
+	if c.skip.Load() != uaBypass*max {
+		t.Fatalf("after a filling without hits: skip = %d, want %d", c.skip.Load(), uaBypass*max)
+	}
+	n := len(c.m)
+	for i := range uaBypass * max {
+		s := unique(100 + i)
+		if got, want := c.get(s, PartName), parseUserAgentParts(s, PartName); got != want {
+			t.Fatalf("bypassed %q: got %+v, want %+v", s, got, want)
+		}
+	}
+	if len(c.m) != n || c.skip.Load() > 0 {
+		t.Fatalf("while bypassed: cache grew from %d to %d, skip %d", n, len(c.m), c.skip.Load())
+	}
+	c.get(unique(999), PartName)
+	if len(c.m) != n+1 {
+		t.Fatalf("after the bypass: cache holds %d, want %d", len(c.m), n+1)
+	}
+
+	// A few user agents that repeat among ones seen once: the cache is
+	// emptied when full, never left.
+	r := &uaCache{m: make(map[string]uaCacheEntry), max: max}
+	for i := range 20 * max {
+		s := unique(200 + i%4)
+		if i%4 == 0 {
+			s = unique(300 + i)
+		}
+		r.get(s, PartName)
+		if r.skip.Load() != 0 {
+			t.Fatalf("user agents that repeat: bypassed after %d", i)
+		}
+	}
+}

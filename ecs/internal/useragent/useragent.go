@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The pipeline runs Elasticsearch's stock `user_agent` processor on userAgent
@@ -316,11 +317,26 @@ func parseUA(s string, parts Part, prefilter bool) Info {
 
 // uaCache memoises parse results per distinct user-agent string (CloudTrail has
 // few distinct values). It is bounded: when full it is emptied and refilled.
+//
+// Some trails have nearly as many user agents as records (AWS CLI v2 puts
+// the command in its user agent): a cache that fills with values never
+// seen again only costs (a hash of each user agent twice, a lock, a
+// rehash as it grows). When a filling brought fewer than max/uaPoorHits
+// hits, the cache is left alone (neither looked up nor filled) for the
+// next uaBypass*max user agents, then tried again.
 type uaCache struct {
-	mu  sync.RWMutex
-	m   map[string]uaCacheEntry
-	max int
+	mu   sync.RWMutex
+	m    map[string]uaCacheEntry
+	max  int
+	hits atomic.Int64 // since the last emptying
+	skip atomic.Int64 // user agents left to parse without the cache
 }
+
+// uaPoorHits and uaBypass: see uaCache.
+const (
+	uaPoorHits = 16
+	uaBypass   = 16
+)
 
 // uaCacheEntry is a cached result and the parts it holds.
 type uaCacheEntry struct {
@@ -338,9 +354,15 @@ var defaultUACache = &uaCache{m: make(map[string]uaCacheEntry), max: 4096}
 // most once per cache epoch. Only the requested parts are set in the result,
 // whatever else is cached, so output does not depend on cache history.
 func (c *uaCache) get(s string, parts Part) Info {
+	if c.skip.Load() > 0 && c.skip.Add(-1) >= 0 {
+		return parseUserAgentParts(s, parts)
+	}
 	c.mu.RLock()
 	e, ok := c.m[s]
 	c.mu.RUnlock()
+	if ok {
+		c.hits.Add(1)
+	}
 	if !ok || parts&^e.have != 0 {
 		missing := parts &^ e.have
 		e.info = mergeUAInfo(e.info, parseUserAgentParts(s, missing), missing)
@@ -349,6 +371,9 @@ func (c *uaCache) get(s string, parts Part) Info {
 			c.mu.Lock()
 			if len(c.m) >= c.max {
 				clear(c.m)
+				if c.hits.Swap(0) < int64(c.max/uaPoorHits) {
+					c.skip.Store(int64(uaBypass * c.max))
+				}
 			}
 			c.m[s] = e
 			c.mu.Unlock()
