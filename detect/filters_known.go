@@ -160,7 +160,7 @@ func (n needle) inValue(v []byte) bool {
 	case s[len(s)-1] == '"':
 		return bytes.HasSuffix(v, s)
 	}
-	return bytes.Contains(v, n.s)
+	return n.in(v)
 }
 
 // gate returns, of the rules in among, those whose requirements on field f
