@@ -5,10 +5,8 @@ import (
 	"context"
 	"math/rand"
 	"testing"
-	"time"
 
 	"github.com/trailql/trailql/cloudtrail"
-	"github.com/trailql/trailql/rule"
 )
 
 // passKnown is the reference for knownFilters: rule p's requirements each
@@ -44,12 +42,7 @@ func passKnown(p *prefilter, raw []byte, vals *fieldValues) bool {
 // record the search of the whole record turns away; and fewer records than
 // it where literals sit in other places than their fields.
 func TestKnownFiltersMatchEachPrefilter(t *testing.T) {
-	var filters []*prefilter
-	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
-		c, err := CompileRule(r, time.Now())
-		must(t, err)
-		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
-	}
+	filters := ruleSetFilters(t)
 	filters = append(filters, nil) // a rule without a prefilter sees every record
 	all := newRuleFilters(filters)
 	r := rand.New(rand.NewSource(5))

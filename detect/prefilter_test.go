@@ -312,12 +312,7 @@ func BenchmarkPrefilterNeedle(b *testing.B) {
 // many rules) let through exactly the records each rule's own prefilter
 // does, escapes included.
 func TestRuleFiltersMatchEachPrefilter(t *testing.T) {
-	var filters []*prefilter
-	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
-		c, err := CompileRule(r, time.Now())
-		must(t, err)
-		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
-	}
+	filters := ruleSetFilters(t)
 	// A rule without a prefilter sees every record.
 	filters = append(filters, nil)
 	all := newRuleFilters(filters)
@@ -359,12 +354,7 @@ func TestRuleFiltersMatchEachPrefilter(t *testing.T) {
 // BenchmarkRuleFilters compares the 26 rules' prefilters tested one by one
 // with the automaton pass, on the examples' records.
 func BenchmarkRuleFilters(b *testing.B) {
-	var filters []*prefilter
-	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
-		c, err := CompileRule(r, time.Now())
-		must(b, err)
-		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
-	}
+	filters := ruleSetFilters(b)
 	// The benchmark corpus when it exists (bench/run.sh makes it): the 43
 	// example records fit in any cache and hide what a table that misses it
 	// costs on a real trail.
@@ -435,4 +425,16 @@ func BenchmarkRuleFilters(b *testing.B) {
 			}
 		}
 	})
+}
+
+// ruleSetFilters returns the prefilters of the seed rule and the bundled
+// rules, in that order, without GeoIP.
+func ruleSetFilters(tb testing.TB) []*prefilter {
+	var filters []*prefilter
+	for _, r := range append([]*rule.Rule{rule.Seed()}, rule.Bundled()...) {
+		c, err := CompileRule(r, time.Now())
+		must(tb, err)
+		filters = append(filters, newPrefilter(c.Program.Query(), prefilterOpts(false)))
+	}
+	return filters
 }
