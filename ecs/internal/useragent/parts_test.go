@@ -72,7 +72,9 @@ func TestUserAgentConcurrent(t *testing.T) {
 // again; one whose user agents repeat stays in use.
 func TestUACacheBypass(t *testing.T) {
 	const max = 16
-	unique := func(i int) string { return "aws-cli/2.15." + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + " md/command#s3.ls" }
+	unique := func(i int) string {
+		return "aws-cli/2.15." + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + " md/command#s3.ls"
+	}
 	c := &uaCache{m: make(map[string]uaCacheEntry), max: max}
 	for i := range max + 1 {
 		s := unique(i)
