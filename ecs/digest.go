@@ -10,6 +10,9 @@ func (b *builder) digest() {
 	if _, ok := b.ev["cloud.account.id"]; !ok {
 		b.copyStr("cloud.account.id", root, "awsAccountId")
 	}
+	if !b.m.wantDigest {
+		return
+	}
 	b.optStr("file.path", root, "digestS3Object")
 	var d map[string]any // allocated only for digest records
 	set := func(key string, v any) {

@@ -44,6 +44,10 @@ type Mapper struct {
 	wantUA    bool
 	uaParts   useragent.Part // the user_agent passes the wanted fields need
 	wantHosts bool
+	// wantTLS: tls.* or what related.hosts reads of tlsDetails;
+	// wantCategories: event.kind/type/outcome/category; wantDigest: a
+	// digest's fields, or event.kind, which a digest's bad date sets.
+	wantTLS, wantCategories, wantDigest bool
 	// size is the capacity a document's map starts with.
 	size int
 	// skip holds the known fields Options.Fields does not need (optStr).
@@ -74,6 +78,9 @@ func NewMapper(opts Options) *Mapper {
 	m.uaParts = useragent.PartsWanted(want)
 	m.wantUA = m.uaParts != 0
 	m.wantHosts = want("related.hosts")
+	m.wantTLS = m.wantHosts || want("tls") || want("aws.cloudtrail.tls_details")
+	m.wantCategories = want("event.kind") || want("event.type") || want("event.outcome") || want("event.category")
+	m.wantDigest = want("event.kind") || want("file.path") || want("related.hash") || want("aws.cloudtrail.flattened.digest")
 	if opts.GeoIP != nil {
 		m.wantGeo, m.wantASN = want("source.geo"), want("source.as")
 		if m.wantGeo || m.wantASN {
@@ -450,7 +457,9 @@ func (b *builder) build() {
 	if action == "ConsoleLogin" {
 		b.consoleLogin()
 	}
-	b.categorize(action, errCode != "" || errMsg != "")
+	if b.m.wantCategories {
+		b.categorize(action, errCode != "" || errMsg != "")
+	}
 
 	b.digest()
 	b.set("group.id", first2(b.str(root, "responseElements", "group", "groupId")))
@@ -461,7 +470,10 @@ func (b *builder) build() {
 	if v := field(root, "insightDetails"); v != nil {
 		ev["aws.cloudtrail.flattened.insight_details"] = toGo(v)
 	}
-	serverName := b.tls()
+	serverName := ""
+	if b.m.wantTLS {
+		serverName = b.tls()
+	}
 
 	// Standardised user fields (docs/cloudtrail-ecs-mapping.md §5 step 7) and related.user tail.
 	if !b.hasEmail && strings.Index(b.userName, "@") > 0 {

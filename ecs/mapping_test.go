@@ -344,7 +344,13 @@ func TestFieldsOption(t *testing.T) {
 	lines = append(lines,
 		record(`"sourceIPAddress":"build.example.com","userAgent":"Boto3/1.34.0"`),
 		record(`"userIdentity":{"type":"IdentityCenterUser","onBehalfOf":{"userId":"u-1","identityStoreArn":"arn:aws:identitystore::1:identitystore/d-1"}}`),
-		record(`"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/bob@example.com","accountId":"1"}`))
+		record(`"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/bob@example.com","accountId":"1"}`),
+		// A failed console login, TLS details, and digests, one with a
+		// date that does not parse (event.kind: pipeline_error).
+		record(`"eventName":"ConsoleLogin","responseElements":{"ConsoleLogin":"Failure"},"errorMessage":"Failed authentication",`+
+			`"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"signin.aws.amazon.com","keyExchange":"x"}`),
+		[]byte(`{"awsAccountId":"123","digestStartTime":"2020-09-11T18:36:49Z","digestEndTime":"2020-09-11T19:36:49Z","digestS3Object":"AWSLogs/x.json.gz","previousDigestHashValue":"abc","newestEventTime":"not a date"}`),
+		[]byte(`{"awsAccountId":"123","digestStartTime":"2020-09-11T18:36:49Z","digestEndTime":"2020-09-11T19:36:49Z","digestS3Object":"AWSLogs/y.json.gz"}`))
 	fulls := make([]Event, len(lines))
 	for i, l := range lines {
 		fulls[i] = mustMap(t, l)
