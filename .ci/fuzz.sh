@@ -4,7 +4,8 @@
 # ES|QL parser, the CloudTrail record reader and its fast scan (against the
 # reference scan), the ECS mapper, the SQS
 # message parser, the CloudTrail digest parser and the prefilters' literal
-# matcher (multimatch.Anchored, which reads every record).
+# matcher (multimatch.Anchored, which reads every record) and the known-field
+# prefilters (detect, against a rule-by-rule reference).
 # Usage: .ci/fuzz.sh [SECONDS per target, default 20]
 # A crash leaves its input in <pkg>/testdata/fuzz/<Target>/ and fails the
 # script; commit that file with the fix: it is then a regression test that
@@ -15,7 +16,7 @@ secs="${1:-20}"
 export CGO_ENABLED=0
 
 status=0
-for target in ./esql/parser:FuzzParse ./cloudtrail:FuzzRead ./cloudtrail:FuzzFastScan ./ecs:FuzzMap ./internal/source:FuzzParseMessage ./integrity:FuzzDigest ./internal/multimatch:FuzzAnchored; do
+for target in ./esql/parser:FuzzParse ./cloudtrail:FuzzRead ./cloudtrail:FuzzFastScan ./ecs:FuzzMap ./internal/source:FuzzParseMessage ./integrity:FuzzDigest ./internal/multimatch:FuzzAnchored ./detect:FuzzKnownFilters; do
   pkg="${target%%:*}" fn="${target##*:}"
   echo "== fuzz $fn ($pkg, ${secs}s)"
   # -parallel bounds the workers so a shared CI machine stays responsive;
