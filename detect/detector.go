@@ -4,12 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/trailql/trailql/cloudtrail"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )
@@ -240,9 +240,9 @@ func (w *Worker) Process(raw []byte) error {
 	return err
 }
 
-// process is Process for a record as the reader found it, scan (nil when
-// it was not scanned; see recordReader.read). Most records are wanted by no rule: validated from
-// what the reader found, counted, and left.
+// process is Process for a record as the reader's scan found it (scan; nil
+// when it was not scanned: see recordReader.read). Most records are wanted
+// by no rule: validated from what the scan found, counted, and left.
 func (w *Worker) process(raw []byte, scan *cloudtrail.Record) error {
 	d := w.d
 	ev, wanted, err := d.reader.read(raw, scan, w.pass, w.values)

@@ -5,7 +5,6 @@ import (
 	mathbits "math/bits"
 
 	"github.com/trailql/trailql/cloudtrail"
-
 	"github.com/trailql/trailql/internal/multimatch"
 )
 

@@ -56,6 +56,15 @@ var datasetValue = []byte(`"aws.cloudtrail"`)
 // fieldValues are a record's strings of the fields (nil: absent).
 type fieldValues [numFields][]byte
 
+// valuesOf returns the strings of a CloudTrail record's fields, known being
+// what the scan found (OK).
+func valuesOf(known *cloudtrail.Known) fieldValues {
+	var vals fieldValues
+	copy(vals[:], known.Values[:])
+	vals[datasetField] = datasetValue
+	return vals
+}
+
 // knownFilters tests the prefilters of up to 64 rules on records whose
 // known fields the scan found (Known.OK).
 type knownFilters struct {
@@ -246,9 +255,7 @@ func (k *knownFilters) passRest(i int, raw []byte, vals *fieldValues, escapes *i
 
 // match is ruleFilters.match for a record whose known fields are known.
 func (k *knownFilters) match(raw []byte, known *cloudtrail.Known, pass []bool) bool {
-	var vals fieldValues
-	copy(vals[:], known.Values[:])
-	vals[datasetField] = datasetValue
+	vals := valuesOf(known)
 	cand := k.candidates(&vals)
 	escapes := -1
 	any := false

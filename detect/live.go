@@ -2,11 +2,11 @@ package detect
 
 import (
 	"fmt"
-	"github.com/trailql/trailql/cloudtrail"
 	"slices"
 	"time"
 
 	"github.com/trailql/trailql/alert"
+	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )

@@ -2,10 +2,9 @@ package detect
 
 import (
 	"sync"
-
-	"github.com/trailql/trailql/cloudtrail"
 	"time"
 
+	"github.com/trailql/trailql/cloudtrail"
 	"github.com/trailql/trailql/ecs"
 	"github.com/trailql/trailql/esql"
 )
