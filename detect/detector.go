@@ -113,6 +113,9 @@ type Worker struct {
 	values []esql.Value
 	rules  []workerRule
 	pass   []bool // per rule: its prefilter lets the record through
+	// scratch is the memory records are mapped into; values point into it
+	// until the next record (the rules copy what they keep).
+	scratch *ecs.Scratch
 	// uncounted records evaluated, not yet in Detector.events (counted).
 	uncounted int64
 	// eventMs is the @timestamp of the event being processed.
@@ -197,7 +200,7 @@ func New(rules []*Compiled, opts Options) *Detector {
 // newWorker makes a worker with its own executions of the rules' streaming
 // prefixes.
 func (d *Detector) newWorker() *Worker {
-	w := &Worker{d: d, values: make([]esql.Value, len(d.reader.fields.names)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
+	w := &Worker{d: d, scratch: new(ecs.Scratch), values: make([]esql.Value, len(d.reader.fields.names)), rules: make([]workerRule, len(d.rules)), pass: make([]bool, len(d.rules))}
 	for j, rr := range d.rules {
 		wr := &w.rules[j]
 		wr.row = make([]esql.Value, len(rr.idx))
@@ -245,7 +248,7 @@ func (w *Worker) Process(raw []byte) error {
 // by no rule: validated from what the scan found, counted, and left.
 func (w *Worker) process(raw []byte, scan *cloudtrail.Record) error {
 	d := w.d
-	ev, wanted, err := d.reader.read(raw, scan, w.pass, w.values)
+	ev, wanted, err := d.reader.read(raw, scan, w.scratch, w.pass, w.values)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,7 +144,7 @@ func (re *ruleExceptions) excludes(values []esql.Value) bool {
 		if re.ids != nil {
 			if id := values[re.idField]; !id.IsNull() {
 				re.mu.Lock()
-				re.ids[item][id.AsString()] = true
+				re.ids[item][strings.Clone(id.AsString())] = true // values point into a scratch
 				re.mu.Unlock()
 			}
 		}

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trailql/trailql/alert"
@@ -36,6 +37,7 @@ type Live struct {
 	rules    []*liveRule
 	values   []esql.Value
 	pass     []bool
+	scratch  *ecs.Scratch // values point into it until the next record
 	idField  int
 	maxEvent int64            // newest event time seen (ms)
 	seen     map[string]int64 // event id -> event time, for de-duplication
@@ -138,7 +140,7 @@ func NewLive(rules []*Compiled, opts LiveOptions) (*Live, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	l := &Live{opts: opts, seen: map[string]int64{}, maxEvent: minMs}
+	l := &Live{opts: opts, seen: map[string]int64{}, maxEvent: minMs, scratch: new(ecs.Scratch)}
 	var fields fieldSet
 	l.idField = fields.add("event.id")
 	var filters []*prefilter
@@ -210,7 +212,7 @@ func (l *Live) Process(raw []byte) error { return l.process(raw, nil) }
 func (l *Live) ProcessRecord(rec *cloudtrail.Record) error { return l.process(rec.Raw, rec) }
 
 func (l *Live) process(raw []byte, scan *cloudtrail.Record) error {
-	ev, wanted, err := l.reader.read(raw, scan, l.pass, l.values)
+	ev, wanted, err := l.reader.read(raw, scan, l.scratch, l.pass, l.values)
 	if err != nil || !wanted {
 		return err
 	}
@@ -219,7 +221,7 @@ func (l *Live) process(raw []byte, scan *cloudtrail.Record) error {
 			l.Duplicates++
 			return nil
 		}
-		l.seen[id.AsString()] = ev.ms
+		l.seen[strings.Clone(id.AsString())] = ev.ms // the value points into l.scratch
 	}
 	l.maxEvent = max(l.maxEvent, ev.ms)
 	for i, lr := range l.rules {

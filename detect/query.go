@@ -71,7 +71,8 @@ func (q *Query) Process(raw []byte) error { return q.process(raw, nil) }
 func (q *Query) ProcessRecord(rec *cloudtrail.Record) error { return q.process(rec.Raw, rec) }
 
 func (q *Query) process(raw []byte, scan *cloudtrail.Record) error {
-	ev, wanted, err := q.reader.read(raw, scan, q.pass, q.row)
+	// No scratch: the query's STATS and SORT keep the values they are given.
+	ev, wanted, err := q.reader.read(raw, scan, nil, q.pass, q.row)
 	if err != nil || !wanted {
 		return err
 	}

@@ -101,7 +101,12 @@ type readEvent struct {
 // (Checked, EventTime) is not parsed again when no program wants it, and
 // its known fields spare the prefilters a search (Known). An error is a
 // record that is not valid CloudTrail (a *RecordError).
-func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
+//
+// With a scratch, the strings of values point into it (ecs.Mapper.MapShared)
+// and are valid until the next read with the same scratch: for callers that
+// copy what they keep of a record (plan.ready interns it). Without one they
+// are the caller's to keep.
+func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, scratch *ecs.Scratch, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
 	var known *cloudtrail.Known
 	if scan != nil {
 		known = scan.Known
@@ -118,9 +123,13 @@ func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, pass []bool, va
 	}
 	m := r.mapperFor(pass)
 	var doc ecs.Event
-	if scan != nil && scan.Checked {
+	checked := scan != nil && scan.Checked
+	switch {
+	case scratch != nil:
+		doc, err = m.mapper.MapShared(scratch, raw, checked)
+	case checked:
 		doc, err = m.mapper.MapChecked(raw)
-	} else {
+	default:
 		doc, err = m.mapper.Map(raw)
 	}
 	if err != nil {
@@ -140,12 +149,20 @@ func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, pass []bool, va
 		ev.ms = ts.UnixMilli()
 	}
 	if ev.ms < r.since || ev.ms > r.until {
-		m.mapper.Release(doc)
+		m.release(scratch, doc)
 		return ev, false, nil // outside the hunt's time range
 	}
 	ev.stream = dataStreamOf(doc)
-	m.mapper.Release(doc)
+	m.release(scratch, doc)
 	return ev, true, nil
+}
+
+// release hands back a document mapped without a scratch for reuse (a
+// scratch's is reused by the next read).
+func (m *narrowMapper) release(scratch *ecs.Scratch, doc ecs.Event) {
+	if scratch == nil {
+		m.mapper.Release(doc)
+	}
 }
 
 // narrowMapper maps the fields of a set of programs; idx lists their

@@ -12,12 +12,19 @@ import (
 // the strings handed out stay immutable.
 type stringArena struct {
 	buf []byte
+	// shared: strings are not copied but point into the parser's memory
+	// (Mapper.MapShared, whose caller copies what it keeps).
+	shared bool
 }
 
-// copy returns a string with the bytes of b that does not alias b.
+// copy returns a string with the bytes of b that does not alias b (or, for a
+// shared document, that does).
 func (a *stringArena) copy(b []byte) string {
 	if len(b) == 0 {
 		return ""
+	}
+	if a.shared {
+		return unsafe.String(&b[0], len(b))
 	}
 	if cap(a.buf)-len(a.buf) < len(b) {
 		a.buf = make([]byte, 0, max(1024, 2*len(b)))

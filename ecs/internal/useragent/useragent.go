@@ -364,6 +364,12 @@ func (c *uaCache) get(s string, parts Part) Info {
 		c.hits.Add(1)
 	}
 	if !ok || parts&^e.have != 0 {
+		if len(s) <= maxCachedUALen {
+			// The key and the parts, substrings of it, outlive the
+			// caller's string, which may point into a record buffer
+			// (ecs.Mapper.MapShared).
+			s = strings.Clone(s)
+		}
 		missing := parts &^ e.have
 		e.info = mergeUAInfo(e.info, parseUserAgentParts(s, missing), missing)
 		e.have |= missing
@@ -400,6 +406,17 @@ func mergeUAInfo(dst, src Info, parts Part) Info {
 // processor gives for s (cached).
 func cachedUserAgent(s string) Info {
 	return defaultUACache.get(s, PartAll)
+}
+
+// ResetCache empties the shared cache and ends a bypass, so that a test
+// of what the cache keeps starts from a known state.
+func ResetCache() {
+	c := defaultUACache
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+	c.hits.Store(0)
+	c.skip.Store(0)
 }
 
 // CachedParts is cachedUserAgent computing only the parts selected
