@@ -42,8 +42,23 @@ func newFileSpill(dir string) *fileSpill {
 	return &fileSpill{dir: dir, index: map[string][2]int64{}}
 }
 
+// spillBuffers are encodeSpill's buffers, reused: every row a hunt holds
+// is spilled once, and growing a new buffer for each window was an eighth
+// of what a hunt with every rule allocated.
+var spillBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledSpill bounds the buffers kept for reuse: a window of a
+// long lookback can be large, and a pooled buffer is memory the budget
+// does not count.
+const maxPooledSpill = 1 << 20
+
 func (s *fileSpill) put(key string, rows []buffered) error {
-	b := encodeSpill(rows)
+	buf := spillBuffers.Get().(*[]byte)
+	*buf = encodeSpill((*buf)[:0], rows)
+	b := *buf
+	if cap(b) <= maxPooledSpill {
+		defer spillBuffers.Put(buf)
+	}
 	var err error
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,13 +101,13 @@ func (s *fileSpill) get(key string, _ []esql.DataType, strs *interner) ([]buffer
 	return rows, nil
 }
 
-// encodeSpill writes rows in the spill file's form: the count of rows,
-// then each row's time (varint), its width and its values in their binary
-// form (esql.AppendValue). Reading it back is several times faster than
-// JSON, which matters when a run reads a long lookback back from the file
-// for every partition of its groups.
-func encodeSpill(rows []buffered) []byte {
-	b := binary.AppendUvarint(nil, uint64(len(rows)))
+// encodeSpill appends to b rows in the spill file's form: the count of
+// rows, then each row's time (varint), its width and its values in their
+// binary form (esql.AppendValue). Reading it back is several times faster
+// than JSON, which matters when a run reads a long lookback back from the
+// file for every partition of its groups.
+func encodeSpill(b []byte, rows []buffered) []byte {
+	b = binary.AppendUvarint(b, uint64(len(rows)))
 	for _, r := range rows {
 		b = binary.AppendVarint(b, r.ms)
 		b = binary.AppendUvarint(b, uint64(len(r.row)))
