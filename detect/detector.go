@@ -129,7 +129,14 @@ type workerRule struct {
 	// strs copies the strings of the rows this worker hands the rule, out
 	// of the rule's lock (a copy of each repeated string per worker).
 	strs interner
+	// waiting are rows made ready while another worker held the rule's
+	// lock (Worker.hand), in the order they came.
+	waiting []readyRow
 }
+
+// maxWaiting is how many rows a worker keeps for a busy rule before it
+// waits for the rule's lock.
+const maxWaiting = 256
 
 // New returns a Detector for the compiled rules.
 func New(rules []*Compiled, opts Options) *Detector {
@@ -207,19 +214,68 @@ func (d *Detector) newWorker() *Worker {
 		if p := rr.c.plan(); p.prefix != nil {
 			// The evaluator copies what it keeps of a row.
 			wr.prefix = p.prefix.StartWith(func(row []esql.Value) error {
-				return rr.add(p.ready(&wr.strs, row, w.eventMs))
+				return w.hand(j, p.ready(&wr.strs, row, w.eventMs))
 			}, esql.ExecOptions{ReuseRows: true})
 		}
 	}
 	return w
 }
 
-// add hands one row of the rule's prefix, copied by plan.ready, to its
-// evaluator.
-func (rr *ruleRun) add(h readyRow) error {
-	rr.mu.Lock()
+// hand gives rule i a row of its prefix, copied by plan.ready. When
+// another worker holds the rule's lock (its evaluator is running a
+// scheduled run or spilling a window), the row waits in this worker, which
+// goes on with its next record instead of blocking: with every rule
+// loaded, workers blocked there for a tenth of a hunt. Waiting rows are
+// handed, in order, before this worker's next row for the rule, or once
+// maxWaiting of them wait, or by flush. A row handed later is only a row
+// that arrived later, which the evaluator takes as it takes any order.
+func (w *Worker) hand(i int, h readyRow) error {
+	rr, wr := w.d.rules[i], &w.rules[i]
+	if len(wr.waiting) == 0 && rr.mu.TryLock() {
+		defer rr.mu.Unlock()
+		return rr.ev.addHeld(h)
+	}
+	wr.waiting = append(wr.waiting, h)
+	if len(wr.waiting) < maxWaiting {
+		if !rr.mu.TryLock() {
+			return nil
+		}
+	} else {
+		rr.mu.Lock()
+	}
 	defer rr.mu.Unlock()
-	return rr.ev.addHeld(h)
+	return wr.handWaiting(rr)
+}
+
+// handWaiting adds the rows waiting for rule rr, whose lock the caller holds.
+func (wr *workerRule) handWaiting(rr *ruleRun) error {
+	rows := wr.waiting
+	wr.waiting = wr.waiting[:0]
+	defer clear(rows) // the rows are the evaluator's now
+	for _, h := range rows {
+		if err := rr.ev.addHeld(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush hands every rule the rows waiting in this worker.
+func (w *Worker) flush() error {
+	for i := range w.rules {
+		wr := &w.rules[i]
+		if len(wr.waiting) == 0 {
+			continue
+		}
+		rr := w.d.rules[i]
+		rr.mu.Lock()
+		err := wr.handWaiting(rr)
+		rr.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)
+		}
+	}
+	return nil
 }
 
 // Fields lists the ECS fields the loaded rules read.
@@ -240,6 +296,9 @@ func (d *Detector) Process(raw []byte) error { return d.workers[0].Process(raw) 
 func (w *Worker) Process(raw []byte) error {
 	err := w.process(raw, nil)
 	w.flushCount()
+	if ferr := w.flush(); err == nil {
+		err = ferr
+	}
 	return err
 }
 
@@ -268,7 +327,7 @@ func (w *Worker) process(raw []byte, scan *cloudtrail.Record) error {
 		if wr.prefix != nil {
 			err = wr.prefix.Push(wr.row)
 		} else {
-			err = rr.add(rr.ev.p.ready(&wr.strs, wr.row, ev.ms))
+			err = w.hand(i, rr.ev.p.ready(&wr.strs, wr.row, ev.ms))
 		}
 		if err != nil {
 			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)

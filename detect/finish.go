@@ -48,7 +48,15 @@ func (d *Detector) Finish() ([]*alert.Alert, error) {
 			}
 		}
 		rr.mu.Lock()
-		err := rr.ev.finish()
+		var err error
+		for _, w := range d.workers {
+			if err == nil {
+				err = w.rules[i].handWaiting(rr)
+			}
+		}
+		if err == nil {
+			err = rr.ev.finish()
+		}
 		var built []*alert.Alert
 		var warns []string
 		if err == nil {

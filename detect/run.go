@@ -49,6 +49,9 @@ func (d *Detector) Read(ctx context.Context, r *cloudtrail.Reader, paths []strin
 	})
 	for _, w := range d.workers {
 		w.flushCount()
+		if ferr := w.flush(); err == nil {
+			err = ferr
+		}
 	}
 	return st, err
 }

@@ -1,6 +1,7 @@
 package ecs
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,6 +120,43 @@ func BenchmarkMapAll(b *testing.B) {
 	for b.Loop() {
 		if _, err := m.Map(benchRecord); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMapCorpus maps every line of the NDJSON file $MAP_CORPUS into a
+// reused Scratch, as a hunt's worker does, with the fields listed one per
+// line in $MAP_FIELDS (all if unset): for profiling the mapping on the
+// records a rule set really maps (bench/README.md).
+func BenchmarkMapCorpus(b *testing.B) {
+	path := os.Getenv("MAP_CORPUS")
+	if path == "" {
+		b.Skip("MAP_CORPUS names no NDJSON file")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fields []string
+	if f := os.Getenv("MAP_FIELDS"); f != "" {
+		list, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fields = strings.Fields(string(list))
+	}
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	m := NewMapper(Options{Fields: fields})
+	var s Scratch
+	b.SetBytes(int64(len(data)) / int64(len(lines)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := m.MapShared(&s, lines[i], true); err != nil {
+			b.Fatal(err)
+		}
+		if i++; i == len(lines) {
+			i = 0
 		}
 	}
 }
