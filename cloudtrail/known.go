@@ -5,9 +5,10 @@ package cloudtrail
 // instead of searching the whole record for a literal (detect's
 // ruleFilters). Each is copied verbatim to an ECS field by the mapping
 // (docs/cloudtrail-ecs-mapping.md §3, §5): eventName is event.action,
-// eventSource event.provider, userAgent user_agent.original, and
-// userIdentity's type and accessKeyId are aws.cloudtrail.user_identity.type
-// and .access_key_id.
+// eventSource event.provider, userAgent user_agent.original,
+// sourceIPAddress source.address (and source.ip when it is an IP address),
+// and userIdentity's type and accessKeyId are
+// aws.cloudtrail.user_identity.type and .access_key_id.
 
 // KnownField names one of the known fields (Known.Values).
 type KnownField uint8
@@ -19,6 +20,7 @@ const (
 	UserAgent                      // top-level "userAgent"
 	IdentityType                   // "type" of the top-level "userIdentity" object
 	AccessKeyID                    // "accessKeyId" of the top-level "userIdentity" object
+	SourceIP                       // top-level "sourceIPAddress"
 	NumKnown                       // the number of known fields
 )
 
@@ -67,6 +69,10 @@ func topCapture(k []byte) capture {
 		if string(k) == "userIdentity" {
 			return capIdentity
 		}
+	case len("sourceIPAddress"):
+		if string(k) == "sourceIPAddress" {
+			return capField + capture(SourceIP)
+		}
 	}
 	return capNone
 }
@@ -75,7 +81,7 @@ func topCapture(k []byte) capture {
 // each top-level key that topCapture knows: the fast scan, which hashes
 // every key, calls topCapture only for a key with such a hash.
 var topKeyHashes = func() (t [64]uint64) {
-	for _, k := range []string{"eventTime", "eventName", "eventSource", "userAgent", "userIdentity"} {
+	for _, k := range []string{"eventTime", "eventName", "eventSource", "userAgent", "userIdentity", "sourceIPAddress"} {
 		b := []byte(k + `":`)
 		h := keyHash(b, 0, len(k))
 		if t[h>>58] != 0 {

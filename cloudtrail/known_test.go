@@ -47,6 +47,10 @@ func TestKnownFields(t *testing.T) {
 		{"identity type escaped", `{` + et + `,"userIdentity":{"type":"\"Root"}}`, false, ``},
 		{"other keys' odd values", `{` + et + `,"eventNameX":5,"name":{"eventName":1}}`, true, ``},
 		{"non-ASCII value", `{` + et + `,"userAgent":"aws-cli/2 é"}`, true, `userAgent="aws-cli/2 é"`},
+		{"source address", `{` + et + `,"sourceIPAddress":"ec2.amazonaws.com","x":{"sourceIPAddress":"1.2.3.4"}}`, true, `sourceIPAddress="ec2.amazonaws.com"`},
+		{"source address an IP", `{"sourceIPAddress":"2001:db8::5",` + et + `}`, true, `sourceIPAddress="2001:db8::5"`},
+		{"source address escaped", `{` + et + `,"sourceIPAddress":"1.2.3.\u0034"}`, false, ``},
+		{"source address a number", `{` + et + `,"sourceIPAddress":1234}`, false, ``},
 	}
 	for _, tc := range cases {
 		for _, layout := range []string{"ndjson", "records"} {
@@ -87,7 +91,7 @@ func TestKnownFields(t *testing.T) {
 	}
 }
 
-var knownNames = [NumKnown]string{"eventName", "eventSource", "userAgent", "type", "accessKeyId"}
+var knownNames = [NumKnown]string{"eventName", "eventSource", "userAgent", "type", "accessKeyId", "sourceIPAddress"}
 
 // showKnown prints the values of k found, as name=value.
 func showKnown(k Known) string {

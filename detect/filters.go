@@ -88,8 +88,8 @@ func newRuleFilters(filters []*prefilter) *ruleFilters {
 	if len(filters) <= 64 {
 		f.litRules = make([]uint64, len(id))
 		for i, reqs := range ids {
-			if filters[i] == nil {
-				f.always |= 1 << i
+			if filters[i] == nil || !filters[i].none && len(filters[i].all) == 0 {
+				f.always |= 1 << i // no literal to find (knownTests only)
 			}
 			for _, lits := range reqs {
 				for _, k := range lits {

@@ -40,6 +40,7 @@ var knownFields = map[string]cloudtrail.KnownField{
 	"user_agent.original":                        cloudtrail.UserAgent,
 	"aws.cloudtrail.user_identity.type":          cloudtrail.IdentityType,
 	"aws.cloudtrail.user_identity.access_key_id": cloudtrail.AccessKeyID,
+	"source.address":                             cloudtrail.SourceIP,
 }
 
 // knownOf returns the known field of ECS field f, or anywhere.
@@ -86,6 +87,13 @@ type knownFilters struct {
 	rest [][]requirement
 	// all: the rules that can pass at all (not none).
 	all uint64
+	// The rules' knownTests: notValues[f] has, per JSON string, the rules
+	// that field f having it excludes; needs[f] the rules a record
+	// without field f fails; inet the rules whose records need an IP
+	// address in sourceIPAddress.
+	notValues [numFields]map[string]uint64
+	needs     [numFields]uint64
+	inet      uint64
 }
 
 // newKnownFilters builds the tables for filters (at most 64).
@@ -101,6 +109,18 @@ func newKnownFilters(filters []*prefilter) *knownFilters {
 		k.all |= 1 << i
 		if p == nil {
 			continue
+		}
+		for _, t := range p.tests {
+			k.needs[t.field] |= 1 << i
+			if t.inet {
+				k.inet |= 1 << i
+			}
+			for _, v := range t.not {
+				if k.notValues[t.field] == nil {
+					k.notValues[t.field] = map[string]uint64{}
+				}
+				k.notValues[t.field][v] |= 1 << i
+			}
 		}
 		for _, req := range p.all {
 			if f, ok := onField(req); ok {
@@ -204,7 +224,7 @@ func (k *knownFilters) gate(f int, v []byte, among uint64) uint64 {
 // the user agent, unique to nearly every record and compared in part
 // only, last.
 var fieldOrder = [...]cloudtrail.KnownField{cloudtrail.EventSource, cloudtrail.EventName,
-	cloudtrail.IdentityType, cloudtrail.AccessKeyID, cloudtrail.UserAgent}
+	cloudtrail.IdentityType, cloudtrail.AccessKeyID, cloudtrail.SourceIP, cloudtrail.UserAgent}
 
 // candidates returns the rules whose requirements on single fields hold
 // for the record's values.
@@ -223,6 +243,26 @@ func (k *knownFilters) candidates(vals *fieldValues) uint64 {
 		if cand == 0 {
 			return 0
 		}
+	}
+	return k.tested(cand, vals)
+}
+
+// tested returns the rules of cand whose knownTests the record's values
+// meet.
+func (k *knownFilters) tested(cand uint64, vals *fieldValues) uint64 {
+	for f := range numFields {
+		if cand&k.needs[f] == 0 {
+			continue
+		}
+		v := vals[f]
+		if v == nil {
+			cand &^= k.needs[f]
+			continue
+		}
+		cand &^= k.notValues[f][string(v)]
+	}
+	if cand&k.inet != 0 && !inetString(vals[cloudtrail.SourceIP]) {
+		cand &^= k.inet
 	}
 	return cand
 }

@@ -34,6 +34,11 @@ func passKnown(p *prefilter, raw []byte, vals *fieldValues) bool {
 			return false
 		}
 	}
+	for _, t := range p.tests {
+		if !t.holds(vals[t.field]) {
+			return false
+		}
+	}
 	return true
 }
 

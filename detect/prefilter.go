@@ -52,6 +52,9 @@ func safe(v string) bool {
 type prefilter struct {
 	// all lists requirements; each is satisfied by any of its strings.
 	all []requirement
+	// tests are requirements on known fields, tested only on records
+	// whose known fields the scan found (prefilter_known.go).
+	tests []knownTest
 	// none: a requirement is never met, and the rule sees no record.
 	none bool
 }
@@ -136,6 +139,7 @@ scan:
 		switch c := cmd.(type) {
 		case *parser.WhereCommand:
 			p.all = append(p.all, d.conjuncts(c.Cond)...)
+			p.tests = append(p.tests, d.knownTests(c.Cond)...)
 		case *parser.EvalCommand:
 			for _, f := range c.Fields {
 				d.assigned[f.Name] = true
@@ -152,7 +156,7 @@ scan:
 			break scan
 		}
 	}
-	if len(p.all) == 0 {
+	if len(p.all) == 0 && len(p.tests) == 0 {
 		return nil
 	}
 	for _, r := range p.all {
@@ -247,7 +251,6 @@ func strongest(reqs []requirement) (requirement, bool) {
 
 // requirementOf derives one any-of requirement from a predicate.
 func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
-	assigned := d.assigned
 	var lits []needle
 	weak := false
 	// add adds literal s, which is in the JSON text of field f's value
@@ -256,20 +259,7 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 		lits = append(lits, newFieldNeedle(s, f))
 		return true
 	}
-	field := func(x parser.Expr) (string, bool) {
-		id, ok := parser.Unparen(x).(*parser.Ident)
-		if !ok || assigned[id.Name] {
-			return "", false
-		}
-		return id.Name, true
-	}
-	str := func(x parser.Expr) (string, bool) {
-		l, ok := parser.Unparen(x).(*parser.Literal)
-		if !ok || l.Kind != parser.StringLit {
-			return "", false
-		}
-		return l.Value.(string), true
-	}
+	field, str := d.field, d.str
 	// equal: f == "x" needs "x" (quoted) for verbatim fields.
 	equal := func(f, v string) bool {
 		if !safe(v) {

@@ -23,3 +23,8 @@ func isInetAddress(s string) bool {
 	_, err := netip.ParseAddr(s)
 	return err == nil
 }
+
+// IsInetAddress reports whether the mapping makes source.ip of a record
+// whose sourceIPAddress is the string s (isInetAddress): for prefilters
+// that reject records whose source.ip would be null.
+func IsInetAddress(s string) bool { return isInetAddress(s) }
