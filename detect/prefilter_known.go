@@ -45,7 +45,7 @@ func (t knownTest) holds(v []byte) bool {
 // inetString reports whether the JSON string v (quotes included, no
 // escapes) is an IP address as the mapping takes one for source.ip.
 func inetString(v []byte) bool {
-	return len(v) >= 2 && ecs.IsInetAddress(string(v[1:len(v)-1]))
+	return len(v) >= 2 && ecs.IsInetAddress(v[1:len(v)-1])
 }
 
 // knownTests returns the tests every row passing cond meets: those of its
