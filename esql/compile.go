@@ -351,6 +351,13 @@ func (c *checker) compileCommand(cmd parser.Command) {
 			c.errorf(cmd.Cond.Pos(), "Condition expression needs to be boolean, found [%s]", x.typ)
 			return
 		}
+		// STATS can test the WHERE right after it before it builds a
+		// group's row (stats_filter.go).
+		if n := len(c.ops); n > 0 {
+			if s, ok := c.ops[n-1].(*statsSpec); ok && s.filter == nil {
+				s.filter = c.statsFilterOf(s, cmd.Cond, x.fn)
+			}
+		}
 		// A WHERE (or run of WHEREs) right after STATS BY may let runs that
 		// read their input twice skip groups (sieve.go).
 		for i := len(c.ops) - 1; i >= 0; i-- {

@@ -18,6 +18,9 @@ type statsSpec struct {
 	// sieve: the witnesses the WHERE right after this STATS requires of a
 	// group (sieve.go).
 	sieve []witness
+	// filter is that WHERE's condition, when finish can test it before
+	// building a group's row (stats_filter.go).
+	filter *statsFilter
 }
 
 type group struct {
@@ -53,6 +56,9 @@ type statsOp struct {
 	viable map[string]struct{}
 	sifted bool
 	terms  uint64 // the conjuncts observed (ExecOptions.SieveTerms; 0: all)
+	// past, with a filter, is what follows the WHERE that finish tests
+	// itself (stats_filter.go).
+	past operator
 }
 
 func (s *statsSpec) build(x *Execution, next operator) operator {
@@ -63,12 +69,16 @@ func (s *statsSpec) build(x *Execution, next operator) operator {
 }
 
 func (s *statsSpec) newOp(x *Execution, next operator) *statsOp {
-	return &statsOp{
+	o := &statsOp{
 		statsSpec: s, env: x.env, next: next, index: map[string]int{},
 		kv: make([]Value, len(s.keys)), combo: make([]Value, len(s.keys)),
 		args: make([]Value, len(s.calls)), pass: make([]bool, len(s.calls)),
 		maxGroups: x.p.maxGroups,
 	}
+	if w, ok := next.(*whereOp); ok && s.filter != nil {
+		o.past = w.next
+	}
+	return o
 }
 
 func (o *statsOp) push(row []Value) error {
@@ -179,15 +189,30 @@ func (o *statsOp) finish() error {
 		o.groups = append(o.groups, o.newGroup(nil))
 	}
 	o.index = nil
+	var row, pseudo []Value
+	if o.past != nil {
+		pseudo = make([]Value, len(o.keys)+len(o.calls))
+	}
 	for i, g := range o.groups {
-		row := make([]Value, o.seg.width)
-		o.fill(g, row)
 		// The group's state can go once its row is out: the memory of
 		// a large STATS falls as it is emitted instead of at the end.
 		o.groups[i] = nil
-		if err := o.next.push(row); err != nil {
+		if row == nil {
+			row = make([]Value, o.seg.width)
+		}
+		next := o.next
+		if o.past != nil {
+			if !o.filtered(g, row, pseudo) {
+				clear(row)
+				continue
+			}
+			next = o.past
+		}
+		o.fill(g, row)
+		if err := next.push(row); err != nil {
 			return err
 		}
+		row = nil
 	}
 	o.groups = nil
 	return o.next.finish()
