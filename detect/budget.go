@@ -59,12 +59,12 @@ func (b *memBudget) over() bool { return b != nil && b.total.Load() > b.limit }
 // budgetCheckRows is how many rows an evaluator adds between reports.
 const budgetCheckRows = 1024
 
-// valueBytes estimates a held value: the esql.Value itself (its strings are
-// mostly shared, interner).
+// valueBytes estimates a value of a row read back for a run: the
+// esql.Value itself (its strings point into the window's bytes).
 const valueBytes = 40
 
-// rowBytes estimates a held row of n values: the values, the slice header
-// and its buffered entry.
+// rowBytes estimates a row of n values read back for a run (runParts): the
+// values, the slice header and its buffered entry.
 func rowBytes(n int) int64 { return int64(n*valueBytes + 24 + 32) }
 
 // relieve reports what the evaluator holds and, while the budget is over
@@ -75,14 +75,13 @@ func (e *evaluator) relieve() error {
 	if e.budget == nil || e.store == nil {
 		return nil
 	}
-	per := rowBytes(len(e.p.rowTypes))
-	e.budget.report(e, int64(e.held())*per)
+	e.budget.report(e, e.heldBytes())
 	if !e.budget.over() || len(e.keys) < 2 {
 		return nil
 	}
 	newest := e.keys[len(e.keys)-1]
 	for k := range e.mem {
-		if k == newest || len(e.win[k].rows) == 0 {
+		if k == newest || e.win[k].held.n == 0 {
 			continue
 		}
 		evicted, err := e.evict(k)
@@ -93,6 +92,6 @@ func (e *evaluator) relieve() error {
 			e.spilledForBudget++
 		}
 	}
-	e.budget.report(e, int64(e.held())*per)
+	e.budget.report(e, e.heldBytes())
 	return nil
 }

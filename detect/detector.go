@@ -126,9 +126,9 @@ type Worker struct {
 type workerRule struct {
 	row    []esql.Value
 	prefix *esql.Execution // this worker's execution of the rule's prefix
-	// strs copies the strings of the rows this worker hands the rule, out
-	// of the rule's lock (a copy of each repeated string per worker).
-	strs interner
+	// prep makes the rows this worker hands the rule ready (encoded),
+	// out of the rule's lock.
+	prep *rowPrep
 	// waiting are rows made ready while another worker held the rule's
 	// lock (Worker.hand), in the order they came.
 	waiting []readyRow
@@ -211,10 +211,11 @@ func (d *Detector) newWorker() *Worker {
 	for j, rr := range d.rules {
 		wr := &w.rules[j]
 		wr.row = make([]esql.Value, len(rr.idx))
+		wr.prep = rr.ev.p.newRowPrep()
 		if p := rr.c.plan(); p.prefix != nil {
 			// The evaluator copies what it keeps of a row.
 			wr.prefix = p.prefix.StartWith(func(row []esql.Value) error {
-				return w.hand(j, p.ready(&wr.strs, row, w.eventMs))
+				return w.hand(j, p.ready(wr.prep, row, w.eventMs))
 			}, esql.ExecOptions{ReuseRows: true})
 		}
 	}
@@ -327,7 +328,7 @@ func (w *Worker) process(raw []byte, scan *cloudtrail.Record) error {
 		if wr.prefix != nil {
 			err = wr.prefix.Push(wr.row)
 		} else {
-			err = w.hand(i, rr.ev.p.ready(&wr.strs, wr.row, ev.ms))
+			err = w.hand(i, rr.ev.p.ready(wr.prep, wr.row, ev.ms))
 		}
 		if err != nil {
 			return fmt.Errorf("rule %q: %w", rr.c.Rule.Name, err)

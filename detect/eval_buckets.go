@@ -55,7 +55,11 @@ func (e *evaluator) evalNulls() error {
 	if e.nulls == nil || e.nulls.evaluated {
 		return nil
 	}
-	out, err := e.evaluate(e.clock(), e.nulls.rows)
+	rows, err := e.nulls.held.rows()
+	if err != nil {
+		return err
+	}
+	out, err := e.evaluate(e.clock(), rows)
 	if err != nil {
 		return err
 	}

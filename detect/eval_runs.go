@@ -179,7 +179,7 @@ func (e *evaluator) runAt(t int64, lo int) ([][]any, error) {
 // windows: no group can pass, and the run has no output (the suffix
 // outputs nothing for no input).
 func (e *evaluator) rarestWitness(t int64, lo int) (term uint64, none bool) {
-	if e.witness == nil {
+	if !e.witnessed {
 		return 0, false
 	}
 	var union uint64

@@ -74,20 +74,21 @@ type evaluator struct {
 	budget           *memBudget
 	sinceCheck       int
 	spilledForBudget int64
-	// witness, for a replayed rule whose suffix sieves
-	// (esql.Program.WitnessTest), tests each row as it is added, for the
-	// conjuncts it witnesses (window.witnesses); allWitnesses has a bit
-	// per conjunct.
-	witness      func([]esql.Value) uint64
-	witnessIn    []esql.Value
+	// witnessed: for a replayed rule whose suffix sieves
+	// (esql.Program.WitnessTest), each row is tested, as it is made ready
+	// (rowPrep), for the conjuncts it witnesses (window.witnesses);
+	// allWitnesses has a bit per conjunct.
+	witnessed    bool
 	allWitnesses uint64
+	// prep makes the rows of Live, which has no workers, ready.
+	prep *rowPrep
 }
 
 // window is one bucket or schedule slot of a rule.
 type window struct {
-	rows      []buffered // held in memory
-	spilled   bool       // rows were written to the store (and may be dropped from memory)
-	inMemory  bool       // rows holds every row (not only those since the spill)
+	held      rowBuf // the rows held in memory
+	spilled   bool   // rows were written to the store (and may be dropped from memory)
+	inMemory  bool   // held holds every row (not only those since the spill)
 	evaluated bool
 	unsaved   bool // changed since the last checkpoint (live)
 	// witnesses has bit j when a row of the window witnesses conjunct j of
@@ -116,59 +117,83 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 		win: map[int64]*window{}, pending: map[int64]struct{}{}, mem: map[int64]struct{}{}, newest: minMs, ran: minMs, dropped: minMs, hits: map[int64][][]any{}}
 	// A run with no witness is skipped outright, which is its output only
 	// when the suffix outputs nothing for no input.
-	if p.shape == replayed && p.sieves() && p.suffix.EmptyIn() {
-		e.witness = p.suffix.WitnessTest()
+	if p.witnessing() {
+		e.witnessed = true
 		e.allWitnesses = 1<<p.suffix.Witnesses() - 1
-		if p.suffixIdx != nil {
-			e.witnessIn = make([]esql.Value, len(p.suffixIdx))
-		}
 	}
+	e.prep = p.newRowPrep()
 	return e
 }
 
-// witnessesOf tests a held row with e.witness.
-func (e *evaluator) witnessesOf(row []esql.Value) uint64 {
-	return e.witness(e.p.suffixInput(e.witnessIn, row))
+// witnessing reports whether a replayed rule's rows are tested for the
+// conjuncts of its suffix's sieve as they are held (evaluator.witnessed).
+func (p *plan) witnessing() bool {
+	return p.shape == replayed && p.sieves() && p.suffix.EmptyIn() && p.suffix.WitnessTest() != nil
 }
 
 // addPrefixRow takes one output row of the rule's prefix, for an event of
 // time eventMs. The row may point into the record and the caller's buffers:
-// what is kept is copied here (interned: e.strs).
+// what is kept is copied here (plan.ready).
 func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
-	return e.addHeld(e.p.ready(&e.strs, row, eventMs))
+	return e.addHeld(e.p.ready(e.prep, row, eventMs))
 }
 
-// readyRow is a prefix row ready to be held: copied, with its window.
+// readyRow is a prefix row ready to be held: encoded (rowBuf), with its
+// window and what it witnesses.
 type readyRow struct {
-	key  int64
-	b    buffered
-	null bool // a bucketed row whose bucket is null
+	key       int64
+	ms        int64
+	enc       []byte // the row in rowBuf's form
+	witnesses uint64 // evaluator.witnessed: the conjuncts it witnesses
+	null      bool   // a bucketed row whose bucket is null
 }
 
-// ready copies what a window keeps of a prefix row (its strings interned by
-// in) and finds its window. It reads only the plan, so that a driver's
-// workers can do it before they take the evaluator's lock.
-func (p *plan) ready(in *interner, row []esql.Value, eventMs int64) readyRow {
+// rowPrep is what a goroutine that makes a rule's rows ready needs of its
+// own: the witness test (esql.Program.WitnessTest's function is not safe
+// for concurrent use) and scratch rows.
+type rowPrep struct {
+	witness  func([]esql.Value) uint64 // nil: rows are not tested
+	in, hold []esql.Value
+}
+
+// newRowPrep returns a rowPrep for the plan's rows.
+func (p *plan) newRowPrep() *rowPrep {
+	rp := &rowPrep{hold: make([]esql.Value, len(p.hold))}
+	if p.witnessing() {
+		rp.witness = p.suffix.WitnessTest()
+		rp.in = make([]esql.Value, len(p.suffixIdx))
+	}
+	return rp
+}
+
+// ready encodes what a window keeps of a prefix row, strings included,
+// finds its window and tests what it witnesses. It reads only the plan and
+// rp, so that a driver's workers can do it before they take the
+// evaluator's lock.
+func (p *plan) ready(rp *rowPrep, row []esql.Value, eventMs int64) readyRow {
 	if p.shape == bucketed {
 		held := row
 		if p.hold != nil {
-			held = make([]esql.Value, len(p.hold))
+			held = rp.hold
 			for i, j := range p.hold {
 				held[i] = row[j]
 			}
 		}
-		held = in.row(held)
 		start, ok := p.bucketOf(row)
 		if !ok {
-			return readyRow{b: buffered{row: held}, null: true}
+			return readyRow{enc: appendRow(nil, 0, held), null: true}
 		}
-		return readyRow{key: start, b: buffered{ms: start, row: held}}
+		return readyRow{key: start, ms: start, enc: appendRow(nil, start, held)}
 	}
 	ms := eventMs
 	if p.timeCol >= 0 {
 		ms = row[p.timeCol].AsInt64()
 	}
-	return readyRow{key: ceilTo(ms, p.span), b: buffered{ms: ms, row: in.row(row)}}
+	h := readyRow{key: ceilTo(ms, p.span), ms: ms, enc: appendRow(nil, ms, row)}
+	if rp.witness != nil {
+		h.witnesses = rp.witness(p.suffixInput(rp.in, row))
+	}
+	return h
 }
 
 // addHeld holds a row that plan.ready made ready.
@@ -180,18 +205,20 @@ func (e *evaluator) addHeld(h readyRow) error {
 		if e.nulls.evaluated {
 			e.amended++
 		}
-		e.nulls.rows = append(e.nulls.rows, h.b)
+		e.nulls.held.addEncoded(h.enc)
 		e.nulls.evaluated = false
 		e.nulls.unsaved = true
 		e.changed = true
 		return nil
 	}
-	return e.add(h.key, h.b)
+	return e.add(h)
 }
 
-// add holds a row in window key, and evaluates what the new watermark allows.
-func (e *evaluator) add(key int64, b buffered) error {
-	if end := key + e.p.span; e.p.shape == bucketed && end <= e.dropped || e.p.shape == replayed && b.ms < e.dropped {
+// add holds a row in its window, and evaluates what the new watermark
+// allows.
+func (e *evaluator) add(h readyRow) error {
+	key := h.key
+	if end := key + e.p.span; e.p.shape == bucketed && end <= e.dropped || e.p.shape == replayed && h.ms < e.dropped {
 		e.tooLate++
 		return nil
 	}
@@ -205,10 +232,10 @@ func (e *evaluator) add(key int64, b buffered) error {
 	if w.evaluated {
 		e.amended++
 	}
-	if e.witness != nil && w.witnesses != e.allWitnesses {
-		w.witnesses |= e.witnessesOf(b.row)
+	if e.witnessed {
+		w.witnesses |= h.witnesses
 	}
-	w.rows = append(w.rows, b)
+	w.held.addEncoded(h.enc)
 	w.n++
 	w.unsaved = true
 	e.mem[key] = struct{}{}
@@ -223,7 +250,7 @@ func (e *evaluator) add(key int64, b buffered) error {
 	if e.p.shape == bucketed || key <= e.ran {
 		e.pending[key] = struct{}{}
 	}
-	newest := b.ms
+	newest := h.ms
 	if newest > e.newest {
 		e.newest = newest
 		if e.lateness > 0 {
@@ -369,11 +396,15 @@ func (e *evaluator) setHits(k int64, out [][]any) {
 // rowsOf returns every row of window k, reading spilled ones back.
 func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
 	w := e.win[k]
+	held, err := w.held.rows()
+	if err != nil {
+		return nil, fmt.Errorf("rule %q: window %s: %w", e.c.Rule.Name, time.UnixMilli(k).UTC().Format(time.RFC3339), err)
+	}
 	if w.inMemory {
-		return w.rows, nil
+		return held, nil
 	}
 	if rows, ok := e.cache[k]; ok {
-		return append(rows[:len(rows):len(rows)], w.rows...), nil
+		return append(rows[:len(rows):len(rows)], held...), nil
 	}
 	old, err := e.store.get(e.spillKey(k), e.p.rowTypes, &e.strs)
 	if err != nil {
@@ -384,7 +415,7 @@ func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
 	if e.cache != nil && len(e.cache) < maxCachedSlots && e.budget == nil {
 		e.cache[k] = old
 	}
-	return append(old, w.rows...), nil
+	return append(old, held...), nil
 }
 
 // maxCachedSlots bounds the spilled slots kept decoded during one advance.
@@ -406,10 +437,25 @@ func ceilTo(ms, span int64) int64 {
 func (e *evaluator) held() int {
 	n := 0
 	for k := range e.mem {
-		n += len(e.win[k].rows)
+		n += e.win[k].held.n
 	}
 	if e.nulls != nil {
-		n += len(e.nulls.rows)
+		n += e.nulls.held.n
 	}
 	return n
 }
+
+// heldBytes is the memory the rows held in memory take.
+func (e *evaluator) heldBytes() int64 {
+	var n int64
+	for k := range e.mem {
+		n += int64(cap(e.win[k].held.b)) + windowBytes
+	}
+	if e.nulls != nil {
+		n += int64(cap(e.nulls.held.b))
+	}
+	return n
+}
+
+// windowBytes estimates what a window costs beside its rows' bytes.
+const windowBytes = 128

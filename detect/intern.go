@@ -6,12 +6,13 @@ import (
 	"github.com/trailql/trailql/esql"
 )
 
-// interner copies the strings of the rows a rule keeps out of the record
-// buffers they point into, sharing one copy of each repeated value. The
-// rows a rule holds for a long lookback repeat the same few actions,
-// accounts, user agents and namespaces on every row; a copy per row made
-// them most of the memory of a 24-hour rule (docs/architecture.md
-// "Performance model").
+// interner shares one copy of each repeated string among the rows a rule
+// reads back from a spill store or a daemon's saved state: those rows
+// repeat the same few actions, accounts, user agents and namespaces on
+// every row, and what a run keeps of them (the values an aggregation
+// collects) would otherwise hold one copy per row (docs/architecture.md
+// "Performance model"). The rows a rule holds in memory need none: they
+// are encoded (rowBuf) and their strings point into the window's bytes.
 //
 // Each column has a table of at most internMax strings. A column of unique
 // values (an event id, a session key) fills its table and then only looks
@@ -22,18 +23,6 @@ type interner struct {
 
 // internMax is the size of a column's table.
 const internMax = 1024
-
-// row returns a copy of row whose strings no longer point into the input.
-func (in *interner) row(row []esql.Value) []esql.Value {
-	for len(in.cols) < len(row) {
-		in.cols = append(in.cols, map[string]string{})
-	}
-	out := make([]esql.Value, len(row))
-	for i, v := range row {
-		out[i] = v.CloneWith(func(s string) string { return in.str(in.cols[i], s) })
-	}
-	return out
-}
 
 // share replaces, in place, the strings of a row read back from a spill
 // store by their shared copies, so that what a run keeps of it (the values

@@ -62,7 +62,7 @@ type StateReader interface {
 // stateSpill reads evicted windows back from the saved state.
 type stateSpill struct{ r StateReader }
 
-func (s stateSpill) put(string, []buffered) error {
+func (s stateSpill) put(string, rowBuf) error {
 	return fmt.Errorf("live windows are saved by Checkpoint")
 }
 
@@ -94,7 +94,11 @@ func (l *Live) Checkpoint(w StateWriter) error {
 		}
 		slices.Sort(rm.Pending)
 		if ev.nulls != nil {
-			b, err := encodeRows(ev.nulls.rows)
+			rows, err := ev.nulls.held.rows()
+			if err != nil {
+				return err
+			}
+			b, err := encodeRows(rows)
 			if err != nil {
 				return err
 			}
@@ -124,7 +128,7 @@ func (l *Live) Checkpoint(w StateWriter) error {
 			}
 			win.unsaved = false
 			if !win.inMemory {
-				win.rows = nil // the blob holds them now
+				win.held = rowBuf{} // the blob holds them now
 			}
 		}
 		meta.Rules[lr.c.Rule.RuleID] = rm
@@ -178,7 +182,7 @@ func (l *Live) Restore(r StateReader) error {
 			if err != nil {
 				return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
 			}
-			ev.nulls = &window{rows: rows, inMemory: true}
+			ev.nulls = &window{held: encodeRowBuf(rows), inMemory: true}
 		}
 		for k, tag := range rm.Windows {
 			// What its rows witness is not known: all, for the runs.
@@ -193,10 +197,11 @@ func (l *Live) Restore(r StateReader) error {
 				return err
 			}
 			if ok {
-				if w.rows, err = decodeRows(b, ev.p.rowTypes); err != nil {
+				rows, err := decodeRows(b, ev.p.rowTypes)
+				if err != nil {
 					return fmt.Errorf("live state: rule %q: %w", lr.c.Rule.Name, err)
 				}
-				w.n = len(w.rows)
+				w.held, w.n = encodeRowBuf(rows), len(rows)
 			}
 			w.inMemory = true
 			ev.mem[k] = struct{}{}

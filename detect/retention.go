@@ -51,15 +51,21 @@ func (e *evaluator) evict(k int64) (bool, error) {
 			return false, nil
 		}
 	} else {
-		rows, err := e.rowsOf(k)
-		if err != nil {
-			return false, err
+		all := w.held
+		if !w.inMemory {
+			// Rows came since the window was last spilled: the record
+			// written now replaces that one.
+			rows, err := e.rowsOf(k)
+			if err != nil {
+				return false, err
+			}
+			all = encodeRowBuf(rows)
 		}
-		if err := e.store.put(e.spillKey(k), rows); err != nil {
+		if err := e.store.put(e.spillKey(k), all); err != nil {
 			return false, fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
 		}
 	}
-	w.rows, w.inMemory, w.spilled = nil, false, true
+	w.held, w.inMemory, w.spilled = rowBuf{}, false, true
 	delete(e.mem, k)
 	return true, nil
 }

@@ -39,7 +39,7 @@ func TestSieveKeepsAlerts(t *testing.T) {
 		lacking := 0
 		for _, rr := range d.rules {
 			for _, w := range rr.ev.win {
-				if rr.ev.witness != nil && w.witnesses != rr.ev.allWitnesses {
+				if rr.ev.witnessed && w.witnesses != rr.ev.allWitnesses {
 					lacking++
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"unsafe"
 
 	"github.com/trailql/trailql/esql"
 )
@@ -17,7 +18,7 @@ import (
 // the windows still open (evaluator.retire).
 type spillStore interface {
 	// put stores a window's rows, replacing what key held.
-	put(key string, rows []buffered) error
+	put(key string, rows rowBuf) error
 	// get reads a window's rows back, given the types of their cells,
 	// with their strings shared through strs.
 	get(key string, types []esql.DataType, strs *interner) ([]buffered, error)
@@ -42,23 +43,9 @@ func newFileSpill(dir string) *fileSpill {
 	return &fileSpill{dir: dir, index: map[string][2]int64{}}
 }
 
-// spillBuffers are encodeSpill's buffers, reused: every row a hunt holds
-// is spilled once, and growing a new buffer for each window was an eighth
-// of what a hunt with every rule allocated.
-var spillBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledSpill bounds the buffers kept for reuse: a window of a
-// long lookback can be large, and a pooled buffer is memory the budget
-// does not count.
-const maxPooledSpill = 1 << 20
-
-func (s *fileSpill) put(key string, rows []buffered) error {
-	buf := spillBuffers.Get().(*[]byte)
-	*buf = encodeSpill((*buf)[:0], rows)
-	b := *buf
-	if cap(b) <= maxPooledSpill {
-		defer spillBuffers.Put(buf)
-	}
+func (s *fileSpill) put(key string, rows rowBuf) error {
+	var head [binary.MaxVarintLen64]byte
+	h := head[:binary.PutUvarint(head[:], uint64(rows.n))]
 	var err error
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -70,11 +57,15 @@ func (s *fileSpill) put(key string, rows []buffered) error {
 		// behind if the process dies.
 		os.Remove(s.f.Name())
 	}
-	if _, err := s.f.WriteAt(b, s.size); err != nil {
+	if _, err := s.f.WriteAt(h, s.size); err != nil {
 		return fmt.Errorf("spill file: %w", err)
 	}
-	s.index[key] = [2]int64{s.size, int64(len(b))}
-	s.size += int64(len(b))
+	if _, err := s.f.WriteAt(rows.b, s.size+int64(len(h))); err != nil {
+		return fmt.Errorf("spill file: %w", err)
+	}
+	n := int64(len(h) + len(rows.b))
+	s.index[key] = [2]int64{s.size, n}
+	s.size += n
 	return nil
 }
 
@@ -101,55 +92,108 @@ func (s *fileSpill) get(key string, _ []esql.DataType, strs *interner) ([]buffer
 	return rows, nil
 }
 
-// encodeSpill appends to b rows in the spill file's form: the count of
-// rows, then each row's time (varint), its width and its values in their
-// binary form (esql.AppendValue). Reading it back is several times faster
-// than JSON, which matters when a run reads a long lookback back from the
-// file for every partition of its groups.
-func encodeSpill(b []byte, rows []buffered) []byte {
-	b = binary.AppendUvarint(b, uint64(len(rows)))
-	for _, r := range rows {
-		b = binary.AppendVarint(b, r.ms)
-		b = binary.AppendUvarint(b, uint64(len(r.row)))
-		for _, v := range r.row {
-			b = esql.AppendValue(b, v)
-		}
+// rowBuf holds rows in the spill file's form, one after another: each
+// row's time (varint), its width and its values in their binary form
+// (esql.AppendValue). A window's rows are held so in memory too: a row is
+// copied once, strings included, into bytes the garbage collector need not
+// scan (a held row of values and strings was most of what it marked), and
+// spilling a window is writing its bytes. Reading it back is several times
+// faster than JSON, which matters when a run reads a long lookback back
+// from the file for every partition of its groups.
+//
+// Bytes are only ever appended, never rewritten: the rows read from a
+// rowBuf (rows) may point into it.
+type rowBuf struct {
+	b []byte
+	n int // rows
+}
+
+// add appends a row.
+func (r *rowBuf) add(ms int64, row []esql.Value) {
+	r.b = appendRow(r.b, ms, row)
+	r.n++
+}
+
+// addEncoded appends a row appendRow encoded.
+func (r *rowBuf) addEncoded(enc []byte) {
+	r.b = append(r.b, enc...)
+	r.n++
+}
+
+// appendRow appends row, of time ms, to b in rowBuf's form.
+func appendRow(b []byte, ms int64, row []esql.Value) []byte {
+	b = binary.AppendVarint(b, ms)
+	b = binary.AppendUvarint(b, uint64(len(row)))
+	for _, v := range row {
+		b = esql.AppendValue(b, v)
 	}
 	return b
 }
 
-// decodeSpill reads what encodeSpill wrote, its strings shared through strs.
+// rows decodes the rows, their strings pointing into r's bytes.
+func (r rowBuf) rows() ([]buffered, error) {
+	rows, _, err := decodeRowBytes(r.b, r.n, func(_ int, x []byte) string {
+		return unsafe.String(unsafe.SliceData(x), len(x))
+	})
+	return rows, err
+}
+
+// encodeRowBuf encodes decoded rows (a window spilled and amended since).
+func encodeRowBuf(rows []buffered) rowBuf {
+	var r rowBuf
+	for _, b := range rows {
+		r.add(b.ms, b.row)
+	}
+	return r
+}
+
+// errSpill is a spill record or rowBuf that is not what was written.
+var errSpill = errors.New("malformed spilled rows")
+
+// decodeSpill reads a spill record (put: the count of rows, then the rows
+// in rowBuf's form), its strings shared through strs.
 func decodeSpill(b []byte, strs *interner) ([]buffered, error) {
-	bad := errors.New("malformed spilled rows")
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
-		return nil, bad
+		return nil, errSpill
 	}
-	off := k
+	rows, _, err := decodeRowBytes(b[k:], int(n), strs.bytes)
+	return rows, err
+}
+
+// decodeRowBytes reads n rows in rowBuf's form from b, making the text of
+// column j's strings with str(j, bytes); it returns the bytes read.
+func decodeRowBytes(b []byte, n int, str func(j int, x []byte) string) ([]buffered, int, error) {
 	rows := make([]buffered, n)
+	var vals []esql.Value // the rows' values, allocated together
+	off := 0
 	for i := range rows {
 		ms, k := binary.Varint(b[off:])
 		if k <= 0 {
-			return nil, bad
+			return nil, 0, errSpill
 		}
 		off += k
 		w, k := binary.Uvarint(b[off:])
 		if k <= 0 || w > uint64(len(b)) {
-			return nil, bad
+			return nil, 0, errSpill
 		}
 		off += k
-		row := make([]esql.Value, w)
+		if uint64(cap(vals)-len(vals)) < w {
+			vals = make([]esql.Value, 0, max(int(w)*(n-i), int(w)))
+		}
+		row := vals[len(vals) : len(vals)+int(w) : len(vals)+int(w)]
+		vals = vals[:len(vals)+int(w)]
 		for j := range row {
-			v, m, err := esql.ReadValueWith(b[off:], func(x []byte) string { return strs.bytes(j, x) })
+			v, m, err := esql.ReadValueWith(b[off:], func(x []byte) string { return str(j, x) })
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			row[j] = v
 			off += m
 		}
 		rows[i] = buffered{ms: ms, row: row}
 	}
-	return rows, nil
+	return rows, off, nil
 }
 
 func (s *fileSpill) del(key string) {
