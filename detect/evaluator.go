@@ -449,10 +449,10 @@ func (e *evaluator) held() int {
 func (e *evaluator) heldBytes() int64 {
 	var n int64
 	for k := range e.mem {
-		n += int64(cap(e.win[k].held.b)) + windowBytes
+		n += e.win[k].held.size() + windowBytes
 	}
 	if e.nulls != nil {
-		n += int64(cap(e.nulls.held.b))
+		n += e.nulls.held.size()
 	}
 	return n
 }

@@ -63,11 +63,15 @@ func TestRowBuf(t *testing.T) {
 	if got := showRows(encodeRowBuf(all).mustRows(t)); got != showRows(rows) {
 		t.Errorf("encodeRowBuf does not round-trip")
 	}
-	// A truncated buffer is an error, not a panic.
-	for _, cut := range []int{1, 7, len(r.b) / 2, len(r.b) - 1} {
-		if _, err := (rowBuf{b: r.b[:cut], n: r.n}).rows(); err == nil {
-			t.Errorf("%d of %d bytes decoded without error", cut, len(r.b))
+	// A truncated chunk is an error, not a panic.
+	c := r.chunks[0]
+	for _, cut := range []int{1, 7, len(c) / 2, len(c) - 1} {
+		if _, err := decodeRowBytes(c[:cut], r.counts[0], func(int, []byte) string { return "" }); err == nil {
+			t.Errorf("%d of %d bytes decoded without error", cut, len(c))
 		}
+	}
+	if len(r.chunks) < 3 {
+		t.Errorf("%d rows in %d chunks: the test does not cross chunks", r.n, len(r.chunks))
 	}
 }
 

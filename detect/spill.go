@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"unsafe"
 
 	"github.com/trailql/trailql/esql"
 )
@@ -57,15 +56,15 @@ func (s *fileSpill) put(key string, rows rowBuf) error {
 		// behind if the process dies.
 		os.Remove(s.f.Name())
 	}
-	if _, err := s.f.WriteAt(h, s.size); err != nil {
-		return fmt.Errorf("spill file: %w", err)
+	off := s.size
+	for _, b := range append([][]byte{h}, rows.chunks...) {
+		if _, err := s.f.WriteAt(b, off); err != nil {
+			return fmt.Errorf("spill file: %w", err)
+		}
+		off += int64(len(b))
 	}
-	if _, err := s.f.WriteAt(rows.b, s.size+int64(len(h))); err != nil {
-		return fmt.Errorf("spill file: %w", err)
-	}
-	n := int64(len(h) + len(rows.b))
-	s.index[key] = [2]int64{s.size, n}
-	s.size += n
+	s.index[key] = [2]int64{s.size, off - s.size}
+	s.size = off
 	return nil
 }
 
@@ -92,61 +91,6 @@ func (s *fileSpill) get(key string, _ []esql.DataType, strs *interner) ([]buffer
 	return rows, nil
 }
 
-// rowBuf holds rows in the spill file's form, one after another: each
-// row's time (varint), its width and its values in their binary form
-// (esql.AppendValue). A window's rows are held so in memory too: a row is
-// copied once, strings included, into bytes the garbage collector need not
-// scan (a held row of values and strings was most of what it marked), and
-// spilling a window is writing its bytes. Reading it back is several times
-// faster than JSON, which matters when a run reads a long lookback back
-// from the file for every partition of its groups.
-//
-// Bytes are only ever appended, never rewritten: the rows read from a
-// rowBuf (rows) may point into it.
-type rowBuf struct {
-	b []byte
-	n int // rows
-}
-
-// add appends a row.
-func (r *rowBuf) add(ms int64, row []esql.Value) {
-	r.b = appendRow(r.b, ms, row)
-	r.n++
-}
-
-// addEncoded appends a row appendRow encoded.
-func (r *rowBuf) addEncoded(enc []byte) {
-	r.b = append(r.b, enc...)
-	r.n++
-}
-
-// appendRow appends row, of time ms, to b in rowBuf's form.
-func appendRow(b []byte, ms int64, row []esql.Value) []byte {
-	b = binary.AppendVarint(b, ms)
-	b = binary.AppendUvarint(b, uint64(len(row)))
-	for _, v := range row {
-		b = esql.AppendValue(b, v)
-	}
-	return b
-}
-
-// rows decodes the rows, their strings pointing into r's bytes.
-func (r rowBuf) rows() ([]buffered, error) {
-	rows, _, err := decodeRowBytes(r.b, r.n, func(_ int, x []byte) string {
-		return unsafe.String(unsafe.SliceData(x), len(x))
-	})
-	return rows, err
-}
-
-// encodeRowBuf encodes decoded rows (a window spilled and amended since).
-func encodeRowBuf(rows []buffered) rowBuf {
-	var r rowBuf
-	for _, b := range rows {
-		r.add(b.ms, b.row)
-	}
-	return r
-}
-
 // errSpill is a spill record or rowBuf that is not what was written.
 var errSpill = errors.New("malformed spilled rows")
 
@@ -157,43 +101,7 @@ func decodeSpill(b []byte, strs *interner) ([]buffered, error) {
 	if k <= 0 || n > uint64(len(b)) {
 		return nil, errSpill
 	}
-	rows, _, err := decodeRowBytes(b[k:], int(n), strs.bytes)
-	return rows, err
-}
-
-// decodeRowBytes reads n rows in rowBuf's form from b, making the text of
-// column j's strings with str(j, bytes); it returns the bytes read.
-func decodeRowBytes(b []byte, n int, str func(j int, x []byte) string) ([]buffered, int, error) {
-	rows := make([]buffered, n)
-	var vals []esql.Value // the rows' values, allocated together
-	off := 0
-	for i := range rows {
-		ms, k := binary.Varint(b[off:])
-		if k <= 0 {
-			return nil, 0, errSpill
-		}
-		off += k
-		w, k := binary.Uvarint(b[off:])
-		if k <= 0 || w > uint64(len(b)) {
-			return nil, 0, errSpill
-		}
-		off += k
-		if uint64(cap(vals)-len(vals)) < w {
-			vals = make([]esql.Value, 0, max(int(w)*(n-i), int(w)))
-		}
-		row := vals[len(vals) : len(vals)+int(w) : len(vals)+int(w)]
-		vals = vals[:len(vals)+int(w)]
-		for j := range row {
-			v, m, err := esql.ReadValueWith(b[off:], func(x []byte) string { return str(j, x) })
-			if err != nil {
-				return nil, 0, err
-			}
-			row[j] = v
-			off += m
-		}
-		rows[i] = buffered{ms: ms, row: row}
-	}
-	return rows, off, nil
+	return decodeRowBytes(b[k:], int(n), strs.bytes)
 }
 
 func (s *fileSpill) del(key string) {
