@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -236,6 +237,7 @@ func (w *Worker) hand(i int, h readyRow) error {
 		defer rr.mu.Unlock()
 		return rr.ev.addHeld(h)
 	}
+	h.enc = slices.Clone(h.enc) // the worker's buffer makes its next row
 	wr.waiting = append(wr.waiting, h)
 	if len(wr.waiting) < maxWaiting {
 		if !rr.mu.TryLock() {

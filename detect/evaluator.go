@@ -141,9 +141,12 @@ func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
 // readyRow is a prefix row ready to be held: encoded (rowBuf), with its
 // window and what it witnesses.
 type readyRow struct {
-	key       int64
-	ms        int64
-	enc       []byte // the row in rowBuf's form
+	key int64
+	ms  int64
+	// enc is the row in rowBuf's form, in the rowPrep's buffer: valid
+	// until it makes the next row ready (Worker.hand copies a row that
+	// waits).
+	enc       []byte
 	witnesses uint64 // evaluator.witnessed: the conjuncts it witnesses
 	null      bool   // a bucketed row whose bucket is null
 }
@@ -154,6 +157,7 @@ type readyRow struct {
 type rowPrep struct {
 	witness  func([]esql.Value) uint64 // nil: rows are not tested
 	in, hold []esql.Value
+	enc      []byte // the last row made ready, encoded
 }
 
 // newRowPrep returns a rowPrep for the plan's rows.
@@ -181,15 +185,18 @@ func (p *plan) ready(rp *rowPrep, row []esql.Value, eventMs int64) readyRow {
 		}
 		start, ok := p.bucketOf(row)
 		if !ok {
-			return readyRow{enc: appendRow(nil, 0, held), null: true}
+			rp.enc = appendRow(rp.enc[:0], 0, held)
+			return readyRow{enc: rp.enc, null: true}
 		}
-		return readyRow{key: start, ms: start, enc: appendRow(nil, start, held)}
+		rp.enc = appendRow(rp.enc[:0], start, held)
+		return readyRow{key: start, ms: start, enc: rp.enc}
 	}
 	ms := eventMs
 	if p.timeCol >= 0 {
 		ms = row[p.timeCol].AsInt64()
 	}
-	h := readyRow{key: ceilTo(ms, p.span), ms: ms, enc: appendRow(nil, ms, row)}
+	rp.enc = appendRow(rp.enc[:0], ms, row)
+	h := readyRow{key: ceilTo(ms, p.span), ms: ms, enc: rp.enc}
 	if rp.witness != nil {
 		h.witnesses = rp.witness(p.suffixInput(rp.in, row))
 	}
