@@ -93,9 +93,9 @@ func (b *builder) identity() {
 	if (b.idType == "AssumedRole" || b.idType == "FederatedUser" || b.idType == "IdentityCenterUser") &&
 		strings.Contains(arn, ":sts:") && strings.Contains(arn, "/") {
 		if session, ok := sessionName(arn); ok {
-			b.related.user = appendUnique(b.related.user, session)
+			b.addRelatedUser(session)
 			if at := strings.IndexByte(session, '@'); at >= 0 {
-				b.related.user = appendUnique(b.related.user, session[:at])
+				b.addRelatedUser(session[:at])
 				b.set("user.email", session)
 				b.hasEmail = session != ""
 			}

@@ -48,6 +48,8 @@ type Mapper struct {
 	// wantCategories: event.kind/type/outcome/category; wantDigest: a
 	// digest's fields, or event.kind, which a digest's bad date sets.
 	wantTLS, wantCategories, wantDigest bool
+	// wantRelatedUser, wantRelatedIP: related.user, related.ip.
+	wantRelatedUser, wantRelatedIP bool
 	// size is the capacity a document's map starts with.
 	size int
 	// skip holds the known fields Options.Fields does not need (optStr).
@@ -78,6 +80,7 @@ func NewMapper(opts Options) *Mapper {
 	m.uaParts = useragent.PartsWanted(want)
 	m.wantUA = m.uaParts != 0
 	m.wantHosts = want("related.hosts")
+	m.wantRelatedUser, m.wantRelatedIP = want("related.user"), want("related.ip")
 	m.wantTLS = m.wantHosts || want("tls") || want("aws.cloudtrail.tls_details")
 	m.wantCategories = want("event.kind") || want("event.type") || want("event.outcome") || want("event.category")
 	m.wantDigest = want("event.kind") || want("file.path") || want("related.hash") || want("aws.cloudtrail.flattened.digest")
@@ -304,6 +307,14 @@ type builder struct {
 	arena       stringArena
 }
 
+// addRelatedUser appends s to related.user unless it is there or empty,
+// when the mapper's fields need related.user.
+func (b *builder) addRelatedUser(s string) {
+	if b.m.wantRelatedUser {
+		b.related.user = appendUnique(b.related.user, s)
+	}
+}
+
 // set stores a string field unless it is empty (the final purge drops "").
 func (b *builder) set(key, val string) {
 	if _, skip := b.m.skip[key]; skip {
@@ -483,9 +494,9 @@ func (b *builder) build() {
 	reqUserName, _ := b.str(root, "requestParameters", "userName")
 	newUserName, _ := b.str(root, "requestParameters", "newUserName")
 	respUserID, _ := b.str(root, "responseElements", "user", "userId")
-	b.related.user = appendUnique(b.related.user, reqUserName)
-	b.related.user = appendUnique(b.related.user, newUserName)
-	b.related.user = appendUnique(b.related.user, respUserID)
+	b.addRelatedUser(reqUserName)
+	b.addRelatedUser(newUserName)
+	b.addRelatedUser(respUserID)
 
 	if action == "ConsoleLogin" {
 		b.consoleLogin()
@@ -512,18 +523,18 @@ func (b *builder) build() {
 	if !b.hasEmail && strings.Index(b.userName, "@") > 0 {
 		b.set("user.email", b.userName)
 	}
-	b.related.user = appendUnique(b.related.user, b.userID)
-	b.related.user = appendUnique(b.related.user, b.userName)
-	b.related.user = appendUnique(b.related.user, newUserName)
+	b.addRelatedUser(b.userID)
+	b.addRelatedUser(b.userName)
+	b.addRelatedUser(newUserName)
 	if s, ok := ev["aws.cloudtrail.user_identity.on_behalf_of.user_id"].(string); ok {
-		b.related.user = appendUnique(b.related.user, s)
+		b.addRelatedUser(s)
 	}
 
 	// related.ip: source.ip, then serviceEventDetails.sourceIpAddress if an IP.
-	if s, ok := ev["source.ip"].(string); ok {
+	if s, ok := ev["source.ip"].(string); ok && b.m.wantRelatedIP {
 		b.related.ip = appendUnique(b.related.ip, s)
 	}
-	if s, ok := b.str(root, "serviceEventDetails", "sourceIpAddress"); ok && isInetAddress(s) {
+	if s, ok := b.str(root, "serviceEventDetails", "sourceIpAddress"); ok && b.m.wantRelatedIP && isInetAddress(s) {
 		b.related.ip = appendUnique(b.related.ip, s)
 	}
 	if b.m.wantHosts {
