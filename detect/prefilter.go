@@ -34,6 +34,17 @@ var verbatimFields = map[string]bool{
 	"aws.cloudtrail.recipient_account_id": true, "aws.cloudtrail.session_credential_from_console": true,
 }
 
+// presenceLiterals are fields whose value comes only from a key whose name
+// must then be in the record: aws.cloudtrail.resources.* from the resources
+// array (ecs/resources.go), or, in another integration's document passed
+// through, from a key with "resources" in its (nested or dotted) name. `f
+// IS NOT NULL` needs the text, unquoted.
+var presenceLiterals = map[string]string{
+	"aws.cloudtrail.resources.arn":        "resources",
+	"aws.cloudtrail.resources.account_id": "resources",
+	"aws.cloudtrail.resources.type":       "resources",
+}
+
 // capturedUANames are user_agent.name values that the user-agent rules only
 // produce by capturing that very text from the user agent (uap-core rule for
 // AWS clients, docs/cloudtrail-ecs-mapping.md §6.2; no family_replacement yields
@@ -370,11 +381,19 @@ func (d *deriver) requirementOf(e parser.Expr) (requirement, bool) {
 			add(lit, knownOf(f))
 		}
 	case *parser.IsNull:
+		f, ok := field(x.X)
+		if !ok || !x.Not {
+			return requirement{}, false
+		}
 		// f IS NOT NULL on a field no event has.
-		if f, ok := field(x.X); ok && x.Not && d.opts.absent != nil && d.opts.absent(f) {
+		if d.opts.absent != nil && d.opts.absent(f) {
 			return never, true
 		}
-		return requirement{}, false
+		lit, ok := presenceLiterals[f]
+		if !ok {
+			return requirement{}, false
+		}
+		add(lit, anywhere)
 	case *parser.Call:
 		if (x.Name != "starts_with" && x.Name != "ends_with") || len(x.Args) != 2 {
 			return requirement{}, false

@@ -40,6 +40,9 @@ func TestPrefilterDerivation(t *testing.T) {
 		{`(data_stream.dataset == "aws.cloudtrail" AND event.action == "GetSecretValue") OR (data_stream.dataset == "azure.platformlogs" AND event.action IN ("SecretGet", "KeyGet"))`, `"GetSecretValue"|"azure.platformlogs";"GetSecretValue"|"SecretGet"|"KeyGet"`},
 		{`data_stream.dataset == "aws.cloudtrail"`, ``}, // true of every CloudTrail event, written in none
 		{`source.as.organization.name IS NOT NULL`, ``}, // GeoIP fields: absent only without GeoIP
+		{`aws.cloudtrail.resources.arn IS NOT NULL`, `resources`},
+		{`aws.cloudtrail.resources.arn IS NULL`, ``},
+		{`aws.cloudtrail.resources.arn IS NOT NULL OR event.action == "X"`, `resources|"X"`},
 		// LIKE: the longest plain run, anchored by the quotes at the ends.
 		{`aws.cloudtrail.user_identity.access_key_id LIKE "AKIA*"`, `"AKIA`},
 		{`user_agent.original LIKE "*aws-credentials-for-github-actions"`, `aws-credentials-for-github-actions"`},
@@ -173,7 +176,8 @@ func TestPrefilterIsConservative(t *testing.T) {
 	rules = append(rules, testRule(t, `FROM logs-aws.cloudtrail-*
 | WHERE aws.cloudtrail.user_identity.type != "AWSService" AND source.ip IS NOT NULL
     AND NOT event.action IN ("ListKeys", "GetBucketAcl") AND source.address != "203.0.113.10"
-| STATS n = COUNT(*) BY aws.cloudtrail.user_identity.type, source.ip, event.action`, "5m", "now-6m"))
+    AND (aws.cloudtrail.resources.arn IS NOT NULL OR event.action == "ListBuckets")
+| STATS n = COUNT(*) BY aws.cloudtrail.user_identity.type, source.ip, event.action, aws.cloudtrail.resources.arn`, "5m", "now-6m"))
 	var compiled []*Compiled
 	for _, r := range rules {
 		c, err := CompileRule(r, time.Now())
@@ -268,6 +272,10 @@ func misplaceLiterals(raw []byte, r *rand.Rand) []byte {
 		delete(rec, "sourceIPAddress")
 	case 8:
 		rec["sourceIPAddress"] = pick()
+	case 9:
+		rec["resources"] = []any{map[string]any{"ARN": "arn:aws:s3:::b", "type": "AWS::S3::Bucket"}}
+	case 10:
+		rec["requestParameters"] = map[string]any{"resources": pick()}
 	case 4, 5:
 		// A value that ends or starts with a literal but is not it.
 		rec["eventName"] = "x" + pick()
