@@ -339,6 +339,18 @@ func (c *checker) compileIn(n *parser.In) *cexpr {
 			dyn = append(dyn, it.fn)
 		}
 	}
+	// A long list of strings (event.action IN (28 actions)) is a set.
+	var set map[string]struct{}
+	if len(consts) >= minInSet {
+		set = make(map[string]struct{}, len(consts))
+		for _, k := range consts {
+			if !isString(k.t) {
+				set = nil
+				break
+			}
+			set[k.s] = struct{}{}
+		}
+	}
 	fn := func(e *env, row []Value) Value {
 		v := xf(e, row)
 		// Items are evaluated even when x is null, so their warnings match
@@ -356,10 +368,15 @@ func (c *checker) compileIn(n *parser.In) *cexpr {
 		}
 		sawNull := constNull
 		found := false
-		for _, k := range consts {
-			if eq, _ := equalScalar(v, k); eq {
-				found = true
-				break
+		if set != nil && isString(v.t) {
+			// Strings compare equal when their bytes are (compareScalar).
+			_, found = set[v.s]
+		} else {
+			for _, k := range consts {
+				if eq, _ := equalScalar(v, k); eq {
+					found = true
+					break
+				}
 			}
 		}
 		if !found {
@@ -384,6 +401,10 @@ func (c *checker) compileIn(n *parser.In) *cexpr {
 	}
 	return c.finish(n, Boolean, fn, true, append([]*cexpr{x}, items...)...)
 }
+
+// minInSet is the number of constant strings from which IN looks x up in
+// a set instead of comparing it with each.
+const minInSet = 8
 
 // compileIsNull compiles `x IS [NOT] NULL`, which is never null
 // (docs/esql-semantics.md §A2); a multi-value is not null.

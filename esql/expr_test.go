@@ -71,6 +71,17 @@ func TestInDecisionTable_A2(t *testing.T) {
 		{"\"b\" IN (\"a\", \"b\")", "true", false},
 		{"true IN (starts_with(\"DescribeX\", \"Get\"), starts_with(\"DescribeX\", \"Describe\"))", "true", false},
 		{"true IN (starts_with(null, \"Get\"), starts_with(null, \"Describe\"))", "null", false},
+		// Eight constant strings or more are looked up in a set (minInSet):
+		// the same table.
+		{"\"h\" IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\")", "true", false},
+		{"\"x\" IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\")", "false", false},
+		{"\"x\" IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", null)", "null", false},
+		{"\"a\" IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", null)", "true", false},
+		{"\"x\" NOT IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\")", "true", false},
+		{"null IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\")", "null", false},
+		{"[\"a\", \"b\"] IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\")", "null", true},
+		{"\"x\" IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", CONCAT(\"x\", \"\"))", "true", false},
+		{"\"A\" IN (\"a\", \"b\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\")", "false", false},
 	})
 }
 
