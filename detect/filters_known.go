@@ -2,7 +2,9 @@ package detect
 
 import (
 	"bytes"
+	"cmp"
 	"math/bits"
+	"slices"
 
 	"github.com/trailql/trailql/cloudtrail"
 )
@@ -126,6 +128,12 @@ func newKnownFilters(filters []*prefilter) *knownFilters {
 			if f, ok := onField(req); ok {
 				k.alone[f][i] = append(k.alone[f][i], req)
 			} else {
+				// A literal in a known field's string is found without
+				// searching the record: try those first.
+				req.anyOf = slices.Clone(req.anyOf)
+				slices.SortStableFunc(req.anyOf, func(a, b needle) int {
+					return cmp.Compare(boolInt(a.field == anywhere), boolInt(b.field == anywhere))
+				})
 				k.rest[i] = append(k.rest[i], req)
 			}
 		}
@@ -153,6 +161,13 @@ func newKnownFilters(filters []*prefilter) *knownFilters {
 	}
 	k.dataset = k.gate(int(datasetField), datasetValue, k.all)
 	return k
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // onField reports the known field all of req's literals are on, if one.
