@@ -66,7 +66,8 @@ type evaluator struct {
 	// amended counts rows that arrived for a window already evaluated.
 	amended  int64
 	warnings []string
-	// strs copies the strings of kept rows, one copy per repeated value.
+	// strs shares the strings of rows read back from the spill store, one
+	// copy per repeated value.
 	strs interner
 	// budget, when set, bounds the rows held in memory with those of the
 	// driver's other evaluators (budget.go); sinceCheck counts the rows
