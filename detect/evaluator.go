@@ -116,20 +116,12 @@ const maxMs = math.MaxInt64 / 4
 func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store spillStore, clock func() time.Time) *evaluator {
 	e := &evaluator{c: c, p: p, lateness: lateness.Milliseconds(), horizon: horizon.Milliseconds(), store: store, clock: clock,
 		win: map[int64]*window{}, pending: map[int64]struct{}{}, mem: map[int64]struct{}{}, newest: minMs, ran: minMs, dropped: minMs, hits: map[int64][][]any{}}
-	// A run with no witness is skipped outright, which is its output only
-	// when the suffix outputs nothing for no input.
-	if p.witnessing() {
+	if p.witnessed {
 		e.witnessed = true
 		e.allWitnesses = 1<<p.suffix.Witnesses() - 1
 	}
 	e.prep = p.newRowPrep()
 	return e
-}
-
-// witnessing reports whether a replayed rule's rows are tested for the
-// conjuncts of its suffix's sieve as they are held (evaluator.witnessed).
-func (p *plan) witnessing() bool {
-	return p.shape == replayed && p.sieves() && p.suffix.EmptyIn() && p.suffix.WitnessTest() != nil
 }
 
 // addPrefixRow takes one output row of the rule's prefix, for an event of
@@ -164,7 +156,7 @@ type rowPrep struct {
 // newRowPrep returns a rowPrep for the plan's rows.
 func (p *plan) newRowPrep() *rowPrep {
 	rp := &rowPrep{hold: make([]esql.Value, len(p.hold))}
-	if p.witnessing() {
+	if p.witnessed {
 		rp.witness = p.suffix.WitnessTest()
 		rp.in = make([]esql.Value, len(p.suffixIdx))
 	}

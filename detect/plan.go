@@ -63,6 +63,10 @@ type plan struct {
 	// timeCol: the prefix column holding @timestamp (replayed, cut), or -1
 	// when the event's own time is used.
 	timeCol int
+	// witnessed: a replayed rule's rows are tested, as they are held, for
+	// the conjuncts of its suffix's sieve (esql.Program.WitnessTest), so
+	// that runs skip what no conjunct needs (evaluator.witnessed).
+	witnessed bool
 }
 
 // planRule decides a compiled rule's shape and cuts it with esql's
@@ -73,7 +77,11 @@ func planRule(c *Compiled) *plan {
 			return p
 		}
 	}
-	return planReplay(c)
+	p := planReplay(c)
+	// A run with no witness is skipped outright, which is its output only
+	// when the suffix outputs nothing for no input.
+	p.witnessed = p.sieves() && p.suffix.EmptyIn() && p.suffix.WitnessTest() != nil
+	return p
 }
 
 // planBuckets cuts a rule bucketed by event time at its last STATS, or says
