@@ -96,6 +96,7 @@ type knownFilters struct {
 	notValues [numFields]map[string]uint64
 	needs     [numFields]uint64
 	inet      uint64
+	tests     uint64 // the rules with knownTests
 }
 
 // newKnownFilters builds the tables for filters (at most 64).
@@ -113,6 +114,7 @@ func newKnownFilters(filters []*prefilter) *knownFilters {
 			continue
 		}
 		for _, t := range p.tests {
+			k.tests |= 1 << i
 			k.needs[t.field] |= 1 << i
 			if t.inet {
 				k.inet |= 1 << i
@@ -250,7 +252,11 @@ func (k *knownFilters) candidates(vals *fieldValues) uint64 {
 			continue // no rule left has a requirement on f
 		}
 		v := vals[f]
-		if m, ok := k.exact[f][string(v)]; ok && v != nil {
+		m, ok := uint64(0), false
+		if v != nil && len(k.exact[f]) > 0 { // a long user agent costs its hash
+			m, ok = k.exact[f][string(v)]
+		}
+		if ok {
 			cand &= m
 		} else {
 			cand &= k.free[f] | k.gate(int(f), v, cand&k.loose[f])
@@ -265,6 +271,9 @@ func (k *knownFilters) candidates(vals *fieldValues) uint64 {
 // tested returns the rules of cand whose knownTests the record's values
 // meet.
 func (k *knownFilters) tested(cand uint64, vals *fieldValues) uint64 {
+	if cand&k.tests == 0 {
+		return cand
+	}
 	for f := range numFields {
 		if cand&k.needs[f] == 0 {
 			continue
