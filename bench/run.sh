@@ -7,8 +7,8 @@
 #     -f       force regeneration of the corpora
 #     -D       skip the 2x-size corpus (peak-RSS flatness check)
 #     -K       also time a Kafka backfill through kfake: ingest, then 1, 2 and 3 consumers
-#     -B       also run all 25 bundled rules (and on the 2x corpus), and time start-up on the 43-record example
-#              and on all of examples/ (1,882 records)
+#     -B       also run all 25 bundled rules (and on the 2x corpus), their time over the seed rule's from
+#              alternating runs, and time start-up on the 43-record example and on all of examples/ (1,882 records)
 #     -R       also run each bundled rule alone: which rule costs what (25 runs)
 #     -Q       also run the seed rule and all bundled rules on an 8x-size corpus (4M records; generation
 #              takes about 20 minutes and 11 GB of memory for -n 500000: run it where that fits)
@@ -172,6 +172,21 @@ fi
 # and on all of examples/.
 if [ "$BUNDLED" = 1 ]; then
   measure bundled gzip "$N" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DIR/gz"
+  # The rule set's time as a ratio of the seed rule's, from runs that
+  # alternate (seed, all rules, seed, ...): the rows of the table are
+  # minutes apart, and this machine's speed drifts by more than that
+  # ratio's margin in minutes.
+  ratios=()
+  for ((i = 0; i < RUNS; i++)); do
+    t0=$EPOCHREALTIME
+    "$BIN/trailql" detect --format ndjson "$DIR/gz" >/dev/null 2>&1 || die "trailql (seed rule) failed"
+    t1=$EPOCHREALTIME
+    "$BIN/trailql" detect --rules bundled --format ndjson "$DIR/gz" >/dev/null 2>&1 || die "trailql (bundled rules) failed"
+    t2=$EPOCHREALTIME
+    ratios+=("$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {printf "%.3f", (c - b) / (b - a)}')")
+    echo "bench:   bundled/seed pair $((i + 1)): ${ratios[-1]}" >&2
+  done
+  PAIRED=$(median "${ratios[@]}")
   if [ "$DOUBLE" = 1 ]; then
     SAVE=$RUNS RUNS=1
     measure bundled "gzip 2x" "$N2" /dev/null "$BIN/trailql" detect --rules bundled --format ndjson "$DATA/n$((2 * SIZE))/gz"
@@ -261,3 +276,6 @@ for row in "${ROWS[@]}"; do
   awk -v t="$tool" -v i="$input" -v w="$w" -v c="$c" -v r="$rss" -v n="$recs" -v vd="$vd" -v vf="$vf" \
     'BEGIN {printf "%-8s %-13s %9.3f %8.2f %11.0f %10.1f %10s %9s\n", t, i, w, c, (w > 0 ? n / w : 0), r / 1024, vd, vf}'
 done
+if [ -n "${PAIRED:-}" ]; then
+  echo "bundled/seed wall, alternating runs on gzip (median of $RUNS pairs): $PAIRED"
+fi
