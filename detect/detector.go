@@ -212,8 +212,9 @@ func (d *Detector) newWorker() *Worker {
 	for j, rr := range d.rules {
 		wr := &w.rules[j]
 		wr.row = make([]esql.Value, len(rr.idx))
-		wr.prep = rr.ev.p.newRowPrep()
-		if p := rr.c.plan(); p.prefix != nil {
+		p := rr.ev.p
+		wr.prep = p.newRowPrep()
+		if p.prefix != nil {
 			// The evaluator copies what it keeps of a row.
 			wr.prefix = p.prefix.StartWith(func(row []esql.Value) error {
 				return w.hand(j, p.ready(wr.prep, row, w.eventMs))

@@ -81,7 +81,8 @@ type evaluator struct {
 	// allWitnesses has a bit per conjunct.
 	witnessed    bool
 	allWitnesses uint64
-	// prep makes the rows of Live, which has no workers, ready.
+	// prep makes the rows of Live, which has no workers, ready (made at
+	// its first row: a Detector's workers have their own).
 	prep *rowPrep
 }
 
@@ -120,7 +121,6 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 		e.witnessed = true
 		e.allWitnesses = 1<<p.suffix.Witnesses() - 1
 	}
-	e.prep = p.newRowPrep()
 	return e
 }
 
@@ -128,6 +128,9 @@ func newEvaluator(c *Compiled, p *plan, lateness, horizon time.Duration, store s
 // time eventMs. The row may point into the record and the caller's buffers:
 // what is kept is copied here (plan.ready).
 func (e *evaluator) addPrefixRow(row []esql.Value, eventMs int64) error {
+	if e.prep == nil {
+		e.prep = e.p.newRowPrep()
+	}
 	return e.addHeld(e.p.ready(e.prep, row, eventMs))
 }
 

@@ -104,7 +104,7 @@ type readEvent struct {
 //
 // With a scratch, the strings of values point into it (ecs.Mapper.MapShared)
 // and are valid until the next read with the same scratch: for callers that
-// copy what they keep of a record (plan.ready interns it). Without one they
+// copy what they keep of a record (plan.ready encodes it). Without one they
 // are the caller's to keep.
 func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, scratch *ecs.Scratch, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
 	var known *cloudtrail.Known

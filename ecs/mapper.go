@@ -185,7 +185,7 @@ type Scratch struct {
 // point into s's copy of raw instead of being copied out of it. Both are
 // valid until the next MapShared with s. Copying every string a document
 // holds was a fifth of what a hunt with every rule allocated, for rows that
-// the rules copy again (interned) when they keep them.
+// the rules copy again (encoded) when they keep them.
 func (m *Mapper) MapShared(s *Scratch, raw []byte, checked bool) (Event, error) {
 	if s.ev == nil {
 		s.ev = make(Event, m.size)

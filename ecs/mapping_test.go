@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/trailql/trailql/ecs/internal/useragent"
 )
 
 // record builds a minimal CloudTrail record around the given members (JSON
@@ -510,48 +508,6 @@ func TestMapSharedIsMap(t *testing.T) {
 		}
 		if n < 40 {
 			t.Fatalf("only %d records", n)
-		}
-	}
-}
-
-// The user-agent cache outlives the record it is filled from: a user agent
-// from a shared document (its strings point into the Scratch) is copied
-// before it is cached, also when a mapper adds parts to an entry another
-// made from a copied document. (Today's parser builds every part as a new
-// string, so only the key would alias the scratch; a part cut out of the
-// user agent would fail here.)
-func TestMapSharedUserAgentCache(t *testing.T) {
-	ua := "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.0 exe/x86_64.amzn.2023 prompt/off command/sts.get-caller-identity"
-	rec := record(`"userAgent":"` + ua + `"`)
-	names := NewMapper(Options{Fields: []string{"user_agent.name"}})
-	all := NewMapper(Options{Fields: []string{"user_agent"}})
-	useragent.ResetCache()
-	defer useragent.ResetCache()
-	if _, err := names.Map(rec); err != nil { // caches the name, under a copied key
-		t.Fatal(err)
-	}
-	var s Scratch
-	if _, err := all.MapShared(&s, rec, false); err != nil { // adds the other parts
-		t.Fatal(err)
-	}
-	// Overwrite the scratch's copy of rec: a cached string that pointed into
-	// it would now read X.
-	// (No longer than rec: a longer record would get a new buffer.)
-	head := `{"eventTime":"2024-01-01T00:00:00Z","x":"`
-	poison := append([]byte(head), bytes.Repeat([]byte("X"), len(rec)-len(head)-2)...)
-	if _, err := all.MapShared(&s, append(poison, '"', '}'), false); err != nil {
-		t.Fatal(err)
-	}
-	got, err := all.Map(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got["user_agent.name"] != "aws-cli" || got["user_agent.version"] != "2.15.30" || got["user_agent.os.version"] != "6.1.0" {
-		t.Errorf("user agent %q %q %q after the scratch was reused", got["user_agent.name"], got["user_agent.version"], got["user_agent.os.version"])
-	}
-	for k, v := range got {
-		if s, ok := v.(string); ok && strings.HasPrefix(k, "user_agent.") && strings.Contains(s, "X") {
-			t.Errorf("%s = %q after the scratch was reused", k, s)
 		}
 	}
 }

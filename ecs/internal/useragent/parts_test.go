@@ -3,6 +3,7 @@ package useragent
 import (
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // TestUserAgentParts: each part is an independent pass (ES UserAgentProcessor
@@ -112,5 +113,29 @@ func TestUACacheBypass(t *testing.T) {
 		if r.skip.Load() != 0 {
 			t.Fatalf("user agents that repeat: bypassed after %d", i)
 		}
+	}
+}
+
+// The cache outlives the caller's string, which may point into a buffer
+// the caller reuses (ecs.Mapper.MapShared): it keeps its own copy of the
+// key, on a first lookup and when a later one adds parts, so that the
+// same user agent still hits once the caller's bytes were overwritten.
+func TestUACacheCopiesItsKey(t *testing.T) {
+	const ua = "aws-cli/2.15.30 Python/3.11.8 Linux/6.1.0 exe/x86_64.amzn.2023 prompt/off"
+	c := &uaCache{m: make(map[string]uaCacheEntry), max: 16}
+	buf := []byte(ua)
+	shared := unsafe.String(&buf[0], len(buf))
+	c.get(shared, PartName) // a first lookup
+	c.get(shared, PartAll)  // one that adds parts
+	for i := range buf {
+		buf[i] = 'X'
+	}
+	hits := c.hits.Load()
+	got := c.get(ua, PartAll)
+	if c.hits.Load() != hits+1 {
+		t.Errorf("a lookup after the caller's bytes changed missed: the cache kept them as its key")
+	}
+	if want := parseUserAgentParts(ua, PartAll); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }

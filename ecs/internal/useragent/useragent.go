@@ -408,17 +408,6 @@ func cachedUserAgent(s string) Info {
 	return defaultUACache.get(s, PartAll)
 }
 
-// ResetCache empties the shared cache and ends a bypass, so that a test
-// of what the cache keeps starts from a known state.
-func ResetCache() {
-	c := defaultUACache
-	c.mu.Lock()
-	clear(c.m)
-	c.mu.Unlock()
-	c.hits.Store(0)
-	c.skip.Store(0)
-}
-
 // CachedParts is cachedUserAgent computing only the parts selected
 // (fields of other parts are empty).
 func CachedParts(s string, parts Part) Info {
