@@ -81,6 +81,8 @@ type Detector struct {
 	rules   []*ruleRun
 	workers []*Worker
 	spill   *fileSpill
+	// deferring: some rule may hold records raw (holdRaw).
+	deferring bool
 	// events counts records evaluated, over all workers.
 	events atomic.Int64
 	// capWarnings are the max_signals warnings of Finish.
@@ -106,6 +108,10 @@ type ruleRun struct {
 	// its exceptions (Exceptions.Explain): its alerts are not reported,
 	// only compared.
 	shadowOf int
+	// deferral, when set, lets workers hold records raw for the rule;
+	// exp maps them when a run reads them (deferral.go, rawrows.go).
+	deferral *deferral
+	exp      *expander
 }
 
 // Worker processes records for a Detector; each is used by one goroutine.
@@ -121,6 +127,8 @@ type Worker struct {
 	uncounted int64
 	// eventMs is the @timestamp of the event being processed.
 	eventMs int64
+	// rawEnc is the record being held raw, encoded (holdRaw).
+	rawEnc []byte
 }
 
 // workerRule is one rule's per-worker state.
@@ -133,6 +141,10 @@ type workerRule struct {
 	// waiting are rows made ready while another worker held the rule's
 	// lock (Worker.hand), in the order they came.
 	waiting []readyRow
+	// raw: the record being read is held raw for the rule (holdRaw),
+	// which it may witness the conjuncts maybe of.
+	raw   bool
+	maybe uint64
 }
 
 // maxWaiting is how many rows a worker keeps for a busy rule before it
@@ -192,6 +204,17 @@ func New(rules []*Compiled, opts Options) *Detector {
 			shadow.ev.budget = budget
 			filters = append(filters, filters[i])
 			d.rules = append(d.rules, shadow)
+		}
+	}
+	for i, rr := range d.rules {
+		// Exceptions are tested, and explained, as a record is read.
+		if rr.exc == nil && rr.shadowOf < 0 {
+			rr.deferral = newDeferral(rr.c, rr.ev.p, prefilterOpts(opts.GeoIP != nil))
+		}
+		if rr.deferral != nil {
+			d.deferring = true
+			rr.exp = d.newExpander(i)
+			rr.ev.expand = rr.exp.expand
 		}
 	}
 	uses := make([][]int, len(d.rules))
@@ -311,9 +334,23 @@ func (w *Worker) Process(raw []byte) error {
 // by no rule: validated from what the scan found, counted, and left.
 func (w *Worker) process(raw []byte, scan *cloudtrail.Record) error {
 	d := w.d
-	ev, wanted, err := d.reader.read(raw, scan, w.scratch, w.pass, w.values)
+	wanted, err := d.reader.admit(raw, scan, w.pass)
 	if err != nil {
 		return err
+	}
+	if wanted && d.deferring {
+		if done, err := w.holdRaw(raw, scan); err != nil {
+			return err
+		} else if done {
+			w.counted()
+			return nil
+		}
+	}
+	var ev readEvent
+	if wanted {
+		if ev, wanted, err = d.reader.mapWanted(raw, scan != nil && scan.Checked, w.scratch, w.pass, w.values); err != nil {
+			return err
+		}
 	}
 	w.counted()
 	if !wanted {

@@ -188,7 +188,7 @@ func (e *evaluator) rarestWitness(t int64, lo int) (term uint64, none bool) {
 		if k > t {
 			break
 		}
-		m := e.win[k].witnesses
+		m := e.win[k].witnessBits()
 		union |= m
 		for j := range count {
 			if m&(1<<j) != 0 {
@@ -235,7 +235,7 @@ func (e *evaluator) lookback(t int64, lo int, ordered bool, mask uint64, f func(
 		if k > t {
 			break
 		}
-		if mask != 0 && e.win[k].witnesses&mask == 0 {
+		if mask != 0 && e.win[k].witnessBits()&mask == 0 {
 			continue
 		}
 		held, err := e.rowsOf(k)

@@ -84,6 +84,10 @@ type evaluator struct {
 	// prep makes the rows of Live, which has no workers, ready (made at
 	// its first row: a Detector's workers have their own).
 	prep *rowPrep
+	// expand makes the rows of a record held raw (deferral.go) ready, as
+	// a driver's worker would have when it read the record: nil when the
+	// driver holds no record raw.
+	expand func(raw []byte, emit func(readyRow) error) error
 }
 
 // window is one bucket or schedule slot of a rule.
@@ -97,15 +101,25 @@ type window struct {
 	// its rule's sieve (evaluator.witness); all bits when not known (a
 	// window a daemon restored).
 	witnesses uint64
+	// maybe has the bits of the conjuncts the window's raw rows may
+	// witness (deferral.go); raw counts those rows.
+	maybe uint64
+	raw   int
 	// n counts the window's rows, in memory or not (0 for a window a
 	// daemon restored without reading it): what a run will read.
 	n int
 }
 
-// buffered is one held row with its time (ms).
+// witnessBits are the conjuncts the window's rows witness or, held raw,
+// may witness.
+func (w *window) witnessBits() uint64 { return w.witnesses | w.maybe }
+
+// buffered is one held row with its time (ms): its values, or, for a
+// record held raw until a run reads it (deferral.go), the record.
 type buffered struct {
 	ms  int64
 	row []esql.Value
+	raw []byte
 }
 
 // minMs is before any window.
@@ -145,6 +159,9 @@ type readyRow struct {
 	enc       []byte
 	witnesses uint64 // evaluator.witnessed: the conjuncts it witnesses
 	null      bool   // a bucketed row whose bucket is null
+	// raw: enc holds a record held raw (appendRawRow), and witnesses the
+	// conjuncts it may witness.
+	raw bool
 }
 
 // rowPrep is what a goroutine that makes a rule's rows ready needs of its
@@ -235,10 +252,18 @@ func (e *evaluator) add(h readyRow) error {
 	if w.evaluated {
 		e.amended++
 	}
-	if e.witnessed {
+	switch {
+	case h.raw:
+		w.maybe |= h.witnesses
+		w.raw++
+	case e.witnessed:
 		w.witnesses |= h.witnesses
 	}
-	w.held.addEncoded(h.enc)
+	if h.raw {
+		w.held.addRaw(h.enc)
+	} else {
+		w.held.addEncoded(h.enc)
+	}
 	w.n++
 	w.unsaved = true
 	e.mem[key] = struct{}{}
@@ -396,8 +421,56 @@ func (e *evaluator) setHits(k int64, out [][]any) {
 	e.hits[k] = out
 }
 
-// rowsOf returns every row of window k, reading spilled ones back.
+// rowsOf returns every row of window k, reading spilled ones back and
+// mapping the records held raw.
 func (e *evaluator) rowsOf(k int64) ([]buffered, error) {
+	rows, err := e.storedRows(k)
+	if err != nil || e.win[k].raw == 0 {
+		return rows, err
+	}
+	return e.materialize(k, rows)
+}
+
+// materialize makes the rows of window k's records held raw (rows are the
+// window's, in order) and keeps the window's rows so from then on, where
+// they were: in memory, or in the store.
+func (e *evaluator) materialize(k int64, rows []buffered) ([]buffered, error) {
+	w := e.win[k]
+	var out rowBuf
+	var bits uint64
+	for _, b := range rows {
+		if b.raw == nil {
+			out.add(b.ms, b.row)
+			continue
+		}
+		err := e.expand(b.raw, func(h readyRow) error {
+			out.addEncoded(h.enc)
+			bits |= h.witnesses
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rule %q: %w", e.c.Rule.Name, err)
+		}
+	}
+	w.witnesses |= bits
+	w.maybe, w.raw, w.n = 0, 0, out.n
+	w.unsaved = true
+	delete(e.cache, k)
+	if w.inMemory {
+		w.held = out
+	} else {
+		if err := e.store.put(e.spillKey(k), out); err != nil {
+			return nil, fmt.Errorf("rule %q: spilling: %w", e.c.Rule.Name, err)
+		}
+		w.held = rowBuf{}
+		delete(e.mem, k)
+	}
+	return out.rows()
+}
+
+// storedRows returns every row of window k as held, reading spilled ones
+// back: records held raw stay so.
+func (e *evaluator) storedRows(k int64) ([]buffered, error) {
 	w := e.win[k]
 	held, err := w.held.rows()
 	if err != nil {

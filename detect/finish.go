@@ -143,12 +143,16 @@ func (d *Detector) Warnings() []string {
 		}
 		rr.mu.Lock()
 		ws := rr.ev.warnings
+		if rr.exp != nil { // records held raw run through the prefix under the lock
+			ws = appendNew(ws, rr.exp.prefix.Warnings())
+		}
 		rr.mu.Unlock()
 		for _, w := range d.workers {
 			if p := w.rules[i].prefix; p != nil {
 				ws = appendNew(ws, p.Warnings())
 			}
 		}
+
 		for _, w := range ws {
 			out = append(out, fmt.Sprintf("rule %q: %s", rr.c.Rule.Name, w))
 		}

@@ -107,6 +107,16 @@ type readEvent struct {
 // copy what they keep of a record (plan.ready encodes it). Without one they
 // are the caller's to keep.
 func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, scratch *ecs.Scratch, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
+	if wanted, err := r.admit(raw, scan, pass); !wanted || err != nil {
+		return ev, false, err
+	}
+	return r.mapWanted(raw, scan != nil && scan.Checked, scratch, pass, values)
+}
+
+// admit is read's first step: it sets pass[i] for each program that may
+// want the record and reports whether any does. A record none wants is
+// validated here.
+func (r *recordReader) admit(raw []byte, scan *cloudtrail.Record, pass []bool) (wanted bool, err error) {
 	var known *cloudtrail.Known
 	if scan != nil {
 		known = scan.Known
@@ -116,14 +126,20 @@ func (r *recordReader) read(raw []byte, scan *cloudtrail.Record, scratch *ecs.Sc
 		// is reported whatever programs are loaded.
 		if !(scan != nil && scan.Checked && scan.EventTime != nil && ecs.ValidEventTime(scan.EventTime)) {
 			if err := r.mapper.Validate(raw); err != nil {
-				return ev, false, &RecordError{err}
+				return false, &RecordError{err}
 			}
 		}
-		return ev, false, nil
+		return false, nil
 	}
+	return true, nil
+}
+
+// mapWanted is read's second step, for a record admit let through: it
+// maps the record for the programs pass names (checked: see
+// ecs.Mapper.MapChecked) and reads their values.
+func (r *recordReader) mapWanted(raw []byte, checked bool, scratch *ecs.Scratch, pass []bool, values []esql.Value) (ev readEvent, wanted bool, err error) {
 	m := r.mapperFor(pass)
 	var doc ecs.Event
-	checked := scan != nil && scan.Checked
 	switch {
 	case scratch != nil:
 		doc, err = m.mapper.MapShared(scratch, raw, checked)

@@ -55,7 +55,7 @@ func (e *evaluator) evict(k int64) (bool, error) {
 		if !w.inMemory {
 			// Rows came since the window was last spilled: the record
 			// written now replaces that one.
-			rows, err := e.rowsOf(k)
+			rows, err := e.storedRows(k)
 			if err != nil {
 				return false, err
 			}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sync"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/trailql/trailql/esql"
 )
 
@@ -42,9 +44,18 @@ func newFileSpill(dir string) *fileSpill {
 	return &fileSpill{dir: dir, index: map[string][2]int64{}}
 }
 
+// A spill record is its rowBuf's chunks, each framed by its count of rows
+// and its length (times two, plus one when packed).
 func (s *fileSpill) put(key string, rows rowBuf) error {
-	var head [binary.MaxVarintLen64]byte
-	h := head[:binary.PutUvarint(head[:], uint64(rows.n))]
+	parts := make([][]byte, 0, 2*len(rows.chunks))
+	for i, c := range rows.chunks {
+		size := uint64(len(c)) << 1
+		if rows.packed[i] {
+			size |= 1
+		}
+		head := binary.AppendUvarint(nil, uint64(rows.counts[i]))
+		parts = append(parts, binary.AppendUvarint(head, size), c)
+	}
 	var err error
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -57,7 +68,7 @@ func (s *fileSpill) put(key string, rows rowBuf) error {
 		os.Remove(s.f.Name())
 	}
 	off := s.size
-	for _, b := range append([][]byte{h}, rows.chunks...) {
+	for _, b := range parts {
 		if _, err := s.f.WriteAt(b, off); err != nil {
 			return fmt.Errorf("spill file: %w", err)
 		}
@@ -94,14 +105,35 @@ func (s *fileSpill) get(key string, _ []esql.DataType, strs *interner) ([]buffer
 // errSpill is a spill record or rowBuf that is not what was written.
 var errSpill = errors.New("malformed spilled rows")
 
-// decodeSpill reads a spill record (put: the count of rows, then the rows
-// in rowBuf's form), its strings shared through strs.
+// decodeSpill reads a spill record (put: chunks of rows in rowBuf's
+// form), its strings shared through strs.
 func decodeSpill(b []byte, strs *interner) ([]buffered, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)) {
-		return nil, errSpill
+	var out []buffered
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)) {
+			return nil, errSpill
+		}
+		b = b[k:]
+		size, k := binary.Uvarint(b)
+		if k <= 0 || size>>1 > uint64(len(b)-k) {
+			return nil, errSpill
+		}
+		c := b[k : k+int(size>>1)]
+		b = b[k+int(size>>1):]
+		if size&1 == 1 {
+			var err error
+			if c, err = s2.Decode(nil, c); err != nil {
+				return nil, errSpill
+			}
+		}
+		rows, err := decodeRowBytes(c, int(n), strs.bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
 	}
-	return decodeRowBytes(b[k:], int(n), strs.bytes)
+	return out, nil
 }
 
 func (s *fileSpill) del(key string) {

@@ -239,6 +239,16 @@ func ValidEventTime(s []byte) bool {
 	return ok
 }
 
+// EventTime is the time Map sets as @timestamp from s, the contents of a
+// record's top-level "eventTime" string, when the record has no
+// digestEndTime (which takes precedence); ok is ValidEventTime(s).
+func EventTime(s []byte) (t time.Time, ok bool) {
+	if t, ok := plainUTC(s); ok {
+		return t, true
+	}
+	return parseISO8601(string(s))
+}
+
 // check parses raw and applies the checks that make Map fail; on success
 // b holds the parsed record, with ev as its document, and @timestamp.
 func (m *Mapper) check(b *builder, p *fastjson.Parser, ev Event, raw []byte, checked bool) error {

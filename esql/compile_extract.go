@@ -131,3 +131,32 @@ func (c *checker) compileGrok(cmd *parser.GrokCommand) {
 		return false
 	}})
 }
+
+// ExtractedColumns returns the names of the columns a DISSECT or GROK
+// command adds (and overwrites, where a name is taken), for callers that
+// reason about a query's syntax; ok is false for another command or a
+// pattern that does not compile.
+func ExtractedColumns(cmd parser.Command) (names []string, ok bool) {
+	switch cmd := cmd.(type) {
+	case *parser.DissectCommand:
+		pattern, _ := cmd.Pattern.Value.(string)
+		d, err := parseDissect(pattern, "")
+		if err != nil {
+			return nil, false
+		}
+		return d.outputs, true
+	case *parser.GrokCommand:
+		for _, p := range cmd.Patterns {
+			pattern, _ := p.Value.(string)
+			g, err := compileGrok(pattern)
+			if err != nil {
+				return nil, false
+			}
+			for _, f := range g.fields {
+				names = append(names, f.name)
+			}
+		}
+		return names, true
+	}
+	return nil, false
+}

@@ -12,7 +12,9 @@ type aggContext struct {
 	nkeys  int
 	calls  []*aggCall
 	filter evalFn // the current aggregate field's WHERE, or nil
-	inArg  bool   // compiling an aggregate's argument
+	// filterNode is that WHERE's syntax (Program.WitnessConditions).
+	filterNode parser.Expr
+	inArg      bool // compiling an aggregate's argument
 	// keyRefs counts references to BY keys outside aggregate arguments.
 	keyRefs int
 }
@@ -24,6 +26,9 @@ type aggCall struct {
 	arg      evalFn // nil for COUNT(*)
 	filter   evalFn
 	site     int // for failures reported when the result is computed
+	// argNode and filterNode are the syntax of arg and filter
+	// (Program.WitnessConditions).
+	argNode, filterNode parser.Expr
 }
 
 // compileStats implements STATS ... BY (docs/esql-semantics.md §A6): the
@@ -65,7 +70,7 @@ func (c *checker) compileStats(cmd *parser.StatsCommand) {
 	var aggCols []column
 	var positions []parser.Pos
 	for _, f := range cmd.Aggs {
-		c.agg.filter = nil
+		c.agg.filter, c.agg.filterNode = nil, f.Filter
 		if f.Filter != nil {
 			c.schema, c.agg.inArg = aggInput, true
 			leave := c.enterFullText(cmd, f.Filter)
@@ -205,9 +210,9 @@ func (c *checker) compileAggCall(n *parser.Call, def *aggDef) *cexpr {
 	if !ok {
 		return badExpr(n)
 	}
-	call := &aggCall{name: n.Name, newState: newState, filter: c.agg.filter, site: c.newSite(n)}
+	call := &aggCall{name: n.Name, newState: newState, filter: c.agg.filter, filterNode: c.agg.filterNode, site: c.newSite(n)}
 	if len(args) > 0 && !n.Star {
-		call.arg = args[0].fn
+		call.arg, call.argNode = args[0].fn, n.Args[0]
 	}
 	c.agg.calls = append(c.agg.calls, call)
 	slot := c.agg.nkeys + len(c.agg.calls) - 1

@@ -3,6 +3,7 @@ package esql
 import (
 	"errors"
 	"fmt"
+	"github.com/trailql/trailql/esql/parser"
 )
 
 // Group sieving. Detection rules often aggregate many groups and keep
@@ -148,6 +149,49 @@ func (p *Program) WitnessTest() func(row []Value) uint64 {
 		}
 		return bits
 	}
+}
+
+// WitnessConditions returns, for each conjunct j of the sieve (as
+// WitnessTest numbers them), a condition that every witness of j meets,
+// as syntax over the columns the sieving STATS reads: the aggregate's
+// WHERE, and its argument not null (> 0 for a SUM). Entry j is nil when
+// no condition can be said (a BY key's witnesses, COUNT(*) without
+// WHERE). A caller may derive from it what a source record must hold to
+// become a witness, and leave a record that cannot for later (detect's
+// raw rows). The result is nil whenever WitnessTest is. The conditions
+// are the query's own nodes, to be read, not changed.
+func (p *Program) WitnessConditions() []parser.Expr {
+	if p.WitnessTest() == nil {
+		return nil
+	}
+	spec := p.ops[0].(*statsSpec)
+	out := make([]parser.Expr, len(spec.sieve))
+	for j, w := range spec.sieve {
+		if w.kind == witnessKey {
+			continue
+		}
+		call := spec.calls[w.call]
+		var cond parser.Expr
+		and := func(x parser.Expr) {
+			if cond == nil {
+				cond = x
+			} else {
+				cond = &parser.Binary{Op: parser.OpAnd, L: cond, R: x}
+			}
+		}
+		if call.filterNode != nil {
+			and(call.filterNode)
+		}
+		switch {
+		case call.argNode == nil:
+		case w.kind == witnessPositive:
+			and(&parser.Binary{Op: parser.OpGt, L: call.argNode, R: &parser.Literal{Kind: parser.IntLit, Value: int64(0)}})
+		default:
+			and(&parser.IsNull{X: call.argNode, Not: true})
+		}
+		out[j] = cond
+	}
+	return out
 }
 
 // Witnesses is the number of conjuncts the sieve observes (0: none).
