@@ -107,6 +107,13 @@ func normalizedAlerts(t *testing.T, rules []*rule.Rule, raws [][]byte, limit int
 	}
 	alerts, err := d.Finish()
 	must(t, err)
+	return normalize(t, alerts), d
+}
+
+// normalize renders alerts comparably: without @timestamp, with their
+// lists sorted, in order.
+func normalize(t *testing.T, alerts []*alert.Alert) []string {
+	t.Helper()
 	var out []string
 	for _, a := range alerts {
 		doc, _ := json.Marshal(a.Doc)
@@ -122,7 +129,7 @@ func normalizedAlerts(t *testing.T, rules []*rule.Rule, raws [][]byte, limit int
 		out = append(out, string(b))
 	}
 	slices.Sort(out)
-	return out, d
+	return out
 }
 
 func first(xs []string) string {

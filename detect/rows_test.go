@@ -33,9 +33,70 @@ func testRows(t *testing.T, n int) []buffered {
 func showRows(rows []buffered) string {
 	var b strings.Builder
 	for _, r := range rows {
+		if r.raw != nil {
+			fmt.Fprintf(&b, "%d raw %s\n", r.ms, r.raw)
+			continue
+		}
 		fmt.Fprintf(&b, "%d %v\n", r.ms, jsonRow(r.row))
 	}
 	return b.String()
+}
+
+// Records held raw share a window's rowBuf with rows: chunks of raw rows
+// only are packed once full, the others not, and rows, a re-encoding and
+// the spill file give every row back in order.
+func TestRowBufRawRows(t *testing.T) {
+	var want []buffered
+	for i, row := range testRows(t, 40) {
+		want = append(want, row)
+		for j := range 30 {
+			raw := fmt.Appendf(nil, `{"eventName":"ListBuckets","eventID":"e-%d-%d","pad":%q}`, i, j, strings.Repeat("x", j*7))
+			want = append(want, buffered{ms: int64(i*100 + j), raw: raw})
+		}
+	}
+	// A long run of raw rows only, so that whole chunks hold nothing else.
+	for j := range 3000 {
+		want = append(want, buffered{ms: int64(5000 + j), raw: fmt.Appendf(nil, `{"eventName":"Decrypt","n":%d}`, j)})
+	}
+	var r rowBuf
+	for _, b := range want {
+		if b.raw != nil {
+			r.addRaw(appendRawRow(nil, b.ms, b.raw))
+		} else {
+			r.add(b.ms, b.row)
+		}
+	}
+	packed := 0
+	for i, p := range r.packed {
+		if p {
+			packed++
+			if i == len(r.chunks)-1 {
+				t.Error("the last chunk, still filling, is packed")
+			}
+		}
+	}
+	if packed == 0 || packed == len(r.chunks) {
+		t.Errorf("%d of %d chunks packed", packed, len(r.chunks))
+	}
+	got, err := r.rows()
+	must(t, err)
+	if showRows(got) != showRows(want) {
+		t.Fatalf("rows:\n%.400s\nwant:\n%.400s", showRows(got), showRows(want))
+	}
+	again, err := encodeRowBuf(got).rows()
+	must(t, err)
+	if showRows(again) != showRows(want) {
+		t.Errorf("re-encoded:\n%.400s", showRows(again))
+	}
+	s := newFileSpill(t.TempDir())
+	defer s.Close()
+	must(t, s.put("w", r))
+	var strs interner
+	back, err := s.get("w", nil, &strs)
+	must(t, err)
+	if showRows(back) != showRows(want) {
+		t.Errorf("spilled:\n%.400s", showRows(back))
+	}
 }
 
 // Held rows are kept encoded (rowBuf): they decode to what was held, and

@@ -2,6 +2,7 @@ package esql
 
 import (
 	"fmt"
+	"github.com/trailql/trailql/esql/parser"
 	"slices"
 	"strings"
 	"testing"
@@ -221,6 +222,42 @@ func TestEmptyIn(t *testing.T) {
 		}
 		if (n == 0) != want {
 			t.Errorf("%s: %d rows for no input, EmptyIn() = %v", q, n, want)
+		}
+	}
+}
+
+// Each conjunct's witnesses meet its condition: the aggregate's WHERE, and
+// its argument not null, or positive for SUM; a BY key's and a count
+// without WHERE have none; a program that does not sieve has no list.
+func TestWitnessConditions(t *testing.T) {
+	cat := Catalog{"k": Keyword, "v": Long, "s": Keyword}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{`FROM i | STATS c = count(*) WHERE s == "a", x = values(s) WHERE v > 1, n = count(*) BY k | WHERE c > 0 AND x IS NOT NULL`,
+			[]string{`s == "a"`, `v > 1 AND s IS NOT NULL`}},
+		{`FROM i | STATS a = sum(v), cd = count_distinct(s) BY k | WHERE k IS NOT NULL AND a >= 1 AND cd >= 3`,
+			[]string{`v > 0`}},
+		{`FROM i | STATS m = min(v) WHERE s == "b", n = count(v) WHERE s == "c" BY k | WHERE m IS NOT NULL AND n > 0`,
+			[]string{`s == "b" AND v IS NOT NULL`, `s == "c" AND v IS NOT NULL`}},
+		{`FROM i | STATS n = count(*) BY k | WHERE k IS NOT NULL`, []string{`<none>`}},
+		{`FROM i | EVAL x = 1 | STATS n = count(*) WHERE s == "a" BY k | WHERE n > 0`, nil}, // not first: no WitnessTest
+	} {
+		p, err := Compile(tc.q, Options{Catalog: cat, Now: testNow})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.q, err)
+		}
+		var got []string
+		for _, c := range p.WitnessConditions() {
+			if c == nil {
+				got = append(got, "<none>")
+				continue
+			}
+			got = append(got, strings.TrimPrefix((&parser.WhereCommand{Cond: c}).String(), "WHERE "))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s:\n got %q\nwant %q", tc.q, got, tc.want)
 		}
 	}
 }
