@@ -207,3 +207,52 @@ func readAlerts(t *testing.T, rules []*rule.Rule, path string, limit int64) ([]s
 	must(t, err)
 	return normalize(t, alerts), d
 }
+
+// A record is held raw in the window its @timestamp gives: not one whose
+// digestEndTime (which then is its @timestamp) differs from its eventTime,
+// nor one outside --since/--until.
+func TestRawRowsWindows(t *testing.T) {
+	common := testRule(t, `FROM logs-aws.cloudtrail-*
+| EVAL is_assume = CASE(event.action == "AssumeRoleWithWebIdentity", 1, 0)
+| STATS assumes = SUM(is_assume), n = COUNT(*) BY aws.cloudtrail.user_identity.access_key_id
+| WHERE assumes >= 1`, "1h", "now-24h")
+	var buf bytes.Buffer
+	for i, extra := range []map[string]any{
+		{},
+		{"digestEndTime": "2026-11-02T11:30:00Z"},
+		{"eventTime": "2026-11-03T08:00:00Z"}, // after --until
+	} {
+		r := event("ListBuckets", i*1000)
+		r["userIdentity"].(map[string]any)["type"] = "AssumedRole"
+		for k, v := range extra {
+			r[k] = v
+		}
+		b, _ := json.Marshal(r)
+		buf.Write(append(b, '\n'))
+	}
+	path := filepath.Join(t.TempDir(), "events.ndjson")
+	must(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	keys := func() ([]int64, int) {
+		cs, err := Compile([]*rule.Rule{common}, time.Now())
+		must(t, err)
+		d := New(cs, Options{Until: time.Date(2026, 11, 2, 23, 0, 0, 0, time.UTC)})
+		_, err = d.Read(context.Background(), &cloudtrail.Reader{}, []string{path}, func(_ cloudtrail.Record, err error) { t.Error(err) })
+		must(t, err)
+		ev := d.rules[0].ev
+		raw := 0
+		for _, w := range ev.win {
+			raw += w.raw
+		}
+		return slices.Clone(ev.keys), raw
+	}
+	got, raw := keys()
+	noDeferral = true
+	want, _ := keys()
+	noDeferral = false
+	if raw != 1 {
+		t.Errorf("%d records held raw, want 1 (the one without digestEndTime)", raw)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("windows %v with raw rows, %v without", got, want)
+	}
+}

@@ -18,8 +18,7 @@ import (
 // left. A record is held raw only when mapping it later is sure to give
 // what mapping it now would: the reader's scan proved it a CloudTrail
 // record with valid JSON, no key twice and a valid eventTime, which is
-// then its @timestamp (no digestEndTime, no \u escape that could hide
-// one).
+// then its @timestamp (it has no digestEndTime).
 func (w *Worker) holdRaw(raw []byte, scan *cloudtrail.Record) (done bool, err error) {
 	d := w.d
 	if scan == nil || scan.Known == nil || !scan.Known.OK || !scan.Checked {
@@ -37,7 +36,9 @@ func (w *Worker) holdRaw(raw []byte, scan *cloudtrail.Record) (done bool, err er
 			}
 		}
 	}
-	if !some || bytes.Contains(raw, []byte("digestEndTime")) || bytes.Contains(raw, []byte(`\u`)) {
+	// A Checked record has no escaped key: a digestEndTime key is written
+	// so, or not there.
+	if !some || bytes.Contains(raw, []byte(`"digestEndTime"`)) {
 		return false, nil
 	}
 	t, ok := ecs.EventTime(scan.EventTime)
