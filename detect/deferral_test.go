@@ -125,10 +125,7 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 // workers, with and without a memory budget that sends the raw rows to
 // the spill file.
 func TestRawRowsKeepAlerts(t *testing.T) {
-	common := testRule(t, `FROM logs-aws.cloudtrail-*
-| EVAL is_assume = CASE(event.action == "AssumeRoleWithWebIdentity", 1, 0)
-| STATS assumes = SUM(is_assume), actions = COUNT_DISTINCT(event.action), vs = VALUES(event.action) BY aws.cloudtrail.user_identity.access_key_id
-| WHERE assumes >= 1 AND actions >= 3`, "1h", "now-24h")
+	common := assumeRule(t)
 	rare := testRule(t, `FROM logs-aws.cloudtrail-*
 | EVAL created = CASE(event.action == "CreateUser", 1, 0)
 | STATS creations = COUNT(*) WHERE created == 1, used = COUNT(*) WHERE event.action != "CreateUser", vs = VALUES(event.action), earliest = MIN(@timestamp)
