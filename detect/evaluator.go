@@ -444,6 +444,11 @@ func (e *evaluator) materialize(k int64, rows []buffered) ([]buffered, error) {
 			continue
 		}
 		err := e.expand(b.raw, func(h readyRow) error {
+			if h.key != k {
+				// Held raw in the window of its eventTime, which is its
+				// @timestamp (holdRaw): the prefix does not change it.
+				return fmt.Errorf("a record held raw in window %d belongs to window %d", k, h.key)
+			}
 			out.addEncoded(h.enc)
 			bits |= h.witnesses
 			return nil
