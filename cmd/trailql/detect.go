@@ -74,7 +74,7 @@ when it is; a summary goes to stderr.`,
 	fl.IntVar(&f.workers, "workers", 0, "read and evaluate `N` files at once (default: the number of CPUs)")
 	fl.StringVar(&f.lateness, "allowed-lateness", "auto", "evaluate a rule's time window once events this `DURATION` newer were read, and spill its rows to disk, so memory stays flat; a later event amends its window, so no event is lost whatever the value; 0 keeps every window in memory to the end; auto: "+detect.DefaultHuntLateness.String()+" when every input file is a CloudTrail delivery file named with its time (read in time order), else 0")
 	f.memoryLimit = defaultMemoryLimit
-	fl.Var(&f.memoryLimit, "memory-limit", "aim to stay within `SIZE` of memory (0: no limit): the collector works harder near it, and rules with long lookbacks (24h, 7d) keep their rows in a spill file beyond an eighth of it, read back one slot at a time")
+	fl.Var(&f.memoryLimit, "memory-limit", "aim to stay within `SIZE` of memory (0: no limit): the collector works harder near it, and rules with long lookbacks (24h, 7d) keep their rows in a spill file beyond a sixteenth of it, read back one slot at a time")
 	fl.BoolVar(&f.skim, "skim", false, "count NDJSON lines that no rule can match without checking their JSON: about twice as fast on NDJSON, but a malformed line among them is not reported")
 	fl.StringVar(&f.since, "since", "", "hunt over events at or after `TIME` (RFC 3339, YYYY-MM-DD, or -DURATION from now such as -24h); delivery files named before it are not opened (s3:// keys not even listed)")
 	fl.StringVar(&f.until, "until", "", "hunt over events at or before `TIME`; delivery files named more than a day after it are not opened (an s3:// listing ends at the first)")
@@ -193,7 +193,7 @@ func runHunt(ctx context.Context, f detectFlags, paths []string) (*hunt, error) 
 	}
 	h.det = detect.New(compiled, detect.Options{Namespace: f.namespace, Now: h.now, MaxSignals: f.maxSignals, EvidenceMax: f.evidenceMax, GeoIP: h.geo,
 		Workers: workers, AllowedLateness: lateness, Skim: f.skim, Since: since, Until: until, Exceptions: h.exceptions,
-		MemoryLimit: f.memoryLimit.apply()})
+		MemoryLimit: f.memoryLimit.apply(detectHeldShare)})
 	printExceptionWarnings(os.Stderr, h.det.ExceptionWarnings())
 	reader := &cloudtrail.Reader{OnProblem: h.rep.problem, Since: since, Until: until}
 	f.s3.apply(reader)

@@ -31,7 +31,7 @@ func TestMemoryLimitFlag(t *testing.T) {
 			t.Errorf("%q: %d %q %v, want %d %q", tt.in, int64(m), m.String(), err, tt.bytes, tt.out)
 		}
 	}
-	if got := memoryLimit(0).apply(); got != 0 {
+	if got := memoryLimit(0).apply(detectHeldShare); got != 0 {
 		t.Errorf("no limit: held-row budget %d, want 0", got)
 	}
 }

@@ -271,7 +271,7 @@ func runWatch(ctx context.Context, f watchFlags, specs []string) error {
 	}
 	liveOpts := func(geo *ecs.GeoIP, ex *detect.Exceptions) detect.LiveOptions {
 		return detect.LiveOptions{Namespace: f.namespace, GeoIP: geo, AllowedLateness: f.lateness, AmendHorizon: f.amendHorizon, MaxSignals: f.maxSignals,
-			EvidenceMax: f.evidenceMax, Exceptions: ex, MemoryLimit: f.memoryLimit.apply()}
+			EvidenceMax: f.evidenceMax, Exceptions: ex, MemoryLimit: f.memoryLimit.apply(watchHeldShare)}
 	}
 	// SIGHUP reloads rules and GeoIP databases and reopens a rotated file
 	// sink (logrotate's postrotate, systemd's ExecReload).
