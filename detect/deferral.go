@@ -272,6 +272,10 @@ func caseCall(x parser.Expr) *parser.Call {
 	return nil
 }
 
+// flipped is the comparison with its sides swapped (k < x is x > k).
+var flipped = map[parser.BinaryOp]parser.BinaryOp{parser.OpLt: parser.OpGt, parser.OpLte: parser.OpGte,
+	parser.OpGt: parser.OpLt, parser.OpGte: parser.OpLte, parser.OpEq: parser.OpEq, parser.OpNeq: parser.OpNeq}
+
 // caseAgainstConstant reads `CASE(...) op k` or `k op CASE(...)` as the
 // CASE, k and the operator with the CASE on the left.
 func caseAgainstConstant(x *parser.Binary) (*parser.Call, *parser.Literal, parser.BinaryOp, bool) {
@@ -281,9 +285,7 @@ func caseAgainstConstant(x *parser.Binary) (*parser.Call, *parser.Literal, parse
 	}
 	if call := caseCall(x.R); call != nil {
 		k, ok := parser.Unparen(x.L).(*parser.Literal)
-		flip := map[parser.BinaryOp]parser.BinaryOp{parser.OpLt: parser.OpGt, parser.OpLte: parser.OpGte,
-			parser.OpGt: parser.OpLt, parser.OpGte: parser.OpLte, parser.OpEq: parser.OpEq, parser.OpNeq: parser.OpNeq}
-		return call, k, flip[x.Op], ok
+		return call, k, flipped[x.Op], ok
 	}
 	return nil, nil, 0, false
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -78,7 +79,7 @@ func TestDeferralOfBundledRules(t *testing.T) {
 	lateral := byName["AWS Lateral Movement from Kubernetes SA via AssumeRoleWithWebIdentity"]
 	self := byName["AWS IAM User Self-Created Access Key Subsequently Used"]
 	if lateral == nil || self == nil {
-		t.Fatalf("rules that may hold records raw: %v", slices.Collect(mapsKeys(byName)))
+		t.Fatalf("rules that may hold records raw: %v", slices.Collect(maps.Keys(byName)))
 	}
 	raw := func(action, typ string) []byte {
 		r := event(action, 0)
@@ -104,17 +105,6 @@ func TestDeferralOfBundledRules(t *testing.T) {
 	}
 	if lateral.all != 1 || self.all != 3 {
 		t.Errorf("conjuncts: lateral %b, self %b", lateral.all, self.all)
-	}
-}
-
-// mapsKeys lists a map's keys.
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 

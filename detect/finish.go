@@ -152,7 +152,6 @@ func (d *Detector) Warnings() []string {
 				ws = appendNew(ws, p.Warnings())
 			}
 		}
-
 		for _, w := range ws {
 			out = append(out, fmt.Sprintf("rule %q: %s", rr.c.Rule.Name, w))
 		}

@@ -71,13 +71,11 @@ func (r *rowBuf) addEncoded(enc []byte) {
 
 // addRaw appends a raw row appendRawRow encoded.
 func (r *rowBuf) addRaw(enc []byte) {
-	last := len(r.chunks) - 1
-	fresh := last < 0 || cap(r.chunks[last])-len(r.chunks[last]) < len(enc)
-	last = r.chunkFor(len(enc))
-	if fresh {
+	i := r.chunkFor(len(enc))
+	if r.counts[i] == 0 { // a chunk of its own so far
 		r.rawOnly = true
 	}
-	r.addTo(last, enc)
+	r.addTo(i, enc)
 }
 
 // addTo appends enc to chunk i.

@@ -232,10 +232,7 @@ func (m *Mapper) Validate(raw []byte) error {
 // (cloudtrail.Record.Checked), a valid eventTime means Validate would
 // succeed, so the record need not be parsed again.
 func ValidEventTime(s []byte) bool {
-	if _, ok := plainUTC(s); ok {
-		return true
-	}
-	_, ok := parseISO8601(string(s))
+	_, ok := EventTime(s)
 	return ok
 }
 

@@ -3,6 +3,7 @@ package esql
 import (
 	"errors"
 	"fmt"
+
 	"github.com/trailql/trailql/esql/parser"
 )
 
@@ -131,7 +132,7 @@ func (x *Execution) Sieve() *Sieve {
 // reads NOW() (a row's answer could change from run to run). The test is
 // not safe for concurrent use.
 func (p *Program) WitnessTest() func(row []Value) uint64 {
-	if p.sieveAt() != 0 || p.UsesNow() || p.Witnesses() > 64 {
+	if !p.witnessable() {
 		return nil
 	}
 	x := p.Start(func([]Value) error { return nil })
@@ -161,7 +162,7 @@ func (p *Program) WitnessTest() func(row []Value) uint64 {
 // raw rows). The result is nil whenever WitnessTest is. The conditions
 // are the query's own nodes, to be read, not changed.
 func (p *Program) WitnessConditions() []parser.Expr {
-	if p.WitnessTest() == nil {
+	if !p.witnessable() {
 		return nil
 	}
 	spec := p.ops[0].(*statsSpec)
@@ -192,6 +193,13 @@ func (p *Program) WitnessConditions() []parser.Expr {
 		out[j] = cond
 	}
 	return out
+}
+
+// witnessable reports whether a row's witnesses can be told from the row
+// alone (WitnessTest): the program starts with its sieving STATS, does not
+// read NOW(), and has at most 64 conjuncts.
+func (p *Program) witnessable() bool {
+	return p.sieveAt() == 0 && !p.UsesNow() && p.Witnesses() <= 64
 }
 
 // Witnesses is the number of conjuncts the sieve observes (0: none).

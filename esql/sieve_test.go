@@ -2,10 +2,11 @@ package esql
 
 import (
 	"fmt"
-	"github.com/trailql/trailql/esql/parser"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trailql/trailql/esql/parser"
 )
 
 // A sieving query gives the same rows, in the same order, when every input
